@@ -1,0 +1,139 @@
+"""Translations and locale-aware formatting.
+
+Catalogs are the ``.po`` files under ``locales/<lang>/LC_MESSAGES/`` (one per feature domain), read
+directly at start-up: there is no compile step that could be forgotten. Source strings are English;
+Indonesian is the default language.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+
+def N_(message: str) -> str:
+    """Mark a module-level text for extraction; translate it later with ``t.gettext``."""
+    return message
+
+
+@dataclass(frozen=True)
+class Catalog:
+    singular: dict[str, str]
+    plural: dict[str, tuple[str, ...]]
+
+
+@cache
+def load_catalog(lang: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
+    """Merge every domain's ``.po`` of one language; fuzzy/empty ones fall back to English."""
+    singular: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
+    for po_path in sorted((locales_dir / lang / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            if isinstance(message.id, tuple | list):
+                forms = tuple(message.string or ())
+                if forms and all(forms):
+                    plural[message.id[0]] = forms
+            elif message.string:
+                singular[message.id] = message.string
+    return Catalog(singular, plural)
+
+
+@cache
+def load_faq(lang: str, locales_dir: Path = LOCALES_DIR) -> dict[str, dict[str, str]]:
+    """The editable FAQ answers (``locales/<lang>/faq.toml``), keyed by topic."""
+    path = locales_dir / lang / "faq.toml"
+    if not path.exists():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _plural_index(lang: str, n: int) -> int:
+    # Indonesian has one form; English two. Keep in step with the catalogs' Plural-Forms header.
+    return 0 if lang == "id" else (0 if n == 1 else 1)
+
+
+class Translator:
+    """One user's language: texts, dates, times and numbers."""
+
+    def __init__(self, lang: str, tz: ZoneInfo) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        self.tz = tz
+        self._catalog = load_catalog(self.lang)
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.singular.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        forms = self._catalog.plural.get(singular)
+        if forms:
+            return forms[min(_plural_index(self.lang, n), len(forms) - 1)]
+        return singular if n == 1 else plural
+
+    def date(self, value: date) -> str:
+        """'Sabtu, 28 November 2026'."""
+        return format_date(value, "full", locale=self.lang)
+
+    def date_medium(self, value: date) -> str:
+        """'Sab, 28 Nov 2026' (compact: buttons and lists)."""
+        return format_date(value, "EEE, d MMM yyyy", locale=self.lang)
+
+    def date_short(self, value: date) -> str:
+        """'Sab, 28 Nov' (buttons)."""
+        return format_date(value, "EEE, d MMM", locale=self.lang)
+
+    def weekday(self, value: date) -> str:
+        return format_date(value, "EEEE", locale=self.lang)
+
+    def time(self, value: time | datetime) -> str:
+        """'08.00' in Indonesian, '08:00' in English; aware datetimes in the configured zone."""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).time() if value.tzinfo else value.time()
+        return format_time(value, "HH.mm" if self.lang == "id" else "HH:mm", locale=self.lang)
+
+    def time_range(self, start: time, end: time) -> str:
+        return f"{self.time(start)}–{self.time(end)}"
+
+    def datetime(self, value: datetime) -> str:
+        local = value.astimezone(self.tz) if value.tzinfo else value
+        return f"{self.date_medium(local.date())} {self.time(local.time())}"
+
+    def number(self, value: int | float) -> str:
+        """'760.097' in Indonesian, '760,097' in English."""
+        return format_decimal(value, locale=self.lang)
+
+    def faq(self, key: str, **params: Any) -> tuple[str, str] | None:
+        entry = load_faq(self.lang).get(key) or load_faq(DEFAULT_LANGUAGE).get(key)
+        if not entry:
+            return None
+        text = entry.get("text", "")
+        for name, value in params.items():
+            text = text.replace("{" + name + "}", str(value))
+        return entry.get("title", ""), text
+
+
+def pick_language(stored: str | None, telegram_code: str | None, default: str) -> str:
+    """Stored choice, else Telegram's language if supported, else the configured default."""
+    if stored in LANGUAGES:
+        return stored
+    if telegram_code:
+        base = telegram_code.split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default

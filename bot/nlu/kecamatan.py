@@ -1,0 +1,384 @@
+"""Recognising the served kecamatan in free text ("pd aren", "kec. sepatan", "ciputat tmr", "psr kemis").
+
+Matching works on light tokens (see :mod:`bot.nlu.normalize`) after expanding the abbreviations people use
+for parts of kecamatan names. Every span of up to four tokens is compared, without spaces, with
+
+* the kecamatan names ("tiga raksa" and "tigaraksa" are the same key; "kelapa 2" is Kelapa Dua),
+* the distinctive word of a two-word name on its own ("aren", "kemis", "kaler"),
+* village names that identify a kecamatan (multi-word names, or any name after "desa"/"kelurahan"),
+* names with a typo (edit distance 1, or 2 for names of nine letters or more; never for words that are
+  ordinary vocabulary, so "kemari" is not Kemiri and "satu" is not Setu),
+* a truncated name ("pamul", "serpong u"), and the regency ("tangsel", "kab tangerang").
+
+The longest span wins, so "ciputat timur" is Ciputat Timur and "gading serpong" is not Serpong. A plain full
+name beats the longer names it is a prefix of ("serpong" is Serpong). When the text is genuinely ambiguous —
+a truncated name that fits several kecamatan, two different kecamatan named with equal confidence, or only a
+regency — there is no single answer and the candidates are returned so the bot can ask back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.nlu.normalize import FuzzyIndex, light_tokens
+
+# Abbreviations of name parts. Applied only while looking for kecamatan, token for token.
+ABBREVIATIONS: dict[str, str] = {
+    "pd": "pondok", "pdk": "pondok", "pndk": "pondok", "pdok": "pondok", "pondk": "pondok",
+    "tmr": "timur", "tim": "timur", "tmur": "timur", "timr": "timur", "tmor": "timur",
+    "utr": "utara", "ut": "utara", "utra": "utara", "utar": "utara",
+    "psr": "pasar", "ps": "pasar", "pasr": "pasar",
+    "gn": "gunung", "gng": "gunung", "gnng": "gunung", "gunng": "gunung", "gnung": "gunung",
+    "tl": "teluk", "tlk": "teluk",
+    "srpg": "serpong", "srpng": "serpong", "pml": "pamulang", "pmlg": "pamulang",
+    "2": "dua", "sk": "suka",
+}
+
+# Other spellings of a whole name (compact, no spaces) and a few well-known areas.
+ALIASES: dict[str, tuple[str, float]] = {
+    "kelapa2": ("Kelapa Dua", 1.0),
+    "klpdua": ("Kelapa Dua", 0.9),
+    "ciputim": ("Ciputat Timur", 0.9),
+    "pasarkamis": ("Pasar Kemis", 0.95),
+    "sukamulia": ("Sukamulya", 0.95),
+    "sindangjaja": ("Sindang Jaya", 0.9),
+    "teluknagara": ("Teluknaga", 0.8),
+    "bintaro": ("Pondok Aren", 0.75),
+    "bintarojaya": ("Pondok Aren", 0.75),
+    "alamsutera": ("Serpong Utara", 0.75),
+    "gadingserpong": ("Kelapa Dua", 0.75),
+    "citraraya": ("Cikupa", 0.75),
+    "puspemkab": ("Tigaraksa", 0.75),
+}
+
+# Words of two-word names that are too common to identify the kecamatan on their own.
+_COMMON_NAME_PARTS = frozenset(
+    "pondok pasar gunung kelapa dua timur utara mekar baru jaya teluk naga sindang".split()
+)
+
+# Ordinary words that sit within one typo of a kecamatan name (never fuzzy-matched).
+BUILTIN_COMMON = frozenset(
+    """kemari kemarin satu mau sepatah sepatu solar pulang cukup pasir kamis jambu sejak setuju
+    serong ciputra sepatunya lagok legal curang mauk mauku legit rajin kemira kereta kresna koran
+    maka jaya timur utara selatan barat dua tiga baru mekar pasar pondok gunung teluk kota kabupaten
+    sindang balai balaikota sepakat serpihan perpong kelas""".split()
+)
+
+# Words that must not start or end a fuzzy span ("di serpong" is just Serpong).
+_FUNCTION_WORDS = frozenset(
+    """di ke dari yang dan atau ya di dekat sekitar daerah wilayah area warga tinggal domisili kecamatan
+    kelurahan desa kabupaten kota kantor rekam ektp buka tidak bisa mau saya sudah belum""".split()
+)
+
+_VILLAGE_MARKERS = frozenset("desa kelurahan kampung kp dusun".split())
+_VILLAGE_EXCLUDE = frozenset(
+    """cempakaputih karangtengah tanahmerah kampungbesar sawahbaru bendabaru pasirjaya gunungsari
+    kalibaru kutabaru karanganyar""".split()
+)
+
+# Regency mentions: compact key -> regency codes whose kecamatan become candidates.
+_REGIONS: dict[str, tuple[str, ...]] = {
+    "tangsel": ("3674",),
+    "tangerangselatan": ("3674",),
+    "kotatangerangselatan": ("3674",),
+    "kotatangsel": ("3674",),
+    "tgsel": ("3674",),
+    "tangerangsel": ("3674",),
+    "kabtangerang": ("3603",),
+    "kabupatentangerang": ("3603",),
+    "kabtng": ("3603",),
+    "kabupatentng": ("3603",),
+    "kabtangerangraya": ("3603",),
+    "tangerang": ("3603", "3674"),
+    "tng": ("3603", "3674"),
+    "tangerangraya": ("3603", "3674"),
+    "kotatangerang": (),  # Kota Tangerang (3671) is not served
+    "kotatng": (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KecamatanMatch:
+    """A served kecamatan recognised in text. ``score`` is 1.0 for an exact name, lower for guesses."""
+
+    code: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class KecamatanResult:
+    best: KecamatanMatch | None
+    candidates: tuple[KecamatanMatch, ...]
+    spans: tuple[tuple[int, int], ...]  # token spans (start, end) that named a kecamatan
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    score: float
+    chars: int
+
+
+def _compact(words: Iterable[str]) -> str:
+    return "".join(words)
+
+
+def _name_key(name: str) -> str:
+    return _compact(light_tokens(name))
+
+
+def _kec_distance(length: int) -> int:
+    if length < 6:
+        return 0
+    if length < 9:
+        return 1
+    return 2
+
+
+class KecamatanMatcher:
+    """Finds kecamatan mentions among a fixed set of districts (objects with ``code`` and ``name``)."""
+
+    def __init__(
+        self,
+        districts: Sequence[object],
+        villages: Iterable[object] = (),
+        common_words: Iterable[str] = (),
+    ) -> None:
+        self.by_code: dict[str, KecamatanMatch] = {}
+        self.regency_of: dict[str, str] = {}
+        self._keys: dict[str, tuple[tuple[str, ...], float]] = {}
+        self._name_words: set[str] = set()
+        self._first_words: dict[str, list[tuple[str, str]]] = {}  # first word -> [(second, code)]
+        name_to_code: dict[str, str] = {}
+        for d in districts:
+            code = str(getattr(d, "code"))
+            name = str(getattr(d, "name"))
+            self.by_code[code] = KecamatanMatch(code, name, 1.0)
+            self.regency_of[code] = code[:4]
+            name_to_code[name] = code
+            words = light_tokens(name)
+            self._name_words.update(words)
+            self._keys[_compact(words)] = ((code,), 1.0)
+            if len(words) == 2:
+                self._first_words.setdefault(words[0], []).append((words[1], code))
+        self.full_keys = frozenset(self._keys)
+        # distinctive second words ("aren", "kemis", "kaler")
+        singles = {k for k in self._keys}
+        for d in districts:
+            words = light_tokens(str(getattr(d, "name")))
+            if len(words) < 2:
+                continue
+            for w in words:
+                if w not in _COMMON_NAME_PARTS and w not in singles and len(w) >= 4:
+                    self._keys.setdefault(w, ((str(getattr(d, "code")),), 0.8))
+        for alias, (name, score) in ALIASES.items():
+            if name in name_to_code:
+                self._keys.setdefault(alias, ((name_to_code[name],), score))
+        # villages: a multi-word name anywhere, a single word only after "desa"/"kelurahan"
+        self._villages_marked: dict[str, tuple[str, ...]] = {}
+        owners: dict[str, set[str]] = {}
+        prefix_owners: dict[str, set[str]] = {}
+        multi: set[str] = set()
+        for v in villages:
+            district = str(getattr(v, "district_code"))
+            words = light_tokens(str(getattr(v, "name")))
+            if not words:
+                continue
+            owners.setdefault(_compact(words), set()).add(district)
+            if len(words) >= 2:
+                multi.add(_compact(words))
+                for k in range(1, len(words)):
+                    part = words[:k]
+                    if k == 1 and len(part[0]) < 8:
+                        continue
+                    prefix_owners.setdefault(_compact(part), set()).add(district)
+        for key, codes in owners.items():
+            if len(codes) != 1 or key in self._keys or key in _VILLAGE_EXCLUDE:
+                continue
+            code = next(iter(codes))
+            if code not in self.by_code:
+                continue
+            self._villages_marked[key] = (code,)
+            if key in multi:
+                self._keys[key] = ((code,), 0.75)
+        for key, codes in prefix_owners.items():
+            if len(codes) != 1 or key in self._keys or key in owners or key in _VILLAGE_EXCLUDE:
+                continue
+            code = next(iter(codes))
+            if code in self.by_code:
+                self._keys[key] = ((code,), 0.7)
+        distinctive = self._name_words - _COMMON_NAME_PARTS
+        self.common = (
+            (frozenset(common_words) | BUILTIN_COMMON) - distinctive
+        ) | _COMMON_NAME_PARTS
+        self._fuzzy = FuzzyIndex(self.full_keys, distance_for=_kec_distance)
+        self._compact_names = sorted(self.full_keys)
+        self._code_of_key = {k: v[0][0] for k, v in self._keys.items() if k in self.full_keys}
+        self.known_words = frozenset(self._name_words) | frozenset(ABBREVIATIONS)
+
+    # -- public ---------------------------------------------------------------------------------
+    def match(self, text: str) -> list[KecamatanMatch]:
+        """Kecamatan for a typed answer ("pd aren", "serpong u"), best first; empty when none."""
+        result = self.match_tokens(light_tokens(text), lenient=True)
+        if result.best is not None:
+            rest = [c for c in result.candidates if c.code != result.best.code]
+            return [result.best, *rest]
+        return list(result.candidates)
+
+    def match_tokens(self, tokens: Sequence[str], lenient: bool = False) -> KecamatanResult:
+        toks = [ABBREVIATIONS.get(t, t) for t in tokens]
+        hits = self._hits(toks, lenient)
+        chosen = self._select(hits)
+        return self._resolve(chosen)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _hits(self, toks: list[str], lenient: bool) -> list[_Hit]:
+        hits: list[_Hit] = []
+        n = len(toks)
+        for i in range(n):
+            if not toks[i].isalnum():
+                continue
+            for size in range(min(4, n - i), 0, -1):
+                span = toks[i : i + size]
+                key = _compact(span)
+                chars = len(key)
+                entry = self._keys.get(key)
+                if entry is not None:
+                    after_day = i > 0 and toks[i - 1] in ("hari", "malam", "tiap", "setiap")
+                    if key in self.full_keys or (
+                        (size > 1 or key not in self.common) and not after_day
+                    ):
+                        hits.append(_Hit(i, i + size, entry[0], entry[1], chars))
+                    continue
+                if i > 0 and toks[i - 1] in _VILLAGE_MARKERS and key in self._villages_marked:
+                    hits.append(_Hit(i, i + size, self._villages_marked[key], 0.75, chars))
+                    continue
+                region = _REGIONS.get(key)
+                if region is not None:
+                    codes = tuple(c for c in self.by_code if self.regency_of[c] in region)
+                    hits.append(_Hit(i, i + size, codes, 0.2, chars))
+                    continue
+                if size <= 3:
+                    hits.extend(self._fuzzy_hits(i, span, key, lenient))
+            hits.extend(self._partial_hits(i, toks, lenient))
+        return hits
+
+    def _fuzzy_hits(self, i: int, span: list[str], key: str, lenient: bool) -> list[_Hit]:
+        if len(key) < 6 or not key.isalpha():
+            return []
+        if span[0] in _FUNCTION_WORDS or span[-1] in _FUNCTION_WORDS:
+            return []
+        if len(span) == 1 and key in self.common:
+            return []
+        if len(span) > 1 and any(len(w) < 3 for w in span):
+            return []
+        if len(span) > 1 and all(w in self.common for w in span):
+            # "pasar kamis" is fine (name words), "sama satu" is not
+            if not any(w in self._name_words for w in span):
+                return []
+        found = self._fuzzy.lookup(key)
+        if not found:
+            return []
+        best_dist = found[0][1]
+        codes = tuple(self._code_of_key[w] for w, d in found if d == best_dist)
+        score = 0.9 if best_dist == 1 else 0.8
+        return [_Hit(i, i + len(span), codes, score, len(key))]
+
+    def _partial_hits(self, i: int, toks: list[str], lenient: bool) -> list[_Hit]:
+        """Truncated names: "pamul" → Pamulang, "sepat" → Sepatan / Sepatan Timur, "serpong u"."""
+        hits: list[_Hit] = []
+        tok = toks[i]
+        # first word of a two-word name followed by the start of its second word
+        if i + 1 < len(toks) and tok in self._first_words:
+            nxt = toks[i + 1]
+            if nxt.isalpha() and nxt not in _FUNCTION_WORDS:
+                codes = tuple(
+                    code
+                    for second, code in self._first_words[tok]
+                    if second.startswith(nxt) and second != nxt
+                )
+                if codes:
+                    own = self._keys.get(tok)
+                    if own is not None and own[1] >= 1.0:
+                        codes = codes + own[0]
+                    hits.append(_Hit(i, i + 2, codes, 0.6, len(tok) + len(nxt)))
+        min_len = 3 if lenient else 5
+        if len(tok) >= min_len and tok.isalpha() and tok not in self.common:
+            if tok not in self._keys and tok not in _FUNCTION_WORDS:
+                codes = tuple(
+                    self._code_of_key[k]
+                    for k in self._compact_names
+                    if k.startswith(tok) and k != tok
+                )
+                if codes:
+                    hits.append(_Hit(i, i + 1, codes, 0.6, len(tok)))
+        return hits
+
+    @staticmethod
+    def _select(hits: list[_Hit]) -> list[_Hit]:
+        """Greedy: longest span (in letters), then highest score; no overlaps; text order."""
+        ordered = sorted(hits, key=lambda h: (-h.chars, -h.score, h.start))
+        taken: list[_Hit] = []
+        used: set[int] = set()
+        for hit in ordered:
+            cells = set(range(hit.start, hit.end))
+            if cells & used:
+                continue
+            taken.append(hit)
+            used |= cells
+        taken.sort(key=lambda h: h.start)
+        return taken
+
+    def _resolve(self, chosen: list[_Hit]) -> KecamatanResult:
+        def match(code: str, score: float) -> KecamatanMatch:
+            base = self.by_code[code]
+            return KecamatanMatch(base.code, base.name, round(score, 3))
+
+        spans = tuple((h.start, h.end) for h in chosen if h.score > 0.2)
+        clear = [h for h in chosen if len(h.codes) == 1 and h.score >= 0.7]
+        if clear:
+            top = max(h.score for h in clear)
+            top_codes: list[str] = []
+            for h in clear:
+                if h.score == top and h.codes[0] not in top_codes:
+                    top_codes.append(h.codes[0])
+            others: list[KecamatanMatch] = []
+            seen = set(top_codes)
+            for h in sorted(chosen, key=lambda h: -h.score):
+                for code in h.codes:
+                    if code not in seen and h.score > 0.2:
+                        seen.add(code)
+                        others.append(match(code, h.score))
+            if len(top_codes) == 1:
+                best = match(top_codes[0], top)
+                return KecamatanResult(best, (best, *others), spans)
+            cands = tuple(match(c, top) for c in top_codes)
+            return KecamatanResult(None, cands + tuple(others), spans)
+        # only ambiguous or weak mentions: candidates, no answer
+        cands_list: list[KecamatanMatch] = []
+        seen_codes: set[str] = set()
+        for h in sorted(chosen, key=lambda h: -h.score):
+            for code in h.codes:
+                if code not in seen_codes:
+                    seen_codes.add(code)
+                    cands_list.append(match(code, h.score))
+        if len(cands_list) == 1 and cands_list[0].score >= 0.5:
+            return KecamatanResult(cands_list[0], tuple(cands_list), spans)
+        return KecamatanResult(None, tuple(cands_list), spans)
+
+
+def served_matcher(common_words: Iterable[str] = ()) -> KecamatanMatcher:
+    """A matcher over the kecamatan of Kabupaten Tangerang (3603) and Kota Tangerang Selatan (3674)."""
+    from bot.regions import load_regions
+
+    regions = load_regions()
+    districts = regions.served_districts(SERVED_REGENCIES)
+    villages = [v for d in districts for v in regions.villages_of(d.code)]
+    return KecamatanMatcher(districts, villages, common_words)
+
+
+SERVED_REGENCIES = ("3603", "3674")

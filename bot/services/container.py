@@ -1,0 +1,82 @@
+"""Every service of the running bot, built once from the configuration and the open database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.config import Config, StaffMember
+from bot.events import Events
+from bot.i18n import Translator
+from bot.regions import Regions, load_regions
+from bot.services.schedule import Schedule
+from bot.storage.audit import AuditLog
+from bot.storage.db import Database
+from bot.storage.places import PlaceStore
+from bot.storage.users import UserStore
+
+if TYPE_CHECKING:
+    from bot.nlu import Analyzer
+
+# Feature services, built at start-up in this order (later ones may listen to earlier ones'
+# events).
+FEATURE_SERVICES: tuple[str, ...] = ()
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock
+    regions: Regions
+    users: UserStore
+    audit: AuditLog
+    places: PlaceStore
+    schedule: Schedule
+    events: Events
+
+    @classmethod
+    def create(
+        cls,
+        config: Config,
+        db: Database,
+        clock: Clock | None = None,
+        *,
+        strict_events: bool = False,
+    ) -> Services:
+        services = cls(
+            config=config,
+            db=db,
+            clock=clock or Clock(config.tz),
+            regions=load_regions(),
+            users=UserStore(db),
+            audit=AuditLog(db),
+            places=(places := PlaceStore(db)),
+            schedule=Schedule(places),
+            events=Events(strict=strict_events),
+        )
+        services.start_features()
+        return services
+
+    def start_features(self) -> None:
+        """Build every feature service now, so that each subscribes to the events it reacts to."""
+        for name in FEATURE_SERVICES:
+            getattr(self, name)
+
+    def translator(self, lang: str) -> Translator:
+        return Translator(lang, self.config.tz)
+
+    def staff(self, user_id: int | None) -> StaffMember | None:
+        return self.config.staff.member(user_id)
+
+    @cached_property
+    def served_districts(self) -> list:
+        return self.regions.served_districts(self.config.served_regencies)
+
+    @cached_property
+    def nlu(self) -> Analyzer:
+        from bot.nlu import Analyzer
+
+        return Analyzer.load()

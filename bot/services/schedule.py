@@ -1,0 +1,98 @@
+"""When a place is open: weekly hours, plus service days, minus national holidays and closures.
+
+This is the one answer to "is it open then?" that the answers, booking, reminders and staff
+features all share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from functools import cache
+
+import holidays
+
+from bot.storage.places import Closure, Place, PlaceStore, ServiceDay
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """A place open on a date from ``opens`` to ``closes``: regular hours or a service day."""
+
+    place: Place
+    date: date
+    opens: time
+    closes: time
+    seats_per_slot: int
+    service_day: ServiceDay | None = None
+
+    @property
+    def slot_minutes(self) -> int:
+        if self.service_day and self.service_day.slot_minutes:
+            return self.service_day.slot_minutes
+        return self.place.slot_minutes
+
+    @property
+    def kind(self) -> str:
+        return self.service_day.kind if self.service_day else "regular"
+
+
+@dataclass(frozen=True, slots=True)
+class DayStatus:
+    """What a place does on a date, for the ``jadwal`` answer."""
+
+    date: date
+    openings: tuple[Opening, ...]
+    holiday: str | None
+    closure: Closure | None  # a whole-day closure
+
+
+@cache
+def _holidays(year: int, language: str) -> holidays.HolidayBase:
+    lang = "id" if language == "id" else "en_US"
+    return holidays.Indonesia(years=year, categories=("public", "government"), language=lang)
+
+
+def holiday_name(day: date, language: str = "id") -> str | None:
+    """The national holiday or cuti bersama on ``day``, named in ``language``; else None."""
+    return _holidays(day.year, language).get(day)
+
+
+class Schedule:
+    def __init__(self, places: PlaceStore) -> None:
+        self.places = places
+
+    async def day(self, place: Place, day: date) -> DayStatus:
+        return (await self.days(place, day, day))[0]
+
+    async def days(self, place: Place, start: date, end: date) -> list[DayStatus]:
+        """Each date of ``start..end`` with its openings, holiday and whole-day closure."""
+        hours = await self.places.hours(place.id)
+        service_days = await self.places.service_days(start, end, place_id=place.id)
+        closures = await self.places.closures(start, end, place.id)
+        result = []
+        day = start
+        while day <= end:
+            holiday = holiday_name(day)
+            whole_day = next((c for c in closures if c.date == day and c.starts is None), None)
+            openings: list[Opening] = []
+            if whole_day is None:
+                if holiday is None:
+                    openings.extend(
+                        Opening(place, day, h.opens, h.closes, place.seats_per_slot)
+                        for h in hours
+                        if h.weekday == day.weekday()
+                    )
+                # A service day is a deliberate opening: it stands even on a holiday.
+                openings.extend(
+                    Opening(place, day, s.opens, s.closes, s.seats_per_slot, s)
+                    for s in service_days
+                    if s.date == day
+                )
+            openings.sort(key=lambda o: o.opens)
+            result.append(DayStatus(day, tuple(openings), holiday, whole_day))
+            day += timedelta(days=1)
+        return result
+
+    async def partial_closures(self, place: Place, day: date) -> list[Closure]:
+        return [c for c in await self.places.closures(day, day, place.id) if c.starts is not None]

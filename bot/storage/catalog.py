@@ -1,0 +1,270 @@
+"""Writing an import bundle (places, hours, service days, schools, school events) in one
+transaction, and reading the same data back for export. Either everything is written or
+nothing is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+import aiosqlite
+
+from bot.importfile import (
+    ImportBundle,
+    PlaceSpec,
+    SchoolEventSpec,
+    SchoolSpec,
+    ServiceDaySpec,
+    TimeRange,
+)
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    places: int
+    service_days: int
+    closures: int
+    schools: int
+    school_events: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.places} places, {self.service_days} service days, {self.closures} closures, "
+            f"{self.schools} schools, {self.school_events} school events"
+        )
+
+
+def _hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+async def _place_id(conn: aiosqlite.Connection, code: str) -> int:
+    async with conn.execute("SELECT id FROM places WHERE code = ?", (code,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise LookupError(f"unknown place {code!r}")
+    return int(row[0])
+
+
+async def _upsert_place(conn: aiosqlite.Connection, spec: PlaceSpec, demo: bool) -> int:
+    async with conn.execute(
+        "INSERT INTO places (code, name, kind, kecamatan_code, address, lat, lon, slot_minutes, "
+        "seats_per_slot, is_demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
+        "kecamatan_code = excluded.kecamatan_code, address = excluded.address, lat = "
+        "excluded.lat, "
+        "lon = excluded.lon, slot_minutes = excluded.slot_minutes, "
+        "seats_per_slot = excluded.seats_per_slot, is_demo = excluded.is_demo, active = 1 "
+        "RETURNING id",
+        (
+            spec.code,
+            spec.name,
+            spec.kind,
+            spec.kecamatan,
+            spec.address,
+            spec.lat,
+            spec.lon,
+            spec.slot_minutes,
+            spec.seats,
+            int(demo),
+        ),
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    place_id = int(row[0])
+    await conn.execute("DELETE FROM place_hours WHERE place_id = ?", (place_id,))
+    await conn.executemany(
+        "INSERT INTO place_hours (place_id, weekday, opens, closes) VALUES (?, ?, ?, ?)",
+        [
+            (place_id, weekday, _hhmm(r.start), _hhmm(r.end))
+            for weekday, ranges in enumerate(spec.hours)
+            for r in ranges
+        ],
+    )
+    return place_id
+
+
+async def _insert_service_day(
+    conn: aiosqlite.Connection,
+    place_id: int,
+    day: date,
+    window: TimeRange,
+    *,
+    seats: int,
+    slot_minutes: int | None,
+    kind: str,
+    school_id: int | None,
+    title: str,
+    room: str,
+    note: str,
+    same_day_print: bool,
+    allow_16: bool,
+    demo: bool,
+) -> None:
+    await conn.execute(
+        "INSERT INTO service_days (place_id, date, opens, closes, seats_per_slot, slot_minutes, "
+        "kind, "
+        "school_id, title, room, note, same_day_print, allow_16, is_demo) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(place_id, date, opens) DO UPDATE SET closes = excluded.closes, "
+        "seats_per_slot = excluded.seats_per_slot, slot_minutes = excluded.slot_minutes, "
+        "kind = excluded.kind, school_id = excluded.school_id, title = excluded.title, "
+        "room = excluded.room, note = excluded.note, same_day_print = excluded.same_day_print, "
+        "allow_16 = excluded.allow_16",
+        (
+            place_id,
+            day.isoformat(),
+            _hhmm(window.start),
+            _hhmm(window.end),
+            seats,
+            slot_minutes,
+            kind,
+            school_id,
+            title,
+            room,
+            note,
+            int(same_day_print),
+            int(allow_16),
+            int(demo),
+        ),
+    )
+
+
+async def _service_day(
+    conn: aiosqlite.Connection, spec: ServiceDaySpec, demo: bool, now: int
+) -> bool:
+    """Write one service day (or closure); True when it was a closure."""
+    place_id = await _place_id(conn, spec.place)
+    if spec.kind == "closure":
+        windows = spec.hours or (None,)
+        for window in windows:
+            await conn.execute(
+                "INSERT INTO closures (place_id, date, starts, ends, reason, created_at) "
+                "SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM closures WHERE "
+                "place_id = ? "
+                "AND date = ? AND starts IS ?)",
+                (
+                    place_id,
+                    spec.date.isoformat(),
+                    _hhmm(window.start) if window else None,
+                    _hhmm(window.end) if window else None,
+                    spec.title or spec.note,
+                    now,
+                    place_id,
+                    spec.date.isoformat(),
+                    _hhmm(window.start) if window else None,
+                ),
+            )
+        return True
+    for window in spec.hours:
+        await _insert_service_day(
+            conn,
+            place_id,
+            spec.date,
+            window,
+            seats=spec.seats,
+            slot_minutes=spec.slot_minutes,
+            kind=spec.kind,
+            school_id=None,
+            title=spec.title,
+            room="",
+            note=spec.note,
+            same_day_print=False,
+            allow_16=True,
+            demo=demo,
+        )
+    return False
+
+
+async def _school(conn: aiosqlite.Connection, spec: SchoolSpec, demo: bool) -> None:
+    # Each school is also a place (kind "school") so that its events have an address and a map pin.
+    place = PlaceSpec(
+        code=f"sch-{spec.code}"[:60],
+        name=spec.name,
+        kind="school",
+        kecamatan=spec.kecamatan,
+        address=spec.address,
+        lat=spec.lat,
+        lon=spec.lon,
+        slot_minutes=60,
+        seats=1,
+        hours=((),) * 7,
+    )
+    place_id = await _upsert_place(conn, place, demo)
+    await conn.execute(
+        "INSERT INTO schools (code, name, kind, kecamatan_code, place_id, target_students, "
+        "is_demo) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
+        "kind = excluded.kind, kecamatan_code = excluded.kecamatan_code, place_id = "
+        "excluded.place_id, "
+        "target_students = excluded.target_students, is_demo = excluded.is_demo",
+        (
+            spec.code,
+            spec.name,
+            spec.kind,
+            spec.kecamatan,
+            place_id,
+            spec.target_students,
+            int(demo),
+        ),
+    )
+
+
+async def _school_event(conn: aiosqlite.Connection, spec: SchoolEventSpec, demo: bool) -> None:
+    async with conn.execute(
+        "SELECT id, place_id FROM schools WHERE code = ?", (spec.school,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise LookupError(f"unknown school {spec.school!r}")
+    for window in spec.hours:
+        await _insert_service_day(
+            conn,
+            int(row[1]),
+            spec.date,
+            window,
+            seats=spec.seats,
+            slot_minutes=spec.slot_minutes,
+            kind="school",
+            school_id=int(row[0]),
+            title="",
+            room=spec.room,
+            note=spec.note,
+            same_day_print=spec.same_day_print,
+            allow_16=spec.allow_16,
+            demo=demo,
+        )
+
+
+async def missing_references(db: Database, bundle: ImportBundle) -> list[str]:
+    """Codes the bundle refers to that neither it nor the database defines."""
+    missing = []
+    for code in sorted(bundle.place_refs):
+        if await db.scalar("SELECT 1 FROM places WHERE code = ?", (code,)) is None:
+            missing.append(f"place {code}")
+    for code in sorted(bundle.school_refs):
+        if await db.scalar("SELECT 1 FROM schools WHERE code = ?", (code,)) is None:
+            missing.append(f"school {code}")
+    return missing
+
+
+async def apply_bundle(db: Database, bundle: ImportBundle, now: int) -> ImportSummary:
+    """Write the whole bundle in one transaction."""
+    closures = 0
+    async with db.transaction() as conn:
+        for place in bundle.places:
+            await _upsert_place(conn, place, bundle.demo)
+        for school in bundle.schools:
+            await _school(conn, school, bundle.demo)
+        for day in bundle.service_days:
+            closures += await _service_day(conn, day, bundle.demo, now)
+        for event in bundle.school_events:
+            await _school_event(conn, event, bundle.demo)
+    return ImportSummary(
+        len(bundle.places),
+        len(bundle.service_days) - closures,
+        closures,
+        len(bundle.schools),
+        len(bundle.school_events),
+    )

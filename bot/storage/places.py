@@ -1,0 +1,424 @@
+"""Named queries for places, weekly hours, schools, service days and closures."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, time
+
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    id: int
+    code: str
+    name: str
+    kind: str
+    kecamatan_code: str
+    address: str
+    lat: float | None
+    lon: float | None
+    slot_minutes: int
+    seats_per_slot: int
+    active: bool
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    weekday: int  # 0 = Monday
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True, slots=True)
+class School:
+    id: int
+    code: str
+    name: str
+    kind: str
+    kecamatan_code: str
+    place_id: int | None
+    target_students: int
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDay:
+    id: int
+    place_id: int
+    date: date
+    opens: time
+    closes: time
+    seats_per_slot: int
+    slot_minutes: int | None
+    kind: str
+    school_id: int | None
+    title: str
+    room: str
+    note: str
+    same_day_print: bool
+    allow_16: bool
+    status: str
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    id: int
+    place_id: int | None
+    date: date
+    starts: time | None
+    ends: time | None
+    reason: str
+
+
+_PLACE_COLUMNS = (
+    "id, code, name, kind, kecamatan_code, address, lat, lon, slot_minutes, "
+    "seats_per_slot, active, is_demo"
+)
+_SERVICE_DAY_COLUMNS = (
+    "id, place_id, date, opens, closes, seats_per_slot, slot_minutes, kind, "
+    "school_id, title, "
+    "room, note, same_day_print, allow_16, status, is_demo"
+)
+_SCHOOL_COLUMNS = "id, code, name, kind, kecamatan_code, place_id, target_students, is_demo"
+
+
+def _clock(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def _hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def place_from_row(row: sqlite3.Row) -> Place:
+    return Place(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        bool(row[10]),
+        bool(row[11]),
+    )
+
+
+def service_day_from_row(row: sqlite3.Row) -> ServiceDay:
+    return ServiceDay(
+        row[0],
+        row[1],
+        date.fromisoformat(row[2]),
+        time.fromisoformat(row[3]),
+        time.fromisoformat(row[4]),
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        bool(row[12]),
+        bool(row[13]),
+        row[14],
+        bool(row[15]),
+    )
+
+
+def school_from_row(row: sqlite3.Row) -> School:
+    return School(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+
+
+class PlaceStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- places ----------------------------------------------------------------------------
+
+    async def upsert_place(
+        self,
+        *,
+        code: str,
+        name: str,
+        kind: str,
+        kecamatan_code: str,
+        address: str,
+        lat: float | None,
+        lon: float | None,
+        slot_minutes: int,
+        seats_per_slot: int,
+        is_demo: bool = False,
+        active: bool = True,
+    ) -> int:
+        row = await self.db.write_returning(
+            "INSERT INTO places (code, name, kind, kecamatan_code, address, lat, lon, "
+            "slot_minutes, "
+            "seats_per_slot, is_demo, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
+            "kecamatan_code = excluded.kecamatan_code, address = excluded.address, "
+            "lat = excluded.lat, lon = excluded.lon, slot_minutes = excluded.slot_minutes, "
+            "seats_per_slot = excluded.seats_per_slot, is_demo = excluded.is_demo, "
+            "active = excluded.active RETURNING id",
+            (
+                code,
+                name,
+                kind,
+                kecamatan_code,
+                address,
+                lat,
+                lon,
+                slot_minutes,
+                seats_per_slot,
+                int(is_demo),
+                int(active),
+            ),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def set_place_capacity(self, place_id: int, *, slot_minutes: int, seats: int) -> None:
+        await self.db.write(
+            "UPDATE places SET slot_minutes = ?, seats_per_slot = ? WHERE id = ?",
+            (slot_minutes, seats, place_id),
+        )
+
+    async def replace_hours(self, place_id: int, hours: Iterable[WeeklyHours]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM place_hours WHERE place_id = ?", (place_id,))
+            await conn.executemany(
+                "INSERT INTO place_hours (place_id, weekday, opens, closes) VALUES (?, ?, ?, ?)",
+                [(place_id, h.weekday, _hhmm(h.opens), _hhmm(h.closes)) for h in hours],
+            )
+
+    async def place(self, place_id: int) -> Place | None:
+        row = await self.db.fetchone(
+            f"SELECT {_PLACE_COLUMNS} FROM places WHERE id = ?", (place_id,)
+        )
+        return place_from_row(row) if row else None
+
+    async def place_by_code(self, code: str) -> Place | None:
+        row = await self.db.fetchone(
+            f"SELECT {_PLACE_COLUMNS} FROM places WHERE code = ?", (code,)
+        )
+        return place_from_row(row) if row else None
+
+    async def places(
+        self, *, kecamatan_code: str | None = None, public_only: bool = True
+    ) -> list[Place]:
+        """Active places, optionally of one kecamatan; ``public_only`` leaves schools out."""
+        sql = f"SELECT {_PLACE_COLUMNS} FROM places WHERE active = 1"
+        params: list[object] = []
+        if kecamatan_code:
+            sql += " AND kecamatan_code = ?"
+            params.append(kecamatan_code)
+        if public_only:
+            sql += " AND kind != 'school'"
+        rows = await self.db.fetchall(sql + " ORDER BY kecamatan_code, kind, name", params)
+        return [place_from_row(r) for r in rows]
+
+    async def hours(self, place_id: int) -> list[WeeklyHours]:
+        rows = await self.db.fetchall(
+            "SELECT weekday, opens, closes FROM place_hours WHERE place_id = ? ORDER BY "
+            "weekday, opens",
+            (place_id,),
+        )
+        return [
+            WeeklyHours(r[0], time.fromisoformat(r[1]), time.fromisoformat(r[2])) for r in rows
+        ]
+
+    async def count_places(self) -> int:
+        return int(await self.db.scalar("SELECT count(*) FROM places") or 0)
+
+    # --- schools -----------------------------------------------------------------------------
+
+    async def upsert_school(
+        self,
+        *,
+        code: str,
+        name: str,
+        kind: str,
+        kecamatan_code: str,
+        place_id: int | None,
+        target_students: int,
+        is_demo: bool = False,
+    ) -> int:
+        row = await self.db.write_returning(
+            "INSERT INTO schools (code, name, kind, kecamatan_code, place_id, target_students, "
+            "is_demo) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
+            "kind = excluded.kind, kecamatan_code = excluded.kecamatan_code, "
+            "place_id = excluded.place_id, target_students = excluded.target_students, "
+            "is_demo = excluded.is_demo RETURNING id",
+            (code, name, kind, kecamatan_code, place_id, target_students, int(is_demo)),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def schools(self, kecamatan_code: str | None = None) -> list[School]:
+        sql = f"SELECT {_SCHOOL_COLUMNS} FROM schools"
+        params: tuple[object, ...] = ()
+        if kecamatan_code:
+            sql += " WHERE kecamatan_code = ?"
+            params = (kecamatan_code,)
+        rows = await self.db.fetchall(sql + " ORDER BY name", params)
+        return [school_from_row(r) for r in rows]
+
+    async def school(self, school_id: int) -> School | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SCHOOL_COLUMNS} FROM schools WHERE id = ?", (school_id,)
+        )
+        return school_from_row(row) if row else None
+
+    async def school_by_code(self, code: str) -> School | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SCHOOL_COLUMNS} FROM schools WHERE code = ?", (code,)
+        )
+        return school_from_row(row) if row else None
+
+    # --- service days ------------------------------------------------------------------------
+
+    async def upsert_service_day(
+        self,
+        *,
+        place_id: int,
+        day: date,
+        opens: time,
+        closes: time,
+        seats_per_slot: int,
+        kind: str,
+        slot_minutes: int | None = None,
+        school_id: int | None = None,
+        title: str = "",
+        room: str = "",
+        note: str = "",
+        same_day_print: bool = False,
+        allow_16: bool = True,
+        is_demo: bool = False,
+    ) -> int:
+        row = await self.db.write_returning(
+            "INSERT INTO service_days (place_id, date, opens, closes, seats_per_slot, "
+            "slot_minutes, "
+            "kind, school_id, title, room, note, same_day_print, allow_16, is_demo) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(place_id, date, opens) DO UPDATE SET closes = excluded.closes, "
+            "seats_per_slot = excluded.seats_per_slot, slot_minutes = excluded.slot_minutes, "
+            "kind = excluded.kind, "
+            "school_id = excluded.school_id, title = excluded.title, room = excluded.room, "
+            "note = excluded.note, same_day_print = excluded.same_day_print, "
+            "allow_16 = excluded.allow_16 RETURNING id",
+            (
+                place_id,
+                day.isoformat(),
+                _hhmm(opens),
+                _hhmm(closes),
+                seats_per_slot,
+                slot_minutes,
+                kind,
+                school_id,
+                title,
+                room,
+                note,
+                int(same_day_print),
+                int(allow_16),
+                int(is_demo),
+            ),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def service_day(self, service_day_id: int) -> ServiceDay | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SERVICE_DAY_COLUMNS} FROM service_days WHERE id = ?", (service_day_id,)
+        )
+        return service_day_from_row(row) if row else None
+
+    async def service_days(
+        self,
+        start: date,
+        end: date,
+        *,
+        place_id: int | None = None,
+        school_id: int | None = None,
+        kecamatan_code: str | None = None,
+        include_cancelled: bool = False,
+        public_only: bool = False,
+    ) -> list[ServiceDay]:
+        """Service days with ``start <= date <= end``, by date and time."""
+        sql = (
+            f"SELECT {', '.join('s.' + c.strip() for c in _SERVICE_DAY_COLUMNS.split(','))} "
+            "FROM service_days s JOIN places p ON p.id = s.place_id "
+            "WHERE s.date BETWEEN ? AND ? AND p.active = 1"
+        )
+        params: list[object] = [start.isoformat(), end.isoformat()]
+        if place_id is not None:
+            sql += " AND s.place_id = ?"
+            params.append(place_id)
+        if school_id is not None:
+            sql += " AND s.school_id = ?"
+            params.append(school_id)
+        if kecamatan_code:
+            sql += " AND p.kecamatan_code = ?"
+            params.append(kecamatan_code)
+        if not include_cancelled:
+            sql += " AND s.status != 'cancelled'"
+        if public_only:
+            sql += " AND s.school_id IS NULL"
+        rows = await self.db.fetchall(sql + " ORDER BY s.date, s.opens", params)
+        return [service_day_from_row(r) for r in rows]
+
+    async def set_service_day_status(self, service_day_id: int, status: str) -> None:
+        await self.db.write(
+            "UPDATE service_days SET status = ? WHERE id = ?", (status, service_day_id)
+        )
+
+    # --- closures ----------------------------------------------------------------------------
+
+    async def add_closure(
+        self,
+        *,
+        place_id: int | None,
+        day: date,
+        starts: time | None,
+        ends: time | None,
+        reason: str,
+        created_by: int | None,
+        now: int,
+    ) -> int:
+        cursor = await self.db.write(
+            "INSERT INTO closures (place_id, date, starts, ends, reason, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                place_id,
+                day.isoformat(),
+                _hhmm(starts) if starts else None,
+                _hhmm(ends) if ends else None,
+                reason,
+                created_by,
+                now,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def closures(self, start: date, end: date, place_id: int | None = None) -> list[Closure]:
+        """Closures in the range that apply to ``place_id`` (its own and those of every place)."""
+        sql = (
+            "SELECT id, place_id, date, starts, ends, reason FROM closures "
+            "WHERE date BETWEEN ? AND ?"
+        )
+        params: list[object] = [start.isoformat(), end.isoformat()]
+        if place_id is not None:
+            sql += " AND (place_id = ? OR place_id IS NULL)"
+            params.append(place_id)
+        rows = await self.db.fetchall(sql + " ORDER BY date, starts", params)
+        return [
+            Closure(r[0], r[1], date.fromisoformat(r[2]), _clock(r[3]), _clock(r[4]), r[5])
+            for r in rows
+        ]

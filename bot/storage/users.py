@@ -1,0 +1,68 @@
+"""Named queries for users: language, reachability, reminder preference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    language: str | None
+    reminders_on: bool
+    reachable: bool
+
+
+class UserStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        # Languages are read on every update; keep the few bytes per user in memory.
+        self._languages: dict[int, str | None] = {}
+
+    async def ensure(self, user_id: int, now: int) -> None:
+        """Remember a user the first time they write; mark them reachable when they return."""
+        if user_id in self._languages:
+            return
+        await self.db.write(
+            "INSERT INTO users (id, created_at, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at, reachable = 1",
+            (user_id, now, now),
+        )
+        self._languages[user_id] = await self.db.scalar(
+            "SELECT language FROM users WHERE id = ?", (user_id,)
+        )
+
+    def cached_language(self, user_id: int) -> str | None:
+        return self._languages.get(user_id)
+
+    async def language(self, user_id: int) -> str | None:
+        if user_id not in self._languages:
+            self._languages[user_id] = await self.db.scalar(
+                "SELECT language FROM users WHERE id = ?", (user_id,)
+            )
+        return self._languages[user_id]
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self.db.write("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+        self._languages[user_id] = language
+
+    async def get(self, user_id: int) -> UserRecord | None:
+        row = await self.db.fetchone(
+            "SELECT id, language, reminders_on, reachable FROM users WHERE id = ?", (user_id,)
+        )
+        if row is None:
+            return None
+        return UserRecord(row[0], row[1], bool(row[2]), bool(row[3]))
+
+    async def set_reminders(self, user_id: int, on: bool) -> None:
+        await self.db.write("UPDATE users SET reminders_on = ? WHERE id = ?", (int(on), user_id))
+
+    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+        await self.db.write(
+            "UPDATE users SET reachable = ? WHERE id = ?", (int(reachable), user_id)
+        )
+
+    async def forget(self, user_id: int) -> None:
+        self._languages.pop(user_id, None)

@@ -1,0 +1,108 @@
+"""Small helpers every handler module uses: who is writing, replying, staff checks."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop
+
+from bot.config import StaffMember
+from bot.context import BotContext
+from bot.i18n import pick_language
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+
+
+async def prepare_context(update: Update, context: BotContext) -> None:
+    """Remember the user and pick their language before any other handler runs."""
+    user = update.effective_user
+    services = context.services
+    if user is None or user.is_bot:
+        return
+    await services.users.ensure(user.id, services.clock.epoch())
+    stored = await services.users.language(user.id)
+    lang = pick_language(stored, user.language_code, services.config.default_language)
+    context.t = services.translator(lang)
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None,
+    *,
+    edit: bool = False,
+) -> Message | None:
+    """Answer in the chat the update came from; ``edit`` replaces the pressed message instead."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer()
+        except BadRequest:  # too old to answer: the reply itself still matters
+            pass
+        if edit and query.message is not None and isinstance(query.message, Message):
+            try:
+                edited = await query.message.edit_text(text, reply_markup=markup)
+                return edited if isinstance(edited, Message) else None
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return None
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=markup)
+
+
+def user_id_of(update: Update) -> int:
+    user = update.effective_user
+    return user.id if user else 0
+
+
+def staff_only(*, admin: bool = False) -> Callable[[Handler], Handler]:
+    """Refuse the handler politely to everyone but staff (and to operators when ``admin``)."""
+
+    def decorate(func: Handler) -> Handler:
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            member = staff_member(update, context)
+            if member is None or (admin and member.role != "admin"):
+                await refuse(update, context, func.__name__)
+                return None
+            return await func(update, context)
+
+        return wrapper
+
+    return decorate
+
+
+def staff_member(update: Update, context: BotContext) -> StaffMember | None:
+    return context.services.staff(user_id_of(update))
+
+
+async def refuse(update: Update, context: BotContext, action: str) -> None:
+    """Tell a non-staff user this is for staff, and keep a trace of the attempt."""
+    services = context.services
+    uid = user_id_of(update)
+    log.warning("refused staff action %s to user %s", action, uid)
+    await services.audit.record(services.clock.epoch(), uid, "refused", "action", action)
+    _ = context.t.gettext
+    text = _("Sorry, this is only for Disdukcapil staff.")
+    if update.callback_query:
+        try:
+            await update.callback_query.answer(text, show_alert=True)
+        except BadRequest:
+            pass
+        return
+    await reply(update, context, text)
+
+
+def stop_other_groups() -> None:
+    """Handled: no later handler group should also answer this update."""
+    raise ApplicationHandlerStop

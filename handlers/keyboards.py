@@ -1,0 +1,58 @@
+"""Keyboards shared by several features. Pure functions of the translator."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import CallbackCodec
+from bot.i18n import Translator
+
+MENU = CallbackCodec("menu", "item")
+LANG = CallbackCodec("lang", "code")
+
+# Menu items; each feature's handlers answer MENU.pack(item) for its own item.
+MENU_WHERE = "lokasi"
+MENU_BOOK = "daftar"
+MENU_MINE = "saya"
+MENU_SCHOOL = "sekolah"
+MENU_VISIT = "rumah"
+MENU_ASK = "tanya"
+MENU_LANGUAGE = "bahasa"
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def main_menu(t: Translator) -> InlineKeyboardMarkup:
+    _ = t.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button(_("📍 Where & when to record"), MENU.pack(MENU_WHERE))],
+            [
+                button(_("📝 Book a slot"), MENU.pack(MENU_BOOK)),
+                button(_("📋 My bookings"), MENU.pack(MENU_MINE)),
+            ],
+            [
+                button(_("🏫 School events"), MENU.pack(MENU_SCHOOL)),
+                button(_("🏠 Home visit"), MENU.pack(MENU_VISIT)),
+            ],
+            [
+                button(_("💬 Ask a question"), MENU.pack(MENU_ASK)),
+                button(_("🌐 Language"), MENU.pack(MENU_LANGUAGE)),
+            ],
+        ]
+    )
+
+
+def language_menu() -> InlineKeyboardMarkup:
+    # Each language names itself, so nobody is stuck in a language they cannot read.
+    return InlineKeyboardMarkup(
+        [[button("🇮🇩 Bahasa Indonesia", LANG.pack("id")), button("🇬🇧 English", LANG.pack("en"))]]
+    )
+
+
+def rows(
+    buttons: list[InlineKeyboardButton], per_row: int = 2
+) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]

@@ -1,0 +1,79 @@
+import asyncio
+import sqlite3
+
+import pytest
+
+from bot.storage.db import Database, StorageError
+from bot.storage.persistence import SQLitePersistence
+
+
+async def test_migrations_apply_once(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    versions = await db.fetchall("SELECT version FROM schema_version")
+    await db.close()
+    db = await Database.open(path)
+    assert await db.fetchall("SELECT version FROM schema_version") == versions
+    assert await db.scalar("PRAGMA journal_mode") == "wal"
+    assert await db.scalar("PRAGMA foreign_keys") == 1
+    await db.close()
+
+
+async def test_unreachable_database_path_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageError, match="cannot create the database folder"):
+        await Database.open(blocker / "sub" / "db.sqlite3")
+
+
+async def test_not_a_database(tmp_path):
+    path = tmp_path / "garbage.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="cannot use the database"):
+        await Database.open(path)
+
+
+async def test_transaction_rolls_back_everything(tmp_path):
+    db = await Database.open(tmp_path / "db.sqlite3")
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO users (id, created_at, seen_at) VALUES (1, 0, 0)")
+            await conn.execute("INSERT INTO users (id, created_at, seen_at) VALUES (1, 0, 0)")
+    assert await db.scalar("SELECT count(*) FROM users") == 0
+    await db.close()
+
+
+async def test_concurrent_writers_do_not_share_a_failed_transaction(tmp_path):
+    db = await Database.open(tmp_path / "db.sqlite3")
+
+    async def failing() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO users (id, created_at, seen_at) VALUES (7, 0, 0)")
+            await asyncio.sleep(0.01)
+            raise RuntimeError("boom")
+
+    async def writer(n: int) -> None:
+        await db.write("INSERT INTO users (id, created_at, seen_at) VALUES (?, 0, 0)", (100 + n,))
+
+    results = await asyncio.gather(
+        failing(), *(writer(n) for n in range(20)), return_exceptions=True
+    )
+    assert isinstance(results[0], RuntimeError)
+    assert await db.scalar("SELECT count(*) FROM users") == 20
+    await db.close()
+
+
+async def test_persistence_round_trip(tmp_path):
+    from datetime import date
+
+    db = await Database.open(tmp_path / "db.sqlite3")
+    persistence = SQLitePersistence(db)
+    await persistence.update_conversation("booking", (1, 1), 3)
+    await persistence.update_user_data(1, {"draft": {"date": date(2026, 11, 28), "seats": [1, 2]}})
+    assert await persistence.get_conversations("booking") == {(1, 1): 3}
+    assert await persistence.get_user_data() == {
+        1: {"draft": {"date": date(2026, 11, 28), "seats": [1, 2]}}
+    }
+    await persistence.update_conversation("booking", (1, 1), None)
+    assert await persistence.get_conversations("booking") == {}
+    await db.close()
