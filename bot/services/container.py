@@ -19,10 +19,11 @@ from bot.storage.users import UserStore
 
 if TYPE_CHECKING:
     from bot.nlu import Analyzer
+    from bot.services.outbox import Outbox
 
 # Feature services, built at start-up in this order (later ones may listen to earlier ones'
 # events).
-FEATURE_SERVICES: tuple[str, ...] = ()
+FEATURE_SERVICES: tuple[str, ...] = ("outbox",)
 
 
 @dataclass
@@ -74,6 +75,12 @@ class Services:
     @cached_property
     def served_districts(self) -> list:
         return self.regions.served_districts(self.config.served_regencies)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from bot.services.outbox import Outbox
+
+        return Outbox(self)
 
     @cached_property
     def nlu(self) -> Analyzer:
