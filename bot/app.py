@@ -57,6 +57,10 @@ COMMANDS = [
 FEATURE_MODULES: tuple[str, ...] = (
     # Deep links (/start CODE) must be seen before the plain /start.
     "handlers.start",
+    # Staff reports and residents' data rights: plain commands, no conversation.
+    "handlers.staff",
+    "handlers.staff_places",
+    "handlers.privacy",
     # Free text goes to the question answerer only when no flow above wanted it: keep it last.
 )
 

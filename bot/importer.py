@@ -59,7 +59,7 @@ async def run_import(config: Config, files: list[Path], *, dry_run: bool) -> int
 
 async def read_export(config: Config) -> ImportBundle:
     async with open_services(config) as services:
-        return await read_bundle(services.db)
+        return await read_bundle(services.db, services.clock.today())
 
 
 def write_export(bundle: ImportBundle, fmt: str, output: Path | None) -> int:

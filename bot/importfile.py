@@ -539,28 +539,25 @@ class _Collector:
         self.demo = False
         self.description = ""
 
-    def error(self, rec: _Record | None, file: str, field_name: str | None, message: str) -> None:
-        if rec is None:
-            self.errors.append(RowError(file, None, field_name, message))
-        else:
-            self.errors.append(RowError(rec.file, rec.row, field_name, message, rec.table))
+    def error(self, rec: _Record, field_name: str | None, message: str) -> None:
+        self.errors.append(RowError(rec.file, rec.row, field_name, message, rec.table))
 
     def add(self, rec: _Record) -> None:
         """Parse one row's fields; on success ``rec.spec`` holds the spec."""
         self.records.append(rec)
         schema = SCHEMAS[rec.kind]
-        known = {f.name for f in schema}
+        known = [f.name for f in schema]
         ok = True
         for name in rec.raw:
             if name not in known:
-                self.error(rec, rec.file, name, f"unknown field; expected {', '.join(known)}")
+                self.error(rec, name, f"unknown field; expected {', '.join(known)}")
                 ok = False
         values: dict[str, Any] = {}  # the fields that parsed (failed ones are left out)
         for f in schema:
             raw = rec.raw.get(f.name)
             if raw is None or (isinstance(raw, str) and not raw.strip() and f.name != "hours"):
                 if f.required:
-                    self.error(rec, rec.file, f.name, "is required")
+                    self.error(rec, f.name, "is required")
                     ok = False
                 else:
                     values[f.name] = f.default
@@ -568,7 +565,7 @@ class _Collector:
             try:
                 values[f.name] = f.parse(raw, self.ctx)
             except _Bad as err:
-                self.error(rec, rec.file, f.name, str(err))
+                self.error(rec, f.name, str(err))
                 ok = False
         # Checks across fields run on whatever parsed, so one pass reports as much as it can.
         if self._check_row(rec, values) and ok:
@@ -581,7 +578,7 @@ class _Collector:
             return all(name in v for name in names)
 
         def bad(field_name: str, message: str) -> None:
-            self.error(rec, rec.file, field_name, message)
+            self.error(rec, field_name, message)
 
         before = len(self.errors)
         lat_lon = have("lat", "lon") and rec.kind in ("place", "school")
@@ -592,8 +589,8 @@ class _Collector:
             if closed and v["kind"] not in _SERVICE_DAY_ONLY_KINDS:
                 bad("hours", "the place is closed every day")
             if have("hours", "slot_minutes"):
-                for day, hours in zip(WEEKDAYS, v["hours"], strict=True):
-                    self._check_slots(rec, "hours", hours, v["slot_minutes"], prefix=f"{day}: ")
+                week = dict(zip(WEEKDAYS, v["hours"], strict=True))
+                self._check_slots(rec, week, v["slot_minutes"])
         elif rec.kind == "service_day":
             if have("kind", "seats", "hours"):
                 if v["kind"] == "closure":
@@ -605,28 +602,29 @@ class _Collector:
                     if v["seats"] < SEATS_MIN:
                         bad("seats", f"is required: {SEATS_MIN} to {SEATS_MAX} per slot")
             if have("hours", "slot_minutes") and v["slot_minutes"] is not None:
-                self._check_slots(rec, "hours", v["hours"], v["slot_minutes"])
+                self._check_slots(rec, {"": v["hours"]}, v["slot_minutes"])
             if have("kind", "date") and v["kind"] == "weekend" and v["date"].weekday() < 5:
                 bad("date", f"{v['date'].isoformat()} is not a weekend day")
         elif rec.kind == "school_event" and have("hours"):
             if not v["hours"]:
                 bad("hours", "is required")
             if have("slot_minutes"):
-                self._check_slots(rec, "hours", v["hours"], v["slot_minutes"])
+                self._check_slots(rec, {"": v["hours"]}, v["slot_minutes"])
         return len(self.errors) == before
 
-    def _check_slots(
-        self, rec: _Record, field_name: str, hours: Hours, slot: int, prefix: str = ""
-    ) -> None:
-        for window in hours:
-            if window.minutes % slot:
-                self.error(
-                    rec,
-                    rec.file,
-                    field_name,
-                    f"{prefix}{window} is {window.minutes} minutes, not a whole number of "
-                    f"{slot}-minute slots",
-                )
+    def _check_slots(self, rec: _Record, week: dict[str, Hours], slot: int) -> None:
+        """One error naming every window that is not a whole number of slots."""
+        bad: dict[TimeRange, list[str]] = {}
+        for day, hours in week.items():
+            for window in hours:
+                if window.minutes % slot:
+                    bad.setdefault(window, []).append(day)
+        if bad:
+            listed = ", ".join(
+                f"{' '.join(days)} {window}".strip() + f" ({window.minutes} minutes)"
+                for window, days in bad.items()
+            )
+            self.error(rec, "hours", f"not a whole number of {slot}-minute slots: {listed}")
 
     def cross_check(self) -> None:
         """Unique codes, references, overlapping openings."""
@@ -644,7 +642,6 @@ class _Collector:
                 if first is not rec:
                     self.error(
                         rec,
-                        rec.file,
                         "code",
                         f"{code.strip()!r} is already used by {_where(first)}",
                     )
@@ -652,7 +649,7 @@ class _Collector:
         for rec in by_kind["service_day"]:
             place = places.get(rec.spec.place)
             if place is not None and rec.spec.slot_minutes is None and rec.spec.kind != "closure":
-                self._check_slots(rec, "hours", rec.spec.hours, place.slot_minutes)
+                self._check_slots(rec, {"": rec.spec.hours}, place.slot_minutes)
         self._check_overlaps(by_kind["service_day"], "place")
         self._check_overlaps(by_kind["school_event"], "school")
 
@@ -669,7 +666,6 @@ class _Collector:
                 if whole_day_closure or _overlap(spec.hours, other.spec.hours):
                     self.error(
                         rec,
-                        rec.file,
                         "date",
                         f"conflicts with {_where(other)} ({slot[0]} on {spec.date.isoformat()})",
                     )
@@ -726,7 +722,7 @@ def _load_toml(name: str, text: str, out: _Collector) -> None:
                 if isinstance(raw, dict):
                     out.add(record)
                 else:
-                    out.error(record, name, None, f"write each {key} as a [[{key}]] table")
+                    out.error(record, None, f"write each {key} as a [[{key}]] table")
         else:
             out.errors.append(
                 RowError(
@@ -852,7 +848,7 @@ def _sources(source: str | Path, fmt: str | None) -> Iterable[tuple[str, str, st
     path: Path | None = None
     if isinstance(source, Path):
         path = source
-    elif "\n" not in source and len(source) < 4096 and Path(source).exists():
+    elif source.strip() and "\n" not in source and len(source) < 4096 and Path(source).exists():
         path = Path(source)
     if path is None:
         if fmt not in ("toml", "csv"):

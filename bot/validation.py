@@ -33,7 +33,7 @@ class DateFormatter(Protocol):
 class ValidationError(ValueError):
     """Base of the input errors: ``code`` says what is wrong, ``params`` hold the details."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code, params)
         self.code = code
         self.params = params

@@ -20,6 +20,9 @@ from bot.storage.users import UserStore
 if TYPE_CHECKING:
     from bot.nlu import Analyzer
     from bot.services.outbox import Outbox
+    from bot.services.privacy import Privacy
+    from bot.services.reports import Reports
+    from bot.services.staff import PlaceAdmin
 
 # Feature services, built at start-up in this order (later ones may listen to earlier ones'
 # events).
@@ -81,6 +84,24 @@ class Services:
         from bot.services.outbox import Outbox
 
         return Outbox(self)
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        from bot.services.privacy import Privacy
+
+        return Privacy(self)
+
+    @cached_property
+    def place_admin(self) -> PlaceAdmin:
+        from bot.services.staff import PlaceAdmin
+
+        return PlaceAdmin(self)
+
+    @cached_property
+    def reports(self) -> Reports:
+        from bot.services.reports import Reports
+
+        return Reports(self)
 
     @cached_property
     def nlu(self) -> Analyzer:

@@ -4,20 +4,48 @@ to (reminders, notices, offers) is a database row first, so nothing is lost acro
 Features ``enqueue`` messages with a ``kind`` and a JSON payload and register a renderer for the
 kind; the dispatcher renders each due message in the recipient's language
 when it sends it, so texts always reflect the current state (a cancelled booking is not reminded).
+
+The dispatcher (``Outbox.dispatch``, run every ``reminders.poll_seconds`` by a job):
+
+- claims due rows atomically (one ``UPDATE … RETURNING`` moves them from ``pending`` to
+  ``sending``), a bounded batch at a time through the ``(status, due_at)`` index, so a tick costs
+  the same with 100 or 100,000 messages planned for later;
+- skips a row whose ``expires_at`` has passed (the event has started), whose recipient blocked the
+  bot or turned reminders off (for reminder kinds), or whose renderer returns None;
+- sends the text with its inline buttons, then the map pin when the notice has a venue, and marks
+  the row sent;
+- sends nothing during quiet hours (``reminders.quiet_start``–``quiet_end``, local time); what
+  fell due meanwhile goes out when they end, unless it has expired;
+- Telegram errors: Forbidden marks the user unreachable (no more messages to them until they
+  write again); RetryAfter pauses all sending for as long as Telegram says (the row is not counted
+  as an attempt); network errors and timeouts retry with exponential back-off; anything else
+  (a bad request) fails the row with its reason, as does the last of ``MAX_ATTEMPTS``.
+
+Crashes: the only rows that can be left ``sending`` are the ones a killed process had claimed.
+Claimed rows are sent one by one and each is marked the moment Telegram accepts it, so at most one
+of them was actually in flight; the rest were never attempted. At start-up every such row is sent
+once more (at-least-once: a reminder missed is worse than one received twice). A row found
+``sending`` at a second start-up is failed instead, so a message in flight at a crash reaches the
+recipient at most twice ("at most once more") and no message can loop a crashing bot.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time as _time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import Translator
-from bot.storage.outbox import OutboxStore
+from bot.storage.outbox import OutboxItem, OutboxStore
 
 if TYPE_CHECKING:
     from bot.services.container import Services
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,6 +53,7 @@ class Notice:
     """What a rendered message shows; Telegram-agnostic (labels and callback data)."""
 
     text: str
+    # Rows of (label, callback data); data starting with https:// or tg:// is a link button.
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     # A map pin sent right after the text: (latitude, longitude, title, address).
     venue: tuple[float, float, str, str] | None = None
@@ -34,22 +63,113 @@ class Notice:
 # no longer wanted (the booking was cancelled meanwhile).
 Renderer = Callable[["Services", Translator, dict[str, Any]], Awaitable[Notice | None]]
 RENDERERS: dict[str, Renderer] = {}
+# Kinds a resident can turn off with /pengingat (users.reminders_on = 0); other kinds (a staff
+# decision about their request, an offered seat) always go out.
+REMINDER_KINDS: set[str] = set()
 
 
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register the renderer of one kind of message (decorator)."""
+def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of one kind of message (decorator). ``reminder=True``: the kind is
+    a reminder, not sent to users who turned reminders off."""
 
     def register(func: Renderer) -> Renderer:
         RENDERERS[kind] = func
+        if reminder:
+            REMINDER_KINDS.add(kind)
+        else:
+            REMINDER_KINDS.discard(kind)
         return func
 
     return register
 
 
+@dataclass
+class DispatchReport:
+    """What one dispatcher run did (also what the benchmark and the tests look at)."""
+
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+    quiet: bool = False
+    paused: bool = False
+    busy: bool = False
+
+
+def in_quiet_hours(local: time, start: time, end: time) -> bool:
+    """Whether ``local`` falls in the quiet period [start, end); it may span midnight.
+    ``start == end`` means no quiet hours."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered; raised by a ``Sender``. This base class is permanent:
+    the row fails with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason[:500]
+
+
+class Unreachable(DeliveryError):
+    """The recipient blocked the bot or no longer exists: stop sending to them."""
+
+
+class Transient(DeliveryError):
+    """A network error or timeout: try again later."""
+
+
+class FloodWait(DeliveryError):
+    """The messenger's flood limit: wait ``seconds`` before sending anything."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"flood limit: retry after {seconds:g} s")
+        self.seconds = seconds
+
+
+class Sender(Protocol):
+    """Delivers a rendered notice to a chat (handlers.reminders.TelegramSender for Telegram)."""
+
+    async def send(self, chat_id: int, notice: Notice) -> None: ...
+
+    async def send_venue(self, chat_id: int, venue: tuple[float, float, str, str]) -> None: ...
+
+
+class _Pause(Exception):
+    """Telegram asked to wait (RetryAfter) longer than this run may wait."""
+
+
 class Outbox:
+    # A run claims this many rows at a time, and sends at most max_per_run (the rest waits for
+    # the next run, so that a run ends well before the next tick and a shutdown is never held up).
+    batch_size = 50
+    # Messages per second the dispatcher sends at most (None: no limit). Telegram allows about 30
+    # per second to different chats; this leaves room for broadcasts and interactive replies.
+    rate_per_second: float | None = 10.0
+    # Waits Telegram asks for up to this many seconds happen inside the run; longer ones end the
+    # run and pause the dispatcher until then.
+    max_inline_wait = 10.0
+    MAX_ATTEMPTS = 6
+    BACKOFF_FIRST = 30  # seconds; doubled after each failed attempt
+    BACKOFF_MAX = 30 * 60
+
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = OutboxStore(services.db)
+        self._lock = asyncio.Lock()
+        self._recovered = False
+        self._paused_until = 0.0
+        self._last_send = 0.0
+        # Injectable for tests: they move the FakeClock instead of sleeping.
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    # --- the API features use ----------------------------------------------------------------
 
     async def enqueue(
         self,
@@ -63,7 +183,8 @@ class Outbox:
         ref_id: int | None = None,
     ) -> None:
         """Send ``kind`` to ``user_id`` at ``due_at`` (default: as soon as possible), not after
-        ``expires_at``. With a ref, re-enqueueing the same kind for the same user replaces it."""
+        ``expires_at``. With a ref, re-enqueueing the same kind for the same user replaces it
+        (and an unchanged plan of a message already sent is not sent again)."""
         if kind not in RENDERERS:
             raise KeyError(f"no renderer registered for outbox kind {kind!r}")
         clock = self.services.clock
@@ -79,5 +200,195 @@ class Outbox:
             payload=payload,
         )
 
-    async def cancel(self, ref_type: str, ref_id: int, kinds: list[str] | None = None) -> int:
-        return await self.store.cancel(ref_type, ref_id, kinds)
+    async def cancel(
+        self,
+        ref_type: str,
+        ref_id: int,
+        kinds: list[str] | None = None,
+        *,
+        user_id: int | None = None,
+    ) -> int:
+        """Withdraw the pending messages about a record; returns how many."""
+        return await self.store.cancel(ref_type, ref_id, kinds, user_id=user_id)
+
+    async def cancel_for_user(self, user_id: int, kinds: list[str] | None = None) -> int:
+        return await self.store.cancel_for_user(user_id, kinds)
+
+    # --- the dispatcher ----------------------------------------------------------------------
+
+    def quiet_now(self) -> bool:
+        cfg = self.services.config.reminders
+        local = self.services.clock.now().time()
+        return in_quiet_hours(local, cfg.quiet_start, cfg.quiet_end)
+
+    async def recover(self) -> tuple[int, int]:
+        """Handle rows a killed process left ``sending`` (see the module docstring). Runs once
+        per process, before the first dispatch."""
+        requeued, failed = await self.store.recover_interrupted(max_interruptions=1)
+        self._recovered = True
+        if requeued or failed:
+            log.warning(
+                "outbox: %d message(s) interrupted by a restart will be sent once more, "
+                "%d interrupted twice failed",
+                requeued,
+                failed,
+            )
+        return requeued, failed
+
+    async def dispatch(self, sender: Sender, *, max_per_run: int | None = None) -> DispatchReport:
+        """Send what is due now through ``sender`` (the job passes a TelegramSender)."""
+        report = DispatchReport()
+        if self._lock.locked():  # the previous run is still sending
+            report.busy = True
+            return report
+        async with self._lock:
+            if not self._recovered:
+                await self.recover()
+            if max_per_run is None:
+                poll = self.services.config.reminders.poll_seconds
+                max_per_run = int(self.rate_per_second * poll) if self.rate_per_second else 1000
+                max_per_run = max(max_per_run, self.batch_size)
+            await self._run(sender, report, max_per_run)
+        return report
+
+    async def _run(self, sender: Sender, report: DispatchReport, max_per_run: int) -> None:
+        clock = self.services.clock
+        if clock.epoch() < self._paused_until:
+            report.paused = True
+            return
+        blocked: set[int] = set()
+        while report.claimed < max_per_run:
+            if self.quiet_now():
+                report.quiet = True
+                return
+            now = clock.epoch()
+            batch = await self.store.claim_due(now, min(self.batch_size, max_per_run - report.claimed))
+            if not batch:
+                return
+            report.claimed += len(batch)
+            pending = list(batch)
+            try:
+                while pending:
+                    item = pending[0]
+                    await self._one(sender, item, report, blocked)
+                    pending.pop(0)
+            except _Pause:
+                report.paused = True
+                report.released += await self.store.release([i.id for i in pending])
+                return
+            except BaseException:
+                # Cancelled (shutdown) or a bug: what was not attempted goes back as it was; the
+                # row being handled stays 'sending' and is recovered at the next start.
+                report.released += await self.store.release([i.id for i in pending[1:]])
+                raise
+
+    async def _one(
+        self, sender: Sender, item: OutboxItem, report: DispatchReport, blocked: set[int]
+    ) -> None:
+        services = self.services
+        now = services.clock.epoch()
+        if item.expires_at is not None and item.expires_at <= now:
+            await self.store.mark_skipped(item.id, "expired")
+            report.skipped += 1
+            return
+        user = await services.users.get(item.user_id) if item.user_id > 0 else None
+        if item.user_id in blocked or (user is not None and not user.reachable):
+            await self.store.mark_skipped(item.id, "unreachable")
+            report.skipped += 1
+            return
+        if item.kind in REMINDER_KINDS and user is not None and not user.reminders_on:
+            await self.store.mark_skipped(item.id, "reminders off")
+            report.skipped += 1
+            return
+        render = RENDERERS.get(item.kind)
+        if render is None:
+            await self._retry(item, f"no renderer for kind {item.kind}", report)
+            return
+        language = (user.language if user else None) or services.config.default_language
+        try:
+            notice = await render(services, services.translator(language), item.payload)
+        except Exception as exc:
+            log.exception("outbox: renderer of %s failed (row %d)", item.kind, item.id)
+            await self._retry(item, f"renderer error: {type(exc).__name__}", report)
+            return
+        if notice is None:
+            await self.store.mark_skipped(item.id, "no longer wanted")
+            report.skipped += 1
+            return
+        await self._send(sender, item, notice, report, blocked)
+
+    async def _send(
+        self,
+        sender: Sender,
+        item: OutboxItem,
+        notice: Notice,
+        report: DispatchReport,
+        blocked: set[int],
+    ) -> None:
+        while True:
+            await self._pace()
+            try:
+                await sender.send(item.user_id, notice)
+            except FloodWait as exc:
+                log.warning("outbox: Telegram asks to wait %.0f s", exc.seconds)
+                if exc.seconds > self.max_inline_wait:
+                    self._paused_until = self.services.clock.epoch() + exc.seconds
+                    raise _Pause from None
+                await self.sleep(exc.seconds)
+                continue
+            except Unreachable as exc:
+                await self._unreachable(item, exc.reason, report, blocked)
+                return
+            except Transient as exc:
+                await self._retry(item, exc.reason, report)
+                return
+            except DeliveryError as exc:
+                await self._fail(item, exc.reason, report)
+                return
+            break
+        note = None
+        if notice.venue is not None:
+            # The text has reached the user: whatever happens to the pin, the row is sent (sending
+            # the text again for a pin would be worse than a missing pin).
+            try:
+                await self._pace()
+                await sender.send_venue(item.user_id, notice.venue)
+            except DeliveryError as exc:
+                note = f"venue not sent: {exc.reason}"[:500]
+                log.warning("outbox: map pin of row %d not sent: %s", item.id, exc.reason)
+        await self.store.mark_sent(item.id, self.services.clock.epoch(), note)
+        report.sent += 1
+
+    async def _pace(self) -> None:
+        if not self.rate_per_second:
+            return
+        interval = 1.0 / self.rate_per_second
+        wait = self._last_send + interval - _time.monotonic()
+        if wait > 0:
+            await self.sleep(wait)
+        self._last_send = _time.monotonic()
+
+    async def _retry(self, item: OutboxItem, reason: str, report: DispatchReport) -> None:
+        if item.attempts >= self.MAX_ATTEMPTS:
+            await self._fail(item, f"gave up after {item.attempts} attempts: {reason}", report)
+            return
+        delay = min(self.BACKOFF_FIRST * 2 ** (item.attempts - 1), self.BACKOFF_MAX)
+        await self.store.retry_later(item.id, self.services.clock.epoch() + delay, reason)
+        report.retried += 1
+        log.warning("outbox: row %d will be retried in %d s (%s)", item.id, delay, reason)
+
+    async def _fail(self, item: OutboxItem, reason: str, report: DispatchReport) -> None:
+        await self.store.mark_failed(item.id, reason[:500])
+        report.failed += 1
+        log.warning("outbox: row %d (%s) failed: %s", item.id, item.kind, reason)
+
+    async def _unreachable(
+        self, item: OutboxItem, reason: str, report: DispatchReport, blocked: set[int]
+    ) -> None:
+        blocked.add(item.user_id)
+        users = self.services.users
+        await users.set_reachable(item.user_id, False)
+        # Forget the cached language too: the next time they write, ``ensure`` runs again and
+        # marks them reachable.
+        await users.forget(item.user_id)
+        await self._fail(item, reason, report)

@@ -19,7 +19,9 @@ def _range(opens: str, closes: str) -> TimeRange:
     return TimeRange(time.fromisoformat(opens), time.fromisoformat(closes))
 
 
-async def read_bundle(db: Database) -> ImportBundle:
+async def read_bundle(db: Database, today: date) -> ImportBundle:
+    """Places and schools, and the service days, closures and events from ``today`` on (past
+    ones are history, and an import refuses past dates)."""
     hours: dict[int, list[list[TimeRange]]] = {}
     for row in await db.fetchall(
         "SELECT place_id, weekday, opens, closes FROM place_hours "
@@ -64,7 +66,9 @@ async def read_bundle(db: Database) -> ImportBundle:
         "SELECT place_id, date, opens, closes, seats_per_slot, slot_minutes, kind, school_id, "
         "title, "
         "room, note, same_day_print, allow_16 FROM service_days WHERE status != 'cancelled' "
-        "ORDER BY date, place_id, opens"
+        "AND date >= ? "
+        "ORDER BY date, place_id, opens",
+        (today.isoformat(),),
     ):
         window = (_range(row[2], row[3]),)
         day = date.fromisoformat(row[1])
@@ -88,7 +92,8 @@ async def read_bundle(db: Database) -> ImportBundle:
             )
     for row in await db.fetchall(
         "SELECT place_id, date, starts, ends, reason FROM closures WHERE place_id IS NOT NULL "
-        "ORDER BY date"
+        "AND date >= ? ORDER BY date",
+        (today.isoformat(),),
     ):
         if row[0] in codes:
             window = (_range(row[2], row[3]),) if row[2] else ()

@@ -1,9 +1,19 @@
-"""Named queries for the outbox: what to send to whom and when, claimed atomically when due."""
+"""Named queries for the outbox: what to send to whom and when, claimed atomically when due.
+
+Life of a row: ``pending`` → (claimed by the dispatcher) ``sending`` → ``sent`` | ``skipped``
+(expired, no longer wanted, recipient unreachable or opted out) | ``failed`` (permanent error,
+or too many attempts) | back to ``pending`` (a transient error, with a later ``due_at``).
+``cancelled`` rows were withdrawn by their feature before they were sent.
+
+Every query the dispatcher runs per tick is bounded: the due rows are found through the
+``outbox_due (status, due_at)`` index with a LIMIT, so the work of a tick does not grow with the
+number of reminders planned for later.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +34,18 @@ class OutboxItem:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """A row with its outcome (for tests, reports and the /pengingat list)."""
+
+    item: OutboxItem
+    last_error: str | None
+    sent_at: int | None
+    interruptions: int
+
+
 _COLUMNS = "id, user_id, kind, ref_type, ref_id, due_at, expires_at, payload, status, attempts"
+_RECORD_COLUMNS = _COLUMNS + ", last_error, sent_at, interruptions"
 
 
 def _item(row: Any) -> OutboxItem:
@@ -33,9 +54,19 @@ def _item(row: Any) -> OutboxItem:
     )
 
 
+def _record(row: Any) -> OutboxRecord:
+    return OutboxRecord(_item(row), row[10], row[11], row[12])
+
+
+def _in(values: Sequence[Any]) -> str:
+    return "(" + ", ".join("?" * len(values)) + ")"
+
+
 class OutboxStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    # --- planning ----------------------------------------------------------------------------
 
     async def put(
         self,
@@ -48,27 +79,50 @@ class OutboxStore:
         expires_at: int | None = None,
         payload: dict[str, Any] | None = None,
     ) -> None:
-        """Plan a message; the same (kind, ref, user) is re-planned, not duplicated."""
-        text = json.dumps(payload or {}, ensure_ascii=False)
+        """Plan a message; the same (kind, ref, user) is re-planned, not duplicated.
+
+        Re-planning with exactly the same due time, expiry and payload keeps a row that was
+        already sent (or skipped, or failed, or is being sent) as it is, so planning again after
+        a restart or a repeated event never sends twice. A changed plan (the booking moved) makes
+        the row pending again; a cancelled row planned again is pending again.
+        """
+        text = json.dumps(payload or {}, ensure_ascii=False, sort_keys=True)
         if ref_type is None:
             await self.db.write(
-                "INSERT INTO outbox (user_id, kind, due_at, expires_at, payload) VALUES (?, ?, "
-                "?, ?, ?)",
+                "INSERT INTO outbox (user_id, kind, due_at, expires_at, payload) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (user_id, kind, due_at, expires_at, text),
             )
             return
+        same = (
+            "outbox.due_at = excluded.due_at AND outbox.expires_at IS excluded.expires_at "
+            "AND outbox.payload = excluded.payload "
+            "AND outbox.status IN ('sent', 'sending', 'skipped', 'failed')"
+        )
         await self.db.write(
             "INSERT INTO outbox (user_id, kind, ref_type, ref_id, due_at, expires_at, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, ref_type, ref_id, user_id) DO "
-            "UPDATE SET "
-            "due_at = excluded.due_at, expires_at = excluded.expires_at, payload = "
-            "excluded.payload, "
-            "status = 'pending', attempts = 0, last_error = NULL, sent_at = NULL",
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(kind, ref_type, ref_id, user_id) DO UPDATE SET "
+            f"status = CASE WHEN {same} THEN outbox.status ELSE 'pending' END, "
+            f"attempts = CASE WHEN {same} THEN outbox.attempts ELSE 0 END, "
+            f"last_error = CASE WHEN {same} THEN outbox.last_error ELSE NULL END, "
+            f"sent_at = CASE WHEN {same} THEN outbox.sent_at ELSE NULL END, "
+            f"interruptions = CASE WHEN {same} THEN outbox.interruptions ELSE 0 END, "
+            "due_at = excluded.due_at, expires_at = excluded.expires_at, "
+            "payload = excluded.payload",
             (user_id, kind, ref_type, ref_id, due_at, expires_at, text),
         )
 
-    async def cancel(self, ref_type: str, ref_id: int, kinds: Iterable[str] | None = None) -> int:
-        """Drop pending messages about a record (all kinds, or only ``kinds``)."""
+    async def cancel(
+        self,
+        ref_type: str,
+        ref_id: int,
+        kinds: Iterable[str] | None = None,
+        *,
+        user_id: int | None = None,
+    ) -> int:
+        """Drop pending messages about a record (all kinds, or only ``kinds``; all recipients,
+        or only ``user_id``). Rows being sent at this moment are not touched."""
         sql = (
             "UPDATE outbox SET status = 'cancelled' WHERE ref_type = ? AND ref_id = ? "
             "AND status = 'pending'"
@@ -76,7 +130,21 @@ class OutboxStore:
         params: list[Any] = [ref_type, ref_id]
         kinds = list(kinds or [])
         if kinds:
-            sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            sql += f" AND kind IN {_in(kinds)}"
+            params.extend(kinds)
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            params.append(user_id)
+        cursor = await self.db.write(sql, params)
+        return cursor.rowcount
+
+    async def cancel_for_user(self, user_id: int, kinds: Iterable[str] | None = None) -> int:
+        """Drop every pending message to one recipient (or only ``kinds``)."""
+        sql = "UPDATE outbox SET status = 'cancelled' WHERE user_id = ? AND status = 'pending'"
+        params: list[Any] = [user_id]
+        kinds = list(kinds or [])
+        if kinds:
+            sql += f" AND kind IN {_in(kinds)}"
             params.extend(kinds)
         cursor = await self.db.write(sql, params)
         return cursor.rowcount
@@ -89,3 +157,150 @@ class OutboxStore:
             (ref_type, ref_id),
         )
         return [_item(r) for r in rows]
+
+    async def pending_refs(self, ref_type: str, kinds: Sequence[str]) -> list[int]:
+        """Distinct ids of the records of ``ref_type`` that still have pending ``kinds``."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT ref_id FROM outbox WHERE status = 'pending' AND ref_type = ? "
+            f"AND kind IN {_in(kinds)}",
+            (ref_type, *kinds),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def upcoming_for_user(
+        self, user_id: int, kinds: Sequence[str], limit: int = 10
+    ) -> list[OutboxItem]:
+        """The next pending messages of ``kinds`` to one recipient, soonest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM outbox WHERE user_id = ? AND status = 'pending' "
+            f"AND kind IN {_in(kinds)} ORDER BY due_at LIMIT ?",
+            (user_id, *kinds, limit),
+        )
+        return [_item(r) for r in rows]
+
+    # --- the dispatcher ----------------------------------------------------------------------
+
+    async def claim_due(self, now: int, limit: int) -> list[OutboxItem]:
+        """Atomically move up to ``limit`` due pending rows to ``sending`` and return them,
+        oldest due first. One statement: a row is claimed once, whatever else runs."""
+        # RETURNING rows are complete once the statement has run to its end: read them all
+        # inside the transaction (under the write lock).
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+                "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND due_at <= ? "
+                "ORDER BY due_at, id LIMIT ?) "
+                f"RETURNING {_COLUMNS}",
+                (now, limit),
+            )
+            rows = await cursor.fetchall()
+            await cursor.close()
+        items = [_item(r) for r in rows]
+        items.sort(key=lambda i: (i.due_at, i.id))
+        return items
+
+    async def mark_sent(self, item_id: int, now: int, note: str | None = None) -> bool:
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ? "
+            "WHERE id = ? AND status = 'sending'",
+            (now, note, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def mark_skipped(self, item_id: int, reason: str) -> bool:
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'skipped', last_error = ? "
+            "WHERE id = ? AND status = 'sending'",
+            (reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def mark_failed(self, item_id: int, reason: str) -> bool:
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'failed', last_error = ? "
+            "WHERE id = ? AND status = 'sending'",
+            (reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def retry_later(self, item_id: int, due_at: int, reason: str) -> bool:
+        """A transient failure: pending again, due at ``due_at`` (the attempt counts)."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ? "
+            "WHERE id = ? AND status = 'sending'",
+            (due_at, reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def release(self, item_ids: Sequence[int]) -> int:
+        """Claimed rows that were not attempted (flood wait, shutdown): pending again, as they
+        were, the claim not counted as an attempt."""
+        if not item_ids:
+            return 0
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'pending', attempts = max(attempts - 1, 0) "
+            f"WHERE id IN {_in(item_ids)} AND status = 'sending'",
+            list(item_ids),
+        )
+        return cursor.rowcount
+
+    async def recover_interrupted(self, max_interruptions: int = 1) -> tuple[int, int]:
+        """At start-up: rows left ``sending`` by a crash. Each may or may not have reached
+        Telegram; it is sent once more (pending again), unless it was already interrupted
+        ``max_interruptions`` times, then it is failed. Returns (requeued, failed)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE outbox SET status = 'failed', "
+                "last_error = 'interrupted by a crash while being sent, more than once' "
+                "WHERE status = 'sending' AND interruptions >= ?",
+                (max_interruptions,),
+            )
+            failed = cursor.rowcount
+            cursor = await conn.execute(
+                "UPDATE outbox SET status = 'pending', interruptions = interruptions + 1, "
+                "last_error = 'interrupted by a restart while being sent' "
+                "WHERE status = 'sending'"
+            )
+            requeued = cursor.rowcount
+        return requeued, failed
+
+    async def next_due(self) -> int | None:
+        """When the soonest pending row is due (an index lookup)."""
+        return await self.db.scalar(
+            "SELECT due_at FROM outbox WHERE status = 'pending' ORDER BY due_at LIMIT 1"
+        )
+
+    # --- reading -----------------------------------------------------------------------------
+
+    async def get(self, item_id: int) -> OutboxRecord | None:
+        row = await self.db.fetchone(
+            f"SELECT {_RECORD_COLUMNS} FROM outbox WHERE id = ?", (item_id,)
+        )
+        return _record(row) if row else None
+
+    async def records(
+        self,
+        *,
+        ref_type: str | None = None,
+        ref_id: int | None = None,
+        user_id: int | None = None,
+        kind: str | None = None,
+    ) -> list[OutboxRecord]:
+        """Rows matching every given filter, by due time (tests and reports)."""
+        sql = f"SELECT {_RECORD_COLUMNS} FROM outbox WHERE 1 = 1"
+        params: list[Any] = []
+        for column, value in (
+            ("ref_type", ref_type),
+            ("ref_id", ref_id),
+            ("user_id", user_id),
+            ("kind", kind),
+        ):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        rows = await self.db.fetchall(sql + " ORDER BY due_at, id", params)
+        return [_record(r) for r in rows]
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.db.fetchall("SELECT status, count(*) FROM outbox GROUP BY status")
+        return {r[0]: int(r[1]) for r in rows}

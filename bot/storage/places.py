@@ -422,3 +422,23 @@ class PlaceStore:
             Closure(r[0], r[1], date.fromisoformat(r[2]), _clock(r[3]), _clock(r[4]), r[5])
             for r in rows
         ]
+
+    # --- keeping materialised slots in step with changed hours and capacity -------------------
+
+    async def resize_future_slots(self, place_id: int, from_date: date, seats: int) -> None:
+        """Regular (non service-day) slots from ``from_date`` get the new seat count, never below
+        what is already booked."""
+        await self.db.write(
+            "UPDATE slots SET seats = max(booked, ?) WHERE place_id = ? AND date >= ? "
+            "AND service_day_id IS NULL",
+            (seats, place_id, from_date.isoformat()),
+        )
+
+    async def drop_unbooked_future_slots(self, place_id: int, from_date: date) -> None:
+        """Forget regular slots nobody booked so they are written again from the new hours; booked
+        ones stay (their residents keep their appointment)."""
+        await self.db.write(
+            "DELETE FROM slots WHERE place_id = ? AND date >= ? AND service_day_id IS NULL "
+            "AND booked = 0 AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = slots.id)",
+            (place_id, from_date.isoformat()),
+        )

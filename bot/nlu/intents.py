@@ -1,0 +1,167 @@
+"""Intent names, the training examples (``bot/data/nlu/*.toml``) and the scored classifier.
+
+The classifier is a multinomial naive Bayes over binary features of the normalised message: word stems,
+word bigrams and character 4-grams of each stem (these catch spellings no rule foresaw), plus the optional
+``keywords`` of each intent as strong phrase cues. It trains in a few milliseconds from the TOML files, so
+staff add a phrasing by editing the file and restarting; no model file to rebuild.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+INTENTS: tuple[str, ...] = (
+    "lokasi",
+    "jadwal",
+    "syarat",
+    "biaya",
+    "pengaduan",
+    "daftar",
+    "batal",
+    "status",
+    "sekolah",
+    "rumah",
+    "ikd",
+    "hilang",
+    "cetak",
+    "layanan_lain",
+    "salam",
+    "bantuan",
+    "lainnya",
+)
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
+
+# Feature weights (log-space multipliers) and smoothing; tuned on tests/data/nlu_eval.jsonl.
+WORD_WEIGHT = 1.0
+BIGRAM_WEIGHT = 0.6
+CHAR_WEIGHT = 0.15
+KEYWORD_BOOST = 2.0
+ALPHA = 0.15
+
+
+class NluDataError(ValueError):
+    """A training file is missing, unreadable or not in the documented format."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    intent: str
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingData:
+    examples: tuple[Example, ...]
+    keywords: dict[str, tuple[str, ...]]  # intent -> phrases
+
+
+def load_training(paths: Iterable[Path] | None = None) -> TrainingData:
+    """Read every ``*.toml`` in ``bot/data/nlu`` (or the given files); the file stem is the language."""
+    files = sorted(DATA_DIR.glob("*.toml")) if paths is None else list(paths)
+    if not files:
+        raise NluDataError(f"no NLU training files in {DATA_DIR}")
+    examples: list[Example] = []
+    keywords: dict[str, list[str]] = {}
+    for path in files:
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise NluDataError(f"{path}: {exc}") from exc
+        lang = path.stem
+        for intent, section in data.items():
+            if intent not in INTENTS:
+                raise NluDataError(f"{path}: unknown intent [{intent}]; known: {', '.join(INTENTS)}")
+            if not isinstance(section, dict):
+                raise NluDataError(f"{path}: [{intent}] must be a table")
+            unknown = set(section) - {"examples", "keywords"}
+            if unknown:
+                raise NluDataError(f"{path}: [{intent}] has unknown keys {sorted(unknown)}")
+            for key in ("examples", "keywords"):
+                values = section.get(key, [])
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    raise NluDataError(f"{path}: [{intent}] {key} must be a list of strings")
+            examples.extend(Example(intent, text, lang) for text in section.get("examples", []))
+            keywords.setdefault(intent, []).extend(section.get("keywords", []))
+    return TrainingData(tuple(examples), {k: tuple(v) for k, v in keywords.items()})
+
+
+def _token_class(token: str) -> str:
+    if token[0].isdigit():
+        if "/" in token or "-" in token:
+            return "#date"
+        if "." in token or ":" in token:
+            return "#time"
+        return "#num"
+    return token
+
+
+def features(tokens: Sequence[str], stem: Callable[[str], str]) -> dict[str, float]:
+    """Binary weighted features of canonical tokens."""
+    stems: list[str] = []
+    for i, tok in enumerate(tokens):
+        cls = _token_class(tok)
+        if cls == "#num":
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            prev = tokens[i - 1] if i > 0 else ""
+            if nxt in ("ribu", "juta", "rupiah", "rb") or prev == "rupiah" or len(tok) >= 4:
+                cls = "#money"
+        stems.append(stem(cls) if cls == tok else cls)
+    feats: dict[str, float] = {}
+    for s in stems:
+        feats["w:" + s] = WORD_WEIGHT
+        if len(s) >= 5 and s.isalpha():
+            padded = f"<{s}>"
+            for j in range(len(padded) - 3):
+                feats["c:" + padded[j : j + 4]] = CHAR_WEIGHT
+    for a, b in zip(stems, stems[1:]):
+        feats["b:" + a + "_" + b] = BIGRAM_WEIGHT
+    return feats
+
+
+class NaiveBayes:
+    """Multinomial naive Bayes with real-valued feature weights and a uniform class prior."""
+
+    def __init__(self, labels: Sequence[str], docs: Iterable[tuple[str, dict[str, float]]]) -> None:
+        self.labels = tuple(labels)
+        index = {label: k for k, label in enumerate(self.labels)}
+        counts: dict[str, list[float]] = {}
+        totals = [0.0] * len(self.labels)
+        self.doc_counts = [0] * len(self.labels)
+        for label, feats in docs:
+            k = index[label]
+            self.doc_counts[k] += 1
+            for f, v in feats.items():
+                row = counts.get(f)
+                if row is None:
+                    row = counts[f] = [0.0] * len(self.labels)
+                row[k] += v
+                totals[k] += v
+        vocab = len(counts)
+        denom = [t + ALPHA * vocab for t in totals]
+        self.unseen = [math.log(ALPHA / d) for d in denom]
+        self.logp: dict[str, list[float]] = {
+            f: [math.log((c + ALPHA) / d) for c, d in zip(row, denom)] for f, row in counts.items()
+        }
+
+    def __contains__(self, feature: str) -> bool:
+        return feature in self.logp
+
+    def scores(self, feats: dict[str, float]) -> tuple[list[float], float]:
+        """Per-label log-likelihood and the total weight of the features the model knows."""
+        out = [0.0] * len(self.labels)
+        known = 0.0
+        for f, w in feats.items():
+            row = self.logp.get(f)
+            if row is None:
+                continue
+            known += w
+            for k, lp in enumerate(row):
+                out[k] += w * lp
+        return out, known

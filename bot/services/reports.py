@@ -1,0 +1,151 @@
+"""Staff reports: the period asked for, the counts, a chart image and CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from bot.errors import DomainError
+from bot.storage.reports import PeriodStats, ReportStore
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
+
+MAX_PERIOD_DAYS = 366
+
+
+class BadPeriod(DomainError):
+    code = "bad_period"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def parse_period(text: str | None, today: date) -> Period:
+    """'hari'/'today', 'minggu'/'week' (7 days to today), 'bulan'/'month' (this month), 'N' (last N
+    days), 'YYYY-MM-DD..YYYY-MM-DD' or one date; default: the last 7 days and the next 7."""
+    value = (text or "").strip().lower()
+    if not value:
+        return Period(today - timedelta(days=6), today + timedelta(days=7))
+    if value in ("hari", "hariini", "today"):
+        return Period(today, today)
+    if value in ("minggu", "pekan", "week"):
+        return Period(today - timedelta(days=6), today)
+    if value in ("bulan", "month"):
+        return Period(today.replace(day=1), today)
+    if value.isdigit() and 1 <= int(value) <= MAX_PERIOD_DAYS:
+        return Period(today - timedelta(days=int(value) - 1), today)
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?", value)
+    if match:
+        try:
+            start = date.fromisoformat(match[1])
+            end = date.fromisoformat(match[2]) if match[2] else start
+        except ValueError:
+            raise BadPeriod() from None
+        if start <= end and (end - start).days < MAX_PERIOD_DAYS:
+            return Period(start, end)
+    raise BadPeriod()
+
+
+class Reports:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = ReportStore(services.db)
+
+    def _epochs(self, period: Period) -> tuple[int, int]:
+        tz = self.services.config.tz
+        start = datetime.combine(period.start, time.min, tz)
+        end = datetime.combine(period.end, time.max, tz)
+        return int(start.timestamp()), int(end.timestamp())
+
+    async def stats(self, period: Period, kecamatan: tuple[str, ...] | None) -> PeriodStats:
+        start, end = self._epochs(period)
+        return await self.store.period(period.start, period.end, kecamatan, start, end)
+
+    async def bookings_csv(self, period: Period, kecamatan: tuple[str, ...] | None) -> bytes:
+        rows = await self.store.booking_rows(period.start, period.end, kecamatan)
+        return _csv(
+            [
+                "code",
+                "date",
+                "start",
+                "end",
+                "place",
+                "kecamatan",
+                "name",
+                "nik",
+                "phone",
+                "status",
+            ],
+            [
+                [
+                    r.code,
+                    r.date,
+                    r.starts,
+                    r.ends,
+                    r.place,
+                    r.kecamatan_code,
+                    r.person_name,
+                    r.nik,
+                    r.phone,
+                    r.status,
+                ]
+                for r in rows
+            ],
+        )
+
+    async def visits_csv(self, period: Period, kecamatan: tuple[str, ...] | None) -> bytes:
+        start, end = self._epochs(period)
+        rows = await self.store.visit_rows(start, end, kecamatan)
+        local = self.services.clock.local
+        return _csv(
+            [
+                "ticket",
+                "requested",
+                "kecamatan",
+                "name",
+                "nik",
+                "phone",
+                "address",
+                "reason",
+                "status",
+                "visit_date",
+                "window",
+            ],
+            [
+                [
+                    r.ticket,
+                    local(r.created).strftime("%Y-%m-%d %H:%M"),
+                    r.kecamatan_code,
+                    r.person_name,
+                    r.nik,
+                    r.phone,
+                    r.address,
+                    r.reason,
+                    r.status,
+                    r.visit_date,
+                    r.window,
+                ]
+                for r in rows
+            ],
+        )
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    # The BOM makes spreadsheet programs read the names' accents correctly.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

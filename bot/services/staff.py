@@ -1,0 +1,142 @@
+"""Staff management of places: weekly hours, capacity, slot length and extra service days.
+
+Every change is checked (hours that make sense, seats and slot length in range, an operator only in
+their own kecamatan), audited, and announced as an event so that slots and reminders follow.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import TYPE_CHECKING
+
+from bot.config import StaffMember
+from bot.errors import DomainError, NotAllowed
+from bot.importfile import parse_hours
+from bot.storage.places import Place, WeeklyHours
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
+
+SLOT_LENGTHS = (15, 20, 30, 45, 60, 90, 120)
+SERVICE_DAY_KINDS = ("weekend", "jemput_bola", "evening", "extra")
+MAX_SEATS = 500
+
+
+class BadHours(DomainError):
+    code = "bad_hours"
+
+
+class BadSeats(DomainError):
+    code = "bad_seats"
+
+
+class BadDate(DomainError):
+    code = "bad_date"
+
+
+def parse_opening(text: str) -> tuple[tuple[time, time], ...]:
+    """'08:00-12:00,13:00-15:00' / '08.00–15.00' → ranges; 'tutup'/'closed'/'-' → closed."""
+    cleaned = text.strip().lower()
+    if cleaned in ("tutup", "libur", "closed", "-", "0"):
+        return ()
+    try:
+        ranges = parse_hours(cleaned)
+    except ValueError:
+        raise BadHours() from None
+    if not ranges:
+        raise BadHours()
+    return tuple((r.start, r.end) for r in ranges)
+
+
+def parse_seats(text: str) -> int:
+    cleaned = text.strip()
+    if not cleaned.isdigit() or not 1 <= int(cleaned) <= MAX_SEATS:
+        raise BadSeats(max=MAX_SEATS)
+    return int(cleaned)
+
+
+class PlaceAdmin:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def _check(self, member: StaffMember | None, place: Place) -> StaffMember:
+        if member is None or not member.may_manage(place.kecamatan_code):
+            raise NotAllowed()
+        return member
+
+    async def _audit(self, member: StaffMember, action: str, place: Place, detail: str) -> None:
+        services = self.services
+        await services.audit.record(
+            services.clock.epoch(), member.user_id, action, "place", place.code, detail
+        )
+
+    async def set_day_hours(
+        self, member: StaffMember | None, place: Place, weekday: int, text: str
+    ) -> list[WeeklyHours]:
+        member = self._check(member, place)
+        ranges = parse_opening(text)
+        places = self.services.places
+        hours = [h for h in await places.hours(place.id) if h.weekday != weekday]
+        hours += [WeeklyHours(weekday, start, end) for start, end in ranges]
+        hours.sort(key=lambda h: (h.weekday, h.opens))
+        await places.replace_hours(place.id, hours)
+        await places.drop_unbooked_future_slots(place.id, self.services.clock.today())
+        await self._audit(member, "place_hours", place, f"weekday={weekday} {text.strip()}")
+        await self.services.events.emit("hours.changed", place_id=place.id)
+        return hours
+
+    async def set_seats(self, member: StaffMember | None, place: Place, text: str) -> int:
+        member = self._check(member, place)
+        seats = parse_seats(text)
+        places = self.services.places
+        await places.set_place_capacity(place.id, slot_minutes=place.slot_minutes, seats=seats)
+        await places.resize_future_slots(place.id, self.services.clock.today(), seats)
+        await self._audit(member, "place_seats", place, str(seats))
+        await self.services.events.emit("hours.changed", place_id=place.id)
+        return seats
+
+    async def set_slot_minutes(
+        self, member: StaffMember | None, place: Place, minutes: int
+    ) -> None:
+        member = self._check(member, place)
+        if minutes not in SLOT_LENGTHS:
+            raise BadHours()
+        places = self.services.places
+        await places.set_place_capacity(place.id, slot_minutes=minutes, seats=place.seats_per_slot)
+        await places.drop_unbooked_future_slots(place.id, self.services.clock.today())
+        await self._audit(member, "place_slot_minutes", place, str(minutes))
+        await self.services.events.emit("hours.changed", place_id=place.id)
+
+    async def add_service_day(
+        self,
+        member: StaffMember | None,
+        place: Place,
+        day: date,
+        hours_text: str,
+        seats_text: str,
+        kind: str,
+    ) -> list[int]:
+        member = self._check(member, place)
+        today = self.services.clock.today()
+        if not today <= day <= today + timedelta(days=366):
+            raise BadDate()
+        ranges = parse_opening(hours_text)
+        if not ranges:
+            raise BadHours()
+        seats = parse_seats(seats_text)
+        if kind not in SERVICE_DAY_KINDS:
+            raise BadHours()
+        created = []
+        for start, end in ranges:
+            service_day_id = await self.services.places.upsert_service_day(
+                place_id=place.id,
+                day=day,
+                opens=start,
+                closes=end,
+                seats_per_slot=seats,
+                kind=kind,
+            )
+            created.append(service_day_id)
+            await self.services.events.emit("service_day.created", service_day_id=service_day_id)
+        await self._audit(member, "service_day_add", place, f"{day} {hours_text.strip()} {kind}")
+        return created

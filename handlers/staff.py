@@ -1,0 +1,252 @@
+"""Staff basics: /staf (what I may do), /audit (admins), /rekap (report + chart), /ekspor (CSV)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from telegram import InputFile, Update
+from telegram.ext import CommandHandler
+
+from bot.context import BotContext
+from bot.i18n import N_
+from bot.services.charts import Series, bar_chart
+from bot.services.reports import BadPeriod, Period, parse_period
+from handlers.common import reply, staff_member, staff_only
+
+# (command, description, admin only). Descriptions are translated when shown.
+STAFF_COMMANDS = [
+    ("hadir", N_("/hadir CODE – check a resident in (or scan their QR code)"), False),
+    ("daftarhadir", N_("/daftarhadir [place] [date] – the day's list, with a CSV file"), False),
+    (
+        "kunjungan",
+        N_("/kunjungan [kecamatan] [status] – home-visit requests, oldest first"),
+        False,
+    ),
+    ("siaran", N_("/siaran – send an announcement or a weekend-service day"), False),
+    ("tutup", N_("/tutup – close a day or a slot and tell the residents booked"), False),
+    ("tempat", N_("/tempat – a place's hours, seats and service days"), False),
+    ("acara", N_("/acara – school recording events"), False),
+    (
+        "rekap",
+        N_("/rekap [period] [kecamatan] – bookings, attendance, visits, with a chart"),
+        False,
+    ),
+    ("ekspor", N_("/ekspor bookings|visits [period] – CSV with full data"), False),
+    ("audit", N_("/audit – the latest staff actions"), True),
+]
+
+
+@staff_only()
+async def staff_help(update: Update, context: BotContext) -> None:
+    """List the staff commands this user may use."""
+    t = context.t
+    _ = t.gettext
+    member = staff_member(update, context)
+    assert member is not None
+    if member.role == "admin":
+        scope = _("Role: administrator (all regions).")
+    else:
+        names = ", ".join(
+            context.services.regions.districts[c].name
+            for c in member.kecamatan
+            if c in context.services.regions.districts
+        )
+        scope = _("Role: operator for {kecamatan}.").format(kecamatan=escape(names))
+    lines = [_("<b>Staff commands</b>"), scope, ""]
+    lines += [
+        t.gettext(text)
+        for _cmd, text, admin in STAFF_COMMANDS
+        if not admin or member.role == "admin"
+    ]
+    await reply(update, context, "\n".join(lines))
+
+
+@staff_only(admin=True)
+async def audit(update: Update, context: BotContext) -> None:
+    """Show the latest audit-log entries."""
+    t = context.t
+    _ = t.gettext
+    services = context.services
+    entries = await services.audit.recent(25)
+    if not entries:
+        await reply(update, context, _("The audit log is empty."))
+        return
+    lines = [_("<b>Latest staff actions</b>")]
+    for entry in entries:
+        when = t.datetime(services.clock.local(entry.at))
+        target = f" {escape(entry.target_type)} {escape(entry.target_id)}".rstrip()
+        actor = str(entry.actor_id) if entry.actor_id else "-"
+        lines.append(f"{when} · {actor} · {escape(entry.action)}{target}")
+    await reply(update, context, "\n".join(lines))
+
+
+def _scope(update: Update, context: BotContext, words: list[str]) -> tuple[str, ...] | str | None:
+    """The kecamatan the report covers: the one named (if allowed), the operator's own, or all.
+    Returns an error text instead when the user may not see the one named."""
+    _ = context.t.gettext
+    member = staff_member(update, context)
+    assert member is not None
+    named: tuple[str, ...] | None = None
+    if words:
+        matches = context.services.nlu.match_kecamatan(" ".join(words))
+        if not matches:
+            return _("I don't know the kecamatan “{name}”.").format(name=escape(" ".join(words)))
+        named = (matches[0].code,)
+    if member.role == "admin":
+        return named
+    if named is None:
+        return member.kecamatan
+    if not member.may_manage(named[0]):
+        return _("Operators can only see their own kecamatan.")
+    return named
+
+
+def _period(context: BotContext, word: str | None) -> Period | str:
+    try:
+        return parse_period(word, context.services.clock.today())
+    except BadPeriod:
+        return context.t.gettext(
+            "I don't understand the period. Use hari, minggu, bulan, a number of days, or "
+            "2026-11-01..2026-11-30."
+        )
+
+
+def _split(args: list[str]) -> tuple[str | None, list[str]]:
+    """The first argument is the period when it looks like one; the rest names a kecamatan."""
+    if args and (
+        args[0].lower() in ("hari", "minggu", "pekan", "bulan", "today", "week", "month")
+        or args[0][:1].isdigit()
+    ):
+        return args[0], args[1:]
+    return None, args
+
+
+@staff_only()
+async def report(update: Update, context: BotContext) -> None:
+    """/rekap [period] [kecamatan]: counts as text and a chart image."""
+    t = context.t
+    _ = t.gettext
+    services = context.services
+    word, rest = _split(context.args or [])
+    period = _period(context, word)
+    scope = _scope(update, context, rest)
+    if isinstance(period, str) or isinstance(scope, str):
+        await reply(update, context, period if isinstance(period, str) else str(scope))
+        return
+    stats = await services.reports.stats(period, scope)
+    status = stats.bookings_by_status
+    booked = sum(v for k, v in status.items() if k != "cancelled")
+    where = (
+        ", ".join(services.regions.districts[c].name for c in scope)
+        if scope
+        else _("all kecamatan")
+    )
+    title = _("Report {start} – {end}").format(
+        start=t.date_medium(period.start), end=t.date_medium(period.end)
+    )
+    lines = [
+        f"<b>{title}</b>",
+        escape(where),
+        "",
+        _("Bookings: {n}").format(n=t.number(booked)),
+        _("• attended: {n}").format(n=t.number(status.get("attended", 0))),
+        _("• no-show: {n}").format(n=t.number(status.get("no_show", 0))),
+        _("• still to come: {n}").format(n=t.number(status.get("active", 0))),
+        _("• cancelled: {n}").format(n=t.number(status.get("cancelled", 0))),
+        _("Waitlist offers: {n}").format(
+            n=t.number(sum(v for k, v in stats.waitlist_by_status.items() if k != "waiting"))
+        ),
+        _("Home visits requested: {n} (done {done}, scheduled {scheduled}, waiting {new})").format(
+            n=t.number(sum(stats.visits_by_status.values())),
+            done=t.number(stats.visits_by_status.get("done", 0)),
+            scheduled=t.number(stats.visits_by_status.get("scheduled", 0)),
+            new=t.number(
+                stats.visits_by_status.get("new", 0)
+                + stats.visits_by_status.get("info_requested", 0)
+            ),
+        ),
+        _(
+            "School program: {booked} booked, {attended} attended of {target} target students"
+        ).format(
+            booked=t.number(stats.school_booked),
+            attended=t.number(stats.school_attended),
+            target=t.number(stats.school_target),
+        ),
+        _("Complaints received: {n}").format(n=t.number(stats.complaints)),
+    ]
+    await reply(update, context, "\n".join(lines))
+    districts = services.regions.districts
+    chart = bar_chart(
+        title.replace("–", "-"),
+        (_("Booked"), _("Attended")),
+        [
+            Series(t.date_short(d.date).split(", ")[-1], d.booked, d.attended)
+            for d in stats.per_day
+        ],
+        [
+            Series(
+                districts[k.kecamatan_code].name
+                if k.kecamatan_code in districts
+                else k.kecamatan_code,
+                k.booked,
+                k.attended,
+            )
+            for k in stats.per_kecamatan
+        ],
+        _("No bookings in this period."),
+    )
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_photo(InputFile(chart, filename="rekap.png"), caption=title)
+
+
+@staff_only()
+async def export(update: Update, context: BotContext) -> None:
+    """/ekspor bookings|visits [period] [kecamatan]: a CSV with full data, for staff only."""
+    _ = context.t.gettext
+    services = context.services
+    args = context.args or []
+    kind = args[0].lower() if args else ""
+    if kind not in ("bookings", "pendaftaran", "visits", "kunjungan"):
+        await reply(
+            update, context, _("Use /ekspor bookings [period] or /ekspor visits [period].")
+        )
+        return
+    word, rest = _split(args[1:])
+    period = _period(context, word)
+    scope = _scope(update, context, rest)
+    if isinstance(period, str) or isinstance(scope, str):
+        await reply(update, context, period if isinstance(period, str) else str(scope))
+        return
+    if kind in ("bookings", "pendaftaran"):
+        data = await services.reports.bookings_csv(period, scope)
+        name = f"bookings-{period.start}-{period.end}.csv"
+    else:
+        data = await services.reports.visits_csv(period, scope)
+        name = f"home-visits-{period.start}-{period.end}.csv"
+    await services.audit.record(
+        services.clock.epoch(),
+        update.effective_user.id,
+        "export",
+        kind,
+        "",
+        f"{period.start}..{period.end}",
+    )
+    chat = update.effective_chat
+    if chat is not None:
+        stamp = datetime.now(services.config.tz).strftime("%Y-%m-%d %H:%M")
+        await chat.send_document(
+            InputFile(data, filename=name),
+            caption=_(
+                "Full personal data: keep this file safe and delete it when done ({when})."
+            ).format(when=stamp),
+        )
+
+
+HANDLERS = [
+    CommandHandler(["staf", "staff"], staff_help),
+    CommandHandler("audit", audit),
+    CommandHandler("rekap", report),
+    CommandHandler("ekspor", export),
+]
