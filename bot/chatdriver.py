@@ -71,7 +71,12 @@ class ChatDriver:
         return await self.press_data(button["callback_data"], message)
 
     async def press_data(self, data: str, message: SentMessage | None = None) -> list[SentMessage]:
-        message = message or self.last_with_buttons() or self.last
+        if message is None:
+            # Any message of the chat will do to carry forged data; a chat may have none yet.
+            transcript = self.transcript
+            message = self.last_with_buttons() or (
+                transcript[-1] if transcript else SentMessage(self.chat_id, 1, "text", "…")
+            )
         return await self._run(self.api.callback_update(self.user, message, data))
 
     @staticmethod
