@@ -1,5 +1,7 @@
 # Two commands matter on a fresh clone: `make run` and `make test`. Both set up .venv when needed.
-PY ?= python3
+# The first Python >= 3.11 on PATH builds the venv (override: `make PY=/usr/bin/python3.12 test`).
+PY ?= $(firstword $(foreach p,python3 python3.13 python3.12 python3.11,$(shell $(p) -c \
+	'import sys; print(sys.executable if sys.version_info >= (3, 11) else "")' 2>/dev/null)))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,7 +11,9 @@ DOMAIN ?=
 .PHONY: run test lint format bench i18n e2e-deps clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@test -n "$(PY)" || { echo "error: Python 3.11 or newer is needed (or: make PY=/path/to/python3.11)"; exit 1; }
+	@# A venv without a working pip (an interrupted or broken set-up) is made afresh.
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PY) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -19,14 +23,28 @@ run: $(STAMP)
 	$(BIN)/python -m bot $(if $(CONFIG),--config $(CONFIG)) run
 
 ## Run the whole test suite (unit, handlers through the in-process Bot API, end-to-end emulator).
+## Both always run (lint findings do not hide test results); any failure fails `make test`,
+## pytest's exit code 5 (no tests collected) included.
 test: $(STAMP) e2e-deps
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	@status=0; \
+	$(BIN)/python -m pytest -q || status=$$?; \
+	$(BIN)/ruff check . || status=$$?; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (exit $$status)"; fi; \
+	exit $$status
 
+## The end-to-end test's Node.js packages (the telegram-test-api emulator), exactly as locked.
+E2E := tests/e2e
+E2E_STAMP := $(E2E)/node_modules/.installed
+ifneq ($(shell command -v npm 2>/dev/null),)
+e2e-deps: $(E2E_STAMP)
+else
 e2e-deps:
-	@if command -v npm >/dev/null 2>&1; then \
-		test -d tests/e2e/node_modules || npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error; \
-	else echo "npm not found: the end-to-end test will be skipped"; fi
+	@echo "npm not found: install Node.js and npm for the end-to-end test (tests/e2e)"
+endif
+
+$(E2E_STAMP): $(E2E)/package.json $(E2E)/package-lock.json
+	npm ci --prefix $(E2E) --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -61,6 +61,9 @@ FEATURE_MODULES: tuple[str, ...] = (
     "handlers.staff",
     "handlers.staff_places",
     "handlers.privacy",
+    # /pengingat, and typed "matikan pengingat" before the question answerer takes free text; also
+    # the outbox dispatcher job.
+    "handlers.reminders",
     # Free text goes to the question answerer only when no flow above wanted it: keep it last.
 )
 

@@ -108,7 +108,7 @@ async def test_operator_report_is_limited_to_their_kecamatan(make_chat):
 async def test_export_sends_a_csv_and_is_audited(make_chat, services):
     admin = make_chat(ADMIN_ID)
     messages = await admin.send("/ekspor visits bulan")
-    document = [m for m in messages if m.kind == "document"][0]
+    document = next(m for m in messages if m.kind == "document")
     assert document.file_name.startswith("home-visits-")
     assert document.file_bytes.decode("utf-8-sig").startswith("ticket,requested")
     assert (await services.audit.recent(1))[0].action == "export"

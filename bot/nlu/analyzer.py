@@ -27,6 +27,8 @@ _DAYPARTS = frozenset({"pagi", "siang", "sore", "malam"})
 UNSURE_CONFIDENCE = 0.5
 UNSURE_MARGIN = 0.2
 TEMPERATURE = 2.5
+EXACT_BOOST = 3.0
+OOV_BOOST = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ class Analyzer:
             toks = self._mask(light_tokens(ex.text, self._protected))[0]
             light_examples.append((ex.intent, toks))
             freq.update(t for t in toks if t.isalpha())
-        self.normalizer = Normalizer(dict(freq), protected)
+        self.normalizer = Normalizer(dict(freq), protected | GREETINGS | _THANKS)
         self.kecamatan_matcher = served_matcher(common_words=freq)
         self._light_known = frozenset(freq) | self._protected
         # pass 2: features
@@ -83,6 +85,16 @@ class Analyzer:
             canon = self.normalizer.tokens(toks)
             docs.append((intent, features(canon, self.normalizer.stem)))
         self.model = NaiveBayes(INTENTS, docs)
+        # a message that is exactly a training example gets that example's intent
+        exact_votes: dict[str, Counter[str]] = {}
+        for intent, toks in light_examples:
+            key = " ".join(self._stems(self._content(self.normalizer.tokens(toks))))
+            exact_votes.setdefault(key, Counter())[intent] += 1
+        self.exact: dict[str, int] = {}
+        for key, votes in exact_votes.items():
+            (best, count), *rest = votes.most_common()
+            if key and (not rest or rest[0][1] < count):
+                self.exact[key] = INTENTS.index(best)
         self.keywords: list[tuple[int, tuple[str, ...]]] = []
         for intent, phrases in training.keywords.items():
             k = INTENTS.index(intent)
@@ -142,6 +154,12 @@ class Analyzer:
         tokens = self.normalizer.tokens(masked)
         normalized = " ".join(tokens)
         content = self._content(tokens)
+        if content and all(t in GREETINGS or t in _THANKS for t in content):
+            ranked = (("salam", 0.95),) + tuple((i, 0.05 / 16) for i in INTENTS if i != "salam")
+            return Analysis(
+                raw, "salam", 0.95, ranked, False, kec, kec_candidates, when, normalized,
+                tuple(tokens),
+            )
         probs = self._classify(content)
         if probs is None:
             intent = "salam" if light and all(t in FILLERS for t in light) else "lainnya"
@@ -183,19 +201,33 @@ class Analyzer:
     def _classify(self, tokens: list[str]) -> list[float] | None:
         if not tokens:
             return None
+        stems = self._stems(tokens)
         feats = features(tokens, self.normalizer.stem)
         scores, known = self.model.scores(feats)
         if known == 0.0:
             return None
-        stems = self._stems(tokens)
         joined = " " + " ".join(stems) + " "
         for k, phrase in self.keywords:
             if " " + " ".join(phrase) + " " in joined:
                 scores[k] += KEYWORD_BOOST
+        exact = self.exact.get(" ".join(stems))
+        if exact is not None:
+            scores[exact] += EXACT_BOOST
+        # words the examples never used point away from every topic the bot knows
+        unknown = sum(
+            1
+            for t, st in zip(tokens, stems)
+            if t.isalpha() and len(t) >= 3 and "w:" + st not in self.model
+        )
+        if unknown:
+            scores[_LAINNYA] += OOV_BOOST * unknown / len(tokens) ** 0.5
         top = max(scores)
         exps = [math.exp((s - top) / TEMPERATURE) for s in scores]
         total = sum(exps)
         return [e / total for e in exps]
+
+
+_LAINNYA = INTENTS.index("lainnya")
 
 
 @cache

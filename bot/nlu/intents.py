@@ -39,9 +39,11 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
 # Feature weights (log-space multipliers) and smoothing; tuned on tests/data/nlu_eval.jsonl.
 WORD_WEIGHT = 1.0
 BIGRAM_WEIGHT = 0.6
-CHAR_WEIGHT = 0.15
+CHAR_WEIGHT = 0.3
 KEYWORD_BOOST = 2.0
-ALPHA = 0.15
+ALPHA = 0.05
+ENTROPY_POWER = 2.0
+ENTROPY_PSEUDO = 0.005
 
 
 class NluDataError(ValueError):
@@ -146,9 +148,22 @@ class NaiveBayes:
         vocab = len(counts)
         denom = [t + ALPHA * vocab for t in totals]
         self.unseen = [math.log(ALPHA / d) for d in denom]
-        self.logp: dict[str, list[float]] = {
-            f: [math.log((c + ALPHA) / d) for c, d in zip(row, denom)] for f, row in counts.items()
-        }
+        # Each feature's log-likelihoods, scaled by how much it tells the intents apart: a word
+        # spread evenly over all intents ("di", "bisa", "ektp") weighs ~0, a word seen in one
+        # intent only weighs 1. The scores are centred per feature so only differences count.
+        n_labels = len(self.labels)
+        max_entropy = math.log(n_labels)
+        self.logp: dict[str, list[float]] = {}
+        self.weight: dict[str, float] = {}
+        for f, row in counts.items():
+            lps = [math.log((c + ALPHA) / d) for c, d in zip(row, denom)]
+            rel = [(c + ENTROPY_PSEUDO) / (t + 1.0) for c, t in zip(row, totals)]
+            total = sum(rel)
+            entropy = -sum((r / total) * math.log(r / total) for r in rel if r > 0)
+            weight = max(0.0, 1.0 - entropy / max_entropy) ** ENTROPY_POWER
+            mean = sum(lps) / n_labels
+            self.weight[f] = weight
+            self.logp[f] = [weight * (lp - mean) for lp in lps]
 
     def __contains__(self, feature: str) -> bool:
         return feature in self.logp

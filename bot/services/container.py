@@ -19,14 +19,26 @@ from bot.storage.users import UserStore
 
 if TYPE_CHECKING:
     from bot.nlu import Analyzer
+    from bot.services.answers import Answers
+    from bot.services.broadcast import Broadcasts
     from bot.services.outbox import Outbox
     from bot.services.privacy import Privacy
+    from bot.services.reminders import Reminders
     from bot.services.reports import Reports
+    from bot.services.visits import Visits
     from bot.services.staff import PlaceAdmin
+    from bot.services.subscriptions import Subscriptions
 
 # Feature services, built at start-up in this order (later ones may listen to earlier ones'
 # events).
-FEATURE_SERVICES: tuple[str, ...] = ("outbox",)
+FEATURE_SERVICES: tuple[str, ...] = (
+    "outbox",
+    "answers",
+    "visits",
+    "subscriptions",
+    "broadcasts",
+    "reminders",
+)
 
 
 @dataclass
@@ -102,6 +114,36 @@ class Services:
         from bot.services.reports import Reports
 
         return Reports(self)
+
+    @cached_property
+    def answers(self) -> Answers:
+        from bot.services.answers import Answers
+
+        return Answers(self)
+
+    @cached_property
+    def visits(self) -> Visits:
+        from bot.services.visits import Visits
+
+        return Visits(self)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        from bot.services.subscriptions import Subscriptions
+
+        return Subscriptions(self)
+
+    @cached_property
+    def broadcasts(self) -> Broadcasts:
+        from bot.services.broadcast import Broadcasts
+
+        return Broadcasts(self)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        from bot.services.reminders import Reminders
+
+        return Reminders(self)
 
     @cached_property
     def nlu(self) -> Analyzer:

@@ -262,7 +262,9 @@ class Outbox:
                 report.quiet = True
                 return
             now = clock.epoch()
-            batch = await self.store.claim_due(now, min(self.batch_size, max_per_run - report.claimed))
+            batch = await self.store.claim_due(
+                now, min(self.batch_size, max_per_run - report.claimed)
+            )
             if not batch:
                 return
             report.claimed += len(batch)

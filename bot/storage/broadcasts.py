@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -300,40 +300,49 @@ class BroadcastStore:
                 rows = list(await cursor.fetchall())
             if rows:
                 await conn.executemany(
-                    "UPDATE broadcast_deliveries SET status = 'sending' "
+                    "UPDATE broadcast_deliveries SET status = 'sending', attempts = attempts + 1 "
                     "WHERE broadcast_id = ? AND user_id = ? AND status = 'pending'",
                     [(broadcast_id, r[0]) for r in rows],
                 )
         return [Recipient(int(r[0]), r[1]) for r in rows]
 
     async def record(
-        self, broadcast_id: int, outcomes: Sequence[tuple[int, str, str | None]], now: int
+        self, broadcast_id: int, user_id: int, status: str, error: str | None, now: int
     ) -> None:
-        """Outcomes ``(user_id, status, error)`` of claimed rows, in one transaction."""
-        if not outcomes:
-            return
-        await self.db.write_many(
+        """The outcome of one claimed row: 'sent', 'failed' or 'blocked'."""
+        await self.db.write(
             "UPDATE broadcast_deliveries SET status = ?, error = ?, "
             "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
             "WHERE broadcast_id = ? AND user_id = ?",
-            [
-                (status, error, status, now, broadcast_id, user_id)
-                for user_id, status, error in outcomes
-            ],
+            (status, error, status, now, broadcast_id, user_id),
+        )
+
+    async def release(self, broadcast_id: int, user_ids: Sequence[int], status: str) -> None:
+        """Claimed rows that were never attempted: back to 'pending' (a shutdown) or
+        'cancelled' (the broadcast was stopped); the claim does not count as an attempt."""
+        if not user_ids:
+            return
+        await self.db.write_many(
+            "UPDATE broadcast_deliveries SET status = ?, attempts = max(attempts - 1, 0) "
+            "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
+            [(status, broadcast_id, uid) for uid in user_ids],
         )
 
     async def requeue_inflight(self) -> int:
-        """After a crash: rows left 'sending' go back to 'pending' when their broadcast is still
-        sending (so they are sent once more), else they are recorded as interrupted."""
+        """After a crash: rows left 'sending' (claimed by the dead process) go back to 'pending'
+        once, so they are sent once more; rows already claimed twice, or of a broadcast no
+        longer sending, are recorded as 'failed' with the error 'interrupted'."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE broadcast_deliveries SET status = 'pending' WHERE status = 'sending' "
+                "UPDATE broadcast_deliveries SET status = 'pending' "
+                "WHERE status = 'sending' AND attempts < 2 "
                 "AND broadcast_id IN (SELECT id FROM broadcasts WHERE status = 'sending')"
             )
             requeued = cursor.rowcount
+            # Through the (broadcast_id, status) index: a few broadcasts, not every delivery row.
             await conn.execute(
                 "UPDATE broadcast_deliveries SET status = 'failed', error = 'interrupted' "
-                "WHERE status = 'sending'"
+                "WHERE status = 'sending' AND broadcast_id IN (SELECT id FROM broadcasts)"
             )
         return requeued
 
@@ -353,10 +362,3 @@ class BroadcastStore:
             (broadcast_id,),
         )
         return [(int(r[0]), r[1], r[2]) for r in rows]
-
-    async def add_deliveries(self, broadcast_id: int, user_ids: Iterable[int]) -> None:
-        """Extra recipients (benchmarks and tests build large audiences this way)."""
-        await self.db.write_many(
-            "INSERT OR IGNORE INTO broadcast_deliveries (broadcast_id, user_id) VALUES (?, ?)",
-            ((broadcast_id, uid) for uid in user_ids),
-        )

@@ -206,4 +206,6 @@ class HandoffStore:
         return [_message(r) for r in rows]
 
     async def set_delivered(self, message_id: int) -> None:
-        await self.db.write("UPDATE handoff_messages SET delivered = 1 WHERE id = ?", (message_id,))
+        await self.db.write(
+            "UPDATE handoff_messages SET delivered = 1 WHERE id = ?", (message_id,)
+        )
