@@ -1,7 +1,9 @@
 """``make bench``: run every benchmark module of bench/ and write bench/RESULTS.md.
 
-Each module exposes ``run() -> list[dict]`` with rows {"name", "value", "unit"} (and optionally "note").
-A module is run ``--repeat`` times (default 3) and each figure reported as the median, with the spread.
+Each module exposes ``run() -> list[dict]`` with rows {"name", "value", "unit"} (and optionally
+"note").
+A module is run ``--repeat`` times (default 3) and each figure reported as the median, with the
+spread.
 Benchmarks are never part of the test run: they measure, they do not assert.
 """
 
@@ -36,8 +38,10 @@ def machine() -> str:
         memory = f"{mem_kb / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         memory = "?"
-    return (f"{cpu}, {os.cpu_count()} cores, {memory} RAM; Python {platform.python_version()}; "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory} RAM; Python {platform.python_version()}; "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def modules(selected: list[str]) -> list[str]:
@@ -80,14 +84,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(name: str, runs: list[list[dict]], seconds: float) -> str:
-    lines = [f"## {name}", "", "| measure | median | range | unit | note |", "|---|---|---|---|---|"]
+    lines = [
+        f"## {name}",
+        "",
+        "| measure | median | range | unit | note |",
+        "|---|---|---|---|---|",
+    ]
     order = [row["name"] for row in runs[0]]
     for measure in order:
         values = [row["value"] for run in runs for row in run if row["name"] == measure]
         unit = next(row["unit"] for row in runs[0] if row["name"] == measure)
         note = next((row.get("note", "") for row in runs[0] if row["name"] == measure), "")
-        lines.append(f"| {measure} | {fmt(statistics.median(values))} | "
-                     f"{fmt(min(values))}–{fmt(max(values))} | {unit} | {note} |")
+        lines.append(
+            f"| {measure} | {fmt(statistics.median(values))} | "
+            f"{fmt(min(values))}–{fmt(max(values))} | {unit} | {note} |"
+        )
     lines.append(f"\n({seconds:.1f} s for {len(runs)} runs)\n")
     return "\n".join(lines)
 

@@ -15,13 +15,16 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
     ContextTypes,
+    ConversationHandler,
     Defaults,
     TypeHandler,
 )
+from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.request import BaseRequest
 
 import handlers.common
 import handlers.errors
+import handlers.intents
 import handlers.start
 from bot.context import BotContext, BotData
 from bot.i18n import LANGUAGES, N_
@@ -55,16 +58,44 @@ COMMANDS = [
 # The feature modules of handlers/, in the order their handlers are tried (group 0; first match
 # wins). Each exports HANDLERS and may export jobs(services) -> [(name, callback, seconds)].
 FEATURE_MODULES: tuple[str, ...] = (
-    # Deep links (/start CODE) must be seen before the plain /start.
+    # Deep links (/start CODE) must be seen before the plain /start: the booking QR code's
+    # /start ci_CODE (staff check-in, /hadir, /daftarhadir, /tutup) comes first.
+    "handlers.checkin",
     "handlers.start",
     # Staff reports and residents' data rights: plain commands, no conversation.
     "handlers.staff",
     "handlers.staff_places",
     "handlers.privacy",
-    # /pengingat, and typed "matikan pengingat" before the question answerer takes free text; also
-    # the outbox dispatcher job.
+    # Home visits: the staff side first (a staff member's reply to its "why?" prompt must reach
+    # it before any resident flow could take the text), then the family flow (/rumah, "rumah"
+    # sentences; inside the flow a "rumah" sentence is just the answer to the current step).
+    "handlers.visit_staff",
+    "handlers.visit",
+    # Booking (/daftar, "daftar" sentences; its steps take typed names, NIKs and dates) and
+    # /saya, which also lists the home visits; before the answerers, like every flow.
+    "handlers.booking",
+    "handlers.mine",
+    # School recording days: the staff flow (/acara; its steps take a staff member's typed dates
+    # and hours) before the parents' flow (/sekolah, "sekolah" sentences; typed school names,
+    # the student's name and NIK), after booking, whose engine books the seats.
+    "handlers.school_staff",
+    "handlers.school",
+    # Staff announcements (/siaran; its steps take the composing staff member's typed text) and
+    # residents' subscriptions (/langganan takes typed kecamatan names only, so questions typed
+    # meanwhile still reach the answerer); the sender's job starts scheduled broadcasts.
+    "handlers.broadcast",
+    "handlers.subscribe",
+    # /pengingat, and typed "matikan pengingat" after the flows (typed text inside a flow is the
+    # flow's) but before the answerers; also the outbox dispatcher job.
     "handlers.reminders",
+    # Where/when answers, reports and ask-staff after the flows: a shared location or typed text
+    # inside another flow belongs to that flow. The staff group's replies are caught in
+    # handlers.handoff (replies to forwarded questions and reports).
+    "handlers.places",
+    "handlers.complaint",
+    "handlers.handoff",
     # Free text goes to the question answerer only when no flow above wanted it: keep it last.
+    "handlers.ask",
 )
 
 
@@ -77,9 +108,13 @@ def handler_groups() -> dict[int, list[BaseHandler]]:
     return {
         # Before anything else: remember the user and pick their language (never stops the update).
         -10: [TypeHandler(Update, handlers.common.prepare_context)],
-        0: [handler for module in feature_modules() for handler in module.HANDLERS],
-        # Last: a button no handler above recognised is old or forged.
-        10: handlers.start.FALLBACK_HANDLERS,
+        0: [
+            *(handler for module in feature_modules() for handler in module.HANDLERS),
+            # Last in the same group, so that it only sees what no feature took: a button no
+            # handler recognised is old or forged. (In a later group it would answer every
+            # button a second time.)
+            *handlers.start.FALLBACK_HANDLERS,
+        ],
     }
 
 
@@ -116,9 +151,20 @@ def build_application(
     application = builder.build()
     application.bot_data.services = services
     for group, group_handlers in handler_groups().items():
+        for handler in group_handlers:
+            _forget_other_applications_state(handler)
         application.add_handlers(group_handlers, group=group)
     application.add_error_handler(handlers.errors.on_error)
+    handlers.intents.watch(application)
     return application
+
+
+def _forget_other_applications_state(handler: BaseHandler) -> None:
+    """Handlers are module-level objects; a ConversationHandler keeps its in-memory states and
+    carries them into the next Application that initialises it. Each Application (one per process
+    in production; one per test) must start from its own persistence only."""
+    if isinstance(handler, ConversationHandler):
+        handler._conversations = TrackingDict()
 
 
 async def register_commands(application: Application) -> None:

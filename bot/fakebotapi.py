@@ -378,6 +378,7 @@ class FakeBotAPI(BaseRequest):
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         }
 

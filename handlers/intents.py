@@ -10,22 +10,51 @@ from collections import OrderedDict
 from datetime import date
 
 from telegram import Message, Update
-from telegram.ext import filters
+from telegram.ext import Application, ConversationHandler, filters
 
 from bot.context import BotContext
 
 _CACHE_SIZE = 256
-_cache: OrderedDict[tuple[int, int], object] = OrderedDict()
+# The running Application, so the filter can tell whether the user is inside a flow (set by the
+# wiring; one Application per process, the latest one in tests).
+_application: Application | None = None
+
+
+def watch(application: Application) -> None:
+    global _application
+    _application = application
+
+
+def _inside_a_flow(message: Message) -> bool:
+    """Typed text inside a flow belongs to that flow, never starts another one."""
+    if _application is None or message.from_user is None:
+        return False
+    key = (message.chat.id, message.from_user.id)
+    for group in _application.handlers.values():
+        for handler in group:
+            if isinstance(handler, ConversationHandler) and key in handler._conversations:
+                return True
+    return False
+
+
+_cache: OrderedDict[tuple[int, int, int, str, date], object] = OrderedDict()
 
 
 def _analyze(message: Message, today: date | None = None):  # -> bot.nlu.Analysis
     from bot.nlu import Analyzer
 
-    key = (message.chat.id, message.message_id)
+    if _application is not None:
+        services = _application.bot_data.services
+        analyzer, today = services.nlu, today or services.clock.today()
+    else:
+        analyzer, today = Analyzer.load(), today or date.today()
+    # Message ids repeat across chats' histories and test runs: the text, the analyzer and the
+    # day are part of the key.
+    key = (id(analyzer), message.chat.id, message.message_id, message.text or "", today)
     cached = _cache.get(key)
-    if cached is not None and today is None:
+    if cached is not None:
         return cached
-    analysis = Analyzer.load().analyze(message.text or "", today=today or date.today())
+    analysis = analyzer.analyze(message.text or "", today=today)
     _cache[key] = analysis
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
@@ -45,7 +74,7 @@ class _IntentFilter(filters.MessageFilter):
         self.intents = intents
 
     def filter(self, message: Message) -> bool:
-        if not message.text or message.text.startswith("/"):
+        if not message.text or message.text.startswith("/") or _inside_a_flow(message):
             return False
         analysis = _analyze(message)
         return analysis.intent in self.intents and not analysis.unsure

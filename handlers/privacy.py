@@ -91,7 +91,9 @@ async def erase_button(update: Update, context: BotContext) -> None:
             ]
         )
         await reply(update, context, _("Are you sure? This cannot be undone."), markup, edit=True)
-    elif step == "yes":
+    elif step != "yes":
+        await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
+    else:
         await context.services.privacy.erase(user_id_of(update))
         context.user_data.clear()
         await reply(

@@ -7,7 +7,8 @@ Pure Python (standard library only). Typical use::
     a = analyzer.analyze("rekam ktp dmn ya kak", today=date.today())
     a.intent, a.confidence, a.unsure, a.kecamatan, a.date
 
-Training examples live in ``bot/data/nlu/<lang>.toml`` (format documented at the top of those files).
+Training examples live in ``bot/data/nlu/<lang>.toml`` (format documented at the top of those
+files).
 """
 
 from bot.nlu.analyzer import Analysis, Analyzer

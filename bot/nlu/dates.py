@@ -3,14 +3,15 @@
 Conventions (the bot shows the resolved date back, so a wrong guess is visible and cheap to fix):
 
 * "hari ini"/"today"/"sekarang" is today, "besok"/"tomorrow" +1, "lusa" +2, "kemarin" −1.
-* A weekday ("sabtu", "hari sabtu", "sabtu ini", "saturday", "this saturday") is its next occurrence,
-  today included. "sabtu depan"/"next saturday" is the one after that, i.e. the Saturday of next week.
-* "minggu" is Sunday unless it clearly means "week": "minggu depan"/"pekan depan"/"next week" is the
-  Monday of next week; "2 minggu", "seminggu", "tiap minggu", "minggu lalu" are not dates.
+* A weekday ("sabtu", "hari sabtu", "sabtu ini", "saturday", "this saturday") is its next
+  occurrence, today included. "sabtu depan"/"next saturday" is the one after that, i.e. the
+  Saturday of next week.
+* "minggu" is Sunday unless it clearly means "week": "minggu depan"/"pekan depan"/"next week" is
+  the Monday of next week; "2 minggu", "seminggu", "tiap minggu", "minggu lalu" are not dates.
   "minggu ini"/"hari minggu" is the coming Sunday. "weekend"/"akhir pekan" is the coming Saturday.
 * "tanggal 5"/"tgl 5" is the next 5th of a month, today included (a 31st skips short months).
-* "5 desember", "5 des", "desember 5", "5/12", "5-12" without a year: the next such date, today included;
-  with a year ("5-12-2026", "5/12/26", "2026-12-05") exactly that date.
+* "5 desember", "5 des", "desember 5", "5/12", "5-12" without a year: the next such date, today
+  included; with a year ("5-12-2026", "5/12/26", "2026-12-05") exactly that date.
 * The first date-like mention in the text wins. Anything unparseable gives ``None``.
 """
 
@@ -20,12 +21,31 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from bot.nlu.normalize import light_tokens
+from bot.nlu.normalize import light_tokens, osa_distance, word_set
 
 WEEKDAYS: dict[str, int] = {
-    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6,
-    "snen": 0, "slsa": 1, "rebo": 2, "kemis": 3, "jemuah": 4, "juma": 4,
-    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sun": 6,
+    "senin": 0,
+    "selasa": 1,
+    "rabu": 2,
+    "kamis": 3,
+    "jumat": 4,
+    "sabtu": 5,
+    "minggu": 6,
+    "snen": 0,
+    "slsa": 1,
+    "rebo": 2,
+    "kemis": 3,
+    "jemuah": 4,
+    "juma": 4,
+    "mon": 0,
+    "tue": 1,
+    "tues": 1,
+    "wed": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "fri": 4,
+    "sun": 6,
 }
 
 MONTHS: dict[str, int] = {}
@@ -49,14 +69,16 @@ for _num, _names in enumerate(
     for _name in _names.split():
         MONTHS[_name] = _num
 
-_NEXT = frozenset("depan dpn berikutnya brikutnya next".split())
-_THIS = frozenset("ini this".split())
-_WEEK_WORDS = frozenset("minggu pekan week".split())
-_DURATION_BEFORE = frozenset(
-    """se per tiap setiap dalam selama berapa beberapa satu dua tiga empat lima sebulan
-    a one two three every each per""".split()
+_NEXT = word_set("depan dpn berikutnya brikutnya next")
+_THIS = word_set("ini this")
+_WEEK_WORDS = word_set("minggu pekan week")
+_DURATION_BEFORE = word_set(
+    """se per tiap setiap dalam selama berapa beberapa satu dua tiga empat lima sebulan a one two
+    three every each per"""
 )
-_PAST = frozenset("lalu kemarin kemaren lalu kmrn last".split())
+_PAST = word_set("lalu kemarin kemaren lalu kmrn last")
+_NOT_NOW_BEFORE = word_set("sampai hingga dari sejak baru")
+_NOT_NOW_AFTER = word_set("umur kelas sudah masih tinggal kerja sekolah lagi belum")
 _NUMERIC = re.compile(r"^(\d{1,4})[/\-.](\d{1,2})(?:[/\-.](\d{2,4}))?$")
 
 
@@ -73,8 +95,6 @@ def _month_of(token: str) -> int | None:
     if month is not None:
         return month
     if len(token) >= 6:  # "desmber", "agustud"
-        from bot.nlu.normalize import osa_distance
-
         for name, num in MONTHS.items():
             if len(name) >= 6 and osa_distance(token, name, 1) <= 1:
                 return num
@@ -139,15 +159,15 @@ def parse_date_tokens(tokens: Sequence[str], today: date) -> date | None:
 
         if tok == "hari" and nxt == "ini":
             return today
-        if tok == "sekarang":
-            return today
+        if tok == "sekarang" and prev not in _NOT_NOW_BEFORE and nxt not in _NOT_NOW_AFTER:
+            return today  # "buka sekarang?", not "sampai sekarang belum jadi"
         if tok == "besok":
             if nxt == "lusa":
                 return today + timedelta(days=2)
             return today + timedelta(days=1)
         if tok == "lusa":
             return today + timedelta(days=2)
-        if tok == "kemarin" and prev not in _WEEK_WORDS:
+        if tok == "kemarin" and prev not in _WEEK_WORDS and prev not in ("bulan", "tahun"):
             return today - timedelta(days=1)
         if tok in ("weekend",):
             weeks = 1 if nxt in _NEXT else 0
@@ -237,11 +257,12 @@ def _day_month_year(toks: list[str], i: int, today: date, require_month: bool) -
     if not 1 <= day <= 31:
         return None
     j = i + 1
-    if j < n and toks[j] in ("tahun", "st", "nd", "rd", "of"):  # "5th december", "5th of december"
-        if j + 1 < n and (toks[j + 1] == "of" or _month_of(toks[j + 1]) is not None):
+    # "5th december", "5th of december" ("th" was read as "tahun")
+    ordinal = j < n and toks[j] in ("tahun", "st", "nd", "rd", "of")
+    if ordinal and j + 1 < n and (toks[j + 1] == "of" or _month_of(toks[j + 1]) is not None):
+        j += 1
+        if toks[j] == "of":
             j += 1
-            if toks[j] == "of":
-                j += 1
     month = _month_of(toks[j]) if j < n else None
     if month is None:
         if require_month:

@@ -1,19 +1,21 @@
-"""Recognising the served kecamatan in free text ("pd aren", "kec. sepatan", "ciputat tmr", "psr kemis").
+"""Recognising the served kecamatan in free text: "pd aren", "kec. sepatan", "psr kemis".
 
-Matching works on light tokens (see :mod:`bot.nlu.normalize`) after expanding the abbreviations people use
-for parts of kecamatan names. Every span of up to four tokens is compared, without spaces, with
+Matching works on light tokens (see :mod:`bot.nlu.normalize`) after expanding the abbreviations
+people use for parts of kecamatan names. Every span of up to four tokens is compared, without
+spaces, with
 
 * the kecamatan names ("tiga raksa" and "tigaraksa" are the same key; "kelapa 2" is Kelapa Dua),
 * the distinctive word of a two-word name on its own ("aren", "kemis", "kaler"),
 * village names that identify a kecamatan (multi-word names, or any name after "desa"/"kelurahan"),
-* names with a typo (edit distance 1, or 2 for names of nine letters or more; never for words that are
-  ordinary vocabulary, so "kemari" is not Kemiri and "satu" is not Setu),
+* names with a typo (edit distance 1, or 2 for names of nine letters or more; never for words that
+  are ordinary vocabulary, so "kemari" is not Kemiri and "satu" is not Setu),
 * a truncated name ("pamul", "serpong u"), and the regency ("tangsel", "kab tangerang").
 
-The longest span wins, so "ciputat timur" is Ciputat Timur and "gading serpong" is not Serpong. A plain full
-name beats the longer names it is a prefix of ("serpong" is Serpong). When the text is genuinely ambiguous —
-a truncated name that fits several kecamatan, two different kecamatan named with equal confidence, or only a
-regency — there is no single answer and the candidates are returned so the bot can ask back.
+The longest span wins, so "ciputat timur" is Ciputat Timur and "gading serpong" is not Serpong. A
+plain full name beats the longer names it is a prefix of ("serpong" is Serpong). When the text is
+genuinely ambiguous — a truncated name that fits several kecamatan, two different kecamatan named
+with equal confidence, or only a regency — there is no single answer and the candidates are
+returned so the bot can ask back.
 """
 
 from __future__ import annotations
@@ -21,18 +23,40 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.nlu.normalize import FuzzyIndex, light_tokens
+from bot.nlu.normalize import light_tokens, osa_distance, word_set
 
 # Abbreviations of name parts. Applied only while looking for kecamatan, token for token.
 ABBREVIATIONS: dict[str, str] = {
-    "pd": "pondok", "pdk": "pondok", "pndk": "pondok", "pdok": "pondok", "pondk": "pondok",
-    "tmr": "timur", "tim": "timur", "tmur": "timur", "timr": "timur", "tmor": "timur",
-    "utr": "utara", "ut": "utara", "utra": "utara", "utar": "utara",
-    "psr": "pasar", "ps": "pasar", "pasr": "pasar",
-    "gn": "gunung", "gng": "gunung", "gnng": "gunung", "gunng": "gunung", "gnung": "gunung",
-    "tl": "teluk", "tlk": "teluk",
-    "srpg": "serpong", "srpng": "serpong", "pml": "pamulang", "pmlg": "pamulang",
-    "2": "dua", "sk": "suka",
+    "pd": "pondok",
+    "pdk": "pondok",
+    "pndk": "pondok",
+    "pdok": "pondok",
+    "pondk": "pondok",
+    "tmr": "timur",
+    "tim": "timur",
+    "tmur": "timur",
+    "timr": "timur",
+    "tmor": "timur",
+    "utr": "utara",
+    "ut": "utara",
+    "utra": "utara",
+    "utar": "utara",
+    "psr": "pasar",
+    "ps": "pasar",
+    "pasr": "pasar",
+    "gn": "gunung",
+    "gng": "gunung",
+    "gnng": "gunung",
+    "gunng": "gunung",
+    "gnung": "gunung",
+    "tl": "teluk",
+    "tlk": "teluk",
+    "srpg": "serpong",
+    "srpng": "serpong",
+    "pml": "pamulang",
+    "pmlg": "pamulang",
+    "2": "dua",
+    "sk": "suka",
 }
 
 # Other spellings of a whole name (compact, no spaces) and a few well-known areas.
@@ -53,28 +77,34 @@ ALIASES: dict[str, tuple[str, float]] = {
 }
 
 # Words of two-word names that are too common to identify the kecamatan on their own.
-_COMMON_NAME_PARTS = frozenset(
-    "pondok pasar gunung kelapa dua timur utara mekar baru jaya teluk naga sindang".split()
+_COMMON_NAME_PARTS = word_set(
+    """pondok pasar gunung kelapa dua timur utara mekar baru jaya teluk naga sindang"""
 )
 
 # Ordinary words that sit within one typo of a kecamatan name (never fuzzy-matched).
-BUILTIN_COMMON = frozenset(
+BUILTIN_COMMON = word_set(
     """kemari kemarin satu mau sepatah sepatu solar pulang cukup pasir kamis jambu sejak setuju
-    serong ciputra sepatunya lagok legal curang mauk mauku legit rajin kemira kereta kresna koran
-    maka jaya timur utara selatan barat dua tiga baru mekar pasar pondok gunung teluk kota kabupaten
-    sindang balai balaikota sepakat serpihan perpong kelas""".split()
+    serong ciputra sepatunya lagok legal curang mauk mauku legit rajin kemira kereta kresna
+    koran maka jaya timur utara selatan barat dua tiga baru mekar pasar pondok gunung teluk kota
+    kabupaten sindang balai balaikota sepakat serpihan perpong kelas"""
 )
 
 # Words that must not start or end a fuzzy span ("di serpong" is just Serpong).
-_FUNCTION_WORDS = frozenset(
-    """di ke dari yang dan atau ya di dekat sekitar daerah wilayah area warga tinggal domisili kecamatan
-    kelurahan desa kabupaten kota kantor rekam ektp buka tidak bisa mau saya sudah belum""".split()
+_FUNCTION_WORDS = word_set(
+    """di ke dari yang dan atau ya di dekat sekitar daerah wilayah area warga tinggal domisili
+    kecamatan kelurahan desa kabupaten kota kantor rekam ektp buka tidak bisa mau saya sudah
+    belum"""
 )
 
-_VILLAGE_MARKERS = frozenset("desa kelurahan kampung kp dusun".split())
-_VILLAGE_EXCLUDE = frozenset(
+# "setu" is also Saturday in Javanese and "kemis" Thursday: not a place after "hari"/"dino".
+_ALSO_DAY_NAMES = word_set("setu kemis")
+_DAY_BEFORE = word_set("hari dino dina malam malem tiap setiap saben")
+# Short words people glue to the name that follows ("dipamulang", "kecsepatan").
+_GLUE_BEFORE = word_set("di ke dr dari kec kecamatan warga ds desa kel daerah wilayah")
+_VILLAGE_MARKERS = word_set("desa kelurahan kampung kp dusun")
+_VILLAGE_EXCLUDE = word_set(
     """cempakaputih karangtengah tanahmerah kampungbesar sawahbaru bendabaru pasirjaya gunungsari
-    kalibaru kutabaru karanganyar""".split()
+    kalibaru kutabaru karanganyar"""
 )
 
 # Regency mentions: compact key -> regency codes whose kecamatan become candidates.
@@ -100,7 +130,8 @@ _REGIONS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class KecamatanMatch:
-    """A served kecamatan recognised in text. ``score`` is 1.0 for an exact name, lower for guesses."""
+    """A served kecamatan recognised in text. ``score`` is 1.0 for an exact name, lower for
+    guesses."""
 
     code: str
     name: str
@@ -123,6 +154,10 @@ class _Hit:
     chars: int
 
 
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)}
+
+
 def _compact(words: Iterable[str]) -> str:
     return "".join(words)
 
@@ -132,7 +167,7 @@ def _name_key(name: str) -> str:
 
 
 def _kec_distance(length: int) -> int:
-    if length < 6:
+    if length < 5:
         return 0
     if length < 9:
         return 1
@@ -140,7 +175,8 @@ def _kec_distance(length: int) -> int:
 
 
 class KecamatanMatcher:
-    """Finds kecamatan mentions among a fixed set of districts (objects with ``code`` and ``name``)."""
+    """Finds kecamatan mentions among a fixed set of districts (objects with ``code`` and
+    ``name``)."""
 
     def __init__(
         self,
@@ -155,8 +191,8 @@ class KecamatanMatcher:
         self._first_words: dict[str, list[tuple[str, str]]] = {}  # first word -> [(second, code)]
         name_to_code: dict[str, str] = {}
         for d in districts:
-            code = str(getattr(d, "code"))
-            name = str(getattr(d, "name"))
+            code = str(d.code)
+            name = str(d.name)
             self.by_code[code] = KecamatanMatch(code, name, 1.0)
             self.regency_of[code] = code[:4]
             name_to_code[name] = code
@@ -167,14 +203,14 @@ class KecamatanMatcher:
                 self._first_words.setdefault(words[0], []).append((words[1], code))
         self.full_keys = frozenset(self._keys)
         # distinctive second words ("aren", "kemis", "kaler")
-        singles = {k for k in self._keys}
+        singles = set(self._keys)
         for d in districts:
-            words = light_tokens(str(getattr(d, "name")))
+            words = light_tokens(str(d.name))
             if len(words) < 2:
                 continue
             for w in words:
                 if w not in _COMMON_NAME_PARTS and w not in singles and len(w) >= 4:
-                    self._keys.setdefault(w, ((str(getattr(d, "code")),), 0.8))
+                    self._keys.setdefault(w, ((str(d.code),), 0.8))
         for alias, (name, score) in ALIASES.items():
             if name in name_to_code:
                 self._keys.setdefault(alias, ((name_to_code[name],), score))
@@ -184,8 +220,8 @@ class KecamatanMatcher:
         prefix_owners: dict[str, set[str]] = {}
         multi: set[str] = set()
         for v in villages:
-            district = str(getattr(v, "district_code"))
-            words = light_tokens(str(getattr(v, "name")))
+            district = str(v.district_code)
+            words = light_tokens(str(v.name))
             if not words:
                 continue
             owners.setdefault(_compact(words), set()).add(district)
@@ -215,9 +251,22 @@ class KecamatanMatcher:
         self.common = (
             (frozenset(common_words) | BUILTIN_COMMON) - distinctive
         ) | _COMMON_NAME_PARTS
-        self._fuzzy = FuzzyIndex(self.full_keys, distance_for=_kec_distance)
-        self._compact_names = sorted(self.full_keys)
+        self._name_grams = {k: _bigrams(k) for k in sorted(self.full_keys)}
+        self._gram_names: dict[str, list[str]] = {}
+        for k, grams in self._name_grams.items():
+            for g in grams:
+                self._gram_names.setdefault(g, []).append(k)
+        self._fuzzy_cache: dict[str, list[tuple[str, int]]] = {}
         self._code_of_key = {k: v[0][0] for k, v in self._keys.items() if k in self.full_keys}
+        self._words_of_key = {
+            _compact(light_tokens(m.name)): tuple(light_tokens(m.name))
+            for m in self.by_code.values()
+        }
+        # strict prefixes of the names ("pamul" -> Pamulang, "sepat" -> Sepatan, Sepatan Timur)
+        self._prefixes: dict[str, list[str]] = {}
+        for k in sorted(self.full_keys):
+            for end in range(3, len(k)):
+                self._prefixes.setdefault(k[:end], []).append(self._code_of_key[k])
         self.known_words = frozenset(self._name_words) | frozenset(ABBREVIATIONS)
 
     # -- public ---------------------------------------------------------------------------------
@@ -229,14 +278,18 @@ class KecamatanMatcher:
             return [result.best, *rest]
         return list(result.candidates)
 
-    def match_tokens(self, tokens: Sequence[str], lenient: bool = False) -> KecamatanResult:
+    def match_tokens(
+        self, tokens: Sequence[str], lenient: bool = False, fuzzy: bool = True
+    ) -> KecamatanResult:
+        """Kecamatan named in light tokens. ``lenient`` also accepts short truncations ("pam");
+        ``fuzzy=False`` skips typo matching (used for the well-spelled training examples)."""
         toks = [ABBREVIATIONS.get(t, t) for t in tokens]
-        hits = self._hits(toks, lenient)
+        hits = self._hits(toks, lenient, fuzzy)
         chosen = self._select(hits)
         return self._resolve(chosen)
 
     # -- internals ------------------------------------------------------------------------------
-    def _hits(self, toks: list[str], lenient: bool) -> list[_Hit]:
+    def _hits(self, toks: list[str], lenient: bool, fuzzy: bool = True) -> list[_Hit]:
         hits: list[_Hit] = []
         n = len(toks)
         for i in range(n):
@@ -248,7 +301,9 @@ class KecamatanMatcher:
                 chars = len(key)
                 entry = self._keys.get(key)
                 if entry is not None:
-                    after_day = i > 0 and toks[i - 1] in ("hari", "malam", "tiap", "setiap")
+                    after_day = i > 0 and toks[i - 1] in _DAY_BEFORE
+                    if after_day and key in _ALSO_DAY_NAMES:
+                        continue  # Javanese "dino setu" is Saturday, not Setu
                     if key in self.full_keys or (
                         (size > 1 or key not in self.common) and not after_day
                     ):
@@ -262,13 +317,30 @@ class KecamatanMatcher:
                     codes = tuple(c for c in self.by_code if self.regency_of[c] in region)
                     hits.append(_Hit(i, i + size, codes, 0.2, chars))
                     continue
-                if size <= 3:
+                if size <= 3 and fuzzy:
                     hits.extend(self._fuzzy_hits(i, span, key, lenient))
             hits.extend(self._partial_hits(i, toks, lenient))
+            if fuzzy:
+                hits.extend(self._glued_hits(i, toks[i]))
         return hits
 
+    def _glued_hits(self, i: int, tok: str) -> list[_Hit]:
+        """A name glued to a neighbouring word: "dipamulang", "pamulangbayar", "wargaciputat"."""
+        if len(tok) < 7 or not tok.isalpha() or tok in self._keys:
+            return []
+        for cut in range(2, len(tok) - 1):
+            head, tail = tok[:cut], tok[cut:]
+            name = None
+            if len(tail) >= 4 and tail in self.full_keys:
+                name = tail if head in _GLUE_BEFORE or head in self.common else None
+            elif len(head) >= 4 and head in self.full_keys:
+                name = head if tail in self.common or len(tail) <= 3 else None
+            if name is not None:
+                return [_Hit(i, i + 1, (self._code_of_key[name],), 0.85, len(tok))]
+        return []
+
     def _fuzzy_hits(self, i: int, span: list[str], key: str, lenient: bool) -> list[_Hit]:
-        if len(key) < 6 or not key.isalpha():
+        if len(key) < 5 or not key.isalpha():
             return []
         if span[0] in _FUNCTION_WORDS or span[-1] in _FUNCTION_WORDS:
             return []
@@ -276,17 +348,63 @@ class KecamatanMatcher:
             return []
         if len(span) > 1 and any(len(w) < 3 for w in span):
             return []
-        if len(span) > 1 and all(w in self.common for w in span):
-            # "pasar kamis" is fine (name words), "sama satu" is not
-            if not any(w in self._name_words for w in span):
-                return []
-        found = self._fuzzy.lookup(key)
+        # "pasar kamis" is fine (name words), "sama satu" is not
+        if len(span) > 1 and all(w in self.common and w not in self._name_words for w in span):
+            return []
+        found = [
+            (name, dist)
+            for name, dist in self._fuzzy_lookup(key)
+            if self._plausible(span, name, dist)
+        ]
         if not found:
             return []
         best_dist = found[0][1]
         codes = tuple(self._code_of_key[w] for w, d in found if d == best_dist)
         score = 0.9 if best_dist == 1 else 0.8
         return [_Hit(i, i + len(span), codes, score, len(key))]
+
+    def _plausible(self, span: list[str], name: str, dist: int) -> bool:
+        """A typo spread over a multi-word span must be a small typo in each word:
+        "pasar kamis" is Pasar Kemis, "kelapa muda" is not Kelapa Dua."""
+        words = self._words_of_key[name]
+        if len(span) == 1:
+            return True
+        if len(span) != len(words):
+            return dist <= 1
+        for typed, real in zip(span, words, strict=True):
+            allowed = 1 if len(real) >= 4 else 0
+            if osa_distance(typed, real, allowed) > allowed:
+                return False
+        return True
+
+    def _fuzzy_lookup(self, key: str) -> list[tuple[str, int]]:
+        """Kecamatan names within the allowed edit distance of ``key``, closest first."""
+        cached = self._fuzzy_cache.get(key)
+        if cached is not None:
+            return cached
+        found: list[tuple[str, int]] = []
+        limit = _kec_distance(len(key))
+        if limit and len(key) <= 16:
+            grams = _bigrams(key)
+            shared: dict[str, int] = {}
+            for g in grams:
+                for name in self._gram_names.get(g, ()):
+                    shared[name] = shared.get(name, 0) + 1
+            for name, n_shared in shared.items():
+                name_grams = self._name_grams[name]
+                lim = min(limit, _kec_distance(len(name)))
+                if lim == 0 or abs(len(name) - len(key)) > lim:
+                    continue
+                # each edit changes at most two letter pairs: cheap filter before the real distance
+                if n_shared < len(name_grams) - 2 * lim - 1:
+                    continue
+                dist = osa_distance(key, name, lim)
+                if dist <= lim:
+                    found.append((name, dist))
+            found.sort(key=lambda nd: (nd[1], nd[0]))
+        if len(self._fuzzy_cache) < 20_000:
+            self._fuzzy_cache[key] = found
+        return found
 
     def _partial_hits(self, i: int, toks: list[str], lenient: bool) -> list[_Hit]:
         """Truncated names: "pamul" → Pamulang, "sepat" → Sepatan / Sepatan Timur, "serpong u"."""
@@ -307,15 +425,11 @@ class KecamatanMatcher:
                         codes = codes + own[0]
                     hits.append(_Hit(i, i + 2, codes, 0.6, len(tok) + len(nxt)))
         min_len = 3 if lenient else 5
-        if len(tok) >= min_len and tok.isalpha() and tok not in self.common:
-            if tok not in self._keys and tok not in _FUNCTION_WORDS:
-                codes = tuple(
-                    self._code_of_key[k]
-                    for k in self._compact_names
-                    if k.startswith(tok) and k != tok
-                )
-                if codes:
-                    hits.append(_Hit(i, i + 1, codes, 0.6, len(tok)))
+        plain = tok not in self.common and tok not in self._keys and tok not in _FUNCTION_WORDS
+        if len(tok) >= min_len and tok.isalpha() and plain:
+            codes = tuple(self._prefixes.get(tok, ()))
+            if codes:
+                hits.append(_Hit(i, i + 1, codes, 0.6, len(tok)))
         return hits
 
     @staticmethod
@@ -372,7 +486,8 @@ class KecamatanMatcher:
 
 
 def served_matcher(common_words: Iterable[str] = ()) -> KecamatanMatcher:
-    """A matcher over the kecamatan of Kabupaten Tangerang (3603) and Kota Tangerang Selatan (3674)."""
+    """A matcher over the kecamatan of Kabupaten Tangerang (3603) and Kota Tangerang Selatan
+    (3674)."""
     from bot.regions import load_regions
 
     regions = load_regions()

@@ -2,14 +2,15 @@
 
 Two layers:
 
-* :func:`light_tokens` needs no training data: lowercase, strip accents, emoji and punctuation, unify the
-  many spellings of e-KTP into one token ``ektp``, split letters from digits ("sman6", "tgl5"), squeeze
-  stretched letters ("bukaaa"), map slang and abbreviations to one canonical word ("gmn" → "bagaimana",
-  "gak" → "tidak") and merge a few fixed phrases ("terima kasih" → "terimakasih"). Dates and kecamatan are
-  read from these tokens.
-* :class:`Normalizer` knows the vocabulary of the training examples and additionally splits glued words
-  ("dimanaya" → "dimana ya"), corrects typos against that vocabulary ("pendaftran" → "pendaftaran"),
-  drops filler words and reduces words to a light stem for features ("pendaftarannya" → "daftar").
+* :func:`light_tokens` needs no training data: lowercase, strip accents, emoji and punctuation,
+  unify the many spellings of e-KTP into one token ``ektp``, split letters from digits ("sman6",
+  "tgl5"), squeeze stretched letters ("bukaaa"), map slang and abbreviations to one canonical word
+  ("gmn" → "bagaimana", "gak" → "tidak") and merge a few fixed phrases ("terima kasih" →
+  "terimakasih"). Dates and kecamatan are read from these tokens.
+* :class:`Normalizer` knows the vocabulary of the training examples and additionally splits glued
+  words ("dimanaya" → "dimana ya"), corrects typos against that vocabulary ("pendaftran" →
+  "pendaftaran"), drops filler words and reduces words to a light stem for features
+  ("pendaftarannya" → "daftar").
 """
 
 from __future__ import annotations
@@ -21,15 +22,25 @@ from functools import lru_cache
 
 # Longer messages are cut: nobody asks a question in more than this, and the cost stays bounded.
 MAX_CHARS = 800
+SHORTEST_ROOT = True
 
-# canonical = variants (whitespace separated). A canonical form may hold several words.
+
+def word_set(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated string (easy to read and extend)."""
+    return frozenset(text.split())
+
+
+# canonical = variants (whitespace separated). A canonical form may hold several words; a
+# canonical form may repeat on several lines. Only spellings that cannot be an ordinary word of
+# another meaning belong here ("tmr" is not "besok" because it also abbreviates "timur").
 _SLANG_TABLE = """
 saya = sy sya sayah aku aq ak akuh gw gue gua guwe w ane aye abdi kula ku
 kamu = km kmu lu lo loe elu elo ente situ sampean
 kami = kmi
 anak = anakku anaknya ank
 orangtua = ortu ortunya
-tidak = ga gak gk g nggak ngga ngak nggk engga enggak egak ndak nda tdk tak kagak kaga kgk gag ora teu henteu mboten gaa ngk enda
+tidak = ga gak gk g nggak ngga ngak nggk engga enggak egak ndak nda tdk tak kagak kaga kgk gag ora
+tidak = teu henteu mboten gaa ngk enda
 tidak ada = gada gaada gakada tdkada
 tidak bisa = gabisa gbs gakbisa gabs gbisa ngabisa
 tidak jadi = gajadi gjadi gakjadi
@@ -39,7 +50,8 @@ tidak apa = gapapa gpp gapp
 sudah = udh udah uda dah sdh sdah udeh ude sudh wis wes atos geus
 belum = blm blom belom blum lom durung acan belon blon
 bisa = bs bsa isa bsia
-bagaimana = gmn gmna gmana gimana gimane gmn2 bgmn bgmna bagaimna bgaimana piye pie kepiye kumaha pripun pegimane gimna gmnya
+bagaimana = gmn gmna gmana gimana gimane gmn2 bgmn bgmna bagaimna bgaimana piye pie kepiye kumaha
+bagaimana = pripun pegimane gimna gmnya
 dimana = dmn dmna dmana dimn dimane dimna dimanakah dimanah dmnnya endi pundi dimandi
 kemana = kmn kmna kemane kmana
 darimana = drmn darmana
@@ -51,7 +63,7 @@ apakah = apkh apakh apa_kah
 siapa = sapa saha
 yang = yg yng nyang
 dengan = dgn dg dng
-untuk = utk untk utuk tuk buat_ bwat
+untuk = utk untk utuk tuk bwat
 buat = bwt bkin bikin bikinin bikinkan
 karena = krn krna karna soale soalnya
 juga = jg jga
@@ -61,7 +73,6 @@ kalau = klo kalo kl klu kalu lamun
 atau = ato atw
 sama = sm ama
 dari = dr dri
-ke = ka_
 ini = ni iki
 itu = tu iku
 ada = ad aya ono adakah
@@ -83,7 +94,7 @@ sabtu = sbtu sabt saptu sbt saturday sat
 senin = snin monday
 selasa = slasa tuesday
 rabu = wednesday
-kamis = kemis_ thursday
+kamis = thursday
 jumat = jumaat jmt jum jumat2 friday
 libur = liburan holiday
 weekend = wiken wikend wekend
@@ -110,13 +121,15 @@ cara = caranya crnya
 info = inpo informasi infonya infokan infoin informasinya
 tolong = tlg tlng tlong
 mohon = mhn
-terimakasih = tks tx thks makasih mksh mksih makasi trims trimakasih thx thanks thank tq ty tengkyu nuhun suwun makaci mkasih terimaksih trmksh
-assalamualaikum = aslm askum asalamualaikum assalamualaikom assalamualaikum. asslamualaikum salamualaikum assalamu'alaikum assalamualaikumwrwb ass
+terimakasih = tks tx thks makasih mksh mksih makasi trims trimakasih thx thanks thank tq ty tengkyu
+terimakasih = nuhun suwun makaci mkasih terimaksih trmksh
+assalamualaikum = aslm askum asalamualaikum assalamualaikom assalamualaikum. asslamualaikum
+assalamualaikum = salamualaikum assalamu'alaikum assalamualaikumwrwb ass
 waalaikumsalam = walaikumsalam waalaikumussalam
 halo = hai hallo hello hi hy hei hey helo haloo hay hallo2 hola
 oke = ok okey okay okee okeh oce sip siap noted
 uang = duit duwit doku fulus money
-ribu = rb rebu ribuan k_
+ribu = rb rebu ribuan
 juta = jt jeti
 rupiah = rp
 bayar = byr bayr mbayar
@@ -137,7 +150,7 @@ akta = akte aktanya aktenya
 hilang = ilang ilangg hlg hlng ngilang kehilangan ilg
 rusak = rsk rusakk
 patah = pata
-cetak = ctk print cetakin nyetak dicetak_
+cetak = ctk print cetakin nyetak
 blangko = blanko blangkonya blank blanko2 blankonya
 jadi = jd jdi dadi
 dapat = dpt dapet dpet
@@ -146,7 +159,7 @@ benar = bener bnr bner
 lama = lma
 cepat = cepet cpt cpet
 sampai = sampe smpe smpai ampe
-sedang = sdg lagi_ lg_
+sedang = sdg
 lagi = lg lgi
 terus = trs trus
 dulu = dl dlu
@@ -164,6 +177,7 @@ lansia = manula jompo sepuh
 sakit = skt
 difabel = disabilitas cacat
 tanya = tny nanya nanyain tnya
+bicara = ngomong ngobrol omong
 maaf = mf punten
 permisi = misi
 selamat = slamat met
@@ -172,8 +186,6 @@ malam = malem mlm
 siang = siank
 sore = sre
 kok = koq
-gimana = gmn_
-bener = bnr_
 mana = mn
 kasih = ksh kasi
 bapak = bpk
@@ -181,18 +193,37 @@ ibu = ibunya
 nenek = nenekku
 kakek = kakekku
 menikah = nikah merried married
-luar = luar_
-anda = and_
 """
 
 # Words that carry no meaning for the intent (address terms, particles, laughter).
-FILLERS = frozenset(
-    ["ya", "yah", "yaa", "iya", "iyaa", "yoi", "dong", "donk", "deh", "dech", "sih", "si", "nih", "tuh", "atuh", "mah", "teh", "euy", "ae", "lur", "cuy", "coy", "gan", "bro", "sis", "bang", "kak", "kakak", "ka", "min", "mimin", "om", "tante", "mas", "mba", "mbak", "mbk", "bu", "pak", "bos", "boss", "bund", "bunda", "nya", "ny", "lho", "loh", "kan", "toh", "hehe", "hehehe", "wkwk", "wkwkwk", "wk", "haha", "hahaha", "hihi", "xixi", "please", "pls", "plis", "plz", "nggih", "enggih", "muhun", "iyo", "akang", "kang", "neng", "teteh", "aa", "mang", "bi", "sob", "sist", "kaka", "kk_"]
+FILLERS = word_set(
+    """ya yah yaa iya iyaa yoi dong donk deh dech sih si nih tuh atuh mah teh euy ae lur cuy coy
+    gan bro sis bang kak kakak ka min mimin om tante mas mba mbak mbk bu pak bos boss bund bunda
+    nya ny lho loh kan toh hehe hehehe wkwk wkwkwk wk haha hahaha hihi xixi please pls plis plz
+    nggih enggih muhun iyo akang kang neng teteh aa mang bi sob sist kaka nah gitu gini kira
+    kirakira kayaknya"""
+)
+
+# Function words: never evidence that a message is off-topic, even when the examples lack them.
+STOPWORDS = word_set(
+    """the a an is are am was were be been it its this that these those there here to of for in on
+    at by with from my me i you your we our us he she they them his her do does did can could
+    would should will shall may might must have has had not no yes so and or but if then than
+    what which who whom whose when where why how any some all please just also very too about as
+    into up out yang dan atau di ke dari pada untuk dengan oleh agar supaya bagi terhadap
+    tentang karena kalau jika apabila walaupun meskipun namun tetapi tapi serta juga pun lah kah
+    tah nya ini itu tersebut saya kamu dia kami kita mereka anda beliau ada adalah ialah
+    merupakan akan sedang telah sudah belum masih bisa dapat boleh harus perlu mau ingin apa
+    siapa mana kapan berapa bagaimana kenapa mengapa apakah tidak bukan jangan sangat sekali
+    lebih kurang paling hanya saja cuma sih dong kok deh ya nih tuh aja banget lagi terus jadi
+    udah gimana mohon tolong"""
 )
 
 # Tokens that only greet or thank; stripped when the rest of a message carries a question.
-GREETINGS = frozenset(
-    ["halo", "assalamualaikum", "waalaikumsalam", "wr", "wb", "warahmatullahi", "wabarakatuh", "warahmatullah", "wabarokatuh", "selamat", "permisi", "maaf", "tanya", "terimakasih", "oke", "salam", "good", "morning", "afternoon", "evening", "hello", "numpang", "izin", "ijin", "sampurasun", "rahayu", "punten"]
+GREETINGS = word_set(
+    """halo assalamualaikum waalaikumsalam wr wb warahmatullahi wabarakatuh warahmatullah
+    wabarokatuh selamat permisi maaf tanya terimakasih oke salam good morning afternoon evening
+    hello numpang izin ijin sampurasun rahayu punten"""
 )
 
 # Multi-token phrases merged after slang mapping.
@@ -228,7 +259,7 @@ _PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’`´‘](?=[a-z])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
-# Every way people write e-KTP: e-ktp, e ktp, ektp, ktp-el, ktp el, ktpel, ktp elektronik, e-id, ...
+# Every way people write e-KTP: e-ktp, e ktp, ektp, ktp-el, ktp el, ktpel, ktp elektronik, e-id.
 _EKTP_E = re.compile(r"(?<![a-z])e[\s\-_./]*ktp")
 _EKTP_ANY = re.compile(r"ektp|ktp")
 _EKTP_EL = re.compile(r"ektp[\s\-_./]*(?:el|elektronik|elektronic|electronic)\b")
@@ -251,8 +282,6 @@ def _build_slang() -> dict[str, tuple[str, ...]]:
         canonical, _, variants = line.partition("=")
         target = tuple(canonical.split())
         for variant in variants.split():
-            if variant.endswith("_"):  # marked as too risky to map: documented, not used
-                continue
             table.setdefault(variant, target)
     return table
 
@@ -349,8 +378,13 @@ def light_tokens(text: object, known: frozenset[str] = frozenset()) -> list[str]
 # --- vocabulary-aware layer ------------------------------------------------------------------
 
 # Never reduce these to a shorter "stem": they are words of their own.
-_NO_STEM = frozenset(
-    ["dimana", "kemana", "darimana", "disini", "disana", "kesini", "kesana", "kemarin", "kenapa", "sekarang", "sebelum", "setelah", "selama", "semua", "sendiri", "berapa", "bagaimana", "terima", "terimakasih", "tempat", "perlu", "pekan", "belum", "sudah", "selesai", "berarti", "kalian", "tahun", "bulan", "depan", "bukan", "kapan", "masih", "minta", "pergi", "teman", "jalan", "makan", "dengan", "akan", "ikan", "taman", "kemari", "petang", "siang", "selasa", "senin", "sabtu", "minggu", "kamis", "jumat", "rabu", "menikah", "pernah", "sering", "setiap", "semalam", "kepada", "penduduk", "sekolah", "berapa", "beberapa", "bersama", "pesan", "diri"]
+_NO_STEM = word_set(
+    """dimana kemana darimana disini disana kesini kesana kemarin kenapa sekarang sebelum setelah
+    selama semua sendiri berapa bagaimana terima terimakasih tempat perlu pekan belum sudah
+    selesai berarti kalian tahun bulan depan bukan kapan masih minta pergi teman jalan makan
+    dengan akan ikan taman kemari petang siang selasa senin sabtu minggu kamis jumat rabu
+    menikah pernah sering setiap semalam kepada penduduk sekolah berapa beberapa bersama pesan
+    diri permohonan"""
 )
 _SUFFIXES = ("nya", "lah", "kah", "pun", "ny", "ku", "mu")
 _DERIV = ("kan", "an", "in", "i")
@@ -483,7 +517,8 @@ class FuzzyIndex:
                 self._index.setdefault(d, []).append(word)
 
     def lookup(self, token: str, max_distance: int | None = None) -> list[tuple[str, int]]:
-        """Known words within the allowed distance of ``token``, closest and most frequent first."""
+        """Known words within the allowed distance of ``token``, closest and most frequent
+        first."""
         depth = self.distance_for(len(token)) if max_distance is None else max_distance
         if depth == 0:
             return [(token, 0)] if token in self.words else []
@@ -509,11 +544,20 @@ class Normalizer:
         # vocabulary: word -> frequency in the training examples (after light normalisation)
         self.freq = dict(vocabulary)
         self.protected = frozenset(protected)
-        self.known = frozenset(self.freq) | SLANG_TARGETS | FILLERS | self.protected
-        self._splittable = self.known | frozenset(SLANG)
-        self.fuzzy = FuzzyIndex(
-            [w for w in self.freq if w.isalpha() and len(w) >= 4], self.freq
+        phrase_words = {w for key in _PHRASES for w in key}
+        self.known = (
+            frozenset(self.freq)
+            | SLANG_TARGETS
+            | FILLERS
+            | STOPWORDS
+            | self.protected
+            | phrase_words
         )
+        self._splittable = self.known | frozenset(SLANG)
+        # typos are corrected towards words of the examples and the slang table's spellings
+        targets = [w for w in self.freq if w.isalpha() and len(w) >= 4]
+        targets += [w for w in SLANG if w.isalpha() and len(w) >= 5]
+        self.fuzzy = FuzzyIndex(targets, self.freq)
         self._cache: dict[str, tuple[str, ...]] = {}
         self._stem_cache: dict[str, str] = {}
 
@@ -539,7 +583,7 @@ class Normalizer:
         if token not in self.protected:
             found = self.fuzzy.lookup(token)
             if found:
-                return (found[0][0],)
+                return map_slang(found[0][0])
         return (token,)
 
     def _split(self, token: str) -> tuple[str, ...] | None:
@@ -581,10 +625,13 @@ class Normalizer:
             return hit
         result = token
         if len(token) >= 6 and token.isalpha() and token not in _NO_STEM:
-            for cand in stem_candidates(token):
-                if len(cand) >= 4 and cand in self.freq and cand not in FILLERS:
-                    result = cand
-                    break
+            roots = [
+                c
+                for c in stem_candidates(token)
+                if len(c) >= 4 and c in self.freq and c not in FILLERS and c not in _NO_STEM
+            ]
+            if roots:
+                result = min(roots, key=len) if SHORTEST_ROOT else roots[0]
         if len(self._stem_cache) < 50_000:
             self._stem_cache[token] = result
         return result
@@ -595,7 +642,26 @@ class Normalizer:
         out: list[str] = []
         for tok in light:
             for fixed in self.fix(tok):
-                for mapped in map_slang(fixed):
-                    if mapped not in FILLERS:
-                        out.append(mapped)
-        return merge_phrases(out)
+                out.extend(map_slang(fixed))
+        out = [t for i, t in enumerate(out) if t != "kk" or not _kk_is_address(out, i)]
+        return merge_phrases([t for t in out if t not in FILLERS])
+
+
+_ADDRESS_BEFORE = word_set(
+    """halo hai terimakasih oke permisi maaf selamat pagi siang sore malam assalamualaikum tanya
+    apa bagaimana dimana kapan berapa kenapa ya dong sih nih deh tolong mohon punten makasih
+    waalaikumsalam salam"""
+)
+_ADDRESS_AFTER = word_set(
+    """mau tanya boleh tolong mohon permisi maaf apa bagaimana dimana kapan berapa kenapa kalau ini
+    itu numpang izin ijin gimana"""
+)
+
+
+def _kk_is_address(tokens: Sequence[str], i: int) -> bool:
+    """Whether "kk" is "kakak" (sister/brother, a polite address) rather than Kartu Keluarga."""
+    prev = tokens[i - 1] if i > 0 else ""
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+    nxt2 = tokens[i + 2] if i + 2 < len(tokens) else ""
+    opening = nxt in _ADDRESS_AFTER or (nxt == "saya" and nxt2 in ("mau", "tanya", "ingin"))
+    return prev in _ADDRESS_BEFORE or (i == 0 and opening)

@@ -1,9 +1,9 @@
-"""Matching what parents type ("sman 6", "smkn1 tangsel", "man 2", "slb") to official school names.
+"""Matching what parents type ("sman 6", "smkn1 tangsel", "man 2", "slb") to school names.
 
-Both the official name and the query are read into the same parts: school type (SMA, SMK, MA, SLB/SKh,
-SMP, MTs, SD, MI), state school or not ("SMA Negeri", "SMAN", "SMA N"), number, regency ("Kabupaten
-Tangerang", "Kota Tangerang Selatan"/"Tangsel") and the remaining name words ("Islam Al Azhar"). A type or a
-number given in the query must match exactly; the rest ranks the candidates.
+Both the official name and the query are read into the same parts: school type (SMA, SMK, MA,
+SLB/SKh, SMP, MTs, SD, MI), state school or not ("SMA Negeri", "SMAN", "SMA N"), number, regency
+("Kabupaten Tangerang", "Kota Tangerang Selatan"/"Tangsel") and the remaining name words ("Islam Al
+Azhar"). A type or a number given in the query must match exactly; the rest ranks the candidates.
 """
 
 from __future__ import annotations
@@ -11,17 +11,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.nlu.normalize import light_tokens, osa_distance
+from bot.nlu.normalize import light_tokens, osa_distance, word_set
 
 # token -> (type, negeri?) ; negeri None = not said
 _TYPE_TOKENS: dict[str, tuple[str, bool | None]] = {
-    "sma": ("sma", None), "sman": ("sma", True), "smu": ("sma", None), "smun": ("sma", True),
-    "smk": ("smk", None), "smkn": ("smk", True), "stm": ("smk", None), "smea": ("smk", None),
-    "ma": ("ma", None), "man": ("ma", True),
-    "slb": ("slb", None), "slbn": ("slb", True), "skh": ("slb", None), "skhn": ("slb", True),
+    "sma": ("sma", None),
+    "sman": ("sma", True),
+    "smu": ("sma", None),
+    "smun": ("sma", True),
+    "smk": ("smk", None),
+    "smkn": ("smk", True),
+    "stm": ("smk", None),
+    "smea": ("smk", None),
+    "ma": ("ma", None),
+    "man": ("ma", True),
+    "slb": ("slb", None),
+    "slbn": ("slb", True),
+    "skh": ("slb", None),
+    "skhn": ("slb", True),
     "sklb": ("slb", None),
-    "smp": ("smp", None), "smpn": ("smp", True), "mts": ("mts", None), "mtsn": ("mts", True),
-    "sd": ("sd", None), "sdn": ("sd", True), "mi": ("mi", None),
+    "smp": ("smp", None),
+    "smpn": ("smp", True),
+    "mts": ("mts", None),
+    "mtsn": ("mts", True),
+    "sd": ("sd", None),
+    "sdn": ("sd", True),
+    "mi": ("mi", None),
 }
 _LONG_TYPES: dict[tuple[str, ...], str] = {
     ("sekolah", "menengah", "atas"): "sma",
@@ -34,19 +49,37 @@ _LONG_TYPES: dict[tuple[str, ...], str] = {
     ("sekolah", "khusus"): "slb",
     ("sekolah", "dasar"): "sd",
 }
-_NEGERI = frozenset("negeri negri neg ngr n state public".split())
-_SWASTA = frozenset("swasta private".split())
+_NEGERI = word_set("negeri negri neg ngr n state public")
+_SWASTA = word_set("swasta private")
 _NUMBER_WORDS = {
-    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8,
-    "sembilan": 9, "sepuluh": 10, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8,
-    "ix": 9, "x": 10, "xi": 11, "xii": 12,
+    "satu": 1,
+    "dua": 2,
+    "tiga": 3,
+    "empat": 4,
+    "lima": 5,
+    "enam": 6,
+    "tujuh": 7,
+    "delapan": 8,
+    "sembilan": 9,
+    "sepuluh": 10,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+    "xi": 11,
+    "xii": 12,
 }
 _REGENCY_KAB = "3603"
 _REGENCY_TANGSEL = "3674"
 _REGENCY_KOTA = "3671"
-_IGNORED = frozenset(
+_IGNORED = word_set(
     """sekolah di yang ke dari mau anak saya jadwal rekam ektp kapan dimana ada untuk no nomor nmr
-    kabupaten kota tangerang selatan tangsel tng kab""".split()
+    kabupaten kota tangerang selatan tangsel tng kab"""
 )
 
 
@@ -71,9 +104,7 @@ def parse_school(text: str) -> SchoolQuery:
     n = len(toks)
     while i < n:
         tok = toks[i]
-        long = next(
-            (k for k in _LONG_TYPES if tuple(toks[i : i + len(k)]) == k), None
-        )
+        long = next((k for k in _LONG_TYPES if tuple(toks[i : i + len(k)]) == k), None)
         if long is not None and kind is None:
             kind = _LONG_TYPES[long]
             i += len(long)
@@ -94,8 +125,12 @@ def parse_school(text: str) -> SchoolQuery:
             number = int(tok)
             i += 1
             continue
-        if number is None and kind is not None and tok in _NUMBER_WORDS and toks[i - 1 : i] and (
-            toks[i - 1] in _TYPE_TOKENS or toks[i - 1] in _NEGERI
+        if (
+            number is None
+            and kind is not None
+            and tok in _NUMBER_WORDS
+            and toks[i - 1 : i]
+            and (toks[i - 1] in _TYPE_TOKENS or toks[i - 1] in _NEGERI)
         ):
             number = _NUMBER_WORDS[tok]
             i += 1

@@ -20,19 +20,23 @@ from bot.storage.users import UserStore
 if TYPE_CHECKING:
     from bot.nlu import Analyzer
     from bot.services.answers import Answers
+    from bot.services.booking import BookingService
     from bot.services.broadcast import Broadcasts
     from bot.services.outbox import Outbox
     from bot.services.privacy import Privacy
     from bot.services.reminders import Reminders
     from bot.services.reports import Reports
-    from bot.services.visits import Visits
+    from bot.services.schools import Schools
     from bot.services.staff import PlaceAdmin
     from bot.services.subscriptions import Subscriptions
+    from bot.services.visits import Visits
 
 # Feature services, built at start-up in this order (later ones may listen to earlier ones'
 # events).
 FEATURE_SERVICES: tuple[str, ...] = (
     "outbox",
+    "booking",
+    "schools",
     "answers",
     "visits",
     "subscriptions",
@@ -98,6 +102,12 @@ class Services:
         return Outbox(self)
 
     @cached_property
+    def booking(self) -> BookingService:
+        from bot.services.booking import BookingService
+
+        return BookingService(self)
+
+    @cached_property
     def privacy(self) -> Privacy:
         from bot.services.privacy import Privacy
 
@@ -138,6 +148,12 @@ class Services:
         from bot.services.broadcast import Broadcasts
 
         return Broadcasts(self)
+
+    @cached_property
+    def schools(self) -> Schools:
+        from bot.services.schools import Schools
+
+        return Schools(self)
 
     @cached_property
     def reminders(self) -> Reminders:

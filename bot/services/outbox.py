@@ -145,6 +145,10 @@ class _Pause(Exception):
     """Telegram asked to wait (RetryAfter) longer than this run may wait."""
 
 
+class _Stop(Exception):
+    """The Application is stopping: end the run now."""
+
+
 class Outbox:
     # A run claims this many rows at a time, and sends at most max_per_run (the rest waits for
     # the next run, so that a run ends well before the next tick and a shutdown is never held up).
@@ -235,8 +239,17 @@ class Outbox:
             )
         return requeued, failed
 
-    async def dispatch(self, sender: Sender, *, max_per_run: int | None = None) -> DispatchReport:
-        """Send what is due now through ``sender`` (the job passes a TelegramSender)."""
+    async def dispatch(
+        self,
+        sender: Sender,
+        *,
+        max_per_run: int | None = None,
+        keep_going: Callable[[], bool] | None = None,
+    ) -> DispatchReport:
+        """Send what is due now through ``sender`` (the job passes a TelegramSender).
+
+        ``keep_going`` is asked before each message; when it says no (the Application is
+        stopping) the run ends and gives back what it has not attempted."""
         report = DispatchReport()
         if self._lock.locked():  # the previous run is still sending
             report.busy = True
@@ -245,13 +258,22 @@ class Outbox:
             if not self._recovered:
                 await self.recover()
             if max_per_run is None:
+                # At the configured rate, a run ends before the next tick is due.
                 poll = self.services.config.reminders.poll_seconds
-                max_per_run = int(self.rate_per_second * poll) if self.rate_per_second else 1000
-                max_per_run = max(max_per_run, self.batch_size)
-            await self._run(sender, report, max_per_run)
+                max_per_run = (
+                    int(self.rate_per_second * poll * 0.8) if self.rate_per_second else 1000
+                )
+                max_per_run = max(max_per_run, 1)
+            await self._run(sender, report, max_per_run, keep_going or (lambda: True))
         return report
 
-    async def _run(self, sender: Sender, report: DispatchReport, max_per_run: int) -> None:
+    async def _run(
+        self,
+        sender: Sender,
+        report: DispatchReport,
+        max_per_run: int,
+        keep_going: Callable[[], bool],
+    ) -> None:
         clock = self.services.clock
         if clock.epoch() < self._paused_until:
             report.paused = True
@@ -262,6 +284,9 @@ class Outbox:
                 report.quiet = True
                 return
             now = clock.epoch()
+            soonest = await self.store.next_due()  # a read: an idle tick takes no write lock
+            if soonest is None or soonest > now:
+                return
             batch = await self.store.claim_due(
                 now, min(self.batch_size, max_per_run - report.claimed)
             )
@@ -271,9 +296,14 @@ class Outbox:
             pending = list(batch)
             try:
                 while pending:
+                    if not keep_going():
+                        raise _Stop
                     item = pending[0]
                     await self._one(sender, item, report, blocked)
                     pending.pop(0)
+            except _Stop:
+                report.released += await self.store.release([i.id for i in pending])
+                return
             except _Pause:
                 report.paused = True
                 report.released += await self.store.release([i.id for i in pending])
@@ -346,6 +376,10 @@ class Outbox:
                 return
             except DeliveryError as exc:
                 await self._fail(item, exc.reason, report)
+                return
+            except Exception as exc:  # a sender bug or an error it did not classify
+                log.exception("outbox: sending row %d failed unexpectedly", item.id)
+                await self._retry(item, f"unexpected error: {type(exc).__name__}", report)
                 return
             break
         note = None

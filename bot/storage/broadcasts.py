@@ -17,6 +17,24 @@ from typing import Any
 
 from bot.storage.db import Database
 
+
+# Reads go through one aiosqlite call (execute and fetch together): the sender writes on the same
+# connection meanwhile, and a statement left half-read while another modifies the table may return
+# inconsistent rows (seen here: a GROUP BY group with a NULL key under 100,000 concurrent updates).
+async def _fetchall(db: Database, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    return list(await db.conn.execute_fetchall(sql, params))
+
+
+async def _fetchone(db: Database, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    rows = await _fetchall(db, sql, params)
+    return rows[0] if rows else None
+
+
+async def _scalar(db: Database, sql: str, params: Sequence[Any] = ()) -> Any:
+    row = await _fetchone(db, sql, params)
+    return None if row is None else row[0]
+
+
 AUDIENCE_KINDS = ("all", "kecamatan", "school")
 OPEN_STATUSES = ("scheduled", "sending")
 
@@ -134,8 +152,7 @@ def _audience_sql(audience: Audience) -> tuple[str, list[Any]]:
     else:
         raise ValueError(f"unknown audience kind {audience.kind!r}")
     sql = (
-        f"SELECT a.user_id FROM ({inner}) a JOIN users u ON u.id = a.user_id "
-        "WHERE u.reachable = 1"
+        f"SELECT a.user_id FROM ({inner}) a JOIN users u ON u.id = a.user_id WHERE u.reachable = 1"
     )
     if audience.without_booking:
         sql += (
@@ -182,27 +199,29 @@ class BroadcastStore:
         return int(row[0])
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
-        row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+        row = await _fetchone(
+            self.db, f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
         )
         return _broadcast(row) if row else None
 
     async def open_broadcasts(self) -> list[Broadcast]:
         """Scheduled and sending broadcasts, the earliest first."""
-        rows = await self.db.fetchall(
+        rows = await _fetchall(
+            self.db,
             f"SELECT {_COLUMNS} FROM broadcasts WHERE status IN ('scheduled', 'sending') "
-            "ORDER BY scheduled_at, id"
+            "ORDER BY scheduled_at, id",
         )
         return [_broadcast(r) for r in rows]
 
     async def recent(self, limit: int = 10) -> list[Broadcast]:
-        rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)
+        rows = await _fetchall(
+            self.db, f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)
         )
         return [_broadcast(r) for r in rows]
 
     async def due(self, now: int) -> list[int]:
-        rows = await self.db.fetchall(
+        rows = await _fetchall(
+            self.db,
             "SELECT id FROM broadcasts WHERE status = 'scheduled' AND scheduled_at <= ? "
             "ORDER BY scheduled_at, id",
             (now,),
@@ -210,14 +229,17 @@ class BroadcastStore:
         return [int(r[0]) for r in rows]
 
     async def next_sending(self) -> Broadcast | None:
-        row = await self.db.fetchone(
+        row = await _fetchone(
+            self.db,
             f"SELECT {_COLUMNS} FROM broadcasts WHERE status = 'sending' "
-            "ORDER BY started_at, id LIMIT 1"
+            "ORDER BY started_at, id LIMIT 1",
         )
         return _broadcast(row) if row else None
 
     async def status(self, broadcast_id: int) -> str | None:
-        return await self.db.scalar("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
+        return await _scalar(
+            self.db, "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
+        )
 
     async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
         await self.db.write(
@@ -230,7 +252,8 @@ class BroadcastStore:
 
         Returns the number of recipients, or None when the broadcast was not 'scheduled' (it was
         cancelled, or another call started it)."""
-        row = await self.db.fetchone(
+        row = await _fetchone(
+            self.db,
             "SELECT audience FROM broadcasts WHERE id = ? AND status = 'scheduled'",
             (broadcast_id,),
         )
@@ -284,7 +307,7 @@ class BroadcastStore:
 
     async def audience_count(self, audience: Audience) -> int:
         sql, params = _audience_sql(audience)
-        return int(await self.db.scalar(f"SELECT count(*) FROM ({sql})", params) or 0)
+        return int(await _scalar(self.db, f"SELECT count(*) FROM ({sql})", params) or 0)
 
     # --- deliveries ----------------------------------------------------------------------------
 
@@ -317,6 +340,22 @@ class BroadcastStore:
             (status, error, status, now, broadcast_id, user_id),
         )
 
+    async def record_many(
+        self, broadcast_id: int, outcomes: Sequence[tuple[int, str, str | None]], now: int
+    ) -> None:
+        """Several outcomes ``(user_id, status, error)`` in one transaction."""
+        if not outcomes:
+            return
+        await self.db.write_many(
+            "UPDATE broadcast_deliveries SET status = ?, error = ?, "
+            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+            "WHERE broadcast_id = ? AND user_id = ?",
+            [
+                (status, error, status, now, broadcast_id, user_id)
+                for user_id, status, error in outcomes
+            ],
+        )
+
     async def release(self, broadcast_id: int, user_ids: Sequence[int], status: str) -> None:
         """Claimed rows that were never attempted: back to 'pending' (a shutdown) or
         'cancelled' (the broadcast was stopped); the claim does not count as an attempt."""
@@ -347,7 +386,8 @@ class BroadcastStore:
         return requeued
 
     async def counts(self, broadcast_id: int) -> dict[str, int]:
-        rows = await self.db.fetchall(
+        rows = await _fetchall(
+            self.db,
             "SELECT status, count(*) FROM broadcast_deliveries WHERE broadcast_id = ? "
             "GROUP BY status",
             (broadcast_id,),
@@ -356,7 +396,8 @@ class BroadcastStore:
 
     async def deliveries(self, broadcast_id: int) -> list[tuple[int, str, str | None]]:
         """Every (user_id, status, error) of a broadcast (tests and reports)."""
-        rows = await self.db.fetchall(
+        rows = await _fetchall(
+            self.db,
             "SELECT user_id, status, error FROM broadcast_deliveries WHERE broadcast_id = ? "
             "ORDER BY user_id",
             (broadcast_id,),

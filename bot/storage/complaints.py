@@ -24,11 +24,12 @@ class Complaint:
     staff_message_id: int | None
     handled_by: int | None
     updated_at: int | None
+    lang: str | None
 
 
 _COLUMNS = (
     "id, ref, user_id, what, place, happened, contact, status, created_at, staff_chat_id, "
-    "staff_message_id, handled_by, updated_at"
+    "staff_message_id, handled_by, updated_at, lang"
 )
 
 
@@ -50,6 +51,7 @@ class ComplaintStore:
         happened: str,
         contact: str,
         now: int,
+        lang: str | None = None,
     ) -> Complaint:
         """The report and its entry in the exchange log, together; DuplicateRef when ``ref`` is
         taken."""
@@ -57,8 +59,8 @@ class ComplaintStore:
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO complaints (ref, user_id, what, place, happened, contact, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ref, user_id, what, place, happened, contact, now, now),
+                    "created_at, updated_at, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ref, user_id, what, place, happened, contact, now, now, lang),
                 )
                 complaint_id = int(cursor.lastrowid or 0)
                 await conn.execute(

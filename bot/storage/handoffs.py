@@ -24,6 +24,7 @@ class Handoff:
     answered_at: int | None
     answered_by: int | None
     created_at: int
+    lang: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class ThreadMessage:
 
 _HANDOFF_COLUMNS = (
     "id, ref, user_id, question, staff_chat_id, staff_message_id, answered_at, answered_by, "
-    "created_at"
+    "created_at, lang"
 )
 _MESSAGE_COLUMNS = (
     "id, thread_type, thread_id, user_id, direction, author_id, text, staff_chat_id, "
@@ -69,13 +70,16 @@ class HandoffStore:
 
     # --- handoffs ----------------------------------------------------------------------------
 
-    async def create(self, *, ref: str, user_id: int, question: str, now: int) -> Handoff:
+    async def create(
+        self, *, ref: str, user_id: int, question: str, now: int, lang: str | None = None
+    ) -> Handoff:
         """The question and its first message, together; DuplicateRef when ``ref`` is taken."""
         try:
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(
-                    "INSERT INTO handoffs (ref, user_id, question, created_at) VALUES (?, ?, ?, ?)",
-                    (ref, user_id, question, now),
+                    "INSERT INTO handoffs (ref, user_id, question, created_at, lang) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (ref, user_id, question, now, lang),
                 )
                 handoff_id = int(cursor.lastrowid or 0)
                 await conn.execute(

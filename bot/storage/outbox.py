@@ -158,14 +158,16 @@ class OutboxStore:
         )
         return [_item(r) for r in rows]
 
-    async def pending_refs(self, ref_type: str, kinds: Sequence[str]) -> list[int]:
-        """Distinct ids of the records of ``ref_type`` that still have pending ``kinds``."""
-        rows = await self.db.fetchall(
-            "SELECT DISTINCT ref_id FROM outbox WHERE status = 'pending' AND ref_type = ? "
-            f"AND kind IN {_in(kinds)}",
-            (ref_type, *kinds),
+    async def pending_one(
+        self, kind: str, ref_type: str, ref_id: int, user_id: int
+    ) -> OutboxItem | None:
+        """The pending message of one kind about one record to one recipient (unique index)."""
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM outbox WHERE kind = ? AND ref_type = ? AND ref_id = ? "
+            "AND user_id = ? AND status = 'pending'",
+            (kind, ref_type, ref_id, user_id),
         )
-        return [int(r[0]) for r in rows]
+        return _item(row) if row else None
 
     async def upcoming_for_user(
         self, user_id: int, kinds: Sequence[str], limit: int = 10

@@ -115,6 +115,12 @@ class PrivacyStore:
                 "WHERE owner_id = ? AND status NOT IN ('new', 'info_requested', 'scheduled')",
                 (user_id,),
             )
+            # Free text in the history (family answers, staff questions) may name people too.
+            await conn.execute(
+                "UPDATE visit_history SET detail = '' WHERE visit_id IN "
+                "(SELECT id FROM home_visits WHERE owner_id = ? AND anonymized = 1)",
+                (user_id,),
+            )
             for sql in (
                 "DELETE FROM subscriptions WHERE user_id = ?",
                 "DELETE FROM school_follows WHERE user_id = ?",
@@ -124,6 +130,8 @@ class PrivacyStore:
                 "UPDATE outbox SET status = 'cancelled' WHERE user_id = ? AND status = 'pending'",
                 "UPDATE broadcast_deliveries SET status = 'cancelled' WHERE user_id = ? "
                 "AND status = 'pending'",
+                # A report of extortion stays on record for the office, but no longer points to
+                # the resident: their contact and account are removed.
                 "UPDATE complaints SET contact = '', user_id = 0 WHERE user_id = ?",
                 "UPDATE handoffs SET question = '', user_id = 0 WHERE user_id = ?",
                 "DELETE FROM users WHERE id = ?",
@@ -147,5 +155,9 @@ class PrivacyStore:
                 "outcome_note = '', anonymized = 1 WHERE anonymized = 0 "
                 "AND status NOT IN ('new', 'info_requested', 'scheduled') AND updated_at < ?",
                 (cutoff_epoch,),
+            )
+            await conn.execute(
+                "UPDATE visit_history SET detail = '' WHERE detail != '' AND visit_id IN "
+                "(SELECT id FROM home_visits WHERE anonymized = 1)"
             )
             return bookings.rowcount, visits.rowcount

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.storage.broadcasts import _fetchall, _scalar
 from bot.storage.db import Database
 
 TOPIC_ALL = "all"
@@ -57,11 +58,13 @@ class SubscriptionStore:
         )
 
     async def topics(self, user_id: int) -> list[str]:
-        rows = await self.db.fetchall(
-            "SELECT topic FROM subscriptions WHERE user_id = ? ORDER BY topic", (user_id,)
+        rows = await _fetchall(
+            self.db, "SELECT topic FROM subscriptions WHERE user_id = ? ORDER BY topic", (user_id,)
         )
         return [row[0] for row in rows]
 
     async def count(self) -> int:
         """People subscribed to anything."""
-        return int(await self.db.scalar("SELECT count(DISTINCT user_id) FROM subscriptions") or 0)
+        return int(
+            await _scalar(self.db, "SELECT count(DISTINCT user_id) FROM subscriptions") or 0
+        )

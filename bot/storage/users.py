@@ -63,6 +63,10 @@ class UserStore:
         await self.db.write(
             "UPDATE users SET reachable = ? WHERE id = ?", (int(reachable), user_id)
         )
+        if not reachable:
+            # Their next message must pass through ensure() again, which marks them reachable:
+            # writing to the bot means they unblocked it.
+            self._languages.pop(user_id, None)
 
     async def forget(self, user_id: int) -> None:
         self._languages.pop(user_id, None)

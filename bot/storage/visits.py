@@ -145,8 +145,8 @@ class VisitStore:
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO home_visits (ticket, owner_id, person_name, nik, reason, "
-                    "reason_note, address, lat, lon, kecamatan_code, phone, preferred_days, notes, "
-                    "status, created_at, updated_at) "
+                    "reason_note, address, lat, lon, kecamatan_code, phone, preferred_days, "
+                    "notes, status, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
                     (
                         ticket,
@@ -299,22 +299,50 @@ class VisitStore:
             or 0
         )
 
+    @staticmethod
+    def _queue_where(
+        statuses: Sequence[str],
+        kecamatan_codes: Sequence[str] | None,
+        overdue_before: int | None,
+    ) -> tuple[str, list[Any]]:
+        sql = f"status IN ({_marks(statuses)})"
+        params: list[Any] = list(statuses)
+        if kecamatan_codes is not None:
+            sql += f" AND kecamatan_code IN ({_marks(kecamatan_codes)})"
+            params.extend(kecamatan_codes)
+        if overdue_before is not None:
+            sql += " AND status = 'new' AND created_at < ?"
+            params.append(overdue_before)
+        return sql, params
+
     async def queue(
         self,
         *,
         statuses: Sequence[str],
         kecamatan_codes: Sequence[str] | None = None,
-        limit: int = 500,
+        overdue_before: int | None = None,
+        limit: int = 30,
     ) -> list[HomeVisit]:
-        """Requests in ``statuses`` (of ``kecamatan_codes`` when given), oldest first."""
-        sql = f"SELECT {_COLUMNS} FROM home_visits WHERE status IN ({_marks(statuses)})"
-        params: list[Any] = list(statuses)
-        if kecamatan_codes is not None:
-            sql += f" AND kecamatan_code IN ({_marks(kecamatan_codes)})"
-            params.extend(kecamatan_codes)
-        sql += " ORDER BY created_at, id LIMIT ?"
-        params.append(limit)
-        return [_visit(r) for r in await self.db.fetchall(sql, params)]
+        """Requests in ``statuses`` (of ``kecamatan_codes`` when given; only ``new`` ones made
+        before ``overdue_before`` when given), oldest first, at most ``limit``."""
+        where, params = self._queue_where(statuses, kecamatan_codes, overdue_before)
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM home_visits WHERE {where} ORDER BY created_at, id LIMIT ?",
+            [*params, limit],
+        )
+        return [_visit(r) for r in rows]
+
+    async def count(
+        self,
+        *,
+        statuses: Sequence[str],
+        kecamatan_codes: Sequence[str] | None = None,
+        overdue_before: int | None = None,
+    ) -> int:
+        where, params = self._queue_where(statuses, kecamatan_codes, overdue_before)
+        return int(
+            await self.db.scalar(f"SELECT count(*) FROM home_visits WHERE {where}", params) or 0
+        )
 
     async def history(self, visit_id: int) -> list[VisitEvent]:
         rows = await self.db.fetchall(

@@ -14,6 +14,7 @@ the end-to-end test puts at ``telegram.base_url``, repairs the conversation both
   edits the way Telegram does, and an edit without ``reply_markup`` removes the buttons (Telegram)
   instead of keeping them (emulator);
 - errors come back as ``{"ok": false, "error_code", "description"}`` with the matching HTTP status;
+- a callback query is answered once: a second answer gets Telegram's 400 ("query is too old…");
 - methods the emulator lacks are answered here: commands and menu button (recorded), chat
   actions, ``getChat``; photos, documents, locations and venues are stored in the emulator as
   text messages (with ``e2e_kind`` naming what they were) so the user's chat shows them.
@@ -83,6 +84,10 @@ class ShimProxy:
         self.unsupported: list[str] = []
         self.callback_answers: list[Params] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        # Second answers to one callback query, which Telegram refuses (400).
+        self.rejected_answers: list[Params] = []
+        self._answered: set[str] = set()
+        self._lock = threading.Lock()
         self._bot_users: dict[str, dict[str, Any]] = {}
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.proxy = self  # type: ignore[attr-defined]
@@ -101,6 +106,10 @@ class ShimProxy:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def bot_user(self, token: str) -> dict[str, Any]:
+        """The bot as getMe described it (after repair)."""
+        return self._bot_users.get(token) or {"id": 666, **BOT_FIELDS, "first_name": "Bot"}
 
     def __enter__(self) -> ShimProxy:
         return self.start()
@@ -257,6 +266,18 @@ class ShimProxy:
 
     def _m_answerCallbackQuery(self, token: str, params: Params) -> Reply:
         self.callback_answers.append(dict(params))
+        # Telegram takes one answer per query; the emulator would take any number.
+        query_id = str(params.get("callback_query_id", ""))
+        with self._lock:
+            repeated = query_id in self._answered
+            self._answered.add(query_id)
+        if repeated:
+            self.rejected_answers.append(dict(params))
+            return _error(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is "
+                "invalid",
+            )
         status, body = self._forward(token, "answerCallbackQuery", params)
         if body.get("ok"):
             body["result"] = True

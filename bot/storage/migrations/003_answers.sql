@@ -21,6 +21,9 @@ CREATE INDEX handoff_messages_thread ON handoff_messages(thread_type, thread_id)
 CREATE INDEX handoff_messages_unsent ON handoff_messages(direction, staff_message_id)
     WHERE staff_message_id IS NULL;
 
+-- The language the resident wrote in: a staff reply reaches them in it (unless they chose one).
+ALTER TABLE handoffs ADD COLUMN lang TEXT;
+ALTER TABLE complaints ADD COLUMN lang TEXT;
 ALTER TABLE handoffs ADD COLUMN answered_by INTEGER;
 ALTER TABLE complaints ADD COLUMN staff_chat_id INTEGER;
 ALTER TABLE complaints ADD COLUMN staff_message_id INTEGER;

@@ -1,0 +1,187 @@
+"""Answers through the real Application and the in-process Bot API (no network: the bot's cost).
+
+Three workloads, each a stream of updates from 50 residents processed one at a time (the bot runs
+with ``concurrent_updates(False)``), each update timed from ``process_update`` to its return:
+
+- **FAQ**: typed questions answered from the FAQ texts (NLU, then one message);
+- **lokasi**: where to record, typed and by /lokasi (NLU or kecamatan match, places and hours of
+  the kecamatan from the database, the answer and a map pin per place);
+- **jadwal**: /jadwal and typed schedule questions (a week of hours per place, service days,
+  holidays and the free seats of the booking service when it is present).
+
+The floor: a bare python-telegram-bot Application whose only handler echoes the text, in the same
+run, against the same fake Bot API. Ratios are answers ÷ echo for latency, echo ÷ answers for
+throughput (how many times slower than doing nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+from bot.app import OFFLINE_TOKEN
+from bot.config import load_config
+from bot.demo import load_demo
+from bot.fakebotapi import FakeBotAPI, to_update
+from bot.runtime import open_services, running_application
+
+USERS = 50
+ROUNDS = 6  # every resident sends each workload's texts this many times
+
+FAQ_TEXTS = [
+    "berapa biaya rekam ektp?",
+    "syarat rekam ktp apa aja",
+    "ktp saya hilang gmn",
+    "cara aktivasi ikd",
+    "kapan ktp saya dicetak",
+    "mau urus kk dan akta kelahiran",
+]
+LOKASI_TEXTS = [
+    "/lokasi pondok aren",
+    "rekam ktp di pamulang dimana ya",
+    "/lokasi cikupa",
+    "where can I record my e-ktp in serpong",
+    "tempat rekam ektp di kec. sepatan",
+    "/lokasi kronjo",
+]
+JADWAL_TEXTS = [
+    "/jadwal pondok aren",
+    "/jadwal cikupa sabtu",
+    "ktp el pondok aren buka jam berapa",
+    "/jadwal",
+    "/jadwal serpong besok",
+    "/jadwal tigaraksa",
+]
+
+
+class QuietBotAPI(FakeBotAPI):
+    """Keeps no transcript or call log (a long run would only grow them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.record_calls = False
+
+    def _store(self, params: dict[str, Any], kind: str, **kwargs: Any) -> dict[str, Any]:
+        result = super()._store(params, kind, **kwargs)
+        self.sent.clear()
+        return result
+
+
+def _user(i: int) -> dict[str, Any]:
+    return {"id": 30_000_000 + i, "is_bot": False, "first_name": "Warga", "language_code": "id"}
+
+
+async def _measure(app, api: FakeBotAPI, texts: list[str]) -> list[float]:
+    latencies: list[float] = []
+    for _round in range(ROUNDS):
+        for text in texts:
+            for i in range(USERS):
+                update = to_update(api.message_update(_user(i), text), app.bot)
+                started = time.perf_counter()
+                await app.process_update(update)
+                latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def _echo_floor(texts: list[str]) -> list[float]:
+    api = QuietBotAPI()
+
+    async def echo(update: Update, context: Any) -> None:
+        assert update.effective_chat is not None and update.effective_message is not None
+        await update.effective_chat.send_message(update.effective_message.text or "")
+
+    app = ApplicationBuilder().token(OFFLINE_TOKEN).request(api).get_updates_request(api)
+    application = app.updater(None).build()
+    application.add_handler(MessageHandler(filters.ALL, echo))
+    async with application:
+        await application.start()
+        await _measure(application, api, texts[:2])  # warm-up
+        latencies = await _measure(application, api, texts)
+        await application.stop()
+    return latencies
+
+
+async def _answers(folder: Path) -> dict[str, list[float]]:
+    base = load_config(None, env={})
+    config = dataclasses.replace(base, database=folder / "bench.sqlite3")
+    api = QuietBotAPI()
+    results: dict[str, list[float]] = {}
+    # The real clock, as in production (demo data is dated from today).
+    async with open_services(config) as services:
+        await load_demo(services)
+        async with running_application(
+            services, request=api, with_updater=False, jobs=False
+        ) as app:
+            for name, texts in (
+                ("faq", FAQ_TEXTS),
+                ("lokasi", LOKASI_TEXTS),
+                ("jadwal", JADWAL_TEXTS),
+            ):
+                await _measure(app, api, texts[:1])  # warm-up (NLU load, first users)
+                results[name] = await _measure(app, api, texts)
+    return results
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _run() -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        answers = await _answers(Path(tmp))
+    echo = await _echo_floor(FAQ_TEXTS)
+    rows: list[dict] = []
+    echo_p50 = statistics.median(echo)
+    echo_rate = len(echo) / sum(echo)
+    rows.extend(
+        [
+            {"name": "echo floor: updates/s", "value": echo_rate, "unit": "updates/s"},
+            {"name": "echo floor: p50", "value": echo_p50 * 1000, "unit": "ms"},
+            {"name": "echo floor: p99", "value": _pct(echo, 0.99) * 1000, "unit": "ms"},
+        ]
+    )
+    for name, latencies in answers.items():
+        rate = len(latencies) / sum(latencies)
+        p50 = statistics.median(latencies)
+        rows.extend(
+            [
+                {
+                    "name": f"{name}: updates/s",
+                    "value": rate,
+                    "unit": "updates/s",
+                    "note": f"{len(latencies)} updates",
+                },
+                {"name": f"{name}: p50", "value": p50 * 1000, "unit": "ms"},
+                {"name": f"{name}: p99", "value": _pct(latencies, 0.99) * 1000, "unit": "ms"},
+                {
+                    "name": f"{name}: p50 ÷ echo p50",
+                    "value": p50 / echo_p50,
+                    "unit": "×",
+                    "note": "target ≤ 2",
+                },
+                {
+                    "name": f"{name}: echo updates/s ÷ {name} updates/s",
+                    "value": echo_rate / rate,
+                    "unit": "×",
+                },
+            ]
+        )
+    return rows
+
+
+def run() -> list[dict]:
+    return asyncio.run(_run())
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row['name']:45} {row['value']:10.3f} {row['unit']}")

@@ -1,0 +1,248 @@
+"""Booking: complete conversations through the real Application and the in-process Bot API, and
+the race for the last seats.
+
+- conversations: residents book from ``/daftar pondok aren`` to the ticket (7 updates each: the
+  command, day, time, name, NIK, skip phone, confirm), one after another (latency per update and
+  per conversation) and then many at once (throughput);
+- the race: 1,000 concurrent attempts on the service for a slot with 100 seats: exactly 100 must
+  be booked and 900 refused, and how long the whole race takes;
+- single bookings straight on the service, one after another (bookings per second).
+
+Everything runs on a fresh temporary database with the demo data and a fixed clock (Monday
+23 November 2026, 09:00 Jakarta), so runs are comparable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import statistics
+import tempfile
+import time as _time
+from datetime import date, datetime, time
+from pathlib import Path
+
+from bot.chatdriver import ChatDriver
+from bot.clock import FakeClock
+from bot.config import load_config
+from bot.demo import load_demo
+from bot.fakebotapi import FakeBotAPI
+from bot.runtime import open_services, running_application
+from bot.services.booking import BookingError
+
+START = datetime(2026, 11, 23, 9, 0)
+SEQUENTIAL = 60
+CONCURRENT = 200
+RACE_ATTEMPTS = 1000
+RACE_SEATS = 100
+DIRECT = 500
+
+
+def _nik(serial: int) -> str:
+    """A valid Pondok Aren NIK (born 17 May 1990), one per serial (1–9999)."""
+    return f"367403170590{serial:04d}"
+
+
+def _config(folder: Path):
+    config = load_config(None, env={})
+    return dataclasses.replace(config, database=folder / "bench.sqlite3")
+
+
+async def _conversation(
+    app,
+    api: FakeBotAPI,
+    user_id: int,
+    serial: int,
+    pick: int = 0,
+    retries: list[int] | None = None,
+) -> list[float]:
+    """One resident from /daftar to the ticket; returns the seconds each update took.
+
+    ``pick`` spreads residents over days and times; a seat taken by someone else meanwhile is
+    answered with fresh options, and the resident takes the first (counted in ``retries``)."""
+    chat = ChatDriver(app, api, user_id, first_name="Warga")
+    timings: list[float] = []
+
+    async def step(action) -> list:
+        started = _time.perf_counter()
+        seen = await action
+        timings.append(_time.perf_counter() - started)
+        return seen
+
+    await step(chat.send("/daftar pondok aren"))
+    days = [i for i, b in enumerate(chat.last.button_labels, 1) if "kursi" in b]
+    await step(chat.press(days[pick % len(days)]))
+    times = [i for i, b in enumerate(chat.last.button_labels, 1) if "kursi" in b]
+    await step(chat.press(times[(pick // len(days)) % len(times)]))
+    await step(chat.send("Warga Uji Coba"))
+    await step(chat.send(_nik(serial)))
+    await step(chat.press(1))  # skip the phone number
+    for _attempt in range(20):
+        seen = await step(chat.press(1))  # confirm (or, after a refusal, the first free time)
+        if any("Berhasil dipesan" in m.plain_text() for m in seen):
+            return timings
+        if retries is not None:
+            retries.append(1)
+    last = "\n".join(m.plain_text() for m in chat.transcript[-3:])
+    raise RuntimeError(f"a benchmark conversation did not end with a booking:\n{last}")
+
+
+async def _conversations() -> list[dict]:
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as folder:
+        config = _config(Path(folder))
+        clock = FakeClock(config.tz, START.replace(tzinfo=config.tz))
+        async with open_services(config, clock) as services:
+            await load_demo(services)
+            api = FakeBotAPI()
+            api.record_calls = False
+            async with running_application(
+                services, request=api, with_updater=False, jobs=False
+            ) as app:
+                # Warm up (imports, the NLU model, first slots written).
+                await _conversation(app, api, 20_000_000, 9000)
+                per_update: list[float] = []
+                per_conversation: list[float] = []
+                started = _time.perf_counter()
+                for i in range(SEQUENTIAL):
+                    timings = await _conversation(app, api, 20_000_001 + i, 1 + i, i)
+                    per_update.extend(timings)
+                    per_conversation.append(sum(timings))
+                sequential_seconds = _time.perf_counter() - started
+                started = _time.perf_counter()
+                retries: list[int] = []
+                await asyncio.gather(
+                    *(
+                        _conversation(app, api, 21_000_000 + i, 1000 + i, i, retries)
+                        for i in range(CONCURRENT)
+                    )
+                )
+                concurrent_seconds = _time.perf_counter() - started
+                booked = await services.db.scalar(
+                    "SELECT count(*) FROM bookings WHERE status = 'active'"
+                )
+    expected = 1 + SEQUENTIAL + CONCURRENT
+    quantiles = statistics.quantiles([t * 1000 for t in per_update], n=100)
+    rows += [
+        {
+            "name": "conversation, one resident at a time",
+            "value": statistics.median(per_conversation) * 1000,
+            "unit": "ms",
+            "note": f"median of {SEQUENTIAL} complete bookings, 7 updates each",
+        },
+        {"name": "update latency p50", "value": quantiles[49], "unit": "ms"},
+        {"name": "update latency p95", "value": quantiles[94], "unit": "ms"},
+        {
+            "name": "conversations per second, one at a time",
+            "value": SEQUENTIAL / sequential_seconds,
+            "unit": "bookings/s",
+        },
+        {
+            "name": f"conversations per second, {CONCURRENT} residents at once",
+            "value": CONCURRENT / concurrent_seconds,
+            "unit": "bookings/s",
+            "note": f"{CONCURRENT * 7} updates in {concurrent_seconds:.2f} s",
+        },
+        {
+            "name": "seat taken while choosing (fresh options shown, booked on retry)",
+            "value": len(retries),
+            "unit": "times",
+            "note": f"among the {CONCURRENT} concurrent residents",
+        },
+        {
+            "name": "bookings written by the conversations",
+            "value": int(booked or 0),
+            "unit": "bookings",
+            "note": f"expected {expected}",
+        },
+    ]
+    return rows
+
+
+async def _race() -> list[dict]:
+    with tempfile.TemporaryDirectory() as folder:
+        config = _config(Path(folder))
+        clock = FakeClock(config.tz, START.replace(tzinfo=config.tz))
+        async with open_services(config, clock) as services:
+            await load_demo(services)
+            office = await services.places.place_by_code("kec-pondok-aren")
+            assert office is not None
+            tuesday = date(2026, 11, 24)
+            await services.places.upsert_service_day(
+                place_id=office.id,
+                day=tuesday,
+                opens=time(17),
+                closes=time(18),
+                seats_per_slot=RACE_SEATS,
+                kind="evening",
+            )
+            slots = await services.booking.day_slots(office.id, tuesday)
+            race_slot = next(s for s in slots if s.starts == time(17))
+
+            async def attempt(i: int) -> bool:
+                try:
+                    await services.booking.book(
+                        race_slot.slot_id,
+                        owner_id=30_000_000 + i,
+                        person_name="Warga Uji",
+                        nik=_nik(i + 1),
+                    )
+                except BookingError:
+                    return False
+                return True
+
+            started = _time.perf_counter()
+            results = await asyncio.gather(*(attempt(i) for i in range(RACE_ATTEMPTS)))
+            race_seconds = _time.perf_counter() - started
+            booked = sum(results)
+            row = await services.db.fetchone(
+                "SELECT booked, seats FROM slots WHERE id = ?", (race_slot.slot_id,)
+            )
+            # Single bookings one after another, on the weekday slots of the next two weeks.
+            free = []
+            for day in await services.booking.free_days(office.id, services.clock.today(), 14):
+                free += [s.slot_id for s in await services.booking.free_slots(office.id, day.date)]
+            started = _time.perf_counter()
+            done = 0
+            for i in range(DIRECT):
+                slot_id = free[(i // 10) % len(free)]
+                try:
+                    await services.booking.book(
+                        slot_id,
+                        owner_id=31_000_000 + i,
+                        person_name="Warga Uji",
+                        nik=_nik(2000 + i),
+                    )
+                    done += 1
+                except BookingError:
+                    pass
+            direct_seconds = _time.perf_counter() - started
+    return [
+        {
+            "name": f"race: {RACE_ATTEMPTS} attempts for {RACE_SEATS} seats, booked",
+            "value": booked,
+            "unit": "bookings",
+            "note": f"slot counter {row[0]}/{row[1]}; refused {RACE_ATTEMPTS - booked}",
+        },
+        {"name": "race: time for all attempts", "value": race_seconds * 1000, "unit": "ms"},
+        {
+            "name": "race: attempts per second",
+            "value": RACE_ATTEMPTS / race_seconds,
+            "unit": "attempts/s",
+        },
+        {
+            "name": "service: single bookings one after another",
+            "value": done / direct_seconds,
+            "unit": "bookings/s",
+            "note": f"{done} bookings with every rule checked",
+        },
+    ]
+
+
+def run() -> list[dict]:
+    return asyncio.run(_conversations()) + asyncio.run(_race())
+
+
+if __name__ == "__main__":
+    for result in run():
+        print(result)

@@ -1,0 +1,1157 @@
+"""Booking: seats in time slots at recording places, the rules around them, and the waitlist.
+
+Slots are written lazily: the first time a day of a place is looked at, its openings (weekly hours
+and service days, minus holidays and closures: ``bot.services.schedule``) are cut into slots of the
+opening's length with its seats. Every later look compares the slots with the schedule again and
+brings them in line (new openings, changed seats, closures), so a change made anywhere —
+an import, a staff command, a cancelled service day — reaches the slots; a slot that disappears
+takes its bookings with it, and their residents are told and offered new times.
+
+Rules (all here, none in the handlers):
+- seats are never oversold (``BookingStore`` takes a seat with a conditional update in a
+  transaction, ``CHECK (booked <= seats)`` behind it);
+- one active booking per NIK; at most ``booking.max_active_per_account`` per Telegram account;
+- no booking for a slot starting within ``booking.min_notice_minutes``, nor beyond
+  ``booking.horizon_days``;
+- the person must be allowed to record on the visit date (17+, married, or 16 where allowed);
+- public flows book public slots only; school events (service days with a ``school_id``) are
+  booked by passing that ``school_id``, with an optional ``check`` hook for their own audience
+  rule.
+
+Events emitted: ``booking.created`` / ``booking.moved`` / ``booking.cancelled`` /
+``booking.attended`` (``booking_id``), ``slots.closed`` (``place_id``, ``date``,
+``booking_ids``), ``seat.freed`` (``place_id``, ``date``). This service listens to ``seat.freed``
+(the waitlist), ``service_day.*`` and ``hours.changed`` (the slots follow the schedule).
+
+The two outbox messages of this feature are rendered at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from html import escape
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from bot.callbacks import CallbackCodec
+from bot.errors import DomainError, NotAllowed, NotFound
+from bot.i18n import N_, Translator
+from bot.services.outbox import Notice, renderer
+from bot.services.schedule import DayStatus, Opening
+from bot.services.tickets import new_code
+from bot.storage.bookings import (
+    BookingRecord,
+    BookingStore,
+    NewSlot,
+    NikTaken,
+    OwnerLimit,
+    SeatUnavailable,
+    Slot,
+    WaitlistEntry,
+    WrongStatus,
+)
+from bot.storage.places import Closure, Place, ServiceDay
+from bot.validation import (
+    Eligibility,
+    NameError_,
+    NikError,
+    NikInfo,
+    PhoneError,
+    eligibility,
+    normalize_phone,
+    parse_nik,
+    validate_name,
+)
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+# Buttons carried by this feature's outbox messages (answered in handlers/booking.py).
+OFFER = CallbackCodec("bkw", "action", "id")  # a: accept the offered seat, n: no thanks
+REBOOK = CallbackCodec("bkr", "booking", "slot")  # slot id, or "other" for the whole flow
+
+# Error codes of BookingError.
+SLOT_MISSING = "slot_missing"
+SLOT_FULL = "slot_full"
+SLOT_CLOSED = "slot_closed"
+SLOT_PAST = "slot_past"
+TOO_SOON = "too_soon"  # params: minutes
+BEYOND_HORIZON = "beyond_horizon"  # params: days
+WRONG_AUDIENCE = "wrong_audience"
+SAME_SLOT = "same_slot"
+NIK_INVALID = "nik_invalid"  # params: error (NikError)
+NAME_INVALID = "name_invalid"  # params: error (NameError_)
+PHONE_INVALID = "phone_invalid"  # params: error (PhoneError)
+NIK_ACTIVE = "nik_active"  # params: booking (BookingView), same_owner (bool)
+OWNER_LIMIT = "owner_limit"  # params: limit
+NOT_ELIGIBLE = "not_eligible"  # params: eligibility (Eligibility)
+NOT_ACTIVE = "not_active"  # params: status
+ALREADY_ATTENDED = "already_attended"  # params: booking (BookingView)
+NOT_REBOOKABLE = "not_rebookable"
+OFFER_GONE = "offer_gone"
+
+CLOSED_DETAIL = "closed"
+
+# Reasons staff pick from a list when closing a day or a slot; residents read them in their own
+# language (a typed reason is shown as typed).
+CLOSE_REASONS = {
+    "ill": N_("the officers are ill"),
+    "power": N_("a power cut"),
+    "system": N_("a network or system outage"),
+    "event": N_("an official event"),
+}
+
+
+class BookingError(DomainError):
+    """A booking rule said no; ``code`` is one of the constants above."""
+
+    code = "booking"
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SlotView:
+    slot_id: int
+    starts: time
+    ends: time
+    seats_left: int
+    date: date | None = None
+    place_id: int | None = None
+    seats: int = 0
+    service_day_id: int | None = None
+    booked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DayAvailability:
+    """A date with bookable openings; ``seats_left`` 0 means fully booked (waitlist)."""
+
+    date: date
+    seats_left: int
+    openings: tuple[Opening, ...]
+
+    @property
+    def special(self) -> bool:
+        """A weekend, evening, extra or jemput-bola opening rather than the weekly hours."""
+        return any(o.service_day is not None for o in self.openings)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingView:
+    id: int
+    code: str
+    status: str  # active, cancelled, attended, no_show
+    owner_id: int
+    person_name: str
+    nik: str
+    phone: str | None
+    married: bool
+    place: Place
+    date: date
+    starts: time
+    ends: time
+    slot_id: int
+    service_day_id: int | None
+    created_at: int
+    updated_at: int
+    checked_in_at: int | None
+    checked_in_by: int | None
+
+    def start_at(self, tz: Any) -> datetime:
+        return datetime.combine(self.date, self.starts, tzinfo=tz)
+
+    def end_at(self, tz: Any) -> datetime:
+        return datetime.combine(self.date, self.ends, tzinfo=tz)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotInfo:
+    """A slot with its place and service day, for the steps that depend on them."""
+
+    slot: SlotView
+    place: Place
+    service_day: ServiceDay | None
+    closed: bool
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a ``check`` hook of ``book`` sees (raise a DomainError to refuse)."""
+
+    slot: SlotInfo
+    owner_id: int
+    person_name: str
+    nik: NikInfo
+    married: bool
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    slots_closed: int
+    booking_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WaitlistView:
+    entry: WaitlistEntry
+    place: Place
+    position: int  # 1 = first in line; 0 when an offer is running
+    slot: SlotView | None = None  # the offered slot
+
+
+Check = Callable[[BookingRequest], Awaitable[None]]
+
+
+class _Synced(NamedTuple):
+    statuses: list[DayStatus]
+    slots: list[Slot]
+    cancelled: list[int]  # bookings that lost their seat in this sync
+
+
+def _overlaps(start: time, end: time, closure: Closure) -> bool:
+    if closure.starts is None:
+        return True
+    closure_end = closure.ends or time.max
+    return start < closure_end and closure.starts < end
+
+
+def _windows(opening: Opening) -> list[tuple[time, time]]:
+    step = timedelta(minutes=opening.slot_minutes)
+    current = datetime.combine(opening.date, opening.opens)
+    end = datetime.combine(opening.date, opening.closes)
+    windows = []
+    while current + step <= end:
+        windows.append((current.time(), (current + step).time()))
+        current += step
+    return windows
+
+
+def _audience(service_day: ServiceDay | None, school_id: int | None) -> bool:
+    return (service_day.school_id if service_day else None) == school_id
+
+
+class BookingService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = BookingStore(services.db)
+        events = services.events
+        events.subscribe("seat.freed", self._on_seat_freed)
+        events.subscribe("service_day.created", self._on_service_day)
+        events.subscribe("service_day.changed", self._on_service_day)
+        events.subscribe("service_day.cancelled", self._on_service_day)
+        events.subscribe("hours.changed", self._on_hours_changed)
+
+    # --- time and settings -------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Any:
+        return self.services.config.booking
+
+    @property
+    def tz(self) -> Any:
+        return self.services.clock.tz
+
+    def _now(self) -> datetime:
+        return self.services.clock.now()
+
+    def _epoch(self) -> int:
+        return self.services.clock.epoch()
+
+    def today(self) -> date:
+        return self.services.clock.today()
+
+    def horizon(self) -> tuple[date, int]:
+        """The first bookable date and the number of days residents may book ahead."""
+        return self.today(), self.settings.horizon_days
+
+    def _earliest_start(self) -> datetime:
+        return self._now() + timedelta(minutes=self.settings.min_notice_minutes)
+
+    def _start_of(self, slot: Slot | SlotView) -> datetime:
+        assert slot.date is not None
+        return datetime.combine(slot.date, slot.starts, tzinfo=self.tz)
+
+    def allow_16(self, service_day: ServiceDay | None) -> bool:
+        allowed = self.settings.allow_age_16
+        return allowed and (service_day.allow_16 if service_day else True)
+
+    def eligibility(
+        self,
+        birth_date: date,
+        day: date,
+        *,
+        married: bool,
+        service_day: ServiceDay | None = None,
+    ) -> Eligibility:
+        return eligibility(birth_date, day, married=married, allow_16=self.allow_16(service_day))
+
+    def parse_nik(self, text: str) -> NikInfo:
+        """The checked NIK, or BookingError(NIK_INVALID, error=NikError)."""
+        try:
+            return parse_nik(text, self.services.regions, today=self.today())
+        except NikError as exc:
+            raise BookingError(NIK_INVALID, error=exc) from None
+
+    # --- slots follow the schedule -----------------------------------------------------------
+
+    async def _place(self, place_id: int) -> Place:
+        place = await self.services.places.place(place_id)
+        if place is None:
+            raise NotFound("place")
+        return place
+
+    async def _sync(
+        self,
+        place: Place,
+        start: date,
+        end: date,
+        *,
+        actor_id: int | None = None,
+        reason: str = "",
+        reason_key: str = "",
+    ) -> _Synced:
+        """The schedule of ``start..end`` and the place's slots, brought in line with it."""
+        services = self.services
+        statuses = await services.schedule.days(place, start, end)
+        closures = await services.places.closures(start, end, place.id)
+        partial = [c for c in closures if c.starts is not None]
+        now = self._epoch()
+        existing = await self.store.slots(place.id, start, end, now)
+        expected: dict[tuple[date, time], NewSlot] = {}
+        for status in statuses:
+            for opening in status.openings:
+                for starts, ends in _windows(opening):
+                    key = (status.date, starts)
+                    if key in expected:
+                        continue
+                    closed = any(
+                        c.date == status.date and _overlaps(starts, ends, c) for c in partial
+                    )
+                    expected[key] = NewSlot(
+                        status.date,
+                        starts,
+                        ends,
+                        opening.seats_per_slot,
+                        opening.service_day.id if opening.service_day else None,
+                        closed,
+                    )
+        by_key = {(s.date, s.starts): s for s in existing}
+        new = [slot for key, slot in expected.items() if key not in by_key]
+        seats: list[tuple[int, int]] = []
+        reopen: list[int] = []
+        close: list[int] = []
+        today = self.today()
+        for key, slot in by_key.items():
+            if slot.date < today:
+                continue  # the past stays as it was
+            want = expected.get(key)
+            if want is None or want.closed:
+                if not slot.closed:
+                    close.append(slot.id)
+                continue
+            if slot.closed:
+                reopen.append(slot.id)
+            if max(want.seats, slot.booked) != slot.seats:
+                seats.append((slot.id, want.seats))
+        if not (new or seats or reopen or close):
+            return _Synced(statuses, existing, [])
+        detail = CLOSED_DETAIL + (f": {reason}" if reason else "")
+        cancelled = await self.store.sync_slots(
+            place.id,
+            new=new,
+            seats=seats,
+            reopen=reopen,
+            close=close,
+            now=now,
+            actor_id=actor_id,
+            detail=detail,
+        )
+        slots = await self.store.slots(place.id, start, end, now)
+        if cancelled:
+            await self._bookings_lost_their_seat(
+                place,
+                cancelled,
+                slots,
+                reason or self._closure_reason(closures, statuses),
+                reason_key,
+            )
+        grown = {
+            s.date
+            for s in existing
+            if s.id in reopen or any(sid == s.id and n > s.seats for sid, n in seats)
+        }
+        # A new opening on a day already on offer (someone may be waiting for it).
+        grown |= {n.date for n in new if any(s.date == n.date for s in existing)}
+        for day in sorted(grown):
+            await services.events.emit("seat.freed", place_id=place.id, date=day)
+        return _Synced(statuses, slots, [booking_id for booking_id, _ in cancelled])
+
+    @staticmethod
+    def _closure_reason(closures: list[Closure], statuses: list[DayStatus]) -> str:
+        reasons = [c.reason for c in closures if c.reason]
+        if reasons:
+            return reasons[0]
+        holidays = [s.holiday for s in statuses if s.holiday]
+        return holidays[0] if holidays else ""
+
+    async def _bookings_lost_their_seat(
+        self,
+        place: Place,
+        cancelled: list[tuple[int, int]],
+        slots: list[Slot],
+        reason: str,
+        reason_key: str = "",
+    ) -> None:
+        """Tell everyone whose slot closed, with fresh options (rendered when sent)."""
+        events = self.services.events
+        dates = {s.id: s.date for s in slots}
+        by_date: dict[date, list[int]] = {}
+        for booking_id, slot_id in cancelled:
+            by_date.setdefault(dates.get(slot_id, self.today()), []).append(booking_id)
+            await events.emit("booking.cancelled", booking_id=booking_id)
+        for day, ids in sorted(by_date.items()):
+            await events.emit("slots.closed", place_id=place.id, date=day, booking_ids=ids)
+        # Queued after the events, so that a listener dropping a booking's pending messages
+        # does not drop this one.
+        for booking_id, _slot_id in cancelled:
+            record = await self.store.booking(booking_id)
+            if record is None:
+                continue
+            await self.services.outbox.enqueue(
+                record.owner_id,
+                "booking_closed",
+                {"booking_id": booking_id, "reason": reason, "reason_key": reason_key},
+                ref_type="booking",
+                ref_id=booking_id,
+            )
+        log.info("%d bookings at place %s lost their seat", len(cancelled), place.id)
+
+    async def _on_service_day(self, service_day_id: int, **_: Any) -> None:
+        day = await self.services.places.service_day(service_day_id)
+        if day is None or day.date < self.today():
+            return
+        place = await self.services.places.place(day.place_id)
+        if place is not None:
+            await self._sync(place, day.date, day.date)
+
+    async def _on_hours_changed(self, place_id: int, **_: Any) -> None:
+        place = await self.services.places.place(place_id)
+        if place is None:
+            return
+        dates = await self.store.slot_dates(place_id, self.today())
+        if dates:
+            await self._sync(place, dates[0], dates[-1])
+
+    # --- availability ------------------------------------------------------------------------
+
+    async def free_days(
+        self, place_id: int, start: date, days: int, *, school_id: int | None = None
+    ) -> list[DayAvailability]:
+        """Dates of ``start .. start+days-1`` with openings that can still be booked.
+
+        Public openings by default; a school's events with ``school_id``. A date appears when at
+        least one of its slots is open and starts late enough; ``seats_left`` 0 = fully booked.
+        """
+        place = await self.services.places.place(place_id)
+        if place is None or not place.active or days <= 0:
+            return []
+        statuses, slots, _ = await self._sync(place, start, start + timedelta(days=days - 1))
+        earliest = self._earliest_start()
+        result = []
+        for status in statuses:
+            openings = tuple(o for o in status.openings if _audience(o.service_day, school_id))
+            if not openings:
+                continue
+            allowed = {o.service_day.id if o.service_day else None for o in openings}
+            usable = [
+                s
+                for s in slots
+                if s.date == status.date
+                and not s.closed
+                and s.service_day_id in allowed
+                and self._start_of(s) >= earliest
+            ]
+            if usable:
+                seats_left = sum(s.seats_left for s in usable)
+                result.append(DayAvailability(status.date, seats_left, openings))
+        return result
+
+    async def free_slots(
+        self, place_id: int, day: date, *, school_id: int | None = None
+    ) -> list[SlotView]:
+        """The slots of a day that can be booked now, with their seats left (> 0)."""
+        return [
+            s for s in await self.day_slots(place_id, day, school_id=school_id) if s.seats_left
+        ]
+
+    async def day_slots(
+        self,
+        place_id: int,
+        day: date,
+        *,
+        school_id: int | None = None,
+        include_past: bool = False,
+    ) -> list[SlotView]:
+        """Open slots of a day for the audience, full ones included (seats_left 0)."""
+        place = await self.services.places.place(place_id)
+        if place is None:
+            return []
+        statuses, slots, _ = await self._sync(place, day, day)
+        allowed = {
+            o.service_day.id if o.service_day else None
+            for s in statuses
+            for o in s.openings
+            if _audience(o.service_day, school_id)
+        }
+        earliest = self._earliest_start()
+        return [
+            self._view(s)
+            for s in slots
+            if not s.closed
+            and s.service_day_id in allowed
+            and (include_past or self._start_of(s) >= earliest)
+        ]
+
+    async def next_free_slots(
+        self, place_id: int, *, limit: int = 6, per_day: int = 1, school_id: int | None = None
+    ) -> list[SlotView]:
+        """The first free slots at a place from now on, at most ``per_day`` a day."""
+        start, days = self.horizon()
+        found: list[SlotView] = []
+        for day in await self.free_days(place_id, start, days, school_id=school_id):
+            if not day.seats_left:
+                continue
+            found.extend(
+                (await self.free_slots(place_id, day.date, school_id=school_id))[:per_day]
+            )
+            if len(found) >= limit:
+                break
+        return found[:limit]
+
+    @staticmethod
+    def _view(slot: Slot) -> SlotView:
+        return SlotView(
+            slot.id,
+            slot.starts,
+            slot.ends,
+            slot.seats_left,
+            slot.date,
+            slot.place_id,
+            slot.seats,
+            slot.service_day_id,
+            slot.booked,
+        )
+
+    async def slot_info(self, slot_id: int) -> SlotInfo | None:
+        slot = await self.store.slot(slot_id, self._epoch())
+        if slot is None:
+            return None
+        place = await self._place(slot.place_id)
+        service_day = (
+            await self.services.places.service_day(slot.service_day_id)
+            if slot.service_day_id
+            else None
+        )
+        return SlotInfo(self._view(slot), place, service_day, slot.closed)
+
+    def _check_time(self, slot: SlotView) -> None:
+        start = self._start_of(slot)
+        if start < self._now():
+            raise BookingError(SLOT_PAST)
+        if start < self._earliest_start():
+            raise BookingError(TOO_SOON, minutes=self.settings.min_notice_minutes)
+        assert slot.date is not None
+        if slot.date >= self.today() + timedelta(days=self.settings.horizon_days):
+            raise BookingError(BEYOND_HORIZON, days=self.settings.horizon_days)
+
+    async def _bookable(self, slot_id: int, school_id: int | None) -> SlotInfo:
+        info = await self.slot_info(slot_id)
+        if info is None:
+            raise BookingError(SLOT_MISSING)
+        if not _audience(info.service_day, school_id):
+            raise BookingError(WRONG_AUDIENCE)
+        if (
+            info.closed
+            or not info.place.active
+            or (info.service_day is not None and info.service_day.status == "cancelled")
+        ):
+            raise BookingError(SLOT_CLOSED)
+        self._check_time(info.slot)
+        return info
+
+    # --- reading bookings --------------------------------------------------------------------
+
+    async def _views(self, records: list[BookingRecord]) -> list[BookingView]:
+        places: dict[int, Place] = {}
+        views = []
+        for r in records:
+            if r.place_id not in places:
+                places[r.place_id] = await self._place(r.place_id)
+            views.append(
+                BookingView(
+                    r.id,
+                    r.code,
+                    r.status,
+                    r.owner_id,
+                    r.person_name,
+                    r.nik,
+                    r.phone,
+                    r.married,
+                    places[r.place_id],
+                    r.date,
+                    r.starts,
+                    r.ends,
+                    r.slot_id,
+                    r.service_day_id,
+                    r.created_at,
+                    r.updated_at,
+                    r.checked_in_at,
+                    r.checked_in_by,
+                )
+            )
+        return views
+
+    async def school_of(self, view: BookingView) -> int | None:
+        """The school whose event the booking is for (None: a public opening)."""
+        if view.service_day_id is None:
+            return None
+        service_day = await self.services.places.service_day(view.service_day_id)
+        return service_day.school_id if service_day else None
+
+    async def booking(self, booking_id: int) -> BookingView | None:
+        record = await self.store.booking(booking_id)
+        return (await self._views([record]))[0] if record else None
+
+    async def by_code(self, code: str) -> BookingView | None:
+        record = await self.store.by_code(code)
+        return (await self._views([record]))[0] if record else None
+
+    async def active_for_owner(self, user_id: int) -> list[BookingView]:
+        return await self._views(await self.store.active_for_owner(user_id))
+
+    async def active_for_nik(self, nik: str) -> BookingView | None:
+        record = await self.store.active_for_nik(nik)
+        return (await self._views([record]))[0] if record else None
+
+    async def room_for_another(self, owner_id: int) -> bool:
+        """False when the account already holds the most active bookings it may."""
+        count = await self.store.count_active_for_owner(owner_id, self.today())
+        return count < self.settings.max_active_per_account
+
+    # --- booking changes ---------------------------------------------------------------------
+
+    async def book(
+        self,
+        slot_id: int,
+        *,
+        owner_id: int,
+        person_name: str,
+        nik: str,
+        phone: str | None = None,
+        married: bool = False,
+        school_id: int | None = None,
+        waitlist_id: int | None = None,
+        check: Check | None = None,
+    ) -> BookingView:
+        """Reserve a seat for one person; every rule is checked here. Raises BookingError.
+
+        ``school_id``: the slot must belong to that school's event (None: a public slot).
+        ``check``: an extra audience or eligibility rule (raise a DomainError to refuse).
+        ``waitlist_id``: the resident accepts a seat offered to them (held for them)."""
+        info = await self._bookable(slot_id, school_id)
+        if info.slot.seats_left <= 0 and waitlist_id is None:
+            # Already full when read: no need to queue for the write lock to hear it again.
+            raise BookingError(SLOT_FULL)
+        nik_info = self.parse_nik(nik)
+        try:
+            name = validate_name(person_name)
+        except NameError_ as exc:
+            raise BookingError(NAME_INVALID, error=exc) from None
+        if phone:
+            try:
+                phone = normalize_phone(phone)
+            except PhoneError as exc:
+                raise BookingError(PHONE_INVALID, error=exc) from None
+        assert info.slot.date is not None
+        verdict = self.eligibility(
+            nik_info.birth_date, info.slot.date, married=married, service_day=info.service_day
+        )
+        if not verdict.ok:
+            raise BookingError(NOT_ELIGIBLE, eligibility=verdict)
+        if check is not None:
+            await check(BookingRequest(info, owner_id, name, nik_info, married))
+        try:
+            booking_id, _code = await self.store.create(
+                slot_id=slot_id,
+                owner_id=owner_id,
+                person_name=name,
+                nik=nik_info.nik,
+                phone=phone or None,
+                married=married,
+                now=self._epoch(),
+                today=self.today(),
+                max_active=self.settings.max_active_per_account,
+                new_code=new_code,
+                waitlist_id=waitlist_id,
+            )
+        except OwnerLimit:
+            raise BookingError(OWNER_LIMIT, limit=self.settings.max_active_per_account) from None
+        except SeatUnavailable as exc:
+            raise self._seat_error(exc) from None
+        except NikTaken:
+            raise await self._nik_error(nik_info.nik, owner_id) from None
+        await self.services.events.emit("booking.created", booking_id=booking_id)
+        view = await self.booking(booking_id)
+        assert view is not None
+        return view
+
+    @staticmethod
+    def _seat_error(exc: SeatUnavailable) -> BookingError:
+        code = {"full": SLOT_FULL, "closed": SLOT_CLOSED, "same": SAME_SLOT}.get(
+            exc.reason, SLOT_MISSING
+        )
+        return BookingError(code)
+
+    async def _nik_error(self, nik: str, owner_id: int) -> BookingError:
+        existing = await self.active_for_nik(nik)
+        return BookingError(
+            NIK_ACTIVE,
+            booking=existing,
+            same_owner=existing is not None and existing.owner_id == owner_id,
+        )
+
+    async def check_nik_free(self, nik: str, owner_id: int, *, ignore: int | None = None) -> None:
+        """Raise NIK_ACTIVE when this NIK already holds an active booking (other than
+        ``ignore``)."""
+        existing = await self.active_for_nik(nik)
+        if existing is not None and existing.id != ignore:
+            raise BookingError(
+                NIK_ACTIVE, booking=existing, same_owner=existing.owner_id == owner_id
+            )
+
+    def _may_act_on(self, view: BookingView, actor_id: int) -> bool:
+        """The owner, or staff who manage the place's kecamatan."""
+        if view.owner_id == actor_id:
+            return True
+        member = self.services.staff(actor_id)
+        return member is not None and member.may_manage(view.place.kecamatan_code)
+
+    async def _owned(self, booking_id: int, actor_id: int) -> BookingView:
+        view = await self.booking(booking_id)
+        if view is None:
+            raise NotFound("booking")
+        if not self._may_act_on(view, actor_id):
+            raise NotAllowed()
+        return view
+
+    async def _audit_if_staff(self, view: BookingView, actor_id: int, action: str) -> None:
+        if view.owner_id != actor_id:
+            await self.services.audit.record(
+                self._epoch(), actor_id, action, "booking", view.id, view.code
+            )
+
+    async def move(self, booking_id: int, slot_id: int, actor_id: int) -> BookingView:
+        """Move an active booking to another slot; the code stays. Raises BookingError,
+        NotFound, NotAllowed."""
+        view = await self._owned(booking_id, actor_id)
+        if view.status != "active":
+            raise BookingError(NOT_ACTIVE, status=view.status)
+        if slot_id == view.slot_id:
+            raise BookingError(SAME_SLOT)
+        old = await self.slot_info(view.slot_id)
+        school_id = old.service_day.school_id if old and old.service_day else None
+        info = await self._bookable(slot_id, school_id)
+        self._check_eligible_on(view, info)
+        try:
+            await self.store.move(booking_id, slot_id, actor_id=actor_id, now=self._epoch())
+        except WrongStatus as exc:
+            raise BookingError(NOT_ACTIVE, status=exc.status) from None
+        except SeatUnavailable as exc:
+            raise self._seat_error(exc) from None
+        await self._audit_if_staff(view, actor_id, "booking.move")
+        await self.services.events.emit("booking.moved", booking_id=booking_id)
+        await self.services.events.emit("seat.freed", place_id=view.place.id, date=view.date)
+        moved = await self.booking(booking_id)
+        assert moved is not None
+        return moved
+
+    def _check_eligible_on(self, view: BookingView, info: SlotInfo) -> None:
+        try:
+            nik_info = parse_nik(view.nik, self.services.regions, today=self.today())
+        except NikError:
+            return  # accepted when booked; the rules of the day then stand
+        assert info.slot.date is not None
+        verdict = self.eligibility(
+            nik_info.birth_date, info.slot.date, married=view.married, service_day=info.service_day
+        )
+        if not verdict.ok:
+            raise BookingError(NOT_ELIGIBLE, eligibility=verdict)
+
+    async def cancel(self, booking_id: int, actor_id: int) -> BookingView:
+        """Cancel an active booking; its seat is free at once. Raises BookingError, NotFound,
+        NotAllowed."""
+        view = await self._owned(booking_id, actor_id)
+        try:
+            await self.store.cancel(
+                booking_id,
+                actor_id=actor_id,
+                now=self._epoch(),
+                detail="" if view.owner_id == actor_id else "staff",
+            )
+        except WrongStatus as exc:
+            raise BookingError(NOT_ACTIVE, status=exc.status) from None
+        await self._audit_if_staff(view, actor_id, "booking.cancel")
+        await self.services.events.emit("booking.cancelled", booking_id=booking_id)
+        await self.services.events.emit("seat.freed", place_id=view.place.id, date=view.date)
+        cancelled = await self.booking(booking_id)
+        assert cancelled is not None
+        return cancelled
+
+    async def rebook(self, booking_id: int, slot_id: int, actor_id: int) -> BookingView:
+        """Give a booking whose slot was closed a new slot, same person and same code. The
+        owner, or staff of the place's kecamatan (a school event they moved takes its bookings
+        along: bot.services.schools)."""
+        view = await self.booking(booking_id)
+        if view is None:
+            raise NotFound("booking")
+        if not self._may_act_on(view, actor_id):
+            raise NotAllowed()
+        history = await self.store.history(booking_id)
+        last = history[-1] if history else None
+        if (
+            view.status != "cancelled"
+            or last is None
+            or last.action != "cancelled"
+            or not last.detail.startswith(CLOSED_DETAIL)
+        ):
+            raise BookingError(NOT_REBOOKABLE, status=view.status)
+        old = await self.slot_info(view.slot_id)
+        school_id = old.service_day.school_id if old and old.service_day else None
+        info = await self._bookable(slot_id, school_id)
+        self._check_eligible_on(view, info)
+        try:
+            await self.store.reinstate(
+                booking_id,
+                slot_id,
+                actor_id=actor_id,
+                now=self._epoch(),
+                today=self.today(),
+                max_active=self.settings.max_active_per_account,
+            )
+        except WrongStatus:
+            raise BookingError(NOT_REBOOKABLE, status=view.status) from None
+        except OwnerLimit:
+            raise BookingError(OWNER_LIMIT, limit=self.settings.max_active_per_account) from None
+        except SeatUnavailable as exc:
+            raise self._seat_error(exc) from None
+        except NikTaken:
+            raise await self._nik_error(view.nik, actor_id) from None
+        await self.services.events.emit("booking.moved", booking_id=booking_id)
+        moved = await self.booking(booking_id)
+        assert moved is not None
+        return moved
+
+    # --- staff -------------------------------------------------------------------------------
+
+    def _staff_for(self, actor_id: int, kecamatan_code: str) -> None:
+        member = self.services.staff(actor_id)
+        if member is None or not member.may_manage(kecamatan_code):
+            raise NotAllowed()
+
+    async def check_in(self, booking_id: int, actor_id: int) -> BookingView:
+        """Mark a booking attended (staff of the place's kecamatan). Raises BookingError
+        (ALREADY_ATTENDED, NOT_ACTIVE), NotFound, NotAllowed."""
+        view = await self.booking(booking_id)
+        if view is None:
+            raise NotFound("booking")
+        self._staff_for(actor_id, view.place.kecamatan_code)
+        if view.status == "attended":
+            raise BookingError(ALREADY_ATTENDED, booking=view)
+        try:
+            await self.store.check_in(booking_id, actor_id=actor_id, now=self._epoch())
+        except WrongStatus as exc:
+            if exc.status == "attended":
+                again = await self.booking(booking_id)
+                raise BookingError(ALREADY_ATTENDED, booking=again) from None
+            raise BookingError(NOT_ACTIVE, status=exc.status) from None
+        await self.services.audit.record(
+            self._epoch(), actor_id, "booking.check_in", "booking", booking_id, view.code
+        )
+        await self.services.events.emit("booking.attended", booking_id=booking_id)
+        attended = await self.booking(booking_id)
+        assert attended is not None
+        return attended
+
+    async def day_list(self, place_id: int, day: date, actor_id: int) -> list[BookingView]:
+        """Every booking of a place and day, for staff who manage its kecamatan."""
+        place = await self._place(place_id)
+        self._staff_for(actor_id, place.kecamatan_code)
+        views = await self._views(await self.store.day_list(place_id, day))
+        await self.services.audit.record(
+            self._epoch(), actor_id, "booking.day_list", "place", place_id, day.isoformat()
+        )
+        return views
+
+    async def open_slots(self, place_id: int, day: date) -> list[SlotView]:
+        """Every open slot of a place and day, whatever its audience or time (staff)."""
+        place = await self._place(place_id)
+        return [self._view(s) for s in (await self._sync(place, day, day)).slots if not s.closed]
+
+    async def affected_by_closing(
+        self, place_id: int, day: date, starts: time | None = None, ends: time | None = None
+    ) -> int:
+        """How many active bookings a closure would cancel (for the confirmation)."""
+        place = await self._place(place_id)
+        slots = (await self._sync(place, day, day)).slots
+        probe = Closure(0, place_id, day, starts, ends, "")
+        ids = [s.id for s in slots if not s.closed and _overlaps(s.starts, s.ends, probe)]
+        return len(await self.store.for_slots(ids, ("active",)))
+
+    async def close(
+        self,
+        place_id: int,
+        day: date,
+        *,
+        starts: time | None = None,
+        ends: time | None = None,
+        reason: str,
+        actor_id: int,
+        reason_key: str = "",
+    ) -> CloseResult:
+        """Close a whole day (``starts`` None) or a time range at a place. The bookings there
+        are cancelled and their residents told, in their language, with the next free times.
+        Staff of the place's kecamatan only."""
+        place = await self._place(place_id)
+        self._staff_for(actor_id, place.kecamatan_code)
+        services = self.services
+        before = await self._sync(place, day, day)
+        was_open = {s.id for s in before.slots if not s.closed}
+        await services.places.add_closure(
+            place_id=place_id,
+            day=day,
+            starts=starts,
+            ends=ends,
+            reason=reason,
+            created_by=actor_id,
+            now=self._epoch(),
+        )
+        after = await self._sync(
+            place, day, day, actor_id=actor_id, reason=reason, reason_key=reason_key
+        )
+        closed_now = {s.id for s in after.slots if s.closed and s.id in was_open}
+        lost = sorted(after.cancelled)
+        if starts is None:
+            await self.store.end_waitlist_for_day(place_id, day, "cancelled")
+        await services.audit.record(
+            self._epoch(),
+            actor_id,
+            "booking.close",
+            "place",
+            place_id,
+            f"{day.isoformat()} {starts or ''}-{ends or ''} ({len(lost)} bookings)",
+        )
+        return CloseResult(len(closed_now), lost)
+
+    # --- waitlist ----------------------------------------------------------------------------
+
+    async def join_waitlist(self, owner_id: int, place_id: int, day: date) -> WaitlistView:
+        await self._place(place_id)
+        start, days = self.horizon()
+        if not start <= day < start + timedelta(days=days):
+            raise BookingError(BEYOND_HORIZON, days=days)
+        entry = await self.store.join_waitlist(owner_id, place_id, day, self._epoch())
+        # A seat may have freed between the look and the join: offer it now.
+        await self.offer_free_seats(place_id, day)
+        return await self.waitlist_view(entry.id)
+
+    async def waitlist_view(self, entry_id: int) -> WaitlistView:
+        entry = await self.store.waitlist_entry(entry_id)
+        if entry is None:
+            raise NotFound("waitlist")
+        place = await self._place(entry.place_id)
+        position = 0 if entry.status == "offered" else await self.store.waitlist_position(entry)
+        slot = None
+        if entry.offered_slot_id:
+            raw = await self.store.slot(entry.offered_slot_id, self._epoch())
+            slot = self._view(raw) if raw else None
+        return WaitlistView(entry, place, position, slot)
+
+    async def waitlist_for_owner(self, owner_id: int) -> list[WaitlistView]:
+        entries = await self.store.waitlist_for_owner(owner_id, self.today())
+        return [await self.waitlist_view(e.id) for e in entries]
+
+    async def offer(self, entry_id: int, owner_id: int) -> WaitlistView:
+        """A running offer of this owner, or BookingError(OFFER_GONE)."""
+        entry = await self.store.waitlist_entry(entry_id)
+        if entry is None or entry.owner_id != owner_id:
+            raise NotAllowed()
+        if (
+            entry.status != "offered"
+            or entry.offer_expires_at is None
+            or entry.offer_expires_at <= self._epoch()
+        ):
+            raise BookingError(OFFER_GONE, status=entry.status)
+        return await self.waitlist_view(entry_id)
+
+    async def leave_waitlist(self, entry_id: int, owner_id: int) -> bool:
+        """Leave the line (or decline an offer: the seat goes to the next in line)."""
+        entry = await self.store.waitlist_entry(entry_id)
+        if entry is None or entry.owner_id != owner_id:
+            raise NotAllowed()
+        ended = await self.store.end_waitlist_entry(entry_id, owner_id, "cancelled")
+        if ended is None:
+            return False
+        if ended.status == "offered":
+            await self.offer_free_seats(ended.place_id, ended.date)
+        return True
+
+    async def offer_free_seats(self, place_id: int, day: date) -> list[WaitlistEntry]:
+        """Offer the free seats of a day to the next residents in line (held for a while)."""
+        earliest = self._earliest_start()
+        if day < earliest.date():
+            return []
+        now = self._epoch()
+        offer_seconds = self.settings.waitlist_offer_minutes * 60
+        notice = self.settings.min_notice_minutes * 60
+
+        def expires(slot: Slot) -> int:
+            start = int(self._start_of(slot).timestamp())
+            return max(now + 60, min(now + offer_seconds, start - notice))
+
+        offered = await self.store.offer_free_seats(
+            place_id,
+            day,
+            now=now,
+            not_before=(earliest.date(), earliest.time()),
+            expires=expires,
+        )
+        for entry in offered:
+            assert entry.offer_expires_at is not None
+            await self.services.outbox.enqueue(
+                entry.owner_id,
+                "waitlist_offer",
+                {"waitlist_id": entry.id},
+                expires_at=self.services.clock.local(entry.offer_expires_at),
+                ref_type="waitlist",
+                ref_id=entry.id,
+            )
+        return offered
+
+    async def _on_seat_freed(self, place_id: int, date: date, **_: Any) -> None:
+        await self.offer_free_seats(place_id, date)
+
+    # --- background work ---------------------------------------------------------------------
+
+    async def housekeeping(self) -> dict[str, int]:
+        """Expired offers pass to the next in line; past waitlists end; bookings of days that
+        ended without a check-in become no-show."""
+        expired = await self.store.expire_offers(self._epoch())
+        for place_id, day in sorted({(e.place_id, e.date) for e in expired}):
+            await self.offer_free_seats(place_id, day)
+        past = await self.store.expire_past_waitlist(self.today())
+        no_shows = await self.store.mark_no_shows(self.today(), self._epoch())
+        if expired or past or no_shows:
+            log.info(
+                "booking housekeeping: %d offers expired, %d waitlist entries ended, %d no-shows",
+                len(expired),
+                past,
+                len(no_shows),
+            )
+        return {"offers_expired": len(expired), "waitlist_ended": past, "no_shows": len(no_shows)}
+
+
+# --- outbox messages -------------------------------------------------------------------------
+
+
+def slot_button_label(t: Translator, slot: SlotView) -> str:
+    assert slot.date is not None
+    return f"{t.date_short(slot.date)} · {t.time(slot.starts)}"
+
+
+@renderer("waitlist_offer")
+async def render_waitlist_offer(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    """A seat freed up on a day the resident waits for; held for them until the deadline."""
+    _ = t.gettext
+    service: BookingService = services.booking
+    entry = await service.store.waitlist_entry(int(payload.get("waitlist_id", 0)))
+    if (
+        entry is None
+        or entry.status != "offered"
+        or entry.offer_expires_at is None
+        or entry.offer_expires_at <= services.clock.epoch()
+        or entry.offered_slot_id is None
+    ):
+        return None
+    info = await service.slot_info(entry.offered_slot_id)
+    if info is None or info.closed or info.slot.date is None:
+        return None
+    deadline = services.clock.local(entry.offer_expires_at)
+    text = _(
+        "🔔 <b>A seat is free!</b>\n"
+        "{place}\n"
+        "{date}, {time}\n\n"
+        "It is kept for you until {deadline}. Tap <b>Book this seat</b> to book it; if you no "
+        "longer need it, tap <b>No, thanks</b> so that the next person in line gets it."
+    ).format(
+        place=escape(info.place.name),
+        date=t.date(info.slot.date),
+        time=t.time_range(info.slot.starts, info.slot.ends),
+        deadline=t.datetime(deadline),
+    )
+    return Notice(
+        text,
+        [
+            [(_("✅ Book this seat"), OFFER.pack("a", entry.id))],
+            [(_("No, thanks"), OFFER.pack("n", entry.id))],
+        ],
+    )
+
+
+@renderer("booking_closed")
+async def render_booking_closed(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    """The resident's slot was closed: apologise and offer the next free times (one tap)."""
+    _ = t.gettext
+    service: BookingService = services.booking
+    view = await service.booking(int(payload.get("booking_id", 0)))
+    if view is None or view.status != "cancelled":
+        return None  # rebooked meanwhile
+    key = str(payload.get("reason_key") or "")
+    reason = (
+        t.gettext(CLOSE_REASONS[key]) if key in CLOSE_REASONS else str(payload.get("reason") or "")
+    )
+    text = _(
+        "We are sorry: <b>{place}</b> cannot serve you on {date} at {time}, so booking "
+        "<b>{code}</b> for {name} has been cancelled."
+    ).format(
+        place=escape(view.place.name),
+        date=t.date(view.date),
+        time=t.time(view.starts),
+        code=view.code,
+        name=escape(view.person_name),
+    )
+    if reason:
+        text += "\n" + _("Reason: {reason}").format(reason=escape(reason))
+    school_id = await service.school_of(view)
+    options = await service.next_free_slots(view.place.id, limit=6, school_id=school_id)
+    buttons: list[list[tuple[str, str]]] = []
+    if options:
+        text += "\n\n" + _(
+            "Choose a new time below: one tap books it again for the same person, with the "
+            "same code."
+        )
+        buttons = [[(slot_button_label(t, s), REBOOK.pack(view.id, s.slot_id))] for s in options]
+    else:
+        text += "\n\n" + _("This place has no free times in the coming days.")
+    if school_id is None:
+        buttons.append([(_("📝 Another place or day"), REBOOK.pack(view.id, "other"))])
+    return Notice(text, buttons)

@@ -1,0 +1,583 @@
+"""Reminders: planned as outbox rows when something is booked or scheduled, re-planned when it
+changes, withdrawn when it ends; rendered in the recipient's language when they go out.
+
+What gets a reminder (times from ``[reminders]`` in the configuration, local time):
+- a booked slot: the day before at ``day_before_at`` (18.00) and on the day
+  ``same_day_hours_before`` (2) hours before it starts (0 turns that one off);
+- a scheduled home visit: the day before at ``day_before_at``;
+- an event at a followed school: the day before at ``day_before_at``, to every follower.
+
+Every reminder expires when its event starts: after downtime, a missed reminder still goes out if
+the event is ahead, never once it has begun. A reminder whose time has already passed when it is
+planned (a slot booked at 19.00 for tomorrow morning) is not planned. Residents who turn reminders
+off (/pengingat) keep their plans; the dispatcher skips reminder kinds for them, so turning them
+on again brings back the reminders still ahead.
+
+The plans follow the events of the other features (bot/events.py): booking.created / moved /
+cancelled / attended, slots.closed, visit.scheduled / changed / closed, service_day.created /
+changed / cancelled, hours.changed, and school.followed / unfollowed when the school feature
+emits them; a sweep (``plan_followed_events``, hourly) also covers follows made without an event.
+Planning is idempotent: re-planning an unchanged reminder never sends it again.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.callbacks import CallbackCodec
+from bot.i18n import N_, Translator
+from bot.privacy import mask_name
+from bot.services.outbox import REMINDER_KINDS, Notice, renderer
+from bot.storage.outbox import OutboxItem
+from bot.storage.reminders import ReminderStore
+from bot.storage.schools import SchoolStore
+
+if TYPE_CHECKING:
+    from bot.services.booking import BookingView
+    from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+# Outbox kinds (ref_type in brackets).
+KIND_DAY_BEFORE = "reminder_day_before"  # (booking)
+KIND_SAME_DAY = "reminder_same_day"  # (booking)
+KIND_VISIT = "reminder_visit"  # (visit)
+KIND_SCHOOL = "reminder_school_event"  # (service_day), one row per follower
+BOOKING_KINDS = (KIND_DAY_BEFORE, KIND_SAME_DAY)
+
+# Callback data of the reminder preference buttons (handlers/reminders.py answers them).
+REM = CallbackCodec("rem", "action", "source")
+
+# When a home visit has no time window yet, it is taken to start at this time.
+VISIT_DEFAULT_START = time(8, 0)
+# Follows planned by the sweep: events up to this many days ahead.
+SWEEP_DAYS = 2
+# How far ahead a new follow plans the school's events.
+FOLLOW_HORIZON_DAYS = 120
+
+KIND_LABELS = {
+    KIND_DAY_BEFORE: N_("booking, the day before"),
+    KIND_SAME_DAY: N_("booking, on the day"),
+    KIND_VISIT: N_("home visit, the day before"),
+    KIND_SCHOOL: N_("school event, the day before"),
+}
+
+
+class Reminders:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = ReminderStore(services.db)
+        self.schools = SchoolStore(services.db)
+        events = services.events
+        for name in ("booking.created", "booking.moved"):
+            events.subscribe(name, self._on_booking)
+        for name in ("booking.cancelled", "booking.attended"):
+            events.subscribe(name, self._on_booking_ended)
+        events.subscribe("slots.closed", self._on_slots_closed)
+        for name in ("visit.scheduled", "visit.changed", "visit.closed"):
+            events.subscribe(name, self._on_visit)
+        for name in ("service_day.created", "service_day.changed", "service_day.cancelled"):
+            events.subscribe(name, self._on_service_day)
+        events.subscribe("hours.changed", self._on_hours_changed)
+        events.subscribe("school.followed", self._on_followed)
+        events.subscribe("school.unfollowed", self._on_unfollowed)
+
+    # --- preferences -------------------------------------------------------------------------
+
+    async def enabled(self, user_id: int) -> bool:
+        user = await self.services.users.get(user_id)
+        return user is None or user.reminders_on
+
+    async def set_enabled(self, user_id: int, on: bool) -> None:
+        await self.services.users.ensure(user_id, self.services.clock.epoch())
+        await self.services.users.set_reminders(user_id, on)
+
+    async def upcoming(self, user_id: int, limit: int = 5) -> list[OutboxItem]:
+        """The next reminders planned for a user, soonest first."""
+        return await self.services.outbox.store.upcoming_for_user(
+            user_id, sorted(REMINDER_KINDS), limit
+        )
+
+    # --- planning ----------------------------------------------------------------------------
+
+    def _at(self, day: date, clock_time: time) -> datetime:
+        return datetime.combine(day, clock_time, tzinfo=self.services.config.tz)
+
+    def _day_before(self, day: date) -> datetime:
+        return self._at(day - timedelta(days=1), self.services.config.reminders.day_before_at)
+
+    async def _plan(
+        self,
+        *,
+        user_id: int,
+        kind: str,
+        ref_type: str,
+        ref_id: int,
+        due: datetime | None,
+        start: datetime,
+        payload: dict[str, Any],
+    ) -> bool:
+        """Plan one reminder, or withdraw it when ``due`` is None. A due time already past is
+        not planned anew, but a pending reminder with exactly that plan is kept: it is being
+        caught up after downtime or quiet hours. Returns whether a reminder is planned."""
+        outbox = self.services.outbox
+        now = self.services.clock.epoch()
+        if due is not None and due < start and int(due.timestamp()) > now:
+            await outbox.enqueue(
+                user_id,
+                kind,
+                payload,
+                due_at=due,
+                expires_at=start,
+                ref_type=ref_type,
+                ref_id=ref_id,
+            )
+            return True
+        item = await outbox.store.pending_one(kind, ref_type, ref_id, user_id)
+        if item is None:
+            return False
+        if (
+            due is not None
+            and int(start.timestamp()) > now
+            and item.due_at == int(due.timestamp())
+            and item.expires_at == int(start.timestamp())
+        ):
+            return True
+        await outbox.cancel(ref_type, ref_id, [kind], user_id=user_id)
+        return False
+
+    async def plan_booking(self, booking_id: int) -> list[str]:
+        """(Re-)plan the reminders of one booking from its current state; returns the kinds
+        planned."""
+        view = await self.services.booking.booking(booking_id)
+        if view is None or not await _booking_live(self.services, view):
+            await self.services.outbox.cancel("booking", booking_id, list(BOOKING_KINDS))
+            return []
+        start = self._at(view.date, view.starts)
+        hours = self.services.config.reminders.same_day_hours_before
+        wanted = {
+            KIND_DAY_BEFORE: self._day_before(view.date),
+            KIND_SAME_DAY: start - timedelta(hours=hours) if hours else None,
+        }
+        planned = []
+        for kind, due in wanted.items():
+            if await self._plan(
+                user_id=view.owner_id,
+                kind=kind,
+                ref_type="booking",
+                ref_id=booking_id,
+                due=due,
+                start=start,
+                payload={"booking_id": booking_id},
+            ):
+                planned.append(kind)
+        return planned
+
+    async def plan_visit(self, visit_id: int) -> bool:
+        view = await self.services.visits.visit(visit_id)
+        if view is None or view.status != "scheduled" or view.visit_date is None:
+            await self.services.outbox.cancel("visit", visit_id, [KIND_VISIT])
+            return False
+        start = self._at(view.visit_date, view.window_start or VISIT_DEFAULT_START)
+        return await self._plan(
+            user_id=view.owner_id,
+            kind=KIND_VISIT,
+            ref_type="visit",
+            ref_id=visit_id,
+            due=self._day_before(view.visit_date),
+            start=start,
+            payload={"visit_id": visit_id},
+        )
+
+    async def plan_school_event(
+        self, service_day_id: int, user_ids: list[int] | None = None
+    ) -> int:
+        """Plan the day-before reminder of a school event for its followers (or only
+        ``user_ids``); returns how many are planned."""
+        sd = await self.services.places.service_day(service_day_id)
+        if sd is None or sd.status == "cancelled" or sd.school_id is None:
+            await self.services.outbox.cancel("service_day", service_day_id, [KIND_SCHOOL])
+            return 0
+        followers = set(await self.schools.followers(sd.school_id))
+        if user_ids is None:
+            # Someone who stopped following keeps no reminder.
+            stale = {
+                item.user_id
+                for item in await self.services.outbox.store.pending_for(
+                    "service_day", service_day_id
+                )
+                if item.kind == KIND_SCHOOL and item.user_id not in followers
+            }
+            for user_id in stale:
+                await self.services.outbox.cancel(
+                    "service_day", service_day_id, [KIND_SCHOOL], user_id=user_id
+                )
+            user_ids = sorted(followers)
+        else:
+            user_ids = [u for u in user_ids if u in followers]
+        start = self._at(sd.date, sd.opens)
+        due = self._day_before(sd.date)
+        count = 0
+        for user_id in user_ids:
+            count += await self._plan(
+                user_id=user_id,
+                kind=KIND_SCHOOL,
+                ref_type="service_day",
+                ref_id=service_day_id,
+                due=due,
+                start=start,
+                payload={
+                    "service_day_id": service_day_id,
+                    "school_id": sd.school_id,
+                    "user_id": user_id,
+                },
+            )
+        return count
+
+    async def plan_follow(self, user_id: int, school_id: int) -> int:
+        """A new follower: plan the school's upcoming events for them."""
+        today = self.services.clock.today()
+        days = await self.services.places.service_days(
+            today, today + timedelta(days=FOLLOW_HORIZON_DAYS), school_id=school_id
+        )
+        count = 0
+        for sd in days:
+            count += await self.plan_school_event(sd.id, [user_id])
+        return count
+
+    async def drop_follow(self, user_id: int, school_id: int) -> int:
+        today = self.services.clock.today()
+        days = await self.services.places.service_days(
+            today,
+            today + timedelta(days=FOLLOW_HORIZON_DAYS),
+            school_id=school_id,
+            include_cancelled=True,
+        )
+        count = 0
+        for sd in days:
+            count += await self.services.outbox.cancel(
+                "service_day", sd.id, [KIND_SCHOOL], user_id=user_id
+            )
+        return count
+
+    async def plan_followed_events(self) -> int:
+        """The sweep: plan the day-before reminders of school events in the next days for
+        every follower (idempotent; catches follows made without an event)."""
+        today = self.services.clock.today()
+        by_event: dict[int, list[int]] = {}
+        for user_id, service_day_id, _school in await self.store.followed_events(
+            today, today + timedelta(days=SWEEP_DAYS)
+        ):
+            by_event.setdefault(service_day_id, []).append(user_id)
+        count = 0
+        for service_day_id, user_ids in by_event.items():
+            count += await self.plan_school_event(service_day_id, user_ids)
+        return count
+
+    async def _active_bookings(self, slot_ids: list[int]) -> list[int]:
+        records = await self.services.booking.store.for_slots(slot_ids, ("active",))
+        return [r.id for r in records]
+
+    async def replan_place(self, place_id: int) -> int:
+        """Every active booking at a place from today on, planned again."""
+        store = self.services.booking.store
+        dates = await store.slot_dates(place_id, self.services.clock.today())
+        if not dates:
+            return 0
+        slots = await store.slots(place_id, dates[0], dates[-1], self.services.clock.epoch())
+        bookings = await self._active_bookings([s.id for s in slots])
+        for booking_id in bookings:
+            await self.plan_booking(booking_id)
+        return len(bookings)
+
+    # --- event listeners ---------------------------------------------------------------------
+
+    async def _on_booking(self, booking_id: int, **_: Any) -> None:
+        await self.plan_booking(booking_id)
+
+    async def _on_booking_ended(self, booking_id: int, **_: Any) -> None:
+        await self.services.outbox.cancel("booking", booking_id, list(BOOKING_KINDS))
+
+    async def _on_slots_closed(self, booking_ids: list[int] | None = None, **_: Any) -> None:
+        for booking_id in booking_ids or []:
+            await self.plan_booking(booking_id)
+
+    async def _on_visit(self, visit_id: int, **_: Any) -> None:
+        await self.plan_visit(visit_id)
+
+    async def _on_service_day(self, service_day_id: int, **_: Any) -> None:
+        slots = await self.services.booking.store.slots_of_service_day(service_day_id)
+        for booking_id in await self._active_bookings([s.id for s in slots]):
+            await self.plan_booking(booking_id)
+        await self.plan_school_event(service_day_id)
+
+    async def _on_hours_changed(self, place_id: int, **_: Any) -> None:
+        await self.replan_place(place_id)
+
+    async def _on_followed(self, user_id: int, school_id: int, **_: Any) -> None:
+        await self.plan_follow(user_id, school_id)
+
+    async def _on_unfollowed(self, user_id: int, school_id: int, **_: Any) -> None:
+        await self.drop_follow(user_id, school_id)
+
+
+async def _booking_live(services: Services, view: BookingView) -> bool:
+    """Active, on a slot that is still open, not on a cancelled service day. (The booking
+    service cancels the bookings of a slot that closes; this also holds while it does.)"""
+    if view.status != "active":
+        return False
+    info = await services.booking.slot_info(view.slot_id)
+    if info is None or info.closed:
+        return False
+    return info.service_day is None or info.service_day.status != "cancelled"
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _e(text: str) -> str:
+    return html.escape(text or "", quote=False)
+
+
+def _still_ahead(services: Services, start: datetime) -> bool:
+    return start.timestamp() > services.clock.epoch()
+
+
+def _bring(t: Translator) -> str:
+    _ = t.gettext
+    return _(
+        "🧾 Bring the latest Kartu Keluarga (KK), and your marriage book if you are under 17 "
+        "and married. Some offices also ask for a letter from your RT/RW."
+    )
+
+
+def _free(t: Translator) -> str:
+    _ = t.gettext
+    return _("Recording is free of charge: never pay anyone for it.")
+
+
+def _off_button(t: Translator) -> tuple[str, str]:
+    _ = t.gettext
+    return (_("🔕 Turn off reminders"), REM.pack("off", "r"))
+
+
+def _menu_button(item: str, label: str) -> tuple[str, str]:
+    """A button that opens a feature's entry of the main menu; ``item`` names the constant in
+    handlers/keyboards.py (MENU_MINE, MENU_SCHOOL)."""
+    import handlers.keyboards as keyboards
+
+    return (label, keyboards.MENU.pack(getattr(keyboards, item)))
+
+
+def _booking_buttons(t: Translator, booking_id: int) -> list[list[tuple[str, str]]]:
+    """Reschedule and cancel, from the booking feature (handlers/booking_views.py)."""
+    _ = t.gettext
+    try:
+        from handlers.booking_views import action_buttons
+    except ImportError:  # the booking handlers are not installed: their list in /saya
+        rows = [[_menu_button("MENU_MINE", _("📋 Move or cancel"))]]
+    else:
+        rows = _as_pairs(action_buttons(t, booking_id))
+    return [*rows, [_off_button(t)]]
+
+
+def _as_pairs(buttons: Any) -> list[list[tuple[str, str]]]:
+    """(label, data) rows from a markup, rows of buttons, or rows of pairs."""
+    rows = getattr(buttons, "inline_keyboard", buttons) or []
+    if rows and not isinstance(rows[0], list | tuple):
+        rows = [rows]
+    result = []
+    for row in rows:
+        if not isinstance(row, list | tuple) or (
+            len(row) == 2 and all(isinstance(v, str) for v in row)
+        ):
+            row = [row]
+        cells = []
+        for button in row:
+            if isinstance(button, tuple | list):
+                cells.append((str(button[0]), str(button[1])))
+            else:
+                data = getattr(button, "callback_data", None) or getattr(button, "url", None)
+                cells.append((button.text, str(data)))
+        result.append(cells)
+    return result
+
+
+def _venue(name: str, address: str, lat: float | None, lon: float | None) -> Any:
+    if lat is None or lon is None:
+        return None
+    return (lat, lon, name, address)
+
+
+async def _render_booking(
+    services: Services, t: Translator, payload: dict[str, Any], *, same_day: bool
+) -> Notice | None:
+    _ = t.gettext
+    view = await services.booking.booking(int(payload["booking_id"]))
+    if view is None or not await _booking_live(services, view):
+        return None
+    if not _still_ahead(services, view.start_at(services.config.tz)):
+        return None
+    service_day = (
+        await services.places.service_day(view.service_day_id) if view.service_day_id else None
+    )
+    if same_day:
+        title = _("⏰ <b>Reminder: your e-KTP recording is today at {time}</b>").format(
+            time=t.time(view.starts)
+        )
+    else:
+        title = _("⏰ <b>Reminder: your e-KTP recording is tomorrow</b>")
+    place = view.place
+    where = f"📍 <b>{_e(place.name)}</b>"
+    if service_day is not None and service_day.room:
+        where += f" · {_e(service_day.room)}"
+    lines = [
+        title,
+        "",
+        f"📅 {t.date(view.date)}, {t.time_range(view.starts, view.ends)}",
+        where,
+    ]
+    if place.address:
+        lines.append(_e(place.address))
+    if service_day is not None and service_day.title:
+        lines.append(f"🎪 {_e(service_day.title)}")
+    lines.append(_("🔖 Booking code: <code>{code}</code>").format(code=_e(view.code)))
+    lines.append(_("👤 For: {name}").format(name=_e(mask_name(view.person_name))))
+    lines += [
+        "",
+        _bring(t),
+        _("Show your booking code at the counter."),
+        _free(t),
+        "",
+        _("Cannot come? Move or cancel below, so that the seat goes to someone else."),
+    ]
+    return Notice(
+        "\n".join(lines),
+        _booking_buttons(t, view.id),
+        _venue(place.name, place.address, place.lat, place.lon),
+    )
+
+
+@renderer(KIND_DAY_BEFORE, reminder=True)
+async def render_day_before(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    return await _render_booking(services, t, payload, same_day=False)
+
+
+@renderer(KIND_SAME_DAY, reminder=True)
+async def render_same_day(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    return await _render_booking(services, t, payload, same_day=True)
+
+
+@renderer(KIND_VISIT, reminder=True)
+async def render_visit(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    _ = t.gettext
+    view = await services.visits.visit(int(payload["visit_id"]))
+    if view is None or view.status != "scheduled" or view.visit_date is None:
+        return None
+    start = datetime.combine(
+        view.visit_date, view.window_start or VISIT_DEFAULT_START, tzinfo=services.config.tz
+    )
+    if not _still_ahead(services, start):
+        return None
+    when = t.date(view.visit_date)
+    if view.window_start and view.window_end:
+        when += ", " + t.time_range(view.window_start, view.window_end)
+    name = _e(mask_name(view.person_name))
+    lines = [
+        _("⏰ <b>Reminder: the home recording visit is tomorrow</b>"),
+        "",
+        f"📅 {when}",
+        _("🎫 Ticket: <code>{ticket}</code>").format(ticket=_e(view.ticket)),
+        _("👤 For: {name}").format(name=name),
+        "",
+        _(
+            "Please make sure {name} is at home, and have the latest Kartu Keluarga (KK) "
+            "ready. The team brings the recording equipment."
+        ).format(name=name),
+        _free(t),
+    ]
+    return Notice("\n".join(lines), [*_visit_buttons(t, view.id), [_off_button(t)]])
+
+
+def _visit_buttons(t: Translator, visit_id: int) -> list[list[tuple[str, str]]]:
+    """Ask for another date, from the home-visit feature (answered in handlers/visit.py)."""
+    _ = t.gettext
+    try:
+        from bot.services.visits import FAMILY
+    except ImportError:
+        return [[_menu_button("MENU_MINE", _("📋 My requests"))]]
+    return [[(_("🔁 Ask for another date"), FAMILY.pack("chg", visit_id))]]
+
+
+@renderer(KIND_SCHOOL, reminder=True)
+async def render_school_event(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    _ = t.gettext
+    sd = await services.places.service_day(int(payload["service_day_id"]))
+    if sd is None or sd.status == "cancelled" or sd.school_id is None:
+        return None
+    user_id = int(payload["user_id"])
+    if not await SchoolStore(services.db).follows(user_id, sd.school_id):
+        return None
+    booked = await services.booking.active_for_owner(user_id)
+    if any(view.service_day_id == sd.id for view in booked):
+        return None  # their booking's own reminder says it all, with the booking code
+    start = datetime.combine(sd.date, sd.opens, tzinfo=services.config.tz)
+    if not _still_ahead(services, start):
+        return None
+    school = await services.places.school(sd.school_id)
+    place = await services.places.place(sd.place_id)
+    school_name = school.name if school else (place.name if place else "")
+    lines = [
+        _("⏰ <b>Reminder: e-KTP recording at {school} tomorrow</b>").format(
+            school=_e(school_name)
+        ),
+        "",
+        f"📅 {t.date(sd.date)}, {t.time_range(sd.opens, sd.closes)}",
+    ]
+    if place is not None:
+        where = f"📍 <b>{_e(place.name)}</b>"
+        if sd.room:
+            where += f" · {_e(sd.room)}"
+        lines.append(where)
+        if place.address:
+            lines.append(_e(place.address))
+    if sd.title:
+        lines.append(f"🎪 {_e(sd.title)}")
+    lines.append(
+        _("🎂 Students born on or before {date} (17 on the day) may record.").format(
+            date=t.date(_years_before(sd.date, 17))
+        )
+    )
+    if sd.allow_16:
+        lines.append(
+            _("First recording at 16 is also possible: born on or before {date}.").format(
+                date=t.date(_years_before(sd.date, 16))
+            )
+        )
+    if sd.same_day_print:
+        lines.append(_("🪪 Cards are printed the same day for students who are 17."))
+    lines += ["", _bring(t), _free(t)]
+    buttons = [
+        [_menu_button("MENU_SCHOOL", _("🏫 School events"))],
+        [_off_button(t)],
+    ]
+    venue = _venue(place.name, place.address, place.lat, place.lon) if place else None
+    return Notice("\n".join(lines), buttons, venue)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)

@@ -1,0 +1,164 @@
+"""What a resident takes home from a booking: the code, a QR code of the check-in link, and a
+calendar file.
+
+Codes are 6 characters from an alphabet without the look-alikes 0/O and 1/I, so that they can be
+read out over the phone and typed from a screenshot: 32^6 ≈ 1.07 billion codes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import segno
+
+from bot.i18n import Translator
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+CHECKIN_PREFIX = "ci_"
+_CODE_RE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+def new_code() -> str:
+    """A random booking code, e.g. ``K7MX3Q``."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(text: str) -> str | None:
+    """A typed code in its canonical form ('k7m-x3q' → 'K7MX3Q'), or None when it cannot be one."""
+    code = _SEPARATORS.sub("", text or "").upper()
+    return code if _CODE_RE.match(code) else None
+
+
+def checkin_link(bot_username: str, code: str) -> str:
+    """The deep link in the QR code: a staff member who scans it opens the bot at the check-in."""
+    return f"https://t.me/{bot_username}?start={CHECKIN_PREFIX}{code}"
+
+
+def code_from_start_payload(payload: str) -> str | None:
+    """'ci_K7MX3Q' (the text after /start) → 'K7MX3Q'."""
+    if not payload.startswith(CHECKIN_PREFIX):
+        return None
+    return normalize_code(payload[len(CHECKIN_PREFIX) :])
+
+
+def qr_png(data: str, *, scale: int = 10) -> bytes:
+    """A PNG of a QR code for ``data`` (error correction M, a quiet zone of 4 modules)."""
+    buffer = io.BytesIO()
+    segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+# --- calendar file (RFC 5545) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str
+    starts: datetime  # aware
+    ends: datetime  # aware
+    title: str
+    location: str
+    description: str
+    lat: float | None = None
+    lon: float | None = None
+    sequence: int = 0
+    url: str = ""
+
+
+def _escape(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> list[str]:
+    """Lines of at most 75 octets; continuation lines start with a space (RFC 5545 §3.1)."""
+    out: list[str] = []
+    current = ""
+    limit = 75
+    for ch in line:
+        if len((current + ch).encode("utf-8")) > limit:
+            out.append(current)
+            current = " " + ch
+            limit = 75
+        else:
+            current += ch
+    out.append(current)
+    return out
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics(event: CalendarEvent, *, now: datetime) -> bytes:
+    """One event as an iCalendar file that phones import into their calendar."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Disdukcapil Banten//e-KTP recording assistant//ID",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{event.uid}",
+        f"SEQUENCE:{event.sequence}",
+        f"DTSTAMP:{_utc(now)}",
+        f"DTSTART:{_utc(event.starts)}",
+        f"DTEND:{_utc(event.ends)}",
+        f"SUMMARY:{_escape(event.title)}",
+        f"LOCATION:{_escape(event.location)}",
+        f"DESCRIPTION:{_escape(event.description)}",
+        "STATUS:CONFIRMED",
+        "TRANSP:OPAQUE",
+    ]
+    if event.lat is not None and event.lon is not None:
+        lines.append(f"GEO:{event.lat:.6f};{event.lon:.6f}")
+    if event.url:
+        lines.append(f"URL:{event.url}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    folded = [part for line in lines for part in _fold(line)]
+    return ("\r\n".join(folded) + "\r\n").encode("utf-8")
+
+
+def booking_calendar(
+    t: Translator,
+    *,
+    code: str,
+    place_name: str,
+    address: str,
+    starts: datetime,
+    ends: datetime,
+    lat: float | None,
+    lon: float | None,
+    sequence: int = 0,
+    link: str = "",
+    bring: list[str] | None = None,
+    now: datetime,
+) -> bytes:
+    """The calendar file of a booking, in the resident's language."""
+    _ = t.gettext
+    lines = [
+        _("e-KTP recording, booking code {code}.").format(code=code),
+        _("Show the code or the QR code to the officer."),
+    ]
+    if bring:
+        lines.append(_("Bring: {items}").format(items="; ".join(bring)))
+    lines.append(_("Recording is free of charge."))
+    event = CalendarEvent(
+        uid=f"booking-{code}@ektp-bot",
+        starts=starts,
+        ends=ends,
+        title=_("e-KTP recording – {place}").format(place=place_name),
+        location=", ".join(part for part in (place_name, address) if part),
+        description="\n".join(lines),
+        lat=lat,
+        lon=lon,
+        sequence=sequence,
+        url=link,
+    )
+    return ics(event, now=now)

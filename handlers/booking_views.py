@@ -1,0 +1,292 @@
+"""Rendering shared by the booking handlers (flow, /saya, check-in): callback codecs, labels,
+booking cards, error messages and the ticket (code, map pin, QR code, calendar file)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import date
+from html import escape
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop
+
+from bot.callbacks import CallbackCodec
+from bot.context import BotContext
+from bot.errors import DomainError, NotAllowed, NotFound
+from bot.i18n import Translator
+from bot.privacy import mask_nik, mask_phone
+from bot.services import booking as bk
+from bot.services.booking import BookingView, DayAvailability, SlotView
+from bot.services.tickets import booking_calendar, checkin_link, qr_png
+from bot.validation import ADULT_AGE, age_on, eligibility_text, nik_birth_date, nik_error_text
+from handlers.keyboards import MENU, MENU_MINE
+
+# Buttons inside the booking flow: a per-flow token, an action and a value ("bk:Q7XZ:d:20261128").
+BK = CallbackCodec("bk", "tok", "act", "val")
+# The kecamatan picker of the flow (handlers.pickers packs ("k", code) and ("p", page)).
+BKK = CallbackCodec("bkk", "kind", "value")
+# "Reschedule" on a booking (/saya, reminders): enters the flow at step 2.
+BKM = CallbackCodec("bkm", "id")
+# /saya: cancel (cx) → confirm (cy) or keep; ticket again (tk); leave the waitlist (wl).
+MINE = CallbackCodec("my", "act", "id")
+
+STATUS_ICONS = {"active": "🟢", "attended": "✅", "no_show": "⚪", "cancelled": "✖️"}
+
+
+def final(
+    func: Callable[[Update, BotContext], Awaitable[object]],
+) -> Callable[[Update, BotContext], Awaitable[object]]:
+    """A button handled here is not also an "old button" for the last handler group: stop the
+    update after this handler (inside a conversation, with the state it returned)."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: BotContext) -> object:
+        raise ApplicationHandlerStop(await func(update, context))
+
+    return wrapper
+
+
+def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def status_label(t: Translator, status: str) -> str:
+    _ = t.gettext
+    return {
+        "active": _("booked"),
+        "attended": _("attended"),
+        "no_show": _("did not come"),
+        "cancelled": _("cancelled"),
+    }.get(status, status)
+
+
+def seats_text(t: Translator, n: int) -> str:
+    return t.ngettext("{n} seat", "{n} seats", n).format(n=t.number(n))
+
+
+def day_label(t: Translator, day: DayAvailability) -> str:
+    _ = t.gettext
+    star = " ⭐" if day.special else ""
+    if day.seats_left <= 0:
+        return _("{day}{star} · full 🔔").format(day=t.date_short(day.date), star=star)
+    return f"{t.date_short(day.date)}{star} · {seats_text(t, day.seats_left)}"
+
+
+def slot_label(t: Translator, slot: SlotView) -> str:
+    return f"{t.time_range(slot.starts, slot.ends)} · {seats_text(t, slot.seats_left)}"
+
+
+def when_text(t: Translator, day: date, slot: SlotView | BookingView) -> str:
+    return f"{t.date(day)}, {t.time_range(slot.starts, slot.ends)}"
+
+
+def place_lines(view_place_name: str, address: str) -> list[str]:
+    lines = [f"📍 <b>{escape(view_place_name)}</b>"]
+    if address:
+        lines.append(escape(address))
+    return lines
+
+
+def needs_marriage_book(nik: str, day: date, married: bool) -> bool:
+    if not married:
+        return False
+    born = nik_birth_date(nik[6:12], day)
+    return born is not None and age_on(born[0], day) < ADULT_AGE
+
+
+def bring_list(t: Translator, *, nik: str, day: date, married: bool) -> list[str]:
+    _ = t.gettext
+    items = [_("the original, latest Kartu Keluarga (KK)")]
+    if needs_marriage_book(nik, day, married):
+        items.append(_("the marriage book (buku nikah) or marriage certificate"))
+    return items
+
+
+def booking_card(t: Translator, view: BookingView, *, staff: bool = False) -> str:
+    """A booking in a few lines; the NIK masked; the phone only for staff (masked too)."""
+    _ = t.gettext
+    lines = [
+        _("📝 <b>Booking {code}</b> · {icon} {status}").format(
+            code=view.code,
+            icon=STATUS_ICONS.get(view.status, ""),
+            status=status_label(t, view.status),
+        ),
+        _("👤 {name} (NIK {nik})").format(name=escape(view.person_name), nik=mask_nik(view.nik)),
+        *place_lines(view.place.name, view.place.address),
+        f"🗓 {when_text(t, view.date, view)}",
+    ]
+    if staff and view.phone:
+        lines.append(_("📞 {phone}").format(phone=mask_phone(view.phone)))
+    if view.checked_in_at:
+        lines.append(
+            _("Checked in at {time}.").format(time=t.datetime(t_local(t, view.checked_in_at)))
+        )
+    return "\n".join(lines)
+
+
+def t_local(t: Translator, epoch: int):
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).astimezone(t.tz)
+
+
+def action_buttons(t: Translator, booking_id: int) -> list[InlineKeyboardButton]:
+    """Reschedule and cancel, for /saya and for the reminders."""
+    _ = t.gettext
+    return [
+        InlineKeyboardButton(_("🔁 Reschedule"), callback_data=BKM.pack(booking_id)),
+        InlineKeyboardButton(_("✖️ Cancel"), callback_data=MINE.pack("cx", booking_id)),
+    ]
+
+
+def error_text(t: Translator, err: DomainError) -> str:
+    """The message for a refusal of the booking service."""
+    _ = t.gettext
+    code = err.code
+    params = err.params
+    if isinstance(err, NotAllowed):
+        return _("This booking belongs to another account.")
+    if isinstance(err, NotFound):
+        return _("I cannot find this booking any more.")
+    if code in (bk.SLOT_FULL, bk.SLOT_MISSING):
+        return _("Sorry, the last seat of that time was just taken by someone else.")
+    if code == bk.SLOT_CLOSED:
+        return _("Sorry, that time is no longer open for booking.")
+    if code in (bk.SLOT_PAST, bk.TOO_SOON):
+        return _(
+            "That time is too close: bookings close {minutes} minutes before the start."
+        ).format(minutes=t.number(int(params.get("minutes") or 0)))
+    if code == bk.BEYOND_HORIZON:
+        return _("Bookings open {days} days ahead; please choose an earlier date.").format(
+            days=t.number(int(params.get("days") or 0))
+        )
+    if code == bk.WRONG_AUDIENCE:
+        return _("This time is reserved for a school recording event.")
+    if code == bk.SAME_SLOT:
+        return _("That is the time the booking already has; choose another one.")
+    if code == bk.NIK_INVALID:
+        return nik_error_text(params["error"], _)
+    if code == bk.NIK_ACTIVE:
+        return nik_active_text(t, err)
+    if code == bk.OWNER_LIMIT:
+        return _(
+            "This account already has {limit} active bookings, the most one account may hold. "
+            "Please cancel one in /saya first, or wait until one has taken place."
+        ).format(limit=t.number(int(params.get("limit") or 0)))
+    if code == bk.NOT_ELIGIBLE:
+        return eligibility_text(params["eligibility"], _, t)
+    if code == bk.NOT_ACTIVE:
+        return _("This booking is no longer active (it was cancelled or has taken place).")
+    if code == bk.NOT_REBOOKABLE:
+        return _("This booking has already been booked again or changed. See /saya.")
+    if code == bk.OFFER_GONE:
+        return _(
+            "This offer has ended: the time to accept it ran out, or it was answered already."
+        )
+    if code == bk.ALREADY_ATTENDED:
+        view = params.get("booking")
+        if isinstance(view, BookingView) and view.checked_in_at:
+            return _("Booking {code} was already checked in at {time}.").format(
+                code=view.code, time=t.datetime(t_local(t, view.checked_in_at))
+            )
+        return _("This booking was already checked in.")
+    return _("Sorry, that did not work. Please try again.")
+
+
+def nik_active_text(t: Translator, err: DomainError) -> str:
+    _ = t.gettext
+    view = err.params.get("booking")
+    if err.params.get("same_owner") and isinstance(view, BookingView):
+        return _(
+            "{name} already has an active booking: <b>{code}</b> on {when}. One booking per "
+            "person: you can move or cancel it in /saya."
+        ).format(
+            name=escape(view.person_name),
+            code=view.code,
+            when=when_text(t, view.date, view),
+        )
+    return _(
+        "This NIK already has an active booking, made from another account. One booking per "
+        "person is allowed. If you did not make it, please tell the staff with /tanya."
+    )
+
+
+async def answer(update_query, text: str | None = None, *, alert: bool = False) -> None:
+    if update_query is None:
+        return
+    try:
+        await update_query.answer(text, show_alert=alert)
+    except BadRequest:
+        pass
+
+
+async def send_ticket(
+    chat: Chat, context: BotContext, view: BookingView, *, headline: str, qr: bool = True
+) -> None:
+    """The result of a booking: code, place, time, what to bring; map pin; QR; calendar file."""
+    t = context.t
+    _ = t.gettext
+    place = view.place
+    bring = bring_list(t, nik=view.nik, day=view.date, married=view.married)
+    lines = [
+        headline,
+        _("Booking code: <b>{code}</b>").format(code=view.code),
+        "",
+        _("👤 {name} (NIK {nik})").format(name=escape(view.person_name), nik=mask_nik(view.nik)),
+        *place_lines(place.name, place.address),
+        f"🗓 {t.date(view.date)}",
+        f"🕗 {t.time_range(view.starts, view.ends)}",
+        "",
+        _("<b>Bring:</b>"),
+        *[f"• {item}" for item in bring],
+        "",
+        _(
+            "Please come 10 minutes early and show the code or the QR code below to the "
+            "officer. The person to be recorded must come in person."
+        ),
+        _("Recording is free of charge. If anyone asks you for money, report it with /lapor."),
+        _("To move or cancel: /saya."),
+    ]
+    await chat.send_message(
+        "\n".join(lines),
+        reply_markup=markup([[(_("📋 My bookings"), MENU.pack(MENU_MINE))]]),
+    )
+    if place.lat is not None and place.lon is not None:
+        await chat.send_venue(
+            latitude=place.lat,
+            longitude=place.lon,
+            title=place.name[:100],
+            address=(place.address or place.name)[:100],
+        )
+    link = checkin_link(context.bot.username or "", view.code)
+    if qr:
+        await chat.send_photo(
+            InputFile(qr_png(link), filename=f"ektp-{view.code}.png"),
+            caption=_("QR code of booking {code}: show it at the counter.").format(code=view.code),
+        )
+    tz = context.services.clock.tz
+    calendar = booking_calendar(
+        t,
+        code=view.code,
+        place_name=place.name,
+        address=place.address,
+        starts=view.start_at(tz),
+        ends=view.end_at(tz),
+        lat=place.lat,
+        lon=place.lon,
+        sequence=max(0, view.updated_at - view.created_at),
+        bring=bring,
+        now=context.services.clock.now(),
+    )
+    await chat.send_document(
+        InputFile(calendar, filename=f"ektp-{view.code}.ics"),
+        caption=_("Add the appointment to your calendar."),
+    )
+
+
+def eligibility_reason(t: Translator, verdict) -> str:
+    return eligibility_text(verdict, t.gettext, t)

@@ -1,0 +1,231 @@
+"""/saya and "Pendaftaran saya": every active booking (reschedule, cancel, the ticket again), the
+waitlist entries, and the home-visit requests of the visit feature.
+
+Cancelling asks for a confirmation and frees the seat at once; a button naming someone else's
+booking is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+
+from bot.context import BotContext
+from bot.errors import DomainError, NotAllowed, NotFound
+from bot.i18n import Translator
+from bot.services.booking import OFFER, BookingView
+from handlers.booking_views import (
+    MINE,
+    action_buttons,
+    answer,
+    booking_card,
+    error_text,
+    final,
+    markup,
+    send_ticket,
+    when_text,
+)
+from handlers.common import user_id_of
+from handlers.intents import starts
+from handlers.keyboards import MENU, MENU_BOOK, MENU_MINE, MENU_VISIT
+
+log = logging.getLogger(__name__)
+
+
+def booking_action_buttons(t: Translator, booking_id: int) -> list[InlineKeyboardButton]:
+    """Reschedule and cancel for a booking (the reminders carry the same buttons)."""
+    return action_buttons(t, booking_id)
+
+
+def _booking_markup(t: Translator, view: BookingView) -> InlineKeyboardMarkup:
+    _ = t.gettext
+    return InlineKeyboardMarkup(
+        [
+            booking_action_buttons(t, view.id),
+            [
+                InlineKeyboardButton(
+                    _("🎫 Code, QR and calendar"), callback_data=MINE.pack("tk", view.id)
+                )
+            ],
+        ]
+    )
+
+
+async def _visit_entries(
+    context: BotContext, user_id: int
+) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """The home-visit requests, when the visit feature is installed."""
+    try:
+        from handlers import visit
+    except ImportError:
+        return []
+    entries = getattr(visit, "mine_entries", None)
+    if entries is None:
+        return []
+    return list(await entries(context, user_id))
+
+
+async def show_mine(update: Update, context: BotContext) -> None:
+    """List everything the user has going: bookings, waitlist, home visits."""
+    services = context.services
+    t = context.t
+    _ = t.gettext
+    uid = user_id_of(update)
+    query = update.callback_query
+    await answer(query)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    bookings = await services.booking.active_for_owner(uid)
+    waiting = await services.booking.waitlist_for_owner(uid)
+    visits = await _visit_entries(context, uid)
+    if not (bookings or waiting or visits):
+        await chat.send_message(
+            _("You have no active bookings or requests."),
+            reply_markup=markup(
+                [
+                    [(_("📝 Book a slot"), MENU.pack(MENU_BOOK))],
+                    [(_("🏠 Home visit"), MENU.pack(MENU_VISIT))],
+                ]
+            ),
+        )
+        return
+    count = len(bookings) + len(waiting) + len(visits)
+    await chat.send_message(
+        t.ngettext(
+            "<b>Your booking or request</b> ({n}):",
+            "<b>Your bookings and requests</b> ({n}):",
+            count,
+        ).format(n=t.number(count))
+    )
+    for view in bookings:
+        await chat.send_message(booking_card(t, view), reply_markup=_booking_markup(t, view))
+    for item in waiting:
+        lines = [
+            _("🔔 <b>Waitlist</b>: {place}, {date}").format(
+                place=escape(item.place.name), date=t.date(item.entry.date)
+            )
+        ]
+        buttons: list[list[tuple[str, str]]] = []
+        if item.entry.status == "offered" and item.slot is not None and item.slot.date:
+            deadline = services.clock.local(item.entry.offer_expires_at or 0)
+            lines.append(
+                _("A seat is kept for you: {when}, until {deadline}.").format(
+                    when=when_text(t, item.slot.date, item.slot), deadline=t.datetime(deadline)
+                )
+            )
+            buttons.append([(_("✅ Book this seat"), OFFER.pack("a", item.entry.id))])
+        else:
+            lines.append(
+                _("You are number {position} in line.").format(position=t.number(item.position))
+            )
+        buttons.append([(_("Leave the waitlist"), MINE.pack("wl", item.entry.id))])
+        await chat.send_message("\n".join(lines), reply_markup=markup(buttons))
+    for text, keyboard in visits:
+        await chat.send_message(text, reply_markup=keyboard)
+
+
+async def _own_booking(update: Update, context: BotContext, booking_id: int) -> BookingView | None:
+    """The booking if the presser owns it; otherwise a polite alert and None."""
+    t = context.t
+    view = await context.services.booking.booking(booking_id)
+    if view is None:
+        await answer(update.callback_query, error_text(t, NotFound("booking")), alert=True)
+        return None
+    if view.owner_id != user_id_of(update):
+        log.warning("user %s pressed a button of another account's booking", user_id_of(update))
+        await answer(update.callback_query, error_text(t, NotAllowed()), alert=True)
+        return None
+    return view
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    t = context.t
+    _ = t.gettext
+    try:
+        data = MINE.unpack(query.data if query else None)
+        act, item_id = data["act"], int(data["id"])
+    except (ValueError, KeyError):
+        await answer(query)
+        return
+    chat = update.effective_chat
+    if act == "wl":
+        try:
+            left = await context.services.booking.leave_waitlist(item_id, user_id_of(update))
+        except NotAllowed:
+            await answer(query, _("This waitlist entry belongs to another account."), alert=True)
+            return
+        await answer(query)
+        if query is not None and query.message is not None:
+            await query.edit_message_text(
+                _("You left the waitlist.") if left else _("This waitlist entry has ended.")
+            )
+        return
+    view = await _own_booking(update, context, item_id)
+    if view is None or chat is None:
+        return
+    if act in ("cx", "cy", "tk") and view.status != "active":
+        await answer(query, error_text(t, DomainError("not_active")), alert=True)
+        return
+    if act == "cx":
+        await answer(query)
+        await chat.send_message(
+            _(
+                "Cancel booking <b>{code}</b> for {name} on {when}? The seat will be given to "
+                "someone else."
+            ).format(
+                code=view.code,
+                name=escape(view.person_name),
+                when=when_text(t, view.date, view),
+            ),
+            reply_markup=markup(
+                [
+                    [
+                        (_("Yes, cancel it"), MINE.pack("cy", view.id)),
+                        (_("No, keep it"), MINE.pack("keep", view.id)),
+                    ]
+                ]
+            ),
+        )
+        return
+    if act == "cy":
+        try:
+            cancelled = await context.services.booking.cancel(view.id, user_id_of(update))
+        except DomainError as err:
+            await answer(query, error_text(t, err), alert=True)
+            return
+        await answer(query)
+        if query is not None and query.message is not None:
+            await query.edit_message_text(
+                _("Booking <b>{code}</b> is cancelled; the seat is free for others.").format(
+                    code=cancelled.code
+                ),
+                reply_markup=markup([[(_("📝 Book another time"), MENU.pack(MENU_BOOK))]]),
+            )
+        return
+    if act == "keep":
+        await answer(query)
+        if query is not None and query.message is not None:
+            await query.edit_message_text(
+                _("Fine: booking <b>{code}</b> stays as it is.").format(code=view.code),
+                reply_markup=markup([[(_("📋 My bookings"), MENU.pack(MENU_MINE))]]),
+            )
+        return
+    if act == "tk":
+        await answer(query)
+        await send_ticket(chat, context, view, headline=_("🎫 <b>Your booking</b>"))
+        return
+    await answer(query)
+
+
+HANDLERS = [
+    CommandHandler(["saya", "mine"], show_mine),
+    CallbackQueryHandler(final(show_mine), pattern=f"^{MENU.pack(MENU_MINE)}$"),
+    CallbackQueryHandler(final(on_button), pattern=MINE.pattern),
+    # "cek booking saya", "batalkan booking": the list has the move and cancel buttons.
+    MessageHandler(starts("status", "batal"), show_mine),
+]

@@ -1,0 +1,647 @@
+"""Home visits, the staff side: the request cards in the staff group and their buttons (schedule,
+ask for information, reject; done / not done after the visit), and ``/kunjungan [kecamatan]
+[status]``, the queue oldest first.
+
+Every command and button checks that the user is staff, and that an operator works on a request
+of their own kecamatan (admins everywhere); refusals are logged and audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from html import escape
+from typing import Any
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import StaffMember
+from bot.context import BotContext
+from bot.errors import DomainError, NotAllowed, NotFound
+from bot.privacy import mask_name
+from bot.services.visits import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    STAFF,
+    STATUS_ICONS,
+    STATUSES,
+    VISIT_WINDOWS,
+    HomeVisit,
+    reason_label,
+    staff_card,
+    status_label,
+    visit_days,
+)
+from handlers.common import refuse, reply, staff_member, user_id_of
+from handlers.visit import final
+
+log = logging.getLogger(__name__)
+
+REASON = "reason"
+PENDING = "visit_staff_pending"
+# The start of the bot's "reply with the reason" prompts: in the staff group only replies to such
+# a prompt are taken as a staff member's words (the group also answers residents' questions).
+PROMPT_MARK = "📝 "
+END = ConversationHandler.END
+DAYS_PER_PAGE = 9
+QUEUE_LIMIT = 30
+TEXT_BUDGET = 3600
+
+# /kunjungan status words (Indonesian and English) → statuses; "overdue" is a filter of its own.
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "baru": ("new",),
+    "new": ("new",),
+    "info": ("info_requested",),
+    "terjadwal": ("scheduled",),
+    "jadwal": ("scheduled",),
+    "scheduled": ("scheduled",),
+    "selesai": ("done",),
+    "done": ("done",),
+    "gagal": ("not_done",),
+    "not_done": ("not_done",),
+    "notdone": ("not_done",),
+    "ditolak": ("rejected",),
+    "tolak": ("rejected",),
+    "rejected": ("rejected",),
+    "batal": ("cancelled",),
+    "dibatalkan": ("cancelled",),
+    "cancelled": ("cancelled",),
+    "terbuka": OPEN_STATUSES,
+    "open": OPEN_STATUSES,
+    "tutup": CLOSED_STATUSES,
+    "closed": CLOSED_STATUSES,
+    "semua": STATUSES,
+    "all": STATUSES,
+}
+OVERDUE_WORDS = {"terlambat", "overdue", "telat", "lewat"}
+
+
+def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, url=data)
+                if data.startswith(("https://", "http://", "tg://"))
+                else InlineKeyboardButton(label, callback_data=data)
+                for label, data in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+async def _answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        pass
+
+
+async def _refuse_other_kecamatan(
+    update: Update, context: BotContext, visit_id: int | str, kecamatan: str
+) -> None:
+    services = context.services
+    _ = context.t.gettext
+    uid = user_id_of(update)
+    log.warning("refused home visit %s to operator %s (other kecamatan)", visit_id, uid)
+    await services.audit.record(
+        services.clock.epoch(), uid, "refused", "visit", visit_id, "other kecamatan"
+    )
+    text = _(
+        "This request is for kecamatan {kecamatan}: only its operators and the administrators "
+        "can handle it."
+    ).format(kecamatan=escape(services.visits.kecamatan_name(kecamatan)))
+    if update.callback_query is not None:
+        await _answer(update, text, alert=True)
+    else:
+        await reply(update, context, text)
+
+
+def _error_text(context: BotContext, err: DomainError) -> str:
+    t = context.t
+    _ = t.gettext
+    code = err.code
+    if code == "status":
+        return _("This request is {status} now; nothing was changed.").format(
+            status=status_label(t, str(err.params.get("status", "")))
+        )
+    if code == "not_found":
+        return _("This request no longer exists.")
+    if code == "date_past":
+        return _("That time has already passed; choose another.")
+    if code == "date_far":
+        return _("That date is too far ahead; choose one within 30 days.")
+    if code == "date_closed":
+        return _("The team does not go out on that day (Sunday or a national holiday).")
+    if code == "window":
+        return _("That time window is not valid.")
+    if code == "text_long":
+        return _("That is too long (at most {max} characters). Please shorten it.").format(
+            max=t.number(int(err.params.get("max", 0) or 0))
+        )
+    if code in ("text_empty", "text_short"):
+        return _("Please type a few words.")
+    return _("Sorry, that did not work. Please try again.")
+
+
+async def _visit_for(
+    update: Update, context: BotContext, member: StaffMember, visit_id: str
+) -> HomeVisit | None:
+    """The request if this staff member may handle it; else the refusal is answered."""
+    try:
+        return await context.services.visits.for_staff(int(visit_id or 0), member)
+    except NotAllowed as err:
+        visit = await context.services.visits.get(int(visit_id or 0))
+        code = visit.kecamatan_code if visit else str(err.params.get("kecamatan", ""))
+        await _refuse_other_kecamatan(update, context, visit_id, code)
+    except (NotFound, ValueError):
+        _ = context.t.gettext
+        await _answer(update, _("This request no longer exists."), alert=True)
+    return None
+
+
+async def _show_card(
+    update: Update, context: BotContext, visit: HomeVisit, *, edit: bool = True
+) -> None:
+    card = await staff_card(context.services, context.t, visit)
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(card.text, reply_markup=_markup(card.buttons))
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+    await reply(update, context, card.text, _markup(card.buttons))
+
+
+# --------------------------------------------------------------------------------------------
+# Buttons on a card
+
+
+async def staff_button(update: Update, context: BotContext) -> None:
+    """Every card button but those that need typed words (see ``ask_words``)."""
+    member = staff_member(update, context)
+    if member is None:
+        await refuse(update, context, "visit_button")
+        return
+    query = update.callback_query
+    try:
+        data = STAFF.unpack(query.data if query else None)
+    except ValueError:
+        return
+    visit = await _visit_for(update, context, member, data["id"])
+    if visit is None:
+        return
+    action, arg = data["action"], data["arg"]
+    if action == "open":
+        await _answer(update)
+        await _show_card(update, context, visit, edit=False)
+    elif action == "card":
+        await _answer(update)
+        await _show_card(update, context, visit)
+    elif action in ("sch", "pg"):
+        await _date_picker(update, context, visit, int(arg or 0) if arg.isdigit() else 0)
+    elif action == "day":
+        await _window_picker(update, context, visit, arg)
+    elif action == "win":
+        await _schedule(update, context, member, visit, arg)
+    elif action == "done":
+        await _done(update, context, member, visit)
+    else:
+        await _answer(update)
+
+
+async def _date_picker(update: Update, context: BotContext, visit: HomeVisit, page: int) -> None:
+    t = context.t
+    _ = t.gettext
+    if visit.status not in ("new", "info_requested", "scheduled"):
+        await _answer(
+            update, _error_text(context, DomainError("status", status=visit.status)), alert=True
+        )
+        await _show_card(update, context, visit)
+        return
+    days = visit_days(context.services.clock.today())
+    pages = max(1, -(-len(days) // DAYS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    chunk = days[page * DAYS_PER_PAGE : (page + 1) * DAYS_PER_PAGE]
+    buttons = [(t.date_short(d), STAFF.pack("day", visit.id, d.strftime("%Y%m%d"))) for d in chunk]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    nav = []
+    if page > 0:
+        nav.append(("◀️", STAFF.pack("pg", visit.id, page - 1)))
+    if page < pages - 1:
+        nav.append(("▶️", STAFF.pack("pg", visit.id, page + 1)))
+    if nav:
+        rows.append(nav)
+    rows.append([(_("↩️ Back to the request"), STAFF.pack("card", visit.id))])
+    question = _("Choose the date of the visit ({ticket}).").format(ticket=visit.ticket)
+    await _answer(update)
+    await _edit_buttons(update, context, visit, rows, question)
+
+
+async def _edit_buttons(
+    update: Update,
+    context: BotContext,
+    visit: HomeVisit,
+    rows: list[list[tuple[str, str]]],
+    question: str,
+) -> None:
+    """The card with a question under it and the picker's buttons instead of its own."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    card = await staff_card(context.services, context.t, visit)
+    try:
+        await query.message.edit_text(
+            f"{card.text}\n\n<b>{escape(question)}</b>", reply_markup=_markup(rows)
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            log.warning("could not show the picker of visit %s: %s", visit.id, exc.message)
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+async def _window_picker(update: Update, context: BotContext, visit: HomeVisit, arg: str) -> None:
+    t = context.t
+    _ = t.gettext
+    day = _parse_day(arg)
+    if day is None:
+        await _answer(update)
+        return
+    now = context.services.clock.now()
+    buttons = [
+        (t.time_range(start, end), STAFF.pack("win", visit.id, f"{arg}-{index}"))
+        for index, (start, end) in enumerate(VISIT_WINDOWS)
+        if day > now.date() or start > now.time()
+    ]
+    if not buttons:
+        await _answer(update, _error_text(context, DomainError("date_past")), alert=True)
+        return
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([(_("◀️ Other date"), STAFF.pack("sch", visit.id))])
+    await _answer(update)
+    question = _("{date}: choose the time window.").format(date=t.date(day))
+    await _edit_buttons(update, context, visit, rows, question)
+
+
+async def _schedule(
+    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit, arg: str
+) -> None:
+    t = context.t
+    _ = t.gettext
+    day_text, _sep, index_text = arg.partition("-")
+    day = _parse_day(day_text)
+    if day is None or not index_text.isdigit() or int(index_text) >= len(VISIT_WINDOWS):
+        await _answer(update)
+        return
+    start, end = VISIT_WINDOWS[int(index_text)]
+    try:
+        visit = await context.services.visits.schedule(visit.id, member, day, start, end)
+    except DomainError as err:
+        await _answer(update, _error_text(context, err), alert=True)
+        return
+    await _answer(
+        update,
+        _("Scheduled for {date}, {window}. The family is told.").format(
+            date=t.date_short(day), window=t.time_range(start, end)
+        ),
+    )
+    await _show_card(update, context, visit)
+
+
+async def _done(
+    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit
+) -> None:
+    _ = context.t.gettext
+    try:
+        visit = await context.services.visits.mark_done(visit.id, member)
+    except DomainError as err:
+        await _answer(update, _error_text(context, err), alert=True)
+        return
+    await _answer(update, _("Marked as done. The family is told."))
+    await _show_card(update, context, visit)
+
+
+# --------------------------------------------------------------------------------------------
+# Buttons that need a few typed words: ask for information, reject, not done
+
+
+WORD_ACTIONS = {
+    "info": ("new", "info_requested"),
+    "rej": ("new", "info_requested"),
+    "nd": ("scheduled",),
+}
+
+
+async def ask_words(update: Update, context: BotContext) -> object:
+    member = staff_member(update, context)
+    if member is None:
+        await refuse(update, context, "visit_button")
+        return None
+    query = update.callback_query
+    try:
+        data = STAFF.unpack(query.data if query else None)
+    except ValueError:
+        return None
+    visit = await _visit_for(update, context, member, data["id"])
+    if visit is None:
+        return None
+    action = data["action"]
+    t = context.t
+    _ = t.gettext
+    if visit.status not in WORD_ACTIONS.get(action, ()):
+        await _answer(
+            update, _error_text(context, DomainError("status", status=visit.status)), alert=True
+        )
+        await _show_card(update, context, visit)
+        return None
+    message = query.message if query is not None else None
+    if context.user_data is not None:
+        context.user_data[PENDING] = {
+            "action": action,
+            "visit_id": visit.id,
+            "chat_id": message.chat.id if isinstance(message, Message) else None,
+            "message_id": message.message_id if isinstance(message, Message) else None,
+        }
+    user = update.effective_user
+    who = f'<a href="tg://user?id={user.id}">{escape(user.first_name)}</a>' if user else ""
+    if action == "info":
+        prompt = _(
+            "{who}, reply with the question for the family ({ticket}). /batal: nothing is sent."
+        )
+    elif action == "rej":
+        prompt = _(
+            "{who}, reply with the reason for rejecting {ticket}; the family will read it. "
+            "/batal: nothing changes."
+        )
+    else:
+        prompt = _(
+            "{who}, reply with why the visit {ticket} could not be done; the family will read "
+            "it. /batal: nothing changes."
+        )
+    await _answer(update)
+    chat = update.effective_chat
+    if chat is not None:
+        sent = await chat.send_message(
+            PROMPT_MARK + prompt.format(who=who, ticket=visit.ticket),
+            reply_markup=ForceReply(selective=True),
+        )
+        if context.user_data is not None and isinstance(context.user_data.get(PENDING), dict):
+            context.user_data[PENDING]["prompt_id"] = sent.message_id
+    return REASON
+
+
+async def on_words(update: Update, context: BotContext) -> object:
+    member = staff_member(update, context)
+    if member is None:
+        await refuse(update, context, "visit_words")
+        return END
+    pending = context.user_data.get(PENDING) if context.user_data is not None else None
+    if not isinstance(pending, dict):
+        return END
+    services = context.services
+    t = context.t
+    _ = t.gettext
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if replied is not None and replied.message_id != pending.get("prompt_id"):
+        await reply(update, context, _("Please reply to your own question message (or /batal)."))
+        return REASON
+    text = update.effective_message.text if update.effective_message else ""
+    visit_id = int(pending.get("visit_id", 0))
+    action = pending.get("action")
+    try:
+        if action == "info":
+            visit = await services.visits.request_info(visit_id, member, text or "")
+            done = _("Question sent to the family ({ticket}).")
+        elif action == "rej":
+            visit = await services.visits.reject(visit_id, member, text or "")
+            done = _("Request {ticket} rejected; the family is told.")
+        else:
+            visit = await services.visits.mark_not_done(visit_id, member, text or "")
+            done = _("Visit {ticket} marked as not done; the family is told.")
+    except NotAllowed as err:
+        context.user_data.pop(PENDING, None)
+        await _refuse_other_kecamatan(
+            update, context, visit_id, str(err.params.get("kecamatan", ""))
+        )
+        return END
+    except DomainError as err:
+        if err.code in ("text_long", "text_empty", "text_short"):
+            await reply(update, context, _error_text(context, err))
+            return REASON
+        context.user_data.pop(PENDING, None)
+        await reply(update, context, _error_text(context, err))
+        return END
+    context.user_data.pop(PENDING, None)
+    await reply(update, context, done.format(ticket=visit.ticket))
+    await _refresh_card(context, visit, pending)
+    return END
+
+
+async def _refresh_card(context: BotContext, visit: HomeVisit, pending: dict[str, Any]) -> None:
+    """Show the new state on the card the button was pressed on."""
+    chat_id, message_id = pending.get("chat_id"), pending.get("message_id")
+    if not chat_id or not message_id:
+        return
+    card = await staff_card(context.services, context.t, visit)
+    try:
+        await context.bot.edit_message_text(
+            card.text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(card.buttons)
+        )
+    except TelegramError as exc:
+        log.info("card of visit %s not refreshed: %s", visit.id, type(exc).__name__)
+
+
+async def cancel_words(update: Update, context: BotContext) -> object:
+    if context.user_data is not None:
+        context.user_data.pop(PENDING, None)
+    await reply(update, context, context.t.gettext("OK, nothing was changed."))
+    return END
+
+
+class _WordsForVisit(filters.MessageFilter):
+    """In a private chat any text; in a group only a reply to one of the bot's prompts."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == "private":
+            return True
+        replied = message.reply_to_message
+        return bool(
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.is_bot
+            and (replied.text or "").startswith(PROMPT_MARK)
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# /kunjungan [kecamatan] [status]
+
+
+def parse_queue_args(
+    args: list[str], find_kecamatan: Any
+) -> tuple[list[str] | None, tuple[str, ...], bool, str | None]:
+    """(kecamatan codes or None, statuses, overdue only, words not understood or None)."""
+    statuses: tuple[str, ...] | None = None
+    overdue = False
+    rest: list[str] = []
+    for word in args:
+        key = word.casefold().strip(",.")
+        if key in STATUS_WORDS:
+            statuses = tuple(dict.fromkeys((statuses or ()) + STATUS_WORDS[key]))
+        elif key in OVERDUE_WORDS:
+            overdue = True
+        else:
+            rest.append(word)
+    codes: list[str] | None = None
+    unknown = None
+    if rest:
+        text = " ".join(rest)
+        found = find_kecamatan(text)
+        if found:
+            codes = [found[0].code]
+        else:
+            unknown = text
+    if overdue and statuses is None:
+        statuses = ("new",)
+    return codes, statuses or OPEN_STATUSES, overdue, unknown
+
+
+async def queue(update: Update, context: BotContext) -> None:
+    member = staff_member(update, context)
+    if member is None:
+        await refuse(update, context, "kunjungan")
+        return
+    services = context.services
+    t = context.t
+    _ = t.gettext
+    codes, statuses, overdue, unknown = parse_queue_args(
+        list(context.args or []), services.visits.find_kecamatan
+    )
+    if unknown is not None:
+        await reply(
+            update,
+            context,
+            _(
+                "I do not know the kecamatan or status “{text}”. Use for example "
+                "<code>/kunjungan pondok aren baru</code>; statuses: baru, info, terjadwal, "
+                "selesai, gagal, ditolak, batal, semua, terlambat."
+            ).format(text=escape(unknown[:60])),
+        )
+        return
+    try:
+        found = await services.visits.queue(
+            member,
+            kecamatan_codes=codes,
+            statuses=statuses,
+            overdue_only=overdue,
+            limit=QUEUE_LIMIT,
+        )
+    except NotAllowed:
+        await _refuse_other_kecamatan(update, context, "queue", codes[0] if codes else "")
+        return
+    if codes:
+        scope = escape(services.visits.kecamatan_name(codes[0]))
+    elif member.role == "admin":
+        scope = _("all kecamatan")
+    else:
+        scope = escape(", ".join(services.visits.kecamatan_name(c) for c in member.kecamatan))
+    what = ", ".join(status_label(t, s) for s in statuses)
+    items, late = found.items, found.overdue
+    header = _("🏠 <b>Home-visit requests</b> · {scope} · {what}").format(scope=scope, what=what)
+    if not items:
+        await reply(update, context, header + "\n\n" + _("Nothing here."))
+        return
+    lines = [
+        header,
+        t.ngettext(
+            "{n} request, oldest first.", "{n} requests, oldest first.", found.total
+        ).format(n=t.number(found.total)),
+    ]
+    if late:
+        lines.append(
+            "⚠️ "
+            + t.ngettext(
+                "{n} is past the promised response time.",
+                "{n} are past the promised response time.",
+                late,
+            ).format(n=t.number(late))
+        )
+    lines.append("")
+    buttons: list[tuple[str, str]] = []
+    for number, item in enumerate(items, start=1):
+        visit = item.visit
+        age = t.ngettext("{n} day", "{n} days", item.age_days).format(n=t.number(item.age_days))
+        line = _(
+            "{n}. {icon} <b>{ticket}</b> · {kecamatan} · {name} · {reason} · {status} · {age}"
+        ).format(
+            n=number,
+            icon=STATUS_ICONS.get(visit.status, ""),
+            ticket=visit.ticket,
+            kecamatan=escape(services.visits.kecamatan_name(visit.kecamatan_code)),
+            name=escape(mask_name(visit.person_name)),
+            reason=reason_label(t, visit.reason),
+            status=status_label(t, visit.status),
+            age=age,
+        )
+        if visit.status == "scheduled" and visit.visit_date:
+            line += " · " + t.date_short(visit.visit_date)
+        if item.overdue:
+            line = (
+                "⚠️ "
+                + line
+                + " · "
+                + _("<b>overdue</b> (due {date})").format(date=t.date_short(item.due))
+            )
+        if sum(len(x) + 1 for x in lines) + len(line) > TEXT_BUDGET:
+            break  # Telegram's 4,096 characters, with room for the lines below
+        lines.append(line)
+        buttons.append((visit.ticket, STAFF.pack("open", visit.id)))
+    if found.total > len(buttons):
+        lines.append("")
+        lines.append(
+            _("…and {n} more. Narrow the list with a kecamatan or a status.").format(
+                n=t.number(found.total - len(buttons))
+            )
+        )
+    lines.append("")
+    lines.append(_("Press a ticket to open the request and act on it."))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    await reply(update, context, "\n".join(lines), _markup(rows))
+
+
+HANDLERS = [
+    ConversationHandler(
+        entry_points=[CallbackQueryHandler(final(ask_words), pattern=r"^vs:(info|rej|nd):")],
+        states={
+            REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND & _WordsForVisit(), on_words)]
+        },
+        fallbacks=[CommandHandler(["batal", "cancel"], cancel_words)],
+        name="visit_staff",
+        persistent=True,
+        allow_reentry=True,
+    ),
+    CallbackQueryHandler(final(staff_button), pattern=STAFF.pattern),
+    CommandHandler("kunjungan", queue),
+]

@@ -1,0 +1,99 @@
+"""Booking codes, the check-in link in the QR code, and the calendar file."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.i18n import Translator
+from bot.services.tickets import (
+    ALPHABET,
+    CalendarEvent,
+    booking_calendar,
+    checkin_link,
+    code_from_start_payload,
+    ics,
+    new_code,
+    normalize_code,
+    qr_png,
+)
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def test_codes_avoid_look_alikes():
+    assert len(ALPHABET) == 32 and not set(ALPHABET) & set("01OI")
+    codes = {new_code() for _ in range(2000)}
+    assert len(codes) == 2000  # collisions are possible but vanishingly rare
+    assert all(len(c) == 6 and set(c) <= set(ALPHABET) for c in codes)
+
+
+def test_typed_codes_are_normalised():
+    assert normalize_code(" k7m-x3q ") == "K7MX3Q"
+    assert normalize_code("k7m x3q") == "K7MX3Q"
+    assert normalize_code("K7MX3") is None
+    assert normalize_code("K7MX30") is None  # 0 is never in a code
+    assert normalize_code("") is None
+
+
+def test_the_check_in_link_round_trips():
+    link = checkin_link("ektp_demo_bot", "K7MX3Q")
+    assert link == "https://t.me/ektp_demo_bot?start=ci_K7MX3Q"
+    payload = link.split("start=", 1)[1]
+    assert code_from_start_payload(payload) == "K7MX3Q"
+    assert code_from_start_payload("hello") is None
+
+
+def test_qr_code_is_a_png():
+    png = qr_png("https://t.me/ektp_demo_bot?start=ci_K7MX3Q")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 200
+
+
+def test_calendar_file_is_valid_icalendar():
+    t = Translator("id", JAKARTA)
+    data = booking_calendar(
+        t,
+        code="K7MX3Q",
+        place_name="Kantor Kecamatan Pondok Aren",
+        address="Jl. Raya Pondok Aren No. 49, Kel. Pondok Aren; Tangsel",
+        starts=datetime(2026, 11, 28, 8, 0, tzinfo=JAKARTA),
+        ends=datetime(2026, 11, 28, 9, 0, tzinfo=JAKARTA),
+        lat=-6.2601,
+        lon=106.7112,
+        bring=["Kartu Keluarga (KK) asli yang terbaru"],
+        now=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
+    )
+    text = data.decode("utf-8")
+    lines = text.split("\r\n")
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR" and lines[-1] == ""
+    assert "DTSTART:20261128T010000Z" in lines and "DTEND:20261128T020000Z" in lines
+    assert "GEO:-6.260100;106.711200" in lines
+    assert all(len(line.encode()) <= 75 for line in lines)
+    unfolded = text.replace("\r\n ", "")
+    assert "LOCATION:Kantor Kecamatan Pondok Aren\\, Jl. Raya Pondok Aren No. 49\\," in unfolded
+    assert "Tangsel" in unfolded and "\\; Tangsel" in unfolded
+    assert "SUMMARY:Perekaman KTP-el – Kantor Kecamatan Pondok Aren" in unfolded
+    assert "Perekaman tidak dipungut biaya." in unfolded
+
+
+@given(st.text(min_size=0, max_size=300))
+def test_folding_never_splits_a_character_and_unfolds_back(description):
+    event = CalendarEvent(
+        uid="x@y",
+        starts=datetime(2026, 1, 1, tzinfo=UTC),
+        ends=datetime(2026, 1, 1, 1, tzinfo=UTC),
+        title="t",
+        location="l",
+        description=description,
+    )
+    text = ics(event, now=datetime(2026, 1, 1, tzinfo=UTC)).decode("utf-8")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    unfolded = text.replace("\r\n ", "")
+    line = next(x for x in unfolded.split("\r\n") if x.startswith("DESCRIPTION:"))
+    value = line[len("DESCRIPTION:") :]
+    restored = re.sub(r"\\(.)", lambda m: "\n" if m[1] == "n" else m[1], value)
+    assert restored == description.replace("\r\n", "\n").replace("\r", "\n")
