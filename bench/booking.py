@@ -147,7 +147,7 @@ async def _conversations() -> list[dict]:
             "name": "seat taken while choosing (fresh options shown, booked on retry)",
             "value": len(retries),
             "unit": "times",
-            "note": f"among the {CONCURRENT} concurrent residents",
+            "note": f"among the {CONCURRENT} concurrent residents, spread over days and times",
         },
         {
             "name": "bookings written by the conversations",

@@ -108,6 +108,8 @@ def handler_groups() -> dict[int, list[BaseHandler]]:
     return {
         # Before anything else: remember the user and pick their language (never stops the update).
         -10: [TypeHandler(Update, handlers.common.prepare_context)],
+        # Then: a command or menu button outside the user's open flow leaves that flow.
+        -9: [TypeHandler(Update, handlers.common.leave_abandoned_flows)],
         0: [
             *(handler for module in feature_modules() for handler in module.HANDLERS),
             # Last in the same group, so that it only sees what no feature took: a button no

@@ -87,8 +87,10 @@ class Translator:
         return singular if n == 1 else plural
 
     def date(self, value: date) -> str:
-        """'Sabtu, 28 November 2026'."""
-        return format_date(value, "full", locale=self.lang)
+        """'Sabtu, 5 Desember 2026' / 'Saturday, December 5, 2026'."""
+        # CLDR's full Indonesian pattern pads the day ("05 Desember"); people write "5 Desember".
+        pattern = "EEEE, d MMMM y" if self.lang == "id" else "full"
+        return format_date(value, pattern, locale=self.lang)
 
     def date_medium(self, value: date) -> str:
         """'Sab, 28 Nov 2026' (compact: buttons and lists)."""

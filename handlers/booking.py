@@ -1115,7 +1115,12 @@ async def _read_name(update: Update, context: BotContext, draft: dict[str, Any],
     try:
         name = validate_name(text)
     except NameError_ as err:
-        await _say(update, context, name_error_text(err, _), [_nav(context, draft, NAME)])
+        await _say(
+            update,
+            context,
+            escape(name_error_text(err, _), quote=False),
+            [_nav(context, draft, NAME)],
+        )
         return NAME
     draft["name"] = name
     return await _next_missing(update, context)
@@ -1614,9 +1619,10 @@ def __getattr__(name: str) -> Any:
 
 
 def jobs(services: Services) -> list[tuple[str, Any, float]]:
-    """Every 5 minutes: expired waitlist offers pass on, finished days mark their no-shows."""
+    """Every minute: expired waitlist offers pass to the next in line; bookings of finished
+    days that nobody checked in become no-show."""
 
     async def housekeeping(context: Any) -> None:
         await services.booking.housekeeping()
 
-    return [("booking_housekeeping", housekeeping, 300)]
+    return [("booking_housekeeping", housekeeping, 60)]

@@ -227,6 +227,16 @@ async def checkin_link(update: Update, context: BotContext) -> None:
         if view is None:
             await chat.send_message(_("There is no booking with this code."))
             return
+        if member.may_manage(view.place.kecamatan_code):
+            services = context.services
+            await services.audit.record(
+                services.clock.epoch(),
+                member.user_id,
+                "booking.view",
+                "booking",
+                view.id,
+                view.code,
+            )
         await _show_for_staff(update, context, member, view, act=False)
         return
     if view is not None and view.owner_id == user_id_of(update):

@@ -56,7 +56,7 @@ steps = st.lists(
 
 
 @settings(
-    max_examples=200,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

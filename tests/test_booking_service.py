@@ -500,3 +500,17 @@ async def test_more_seats_in_the_schedule_reach_existing_slots(services):
     await services.places.set_place_capacity(office, slot_minutes=place.slot_minutes, seats=20)
     after = (await services.booking.free_slots(office, TUESDAY))[0]
     assert after.slot_id == before.slot_id and after.seats_left == 20
+
+
+async def test_the_housekeeping_job_is_registered(services, clock):
+    from bot.app import job_table
+
+    jobs = {name: (callback, seconds) for name, callback, seconds in job_table(services)}
+    callback, seconds = jobs["booking_housekeeping"]
+    assert seconds <= 300
+    office = await place_id(services)
+    slot = (await services.booking.free_slots(office, TUESDAY))[0]
+    view = await book(services, slot.slot_id)
+    clock.set(clock.now().replace(day=25))
+    await callback(None)
+    assert (await services.booking.booking(view.id)).status == "no_show"

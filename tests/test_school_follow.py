@@ -61,7 +61,7 @@ async def test_ikuti_lists_the_followed_schools(chat, services):
     await chat.press(2)
     assert [s.code for s in await services.schools.followed(chat.user["id"])] == ["sman-4-tangsel"]
     opened = await chat.press("SMA Negeri 4 Kota Tangerang Selatan", message=listed[0])
-    assert "Jumat, 04 Desember 2026" in texts(opened)
+    assert "Jumat, 4 Desember 2026" in texts(opened)
 
 
 async def test_followed_schools_from_the_search(chat, services):

@@ -101,7 +101,6 @@ async def test_menu_button_and_a_sentence_open_the_search(chat):
 
 
 async def test_a_sentence_about_a_school_opens_it(make_chat):
-    # A chat id of its own: handlers.intents caches analyses by (chat, message id).
     chat = make_chat(500777)
     sentence = await chat.send("kapan perekaman ktp di sekolah sman 4 tangsel?")
     assert "SMA Negeri 4 Kota Tangerang Selatan" in texts(sentence)

@@ -72,7 +72,7 @@ async def test_a_new_day_is_told_to_followers_in_their_language(make_chat, servi
     await admin.send("/acara sman 4 tangsel")
     await admin.press("Hari perekaman baru")
     hours = await admin.send("3/12")
-    assert "Kamis, 03 Desember 2026: jam berapa?" in texts(hours)
+    assert "Kamis, 3 Desember 2026: jam berapa?" in texts(hours)
     bad = await admin.send("08:00-12:30")
     assert "terbagi habis menjadi sesi 60 menit" in texts(bad)
     await admin.press("08.00-12.00")

@@ -86,3 +86,21 @@ async def test_error_handler_apologises_in_the_users_language(services, api):
         chat = ChatDriver(app, api, 4242, language_code="id")
         messages = await chat.send("/rusak")
         assert "Maaf, terjadi kesalahan" in texts(messages)
+
+
+async def test_a_command_elsewhere_leaves_an_abandoned_flow(chat):
+    await chat.send("/daftar pondok aren")
+    await chat.press("Sel, 24 Nov")
+    prompt = await chat.press("08.00–09.00")
+    assert "siapa yang akan merekam" in texts(prompt)
+    # Walks away from the booking at the name step, asks where to record instead, then types a
+    # question: it is answered, not taken as the name of the person to record.
+    await chat.send("/lokasi pondok aren")
+    messages = await chat.send("biaya rekam ktp berapa?")
+    assert "gratis" in texts(messages).lower()
+
+
+async def test_the_flows_own_commands_stay_inside_it(chat):
+    await chat.send("/daftar")
+    messages = await chat.send("/batal")
+    assert messages  # the booking flow answers its own /batal

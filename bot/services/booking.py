@@ -1055,7 +1055,10 @@ class BookingService:
         for place_id, day in sorted({(e.place_id, e.date) for e in expired}):
             await self.offer_free_seats(place_id, day)
         past = await self.store.expire_past_waitlist(self.today())
-        no_shows = await self.store.mark_no_shows(self.today(), self._epoch())
+        # The job runs every minute: a month back is plenty to catch up after a long stop.
+        no_shows = await self.store.mark_no_shows(
+            self.today(), self._epoch(), since=self.today() - timedelta(days=31)
+        )
         if expired or past or no_shows:
             log.info(
                 "booking housekeeping: %d offers expired, %d waitlist entries ended, %d no-shows",

@@ -12,15 +12,18 @@ The sender (one background task per process, at most one broadcast at a time, ol
   once so that Telegram's latency does not lower the rate; the default 25/s leaves headroom under
   Telegram's ~30/s for the replies to residents, which never wait for the sender (it runs beside
   the update handlers and yields at every send);
-- records each outcome the moment it is known: ``sent``; ``blocked`` (Forbidden: the recipient's
-  subscriptions end and the user is marked unreachable); ``failed`` with the reason (a bad
-  request, or a network error after ``MAX_ATTEMPTS`` tries). RetryAfter pauses every send for as
-  long as Telegram says and the message is tried again;
+- records each outcome as soon as a write can take it (alone at 25/s; several in one transaction
+  when they come faster than a write takes, and the sender waits once ``MAX_BACKLOG`` are
+  unwritten): ``sent``; ``blocked`` (Forbidden: the recipient's subscriptions end and the user is
+  marked unreachable); ``failed`` with the reason (a bad request, or a network error after
+  ``MAX_ATTEMPTS`` tries). RetryAfter pauses every send for as long as Telegram says and the
+  message is tried again;
 - reports progress (sent / failed / blocked) to the author every ``progress_every`` seconds and
   a final report at the end; a cancelled broadcast stops at the next send.
 
-Crashes: rows left ``sending`` are those the dead process had claimed: the few in flight (sent or
-not, nobody knows) and the rest of the batch (not attempted). When a sender starts again they go
+Crashes: rows left ``sending`` are those the dead process had claimed: the few in flight (being
+sent, or sent with the outcome not yet written: at most ``concurrency`` + ``MAX_BACKLOG``, in
+practice one or two) and the rest of the batch (not attempted). When a sender starts again they go
 back to ``pending`` once and are sent again (so a message in flight at the crash may arrive
 twice); a row found ``sending`` after a second crash is failed as ``interrupted`` instead: at most
 once more, and a crashing bot cannot loop on a message. A graceful stop puts unsent claimed rows
@@ -562,7 +565,8 @@ class Broadcasts:
             raise BroadcastError("not_open", status=broadcast.status)
         if not await self.store.cancel(broadcast_id, self.services.clock.epoch()):
             raise BroadcastError("not_open")
-        self._cancelled.add(broadcast_id)
+        if broadcast_id in self._runs:
+            self._cancelled.add(broadcast_id)  # the sender stops before its next send
         counts = await self.store.counts(broadcast_id)
         await self._audit(member.user_id, "broadcast.cancelled", broadcast_id, **counts)
         return await self.get(broadcast_id)

@@ -526,14 +526,18 @@ class BookingStore:
                 (booking_id, now, actor_id),
             )
 
-    async def mark_no_shows(self, before: date, now: int) -> list[int]:
-        """Active bookings of days before ``before`` become no-show; returns their ids."""
+    async def mark_no_shows(
+        self, before: date, now: int, *, since: date | None = None
+    ) -> list[int]:
+        """Active bookings of days before ``before`` (and from ``since`` on, to keep each run
+        small) become no-show; returns their ids."""
+        since_text = since.isoformat() if since else "0000-00-00"
         async with self.db.transaction() as conn:
             rows = await _all(
                 conn,
                 "UPDATE bookings SET status = 'no_show', updated_at = ? WHERE status = 'active' "
-                "AND slot_id IN (SELECT id FROM slots WHERE date < ?) RETURNING id",
-                (now, before.isoformat()),
+                "AND slot_id IN (SELECT id FROM slots WHERE date < ? AND date >= ?) RETURNING id",
+                (now, before.isoformat(), since_text),
             )
             ids = [int(r[0]) for r in rows]
             await conn.executemany(
