@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -21,6 +22,7 @@ from telegram.ext import (
 )
 from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 import handlers.common
 import handlers.errors
@@ -32,6 +34,10 @@ from bot.services.container import Services
 from bot.storage.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
+
+# Our flows deliberately use per_message=False (a conversation follows the user, not one message;
+# old buttons are recognised by the flows themselves), so PTB's advice about it is noise here.
+warnings.filterwarnings("ignore", message=r"If 'per_message=False'", category=PTBUserWarning)
 
 # Any syntactically valid token will do when an in-process Bot API answers instead of Telegram.
 OFFLINE_TOKEN = "1000000001:OFFLINE-console-and-tests-token-xxxxxxxxx"

@@ -422,8 +422,8 @@ async def _prompt_married(update: Update, context: BotContext, draft: dict[str, 
         return await _next_missing(update, context)
     birth_date, day, _service_day = facts
     text = _(
-        "{name} will be {age} on {date}. Is {name} married, or married before? "
-        "(Married residents may record before 17.)"
+        "{name} will be {age} on {date}. Is {name} married, or have they been married "
+        "before? (Married residents may record before 17.)"
     ).format(
         name=escape(draft.get("name", "")),
         age=t.number(age_on(birth_date, day)),

@@ -26,7 +26,8 @@ async def prepare_context(update: Update, context: BotContext) -> None:
     services = context.services
     if user is None or user.is_bot:
         return
-    await services.users.ensure(user.id, services.clock.epoch())
+    telegram = pick_language(None, user.language_code, "") or None
+    await services.users.ensure(user.id, services.clock.epoch(), telegram)
     stored = await services.users.language(user.id)
     lang = pick_language(stored, user.language_code, services.config.default_language)
     context.t = services.translator(lang)

@@ -25,8 +25,9 @@ STAFF_COMMANDS = [
     ),
     ("siaran", N_("/siaran – send an announcement or a weekend-service day"), False),
     ("tutup", N_("/tutup – close a day or a slot and tell the residents booked"), False),
-    ("tempat", N_("/tempat – a place's hours, seats and service days"), False),
+    ("aturtempat", N_("/aturtempat – a place's hours, seats and service days"), False),
     ("acara", N_("/acara – school recording events"), False),
+    ("cetak", N_("/cetak CODE – a card printed the same day at a school event"), False),
     (
         "rekap",
         N_("/rekap [period] [kecamatan] – bookings, attendance, visits, with a chart"),

@@ -1,4 +1,4 @@
-"""/tempat (staff): a place's weekly hours, seats per slot, slot length, and extra service days."""
+"""/aturtempat (staff): a place's weekly hours, seats per slot, slot length, extra service days."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ async def start(update: Update, context: BotContext) -> int:
     """Staff only: choose the kecamatan (operators: theirs), then the place."""
     member = staff_member(update, context)
     if member is None:
-        await refuse(update, context, "tempat")
+        await refuse(update, context, "aturtempat")
         return ConversationHandler.END
     context.user_data[DRAFT] = {}
     districts = [d for d in context.services.served_districts if member.may_manage(d.code)]
@@ -73,7 +73,7 @@ async def choose(update: Update, context: BotContext) -> int:
     pick = parse_pick(PL, data)
     member = staff_member(update, context)
     if member is None:
-        await refuse(update, context, "tempat")
+        await refuse(update, context, "aturtempat")
         return ConversationHandler.END
     if pick and pick[0] == "p":
         districts = [d for d in context.services.served_districts if member.may_manage(d.code)]
@@ -88,14 +88,14 @@ async def choose(update: Update, context: BotContext) -> int:
         return CHOOSE
     if pick and pick[0] == "k":
         if not member.may_manage(pick[1]):
-            await refuse(update, context, "tempat")
+            await refuse(update, context, "aturtempat")
             return CHOOSE
         return await _places_of(update, context, pick[1])
     fields = PL.unpack(data)
     if fields["a"] == "place" and fields["b"].isdigit():
         place = await context.services.places.place(int(fields["b"]))
         if place is None or not member.may_manage(place.kecamatan_code):
-            await refuse(update, context, "tempat")
+            await refuse(update, context, "aturtempat")
             return CHOOSE
         _draft(context)["place_id"] = place.id
         return await _card(update, context, place)
@@ -179,7 +179,7 @@ async def card_button(update: Update, context: BotContext) -> int:
     _ = context.t.gettext
     place = await _current_place(update, context)
     if place is None:
-        await refuse(update, context, "tempat")
+        await refuse(update, context, "aturtempat")
         return ConversationHandler.END
     fields = PL.unpack(update.callback_query.data if update.callback_query else None)
     action, value = fields["a"], fields["b"]
@@ -257,7 +257,7 @@ async def day_hours(update: Update, context: BotContext) -> int:
         )
         return DAY_HOURS
     except NotAllowed:
-        await refuse(update, context, "tempat")
+        await refuse(update, context, "aturtempat")
         return ConversationHandler.END
     return await _card(update, context, place, _("✅ Hours saved. Bookings already made stay."))
 
@@ -342,7 +342,7 @@ async def service_day_kind(update: Update, context: BotContext) -> int:
     _ = context.t.gettext
     place = await _current_place(update, context)
     if place is None:
-        await refuse(update, context, "tempat")
+        await refuse(update, context, "aturtempat")
         return ConversationHandler.END
     kind = PL.unpack(update.callback_query.data if update.callback_query else None)["b"]
     draft = _draft(context)
@@ -388,7 +388,7 @@ def _typed(callback):
 
 HANDLERS = [
     ConversationHandler(
-        entry_points=[CommandHandler("tempat", start)],
+        entry_points=[CommandHandler("aturtempat", start)],
         states={
             CHOOSE: [CallbackQueryHandler(choose, pattern=PL.pattern)],
             CARD: [CallbackQueryHandler(card_button, pattern=PL.pattern)],

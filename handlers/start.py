@@ -47,6 +47,7 @@ async def help_command(update: Update, context: BotContext) -> None:
         _("/daftar – book a recording slot"),
         _("/saya – your bookings and requests (move or cancel)"),
         _("/sekolah – recording events at schools"),
+        _("/ikuti – the schools you follow"),
         _("/rumah – request a home visit for someone sick, elderly or disabled"),
         _("/langganan – announcements for your kecamatan"),
         _("/pengingat – turn reminders on or off"),

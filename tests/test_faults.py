@@ -141,6 +141,9 @@ commands = st.builds(
             "staf",
             "audit",
             "tutup",
+            "aturtempat",
+            "cetak",
+            "ikuti",
             "unknown",
         ]
     ),

@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import ADMIN_ID, OPERATOR_ID, texts
 
-STAFF_COMMANDS = ["/staf", "/audit", "/rekap", "/ekspor bookings", "/tempat"]
+STAFF_COMMANDS = ["/staf", "/audit", "/rekap", "/ekspor bookings", "/aturtempat"]
 
 
 @pytest.mark.parametrize("command", STAFF_COMMANDS)
@@ -35,7 +35,7 @@ async def test_staff_help_depends_on_the_role(make_chat):
 async def test_operator_changes_the_hours_of_a_place_in_their_kecamatan(make_chat, services):
     operator = make_chat(OPERATOR_ID)
     # An operator with one kecamatan goes straight to its places.
-    messages = await operator.send("/tempat")
+    messages = await operator.send("/aturtempat")
     assert "Tempat yang mana?" in texts(messages)
     place_label = messages[-1].button_labels[0]
     card = await operator.press(place_label)
@@ -54,7 +54,7 @@ async def test_operator_changes_the_hours_of_a_place_in_their_kecamatan(make_cha
 
 async def test_operator_sets_seats_and_adds_a_service_day(make_chat, services, clock):
     operator = make_chat(OPERATOR_ID)
-    messages = await operator.send("/tempat")
+    messages = await operator.send("/aturtempat")
     await operator.press(messages[-1].button_labels[0])
     await operator.press("Kuota per sesi")
     assert "Mohon ketik angka" in texts(await operator.send("seribu"))
@@ -71,7 +71,7 @@ async def test_operator_sets_seats_and_adds_a_service_day(make_chat, services, c
 
 async def test_admin_picks_a_kecamatan_first(make_chat):
     admin = make_chat(ADMIN_ID)
-    messages = await admin.send("/tempat")
+    messages = await admin.send("/aturtempat")
     assert "Kecamatan mana?" in texts(messages)
     assert "Hal. 1 dari 3" in messages[-1].button_labels
     await admin.press("▶️")
@@ -82,7 +82,7 @@ async def test_admin_picks_a_kecamatan_first(make_chat):
 
 async def test_forged_place_button_is_refused_to_another_operator(make_chat, services):
     operator = make_chat(OPERATOR_ID)
-    await operator.send("/tempat")
+    await operator.send("/aturtempat")
     other = (await services.places.places(kecamatan_code="360301"))[0]
     answer = await operator.press_data(f"pl:place:{other.id}")
     assert not any(other.name in m.plain_text() for m in answer)

@@ -336,7 +336,7 @@ class Outbox:
         if render is None:
             await self._retry(item, f"no renderer for kind {item.kind}", report)
             return
-        language = (user.language if user else None) or services.config.default_language
+        language = (user.message_language if user else None) or services.config.default_language
         try:
             notice = await render(services, services.translator(language), item.payload)
         except Exception as exc:

@@ -315,7 +315,8 @@ class BroadcastStore:
         """Up to ``limit`` pending recipients, marked 'sending' in the same transaction."""
         async with self.db.transaction() as conn:
             async with conn.execute(
-                "SELECT d.user_id, u.language FROM broadcast_deliveries d "
+                "SELECT d.user_id, coalesce(u.language, u.telegram_language) "
+                "FROM broadcast_deliveries d "
                 "LEFT JOIN users u ON u.id = d.user_id "
                 "WHERE d.broadcast_id = ? AND d.status = 'pending' LIMIT ?",
                 (broadcast_id, limit),

@@ -10,9 +10,15 @@ from bot.storage.db import Database
 @dataclass(frozen=True, slots=True)
 class UserRecord:
     id: int
-    language: str | None
+    language: str | None  # chosen with /bahasa
     reminders_on: bool
     reachable: bool
+    telegram_language: str | None = None  # Telegram's, when supported
+
+    @property
+    def message_language(self) -> str | None:
+        """For messages the bot sends on its own: the choice, else Telegram's language."""
+        return self.language or self.telegram_language
 
 
 class UserStore:
@@ -21,14 +27,16 @@ class UserStore:
         # Languages are read on every update; keep the few bytes per user in memory.
         self._languages: dict[int, str | None] = {}
 
-    async def ensure(self, user_id: int, now: int) -> None:
-        """Remember a user the first time they write; mark them reachable when they return."""
+    async def ensure(self, user_id: int, now: int, telegram_language: str | None = None) -> None:
+        """Remember a user the first time they write (in this process); mark them reachable when
+        they return; note Telegram's language (only a supported one, else NULL)."""
         if user_id in self._languages:
             return
         await self.db.write(
-            "INSERT INTO users (id, created_at, seen_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at, reachable = 1",
-            (user_id, now, now),
+            "INSERT INTO users (id, created_at, seen_at, telegram_language) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at, reachable = 1, "
+            "telegram_language = excluded.telegram_language",
+            (user_id, now, now, telegram_language),
         )
         self._languages[user_id] = await self.db.scalar(
             "SELECT language FROM users WHERE id = ?", (user_id,)
@@ -50,11 +58,13 @@ class UserStore:
 
     async def get(self, user_id: int) -> UserRecord | None:
         row = await self.db.fetchone(
-            "SELECT id, language, reminders_on, reachable FROM users WHERE id = ?", (user_id,)
+            "SELECT id, language, reminders_on, reachable, telegram_language FROM users "
+            "WHERE id = ?",
+            (user_id,),
         )
         if row is None:
             return None
-        return UserRecord(row[0], row[1], bool(row[2]), bool(row[3]))
+        return UserRecord(row[0], row[1], bool(row[2]), bool(row[3]), row[4])
 
     async def set_reminders(self, user_id: int, on: bool) -> None:
         await self.db.write("UPDATE users SET reminders_on = ? WHERE id = ?", (int(on), user_id))
