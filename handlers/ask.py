@@ -24,7 +24,7 @@ from bot.i18n import N_, Translator
 from bot.nlu import INTENTS, KecamatanMatch
 from bot.services.answers import FLOW_INTENTS
 from handlers import places
-from handlers.common import reply
+from handlers.common import final, reply
 from handlers.complaint import START_DATA as REPORT_DATA
 from handlers.complaint import report_button
 from handlers.handoff import ask_staff_button, set_draft
@@ -38,7 +38,6 @@ from handlers.keyboards import (
     button,
     main_menu,
 )
-from handlers.places import final
 
 log = logging.getLogger(__name__)
 

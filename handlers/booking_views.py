@@ -3,14 +3,10 @@ booking cards, error messages and the ticket (code, map pin, QR code, calendar f
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from datetime import date
 from html import escape
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop
+from telegram import Chat, InlineKeyboardButton, InputFile
 
 from bot.callbacks import CallbackCodec
 from bot.context import BotContext
@@ -21,7 +17,7 @@ from bot.services import booking as bk
 from bot.services.booking import BookingView, DayAvailability, SlotView
 from bot.services.tickets import booking_calendar, checkin_link, qr_png
 from bot.validation import ADULT_AGE, age_on, eligibility_text, nik_birth_date, nik_error_text
-from handlers.keyboards import MENU, MENU_MINE
+from handlers.keyboards import MENU, MENU_MINE, markup
 
 # Buttons inside the booking flow: a per-flow token, an action and a value ("bk:Q7XZ:d:20261128").
 BK = CallbackCodec("bk", "tok", "act", "val")
@@ -33,25 +29,6 @@ BKM = CallbackCodec("bkm", "id")
 MINE = CallbackCodec("my", "act", "id")
 
 STATUS_ICONS = {"active": "🟢", "attended": "✅", "no_show": "⚪", "cancelled": "✖️"}
-
-
-def final(
-    func: Callable[[Update, BotContext], Awaitable[object]],
-) -> Callable[[Update, BotContext], Awaitable[object]]:
-    """A button handled here is not also an "old button" for the last handler group: stop the
-    update after this handler (inside a conversation, with the state it returned)."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext) -> object:
-        raise ApplicationHandlerStop(await func(update, context))
-
-    return wrapper
-
-
-def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
 
 
 def status_label(t: Translator, status: str) -> str:
@@ -215,15 +192,6 @@ def nik_active_text(t: Translator, err: DomainError) -> str:
     )
 
 
-async def answer(update_query, text: str | None = None, *, alert: bool = False) -> None:
-    if update_query is None:
-        return
-    try:
-        await update_query.answer(text, show_alert=alert)
-    except BadRequest:
-        pass
-
-
 async def send_ticket(
     chat: Chat, context: BotContext, view: BookingView, *, headline: str, qr: bool = True
 ) -> None:
@@ -251,9 +219,18 @@ async def send_ticket(
         _("Recording is free of charge. If anyone asks you for money, report it with /lapor."),
         _("To move or cancel: /saya."),
     ]
+    from handlers.subscribe import subscribe_offer_button
+
+    # Offer the kecamatan's announcements (weekend services, jemput bola days) in one tap.
+    offer = subscribe_offer_button(t, place.kecamatan_code)
     await chat.send_message(
         "\n".join(lines),
-        reply_markup=markup([[(_("📋 My bookings"), MENU.pack(MENU_MINE))]]),
+        reply_markup=markup(
+            [
+                [(_("📋 My bookings"), MENU.pack(MENU_MINE))],
+                [(offer.text, str(offer.callback_data))],
+            ]
+        ),
     )
     if place.lat is not None and place.lon is not None:
         await chat.send_venue(

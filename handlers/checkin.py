@@ -18,7 +18,7 @@ import csv
 import io
 import logging
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -45,15 +45,13 @@ from bot.storage.places import Place
 from handlers.booking_views import (
     STATUS_ICONS,
     action_buttons,
-    answer,
     booking_card,
     error_text,
-    final,
-    markup,
     status_label,
     t_local,
 )
-from handlers.common import refuse, staff_member, user_id_of
+from handlers.common import answer, final, refuse, staff_member, user_id_of
+from handlers.keyboards import day_data, markup, parse_day_data
 from handlers.pickers import kecamatan_keyboard, parse_pick
 
 log = logging.getLogger(__name__)
@@ -79,17 +77,6 @@ CLOSE_STEPS = (CL_KEC, CL_PLACE, CL_DAY, CL_WHAT, CL_REASON, CL_CONFIRM)
 LIST_LIMIT = 60
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DMY_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")
-
-
-def _day_value(day: date) -> str:
-    return day.strftime("%Y%m%d")
-
-
-def _parse_day(value: str) -> date | None:
-    try:
-        return datetime.strptime(value, "%Y%m%d").date()
-    except ValueError:
-        return None
 
 
 async def _refuse_place(update: Update, context: BotContext, action: str) -> None:
@@ -270,7 +257,7 @@ async def on_check_button(update: Update, context: BotContext) -> None:
     act = data["act"]
     if act == "dl":
         await answer(query)
-        day = _parse_day(data["day"])
+        day = parse_day_data(data["day"])
         if day is None or not data["id"].isdigit():
             return
         await _send_day_list(update, context, int(data["id"]), day)
@@ -392,7 +379,7 @@ async def daftarhadir(update: Update, context: BotContext) -> None:
         if not allowed:
             await _refuse_place(update, context, "day_list")
             return
-        rows = [[(p.name[:60], CHK.pack("dl", p.id, _day_value(day)))] for p in allowed]
+        rows = [[(p.name[:60], CHK.pack("dl", p.id, day_data(day)))] for p in allowed]
         await chat.send_message(
             _("Day list for {date}: which place?").format(date=t.date(day)),
             reply_markup=markup(rows),
@@ -448,7 +435,7 @@ async def on_daylist_kecamatan(update: Update, context: BotContext) -> None:
     if not places:
         await chat.send_message(_("There are no recording places in this kecamatan."))
         return
-    rows = [[(p.name[:60], CHK.pack("dl", p.id, _day_value(day)))] for p in places]
+    rows = [[(p.name[:60], CHK.pack("dl", p.id, day_data(day)))] for p in places]
     await chat.send_message(
         _("Day list for {date}: which place?").format(date=t.date(day)), reply_markup=markup(rows)
     )
@@ -608,7 +595,7 @@ async def _close_ask(update: Update, context: BotContext, step: str) -> object:
                     _("{day} ({n} booked)").format(
                         day=t.date_short(status.date), n=t.number(booked)
                     ),
-                    CL.pack("day", _day_value(status.date)),
+                    CL.pack("day", day_data(status.date)),
                 )
             )
         if not rows:
@@ -784,7 +771,7 @@ async def close_button(update: Update, context: BotContext) -> object:
         draft["place"] = place.id
         return await _close_ask(update, context, CL_DAY)
     if act == "day" and step == CL_DAY:
-        day = _parse_day(value)
+        day = parse_day_data(value)
         if day is not None:
             await _remove_buttons(update)
             draft["day"] = day

@@ -1,4 +1,4 @@
-"""Small helpers every handler module uses: who is writing, replying, staff checks."""
+"""Helpers every handler module uses: who writes, replying, staff checks, buttons, drafts."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.config import StaffMember
 from bot.context import BotContext
 from bot.i18n import pick_language
+from handlers.keyboards import markup
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +134,77 @@ async def refuse(update: Update, context: BotContext, action: str) -> None:
 def stop_other_groups() -> None:
     """Handled: no later handler group should also answer this update."""
     raise ApplicationHandlerStop
+
+
+def final(func: Handler) -> Handler:
+    """A button handled here is not also an "old button" for the last handler group: stop the
+    update after this handler (inside a conversation, with the state it returned)."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: BotContext) -> Any:
+        raise ApplicationHandlerStop(await func(update, context))
+
+    return wrapper
+
+
+async def answer(
+    query: CallbackQuery | None, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answer a button press (a toast, or an alert box); a press too old to answer is let go."""
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        pass
+
+
+async def close_buttons(update: Update, *, only_if_answered: bool = False) -> None:
+    """The pressed message keeps its text and loses its buttons: one answer per step.
+
+    ``only_if_answered``: a press that can no longer be answered (too old) keeps its buttons, and
+    a press without its message is not answered at all (the home-visit flow's behaviour).
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    if only_if_answered:
+        if query.message is None:
+            return
+        try:
+            await query.answer()
+            await query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass
+        return
+    await answer(query)
+    if query.message is not None:
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass
+
+
+async def say(update: Update, text: str, rows: list[list[tuple[str, str]]] | None = None) -> None:
+    """Send a new message (not an edit) to the update's chat, with (label, data) button rows."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, reply_markup=markup(rows) if rows else None)
+
+
+def draft_of(context: BotContext, key: str) -> dict[str, Any]:
+    """The flow's draft in user_data under ``key``, created empty when missing."""
+    data = context.user_data
+    if data is None:
+        return {}
+    draft = data.get(key)
+    if not isinstance(draft, dict):
+        draft = {}
+        data[key] = draft
+    return draft
+
+
+def clear_draft(context: BotContext, key: str) -> None:
+    """Forget the flow's draft under ``key``."""
+    if context.user_data is not None:
+        context.user_data.pop(key, None)

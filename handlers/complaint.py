@@ -22,11 +22,10 @@ from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.services.answers import MAX_CONTACT, MAX_FIELD, MAX_WHAT
 from bot.validation import PhoneError, normalize_phone, phone_error_text
-from handlers.common import reply, user_id_of
+from handlers.common import draft_of, final, reply, user_id_of
 from handlers.handoff import error_text, fit_escaped, forward, happened_text
 from handlers.intents import analysis_of, starts
 from handlers.keyboards import button, main_menu
-from handlers.places import final
 
 # start; where + kecamatan code (the suggestion); when + today|yesterday|d<YYYYMMDD>|unsure;
 # unsure (where); skip (contact); keep (the value already given); back; send; cancel.
@@ -100,7 +99,7 @@ async def typed(update: Update, context: BotContext) -> int:
 
         await ask.on_text(update, context)
         return ConversationHandler.END
-    step = _draft(context).get("step", WHAT)
+    step = draft_of(context, DRAFT_KEY).get("step", WHAT)
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
     if step == CONFIRM:
@@ -111,7 +110,7 @@ async def typed(update: Update, context: BotContext) -> int:
 
 
 async def not_text(update: Update, context: BotContext) -> int:
-    step = _draft(context).get("step", WHAT)
+    step = draft_of(context, DRAFT_KEY).get("step", WHAT)
     _ = context.t.gettext
     await reply(
         update, context, _("Please answer with text (photos and files cannot be sent here).")
@@ -122,7 +121,7 @@ async def not_text(update: Update, context: BotContext) -> int:
 async def pressed(update: Update, context: BotContext) -> int:
     fields = _fields(update.callback_query.data if update.callback_query else None)
     action, value = fields[0], fields[1]
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT_KEY)
     step = draft.get("step")
     if action == "start":
         _new_draft(context)
@@ -175,7 +174,7 @@ async def _accept(update: Update, context: BotContext, step: int, text: str) -> 
     """Check a typed answer for ``step``; store it and ask the next question, or explain."""
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT_KEY)
     problem = None
     if not text:
         problem = _("Please type your answer, or use the buttons.")
@@ -195,7 +194,7 @@ async def _accept(update: Update, context: BotContext, step: int, text: str) -> 
 async def _ask(update: Update, context: BotContext, step: int, *, intro: bool = False) -> int:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT_KEY)
     draft["step"] = step
     draft["at"] = context.services.clock.epoch()
     nav = [button(_("◀️ Back"), LP.pack("back")), button(_("✖️ Cancel"), LP.pack("cancel"))]
@@ -290,7 +289,7 @@ async def _send(update: Update, context: BotContext) -> int:
     services = context.services
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT_KEY)
     try:
         complaint = await services.answers.submit_complaint(
             user_id_of(update),
@@ -346,16 +345,6 @@ def _expired(context: BotContext) -> bool:
 def _new_draft(context: BotContext) -> dict:
     draft: dict = {"step": WHAT}
     if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = draft
-    return draft
-
-
-def _draft(context: BotContext) -> dict:
-    if context.user_data is None:
-        return {}
-    draft = context.user_data.get(DRAFT_KEY)
-    if not isinstance(draft, dict):
-        draft = {}
         context.user_data[DRAFT_KEY] = draft
     return draft
 

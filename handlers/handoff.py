@@ -31,9 +31,8 @@ from bot.privacy import scrub
 from bot.services.answers import MAX_QUESTION, StaffThread, mask_contact
 from bot.services.outbox import Notice, renderer
 from bot.storage.handoffs import ThreadMessage
-from handlers.common import reply, staff_member, user_id_of
+from handlers.common import final, reply, staff_member, user_id_of
 from handlers.keyboards import MENU, MENU_ASK, button, main_menu
-from handlers.places import final
 
 log = logging.getLogger(__name__)
 

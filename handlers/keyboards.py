@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CallbackCodec
@@ -56,3 +58,40 @@ def rows(
     buttons: list[InlineKeyboardButton], per_row: int = 2
 ) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def markup(rows: list[list[tuple[str, str]]], *, links: bool = False) -> InlineKeyboardMarkup:
+    """Rows of (label, callback data) → an inline keyboard; with ``links``, data that is a URL
+    (https://, http://, tg://) makes a link button instead."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, url=data)
+                if links and data.startswith(_LINK_SCHEMES)
+                else InlineKeyboardButton(label, callback_data=data)
+                for label, data in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def link_markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """markup(links=True) for notices that may have no buttons at all (then no keyboard)."""
+    return markup(rows, links=True) if rows else None
+
+
+_LINK_SCHEMES = ("https://", "http://", "tg://")
+
+
+def day_data(day: date) -> str:
+    """A date as callback data carries it: "20261128"."""
+    return day.strftime("%Y%m%d")
+
+
+def parse_day_data(value: str) -> date | None:
+    """The date of a ``day_data`` value; None when it is not one."""
+    try:
+        return datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        return None

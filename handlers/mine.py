@@ -20,17 +20,14 @@ from bot.services.booking import OFFER, BookingView
 from handlers.booking_views import (
     MINE,
     action_buttons,
-    answer,
     booking_card,
     error_text,
-    final,
-    markup,
     send_ticket,
     when_text,
 )
-from handlers.common import user_id_of
+from handlers.common import answer, final, user_id_of
 from handlers.intents import starts
-from handlers.keyboards import MENU, MENU_BOOK, MENU_MINE, MENU_VISIT
+from handlers.keyboards import MENU, MENU_BOOK, MENU_MINE, MENU_VISIT, markup
 
 log = logging.getLogger(__name__)
 

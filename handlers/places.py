@@ -3,13 +3,11 @@ when" button, kecamatan pickers, and a shared location (the nearest places)."""
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -22,7 +20,6 @@ from telegram import (
 )
 from telegram.error import BadRequest
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -42,8 +39,8 @@ from bot.services.answers import (
 )
 from bot.services.schedule import DayStatus, Opening, holiday_name
 from bot.storage.places import Place
-from handlers.common import reply
-from handlers.keyboards import MENU, MENU_BOOK, MENU_WHERE, button
+from handlers.common import final, reply
+from handlers.keyboards import MENU, MENU_BOOK, MENU_WHERE, button, day_data
 from handlers.pickers import kecamatan_keyboard
 
 log = logging.getLogger(__name__)
@@ -379,11 +376,19 @@ async def show_schedule(
     nav = [button(_("📍 Places and map"), LOC.pack("k", code))]
     if day is None:
         nav.append(
-            button(_("Next 7 days ▶️"), JDW.pack("k", code, "w" + _ymd(start + timedelta(days=7))))
+            button(
+                _("Next 7 days ▶️"), JDW.pack("k", code, "w" + day_data(start + timedelta(days=7)))
+            )
         )
     else:
-        nav.append(button(_("🗓 Next 7 days"), JDW.pack("k", code, "w" + _ymd(max(day, today)))))
+        nav.append(
+            button(_("🗓 Next 7 days"), JDW.pack("k", code, "w" + day_data(max(day, today))))
+        )
     rows.append(nav)
+    from handlers.subscribe import subscribe_offer_button
+
+    # After a schedule the natural next wish is to hear about new service days there.
+    rows.append([subscribe_offer_button(context.t, code)])
     rows.append([button(_("🔎 Other kecamatan"), JDW.pack("a"))])
     await reply(update, context, _fit("\n".join(lines).strip()), InlineKeyboardMarkup(rows))
 
@@ -423,7 +428,7 @@ async def ask_kecamatan(
     candidates = [c for c in candidates if c.code in served][:8]
     if candidates:
         text = _("Which kecamatan do you mean?")
-        day_field = "d" + _ymd(day) if day and codec is JDW else ""
+        day_field = "d" + day_data(day) if day and codec is JDW else ""
         buttons = [
             InlineKeyboardButton(
                 _("{kecamatan} ({regency})").format(
@@ -763,17 +768,6 @@ def _fields(codec: CallbackCodec, data: str | None) -> list[str]:
         return ["", "", ""]
 
 
-def final(func: Callable[[Update, BotContext], Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """Handled here: no later handler group (the stale-button fallback) sees the update; inside a
-    conversation the returned state is kept."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext) -> Any:
-        raise ApplicationHandlerStop(await func(update, context))
-
-    return wrapper
-
-
 def _parse_day_field(value: str) -> tuple[date | None, date | None]:
     if len(value) == 9 and value[0] in "dw" and value[1:].isdigit():
         try:
@@ -782,10 +776,6 @@ def _parse_day_field(value: str) -> tuple[date | None, date | None]:
             return None, None
         return (parsed, None) if value[0] == "d" else (None, parsed)
     return None, None
-
-
-def _ymd(day: date) -> str:
-    return day.strftime("%Y%m%d")
 
 
 def _served_codes(context: BotContext) -> set[str]:

@@ -7,6 +7,7 @@ The Telegram side of the outbox dispatcher also lives here: ``TelegramSender`` d
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,11 +22,12 @@ from telegram.error import (
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.ratelimit import TokenBucket
 from bot.services.container import Services
 from bot.services.outbox import DeliveryError, FloodWait, Notice, Transient, Unreachable
 from bot.services.reminders import KIND_LABELS, REM
 from handlers.common import reply, stop_other_groups, user_id_of
-from handlers.keyboards import MENU, MENU_MINE
+from handlers.keyboards import MENU, MENU_MINE, link_markup
 
 # --- the Telegram side of the dispatcher -------------------------------------------------------
 
@@ -47,19 +49,17 @@ def _delivery_error(exc: TelegramError) -> DeliveryError:
     return DeliveryError(f"{type(exc).__name__}: {exc.message}")
 
 
-def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    rows = []
-    for row in buttons:
-        cells = []
-        for label, data in row:
-            if data.startswith(("https://", "http://", "tg://")):
-                cells.append(InlineKeyboardButton(label, url=data))
-            else:
-                cells.append(InlineKeyboardButton(label, callback_data=data))
-        rows.append(cells)
-    return InlineKeyboardMarkup(rows)
+# Keyed by the bot object's identity: PTB bots compare equal by bot id, and two Applications of the
+# same bot (tests, restarts in one process) must not share a bucket bound to another event loop.
+_BUCKETS: dict[int, tuple[weakref.ref[Any], TokenBucket]] = {}
+
+
+def _bucket_of(bot: Any) -> TokenBucket:
+    entry = _BUCKETS.get(id(bot))
+    if entry is None or entry[0]() is not bot:
+        entry = (weakref.ref(bot), TokenBucket())
+        _BUCKETS[id(bot)] = entry
+    return entry[1]
 
 
 class TelegramSender:
@@ -67,17 +67,21 @@ class TelegramSender:
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
+        # One bucket per bot, shared by every sender of it (outbox and broadcasts alike).
+        self.bucket = _bucket_of(bot)
 
     async def send(self, chat_id: int, notice: Notice) -> None:
+        await self.bucket.acquire()
         try:
             await self.bot.send_message(
-                chat_id=chat_id, text=notice.text, reply_markup=_markup(notice.buttons)
+                chat_id=chat_id, text=notice.text, reply_markup=link_markup(notice.buttons)
             )
         except TelegramError as exc:
             raise _delivery_error(exc) from exc
 
     async def send_venue(self, chat_id: int, venue: tuple[float, float, str, str]) -> None:
         latitude, longitude, title, address = venue
+        await self.bucket.acquire()
         try:
             await self.bot.send_venue(
                 chat_id=chat_id,

@@ -16,7 +16,6 @@ an earlier attempt is recognised. The rules live in ``bot.services.schools`` and
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import secrets
@@ -27,7 +26,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -63,7 +61,7 @@ from bot.validation import (
     validate_name,
 )
 from handlers.booking_views import error_text, nik_active_text, send_ticket
-from handlers.common import user_id_of
+from handlers.common import answer, clear_draft, close_buttons, draft_of, final, say, user_id_of
 from handlers.intents import starts
 from handlers.keyboards import MENU, MENU_SCHOOL, main_menu
 from handlers.pickers import kecamatan_keyboard, parse_pick
@@ -98,32 +96,8 @@ _TIME_RE = re.compile(r"(?<!\d)([01]?\d|2[0-3])(?:[.:](\d{2}))?(?!\d)")
 # Small helpers
 
 
-def final(
-    func: Callable[[Update, BotContext], Awaitable[object]],
-) -> Callable[[Update, BotContext], Awaitable[object]]:
-    """A button handled here is not also an "old button" for the last handler group: stop the
-    update after this handler (inside a conversation, with the state it returned)."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext) -> object:
-        raise ApplicationHandlerStop(await func(update, context))
-
-    return wrapper
-
-
 def _schools(context: BotContext) -> Schools:
     return context.services.schools
-
-
-def _draft(context: BotContext) -> dict[str, Any]:
-    data = context.user_data
-    if data is None:
-        return {}
-    draft = data.get(DRAFT)
-    if not isinstance(draft, dict):
-        draft = {}
-        data[DRAFT] = draft
-    return draft
 
 
 def _new_draft(context: BotContext, **values: Any) -> dict[str, Any]:
@@ -133,58 +107,13 @@ def _new_draft(context: BotContext, **values: Any) -> dict[str, Any]:
     return draft
 
 
-def _clear(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-
-
 def _b(draft: dict[str, Any], act: str, value: object = "") -> str:
     """An in-flow button: the action, its value and the flow's token."""
     return SK.pack(act, value, draft.get("tok", ""))
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
 def _words(text: str) -> str:
     return " ".join(text.lower().split())
-
-
-async def _answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest:
-        pass
-
-
-async def _close_buttons(update: Update) -> None:
-    """The pressed message keeps its text and loses its buttons: one answer per step."""
-    query = update.callback_query
-    if query is None:
-        return
-    await _answer(update)
-    if query.message is not None:
-        try:
-            await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass
-
-
-async def _say(
-    update: Update,
-    context: BotContext,
-    text: str,
-    rows: list[list[tuple[str, str]]] | None = None,
-) -> None:
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(text, reply_markup=_markup(rows) if rows else None)
 
 
 def _previous(step: str, draft: dict[str, Any]) -> str | None:
@@ -218,7 +147,7 @@ def _school_label(context: BotContext, school: School) -> str:
 async def _prompt_search(update: Update, context: BotContext, note: str = "") -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = SEARCH
     text = _(
         "🏫 <b>School recording events</b> (Disdukcapil Goes to School)\n\n"
@@ -251,7 +180,7 @@ async def _search(update: Update, context: BotContext, query: str) -> str:
     """Show what a typed name finds: a school card, a choice, or the kecamatan to narrow it."""
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     found = await _schools(context).search(query)
     if not found:
         return await _prompt_search(
@@ -283,18 +212,18 @@ async def _search(update: Update, context: BotContext, query: str) -> str:
 
 async def _choose_among(update: Update, context: BotContext, found: list[School]) -> str:
     _ = context.t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = SEARCH
     rows = [[(_school_label(context, s), _b(draft, "s", s.id))] for s in found[:20]]
     rows.append([(_("🔎 Another school"), _b(draft, "new")), (_("✖️ Cancel"), _b(draft, "x"))])
-    await _say(update, context, _("Which school do you mean?"), rows)
+    await say(update, _("Which school do you mean?"), rows)
     return SEARCH
 
 
 async def _in_kecamatan(update: Update, context: BotContext, code: str) -> str:
     """The kecamatan was chosen: the matches of the typed name there, or all its schools."""
     _ = context.t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     schools = _schools(context)
     query = draft.get("query")
     found = (
@@ -318,7 +247,7 @@ async def _in_kecamatan(update: Update, context: BotContext, code: str) -> str:
 async def _show_school(update: Update, context: BotContext, school_id: int) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     schools = _schools(context)
     try:
         school, events = await schools.school_card(school_id)
@@ -367,7 +296,7 @@ async def _show_school(update: Update, context: BotContext, school_id: int) -> s
     else:
         rows.append([(_("🔔 Follow this school"), SK.pack("f", school.id))])
     rows.append([(_("🔎 Another school"), _b(draft, "new")), (_("✖️ Close"), _b(draft, "x"))])
-    await _say(update, context, "\n".join(lines), rows)
+    await say(update, "\n".join(lines), rows)
     return CARD
 
 
@@ -390,34 +319,34 @@ async def _start_event(update: Update, context: BotContext, event_id: int) -> ob
     t = context.t
     _ = t.gettext
     schools = _schools(context)
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     try:
         event = await schools.event(event_id)
         view = await schools.view(event)
     except (SchoolError, NotFound):
-        await _answer(update, _("This recording day is no longer open."), alert=True)
+        await answer(update.callback_query, _("This recording day is no longer open."), alert=True)
         return draft.get("step") if draft.get("step") in STEPS else END
     if event.status == "cancelled":
-        await _answer(update, _("This recording day was cancelled."), alert=True)
+        await answer(update.callback_query, _("This recording day was cancelled."), alert=True)
         return await _show_school(update, context, view.school.id)
     if view.bookable_from is not None:
-        await _answer(
-            update,
+        await answer(
+            update.callback_query,
             _("Booking for this day opens on {date}.").format(date=t.date(view.bookable_from)),
             alert=True,
         )
         return draft.get("step") if draft.get("step") in STEPS else END
     if not await context.services.booking.room_for_another(user_id_of(update)):
         limit = context.services.config.booking.max_active_per_account
-        await _close_buttons(update)
-        await _say(update, context, error_text(t, BookingError(bk.OWNER_LIMIT, limit=limit)))
-        _clear(context)
+        await close_buttons(update)
+        await say(update, error_text(t, BookingError(bk.OWNER_LIMIT, limit=limit)))
+        clear_draft(context, DRAFT)
         return END
     slots = await schools.free_slots(event)
     if not slots:
-        await _answer(update, _("Sorry, this recording day is full."), alert=True)
+        await answer(update.callback_query, _("Sorry, this recording day is full."), alert=True)
         return draft.get("step") if draft.get("step") in STEPS else END
-    await _close_buttons(update)
+    await close_buttons(update)
     draft.update(school=view.school.id, event=event.id, slots=len(slots))
     draft.pop("slot", None)
     if len(slots) == 1:
@@ -427,7 +356,7 @@ async def _start_event(update: Update, context: BotContext, event_id: int) -> ob
 
 
 async def _ask(update: Update, context: BotContext, step: str) -> str:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = step
     return await PROMPTS[step](update, context, draft)
 
@@ -448,7 +377,7 @@ async def _prompt_slot(update: Update, context: BotContext, draft: dict[str, Any
         return await _gone(update, context)
     slots = await _schools(context).free_slots(view.event)
     if not slots:
-        await _say(update, context, _("Sorry, this recording day is full."))
+        await say(update, _("Sorry, this recording day is full."))
         return await _show_school(update, context, view.school.id)
     draft["slots"] = len(slots)
     rows = [
@@ -464,9 +393,8 @@ async def _prompt_slot(update: Update, context: BotContext, draft: dict[str, Any
         for s in slots
     ]
     rows.append(_nav(context, draft, SLOT))
-    await _say(
+    await say(
         update,
-        context,
         _("<b>{school}</b>, {date}: which time?").format(
             school=escape(view.school.name), date=t.date(view.event.date)
         ),
@@ -477,9 +405,8 @@ async def _prompt_slot(update: Update, context: BotContext, draft: dict[str, Any
 
 async def _prompt_name(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
     _ = context.t.gettext
-    await _say(
+    await say(
         update,
-        context,
         _("The student's full name, as written on the Kartu Keluarga?"),
         [_nav(context, draft, NAME)],
     )
@@ -488,9 +415,8 @@ async def _prompt_name(update: Update, context: BotContext, draft: dict[str, Any
 
 async def _prompt_nik(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
     _ = context.t.gettext
-    await _say(
+    await say(
         update,
-        context,
         _("The NIK of {name}? (16 digits, on the Kartu Keluarga)").format(
             name=escape(draft.get("name", ""))
         ),
@@ -501,9 +427,8 @@ async def _prompt_nik(update: Update, context: BotContext, draft: dict[str, Any]
 
 async def _prompt_phone(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
     _ = context.t.gettext
-    await _say(
+    await say(
         update,
-        context,
         _(
             "A parent's or guardian's phone number, in case the team needs to reach you? "
             "(optional: type it, or press Skip)"
@@ -553,7 +478,7 @@ async def _prompt_confirm(update: Update, context: BotContext, draft: dict[str, 
         ],
         _nav(context, draft, CONFIRM),
     ]
-    await _say(update, context, "\n".join(lines), rows)
+    await say(update, "\n".join(lines), rows)
     return CONFIRM
 
 
@@ -581,16 +506,16 @@ PROMPTS: dict[str, Callable[[Update, BotContext, dict[str, Any]], Awaitable[str]
 
 async def _gone(update: Update, context: BotContext) -> object:
     _ = context.t.gettext
-    draft = _draft(context)
-    await _say(update, context, _("Sorry, this recording day is no longer open."))
+    draft = draft_of(context, DRAFT)
+    await say(update, _("Sorry, this recording day is no longer open."))
     if draft.get("school"):
         return await _show_school(update, context, int(draft["school"]))
-    _clear(context)
+    clear_draft(context, DRAFT)
     return END
 
 
 async def _next_missing(update: Update, context: BotContext) -> str:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     if not draft.get("name"):
         return await _ask(update, context, NAME)
     if not draft.get("nik"):
@@ -601,13 +526,11 @@ async def _next_missing(update: Update, context: BotContext) -> str:
 
 
 async def _read_name(update: Update, context: BotContext, text: str) -> str:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     try:
         draft["name"] = validate_name(text)
     except NameError_ as err:
-        await _say(
-            update, context, name_error_text(err, context.t.gettext), [_nav(context, draft, NAME)]
-        )
+        await say(update, name_error_text(err, context.t.gettext), [_nav(context, draft, NAME)])
         return NAME
     return await _next_missing(update, context)
 
@@ -615,7 +538,7 @@ async def _read_name(update: Update, context: BotContext, text: str) -> str:
 async def _read_nik(update: Update, context: BotContext, text: str) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     view = await _event_view(context, draft)
     if view is None:
         return await _gone(update, context)
@@ -625,10 +548,10 @@ async def _read_nik(update: Update, context: BotContext, text: str) -> str:
         await context.services.booking.check_nik_free(check.nik.nik, user_id_of(update))
     except BookingError as err:
         message = nik_active_text(t, err) if err.code == bk.NIK_ACTIVE else error_text(t, err)
-        await _say(update, context, message, [_nav(context, draft, NIK)])
+        await say(update, message, [_nav(context, draft, NIK)])
         return NIK
     for warning in check.nik.warnings:
-        await _say(update, context, nik_warning_text(warning, _))
+        await say(update, nik_warning_text(warning, _))
     if not check.eligibility.ok:
         await _refuse_age(update, context, view, check)
         return NIK
@@ -639,7 +562,7 @@ async def _read_nik(update: Update, context: BotContext, text: str) -> str:
 async def _refuse_age(update: Update, context: BotContext, view: EventView, check: Any) -> None:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     verdict = check.eligibility
     lines = [
         _(
@@ -661,25 +584,23 @@ async def _refuse_age(update: Update, context: BotContext, view: EventView, chec
             ).format(name=escape(draft.get("name", "")), date=t.date(verdict.eligible_from))
         )
     lines.append(_("If the NIK was mistyped, type it again."))
-    await _say(
+    await say(
         update,
-        context,
         "\n".join(lines),
         [[(_("🔔 Follow this school"), SK.pack("f", view.school.id))], _nav(context, draft, NIK)],
     )
 
 
 async def _read_phone(update: Update, context: BotContext, text: str) -> str:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     if _words(text) in SKIP_WORDS:
         draft["phone"] = ""
         return await _next_missing(update, context)
     try:
         draft["phone"] = normalize_phone(text)
     except PhoneError as err:
-        await _say(
+        await say(
             update,
-            context,
             phone_error_text(err, context.t.gettext),
             [[(context.t.gettext("Skip"), _b(draft, "skip"))], _nav(context, draft, PHONE)],
         )
@@ -689,7 +610,7 @@ async def _read_phone(update: Update, context: BotContext, text: str) -> str:
 
 async def _read_slot(update: Update, context: BotContext, text: str) -> str:
     """A typed time ("9", "09.00") picks the slot starting then."""
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     view = await _event_view(context, draft)
     if view is None:
         return await _gone(update, context)
@@ -706,7 +627,7 @@ async def _read_slot(update: Update, context: BotContext, text: str) -> str:
 async def _submit(update: Update, context: BotContext) -> object:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     view = await _event_view(context, draft)
     if view is None:
         return await _gone(update, context)
@@ -720,18 +641,18 @@ async def _submit(update: Update, context: BotContext) -> object:
             phone=draft.get("phone") or None,
         )
     except BookingError as err:
-        await _say(update, context, error_text(t, err))
+        await say(update, error_text(t, err))
         if err.code in (bk.SLOT_FULL, bk.SLOT_MISSING, bk.SLOT_CLOSED):
             draft.pop("slot", None)
             return await _ask(update, context, SLOT)
         if err.code == bk.NIK_ACTIVE or err.code == bk.NOT_ELIGIBLE:
             draft.pop("nik", None)
             return await _ask(update, context, NIK)
-        _clear(context)
+        clear_draft(context, DRAFT)
         return END
     except (DomainError, NotFound):
         return await _gone(update, context)
-    _clear(context)
+    clear_draft(context, DRAFT)
     headline = _("✅ <b>Booked: e-KTP recording at {school}</b>").format(
         school=escape(view.school.name)
     )
@@ -754,7 +675,7 @@ async def _submit(update: Update, context: BotContext) -> object:
 async def start(update: Update, context: BotContext) -> object:
     """/sekolah [nama], the menu button, or a sentence about a school."""
     _new_draft(context)
-    await _close_buttons(update)
+    await close_buttons(update)
     query = " ".join(context.args or [])
     message = update.message
     if not query and message is not None and message.text and not message.text.startswith("/"):
@@ -777,7 +698,7 @@ async def text_entry(update: Update, context: BotContext) -> object:
 async def on_text(update: Update, context: BotContext) -> object:
     message = update.effective_message
     text = " ".join(((message.text or "") if message else "").split())
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step")
     words = _words(text)
     if words in QUIT_WORDS:
@@ -805,9 +726,9 @@ async def on_text(update: Update, context: BotContext) -> object:
 
 async def cancel(update: Update, context: BotContext) -> object:
     """/batal or ✖️: leave the flow; nothing is booked."""
-    _clear(context)
+    clear_draft(context, DRAFT)
     _ = context.t.gettext
-    await _close_buttons(update)
+    await close_buttons(update)
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(
@@ -818,10 +739,10 @@ async def cancel(update: Update, context: BotContext) -> object:
 
 
 async def back(update: Update, context: BotContext) -> object:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step", SEARCH)
     previous = _previous(step, draft)
-    await _close_buttons(update)
+    await close_buttons(update)
     if previous is None:
         return await cancel(update, context)
     if previous == SEARCH:
@@ -842,10 +763,10 @@ async def on_button(update: Update, context: BotContext) -> object:
     try:
         data = SK.unpack(query.data if query else None)
     except ValueError:
-        await _answer(update)
+        await answer(update.callback_query)
         return None
     act, value, token = data["act"], data["a"], data["b"]
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step")
     if act in ("s", "e") and value.isdigit():
         # A school (from a list or a notice) or 📝 Book (from a card or a notice): both stand on
@@ -853,12 +774,12 @@ async def on_button(update: Update, context: BotContext) -> object:
         if token != draft.get("tok") or step not in STEPS:
             _new_draft(context)
         if act == "s":
-            await _close_buttons(update)
+            await close_buttons(update)
             return await _show_school(update, context, int(value))
         return await _start_event(update, context, int(value))
     if token != draft.get("tok") or step not in STEPS:
-        await _answer(
-            update,
+        await answer(
+            update.callback_query,
             _("That button belongs to an earlier step; please answer the last question."),
             alert=True,
         )
@@ -868,12 +789,12 @@ async def on_button(update: Update, context: BotContext) -> object:
     if act == "back":
         return await back(update, context)
     if act == "new":
-        await _close_buttons(update)
+        await close_buttons(update)
         draft.pop("query", None)
         draft["page"] = 0
         return await _prompt_search(update, context)
     if act == "my":
-        await _close_buttons(update)
+        await close_buttons(update)
         followed = await _schools(context).followed(user_id_of(update))
         if not followed:
             return await _prompt_search(update, context, _("You do not follow any school yet."))
@@ -882,26 +803,30 @@ async def on_button(update: Update, context: BotContext) -> object:
         event_id = int(draft.get("event") or 0)
         slots = await _schools(context).free_slots(await _schools(context).event(event_id))
         if not any(s.slot_id == int(value) for s in slots):
-            await _answer(update, _("Sorry, that time is full now. Choose another."), alert=True)
+            await answer(
+                update.callback_query,
+                _("Sorry, that time is full now. Choose another."),
+                alert=True,
+            )
             return await _ask(update, context, SLOT)
-        await _close_buttons(update)
+        await close_buttons(update)
         draft["slot"] = int(value)
         return await _next_missing(update, context)
     if act == "skip" and step == PHONE:
-        await _close_buttons(update)
+        await close_buttons(update)
         draft["phone"] = ""
         return await _next_missing(update, context)
     if act == "chg" and step == CONFIRM and value in ("name", "nik", "phone"):
-        await _close_buttons(update)
+        await close_buttons(update)
         draft.pop(value, None)
         if value == "name":
             draft.pop("nik", None)  # the NIK is asked "of {name}"; check both again
         return await _next_missing(update, context)
     if act == "ok" and step == CONFIRM:
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _submit(update, context)
-    await _answer(
-        update,
+    await answer(
+        update.callback_query,
         _("That button belongs to an earlier step; please answer the last question."),
         alert=True,
     )
@@ -912,17 +837,17 @@ async def on_kecamatan(update: Update, context: BotContext) -> object:
     """The kecamatan picker of the search: a page turn or a choice."""
     query = update.callback_query
     picked = parse_pick(SKK, query.data if query else None)
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     if picked is None or draft.get("step") != SEARCH:
-        await _answer(
-            update,
+        await answer(
+            update.callback_query,
             context.t.gettext("This button is no longer active. Type /sekolah to search again."),
             alert=True,
         )
         return draft.get("step") if draft.get("step") in STEPS else None
     kind, value = picked
     if kind == "p":
-        await _answer(update)
+        await answer(update.callback_query)
         draft["page"] = int(value) if value.isdigit() else 0
         schools = _schools(context)
         found = (
@@ -945,7 +870,7 @@ async def on_kecamatan(update: Update, context: BotContext) -> object:
             except BadRequest:
                 pass
         return SEARCH
-    await _close_buttons(update)
+    await close_buttons(update)
     return await _in_kecamatan(update, context, value)
 
 
@@ -958,7 +883,7 @@ async def follow_button(update: Update, context: BotContext) -> object:
         data = SK.unpack(query.data if query else None)
         school_id = int(data["a"])
     except (ValueError, KeyError):
-        await _answer(update)
+        await answer(update.callback_query)
         return None
     schools = _schools(context)
     uid = user_id_of(update)
@@ -971,9 +896,9 @@ async def follow_button(update: Update, context: BotContext) -> object:
             await schools.unfollow(uid, school_id)
             following = False
     except NotFound:
-        await _answer(update, _("I cannot find this school any more."), alert=True)
+        await answer(update.callback_query, _("I cannot find this school any more."), alert=True)
         return None
-    await _answer(update, _("Followed.") if following else _("Unfollowed."))
+    await answer(update.callback_query, _("Followed.") if following else _("Unfollowed."))
     if query is not None and query.message is not None:
         # The pressed keyboard shows the new choice.
         keyboard = getattr(query.message, "reply_markup", None)
@@ -994,7 +919,7 @@ async def follow_button(update: Update, context: BotContext) -> object:
                 await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
             except BadRequest:
                 pass
-    await _say(update, context, _follow_note(context, school, following))
+    await say(update, _follow_note(context, school, following))
     return None
 
 
@@ -1003,9 +928,8 @@ async def follows_command(update: Update, context: BotContext) -> None:
     _ = context.t.gettext
     followed = await _schools(context).followed(user_id_of(update))
     if not followed:
-        await _say(
+        await say(
             update,
-            context,
             _("You do not follow any school. Find one with /sekolah and press 🔔 Follow."),
         )
         return
@@ -1016,7 +940,7 @@ async def follows_command(update: Update, context: BotContext) -> None:
         ]
         for s in followed
     ]
-    await _say(update, context, _("<b>The schools you follow:</b>"), rows)
+    await say(update, _("<b>The schools you follow:</b>"), rows)
 
 
 class _SchoolName(filters.MessageFilter):

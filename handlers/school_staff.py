@@ -15,15 +15,13 @@ their kecamatan; every action is audited (by ``bot.services.schools``).
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -46,7 +44,18 @@ from bot.services.tickets import normalize_code
 from bot.storage.places import School, ServiceDay
 from bot.storage.schools import EventCounts
 from handlers.booking_views import error_text as booking_error_text
-from handlers.common import refuse, staff_member, user_id_of
+from handlers.common import (
+    answer,
+    clear_draft,
+    close_buttons,
+    draft_of,
+    final,
+    refuse,
+    say,
+    staff_member,
+    user_id_of,
+)
+from handlers.keyboards import day_data, parse_day_data
 from handlers.pickers import kecamatan_keyboard, parse_pick
 
 log = logging.getLogger(__name__)
@@ -99,79 +108,12 @@ CHUNK = 3500
 # Small helpers
 
 
-def final(
-    func: Callable[[Update, BotContext], Awaitable[object]],
-) -> Callable[[Update, BotContext], Awaitable[object]]:
-    """Stop the update after this handler (no "old button" answer from the last group)."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext) -> object:
-        raise ApplicationHandlerStop(await func(update, context))
-
-    return wrapper
-
-
 def _schools(context: BotContext) -> Schools:
     return context.services.schools
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    data = context.user_data
-    if data is None:
-        return {}
-    draft = data.get(DRAFT)
-    if not isinstance(draft, dict):
-        draft = {}
-        data[DRAFT] = draft
-    return draft
-
-
-def _clear(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-
-
 def _b(draft: dict[str, Any], act: str, value: object = "") -> str:
     return AC.pack(act, value, draft.get("tok", ""))
-
-
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
-async def _answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest:
-        pass
-
-
-async def _close_buttons(update: Update) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    await _answer(update)
-    if query.message is not None:
-        try:
-            await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass
-
-
-async def _say(
-    update: Update,
-    context: BotContext,
-    text: str,
-    rows: list[list[tuple[str, str]]] | None = None,
-) -> None:
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(text, reply_markup=_markup(rows) if rows else None)
 
 
 async def _outside(update: Update, context: BotContext, action: str) -> None:
@@ -182,9 +124,9 @@ async def _outside(update: Update, context: BotContext, action: str) -> None:
     await services.audit.record(services.clock.epoch(), uid, "refused", "action", action)
     text = context.t.gettext("Sorry, this school is outside the kecamatan you manage.")
     if update.callback_query is not None:
-        await _answer(update, text, alert=True)
+        await answer(update.callback_query, text, alert=True)
         return
-    await _say(update, context, text)
+    await say(update, text)
 
 
 def _bool_text(t: Translator, value: bool) -> str:
@@ -224,17 +166,6 @@ def _short_event(t: Translator, event: ServiceDay) -> str:
     return f"{mark}{t.date_short(event.date)} {t.time_range(event.opens, event.closes)}"
 
 
-def _parse_day(value: str) -> date | None:
-    try:
-        return datetime.strptime(value, "%Y%m%d").date()
-    except ValueError:
-        return None
-
-
-def _day_value(day: date) -> str:
-    return day.strftime("%Y%m%d")
-
-
 def _date_rows(
     context: BotContext, draft: dict[str, Any], act: str
 ) -> list[list[tuple[str, str]]]:
@@ -243,7 +174,7 @@ def _date_rows(
     today = context.services.clock.today()
     days = [today + timedelta(days=n) for n in range(1, 22)]
     days = [d for d in days if d.weekday() < 6][:15]
-    buttons = [(t.date_short(d), _b(draft, act, _day_value(d))) for d in days]
+    buttons = [(t.date_short(d), _b(draft, act, day_data(d))) for d in days]
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
 
 
@@ -311,7 +242,7 @@ async def _member(update: Update, context: BotContext) -> StaffMember | None:
 async def _ask_kecamatan(update: Update, context: BotContext, member: StaffMember) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = KEC
     schools = _schools(context)
     managed = {d.code for d in schools.managed_districts(member)}
@@ -338,13 +269,12 @@ async def _list_schools(
     update: Update, context: BotContext, member: StaffMember, schools: list[School]
 ) -> str:
     _ = context.t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = SCHOOL
     mine = [s for s in schools if member.may_manage(s.kecamatan_code)]
     if not mine:
-        await _say(
+        await say(
             update,
-            context,
             _("No school you manage matches. Type another name, or /batal."),
             [[(_("◀️ Back"), _b(draft, "back")), (_("✖️ Close"), _b(draft, "x"))]],
         )
@@ -353,7 +283,7 @@ async def _list_schools(
         return await _school_panel(update, context, member, mine[0].id)
     rows = [[(s.name[:60], _b(draft, "sch", s.id))] for s in mine[:30]]
     rows.append(_nav(context, draft))
-    await _say(update, context, _("Which school?"), rows)
+    await say(update, _("Which school?"), rows)
     return SCHOOL
 
 
@@ -366,14 +296,14 @@ async def _school_panel(
 ) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     try:
         report = await _schools(context).school_report(member, school_id)
     except NotAllowed:
         await _outside(update, context, "acara")
         return draft.get("step") or KEC
     except NotFound:
-        await _say(update, context, _("I cannot find this school any more."))
+        await say(update, _("I cannot find this school any more."))
         return await _ask_kecamatan(update, context, member)
     draft.update(step=PANEL, school=school_id)
     draft.pop("event", None)
@@ -403,7 +333,7 @@ async def _school_panel(
         rows.append([(label[:60], _b(draft, "ev", event.id))])
     rows.append([(_("➕ New recording day"), _b(draft, "new"))])
     rows.append([(_("🏫 Another school"), _b(draft, "schools")), (_("✖️ Close"), _b(draft, "x"))])
-    await _say(update, context, "\n".join(lines), rows)
+    await say(update, "\n".join(lines), rows)
     return PANEL
 
 
@@ -412,14 +342,14 @@ async def _event_panel(
 ) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     try:
         view, counts = await _schools(context).event_report(member, event_id)
     except NotAllowed:
         await _outside(update, context, "acara")
         return draft.get("step") or KEC
     except (SchoolError, NotFound):
-        await _say(update, context, _("This recording day no longer exists."))
+        await say(update, _("This recording day no longer exists."))
         return await _school_panel(update, context, member, int(draft.get("school") or 0))
     draft.update(step=EVENT, school=view.school.id, event=event_id)
     for key in ("field", "value", "reason"):
@@ -476,14 +406,14 @@ async def _event_panel(
             row.append((_("❌ Cancel this day"), _b(draft, "cx")))
     rows.append(row)
     rows.append([(_("◀️ Back"), _b(draft, "back")), (_("✖️ Close"), _b(draft, "x"))])
-    await _say(update, context, "\n".join(lines), rows)
+    await say(update, "\n".join(lines), rows)
     return EVENT
 
 
 async def _history(update: Update, context: BotContext, member: StaffMember) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     changes = await _schools(context).history(member, int(draft.get("event") or 0))
     lines = [_("<b>History of this recording day</b>")]
     actions = {"created": _("created"), "changed": _("changed"), "cancelled": _("cancelled")}
@@ -499,7 +429,7 @@ async def _history(update: Update, context: BotContext, member: StaffMember) -> 
             + _("staff {id}").format(id=change.actor_id or "—")
             + (f" · {detail}" if detail else "")
         )
-    await _say(update, context, "\n".join(lines))
+    await say(update, "\n".join(lines))
     return await _event_panel(update, context, member, int(draft.get("event") or 0))
 
 
@@ -510,36 +440,33 @@ async def _history(update: Update, context: BotContext, member: StaffMember) -> 
 async def _ask_field(update: Update, context: BotContext, field: str) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft.update(step=FIELD, field=field)
     nav = [(_("◀️ Back"), _b(draft, "back"))]
     if field == "date":
         rows = [*_date_rows(context, draft, "d"), nav]
-        await _say(update, context, _("The new date? Press one or type it (e.g. 5/12)."), rows)
+        await say(update, _("The new date? Press one or type it (e.g. 5/12)."), rows)
     elif field == "hours":
         presets = [
             (h.replace(":00", ".00"), _b(draft, "h", h.replace(":", ""))) for h in HOUR_PRESETS
         ]
-        await _say(
+        await say(
             update,
-            context,
             _("The new hours? Press one or type them (e.g. 08:00-12:00)."),
             [presets[:2], presets[2:], nav],
         )
     elif field == "seats_per_slot":
         presets = [(str(n), _b(draft, "n", n)) for n in SEAT_PRESETS]
-        await _say(
+        await say(
             update,
-            context,
             _("Seats per slot? Press one or type a number from 1 to 500."),
             [presets, nav],
         )
     elif field == "room":
-        await _say(update, context, _("The room in the school? (e.g. Aula)"), [nav])
+        await say(update, _("The room in the school? (e.g. Aula)"), [nav])
     else:
-        await _say(
+        await say(
             update,
-            context,
             _("The note for parents (what to bring, etc.)? Type - to remove it."),
             [nav],
         )
@@ -552,7 +479,7 @@ async def _preview(
     """What the change would do, to confirm."""
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     event_id = int(draft.get("event") or 0)
     schools = _schools(context)
     try:
@@ -563,7 +490,7 @@ async def _preview(
         await _outside(update, context, "acara")
         return EVENT
     except SchoolError as err:
-        await _say(update, context, _error_text(t, err))
+        await say(update, _error_text(t, err))
         if err.code in (sc.GONE, sc.STARTED, sc.NOTHING):
             return await _event_panel(update, context, member, event_id)
         return await _ask_field(update, context, draft.get("field") or "date")
@@ -593,7 +520,7 @@ async def _preview(
     else:
         lines.append(_("Nobody has booked or follows this school yet."))
     rows = [[(_("✅ Change it"), _b(draft, "ok")), (_("✖️ Keep as it is"), _b(draft, "back"))]]
-    await _say(update, context, "\n".join(lines), rows)
+    await say(update, "\n".join(lines), rows)
     return PREVIEW
 
 
@@ -654,7 +581,7 @@ def _affected_lines(t: Translator, affected: list[Affected]) -> list[str]:
 async def _apply_change(update: Update, context: BotContext, member: StaffMember) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     event_id = int(draft.get("event") or 0)
     changes = _load(draft.get("changes") or {})
     try:
@@ -663,7 +590,7 @@ async def _apply_change(update: Update, context: BotContext, member: StaffMember
         await _outside(update, context, "acara")
         return EVENT
     except SchoolError as err:
-        await _say(update, context, _error_text(t, err))
+        await say(update, _error_text(t, err))
         return await _event_panel(update, context, member, event_id)
     draft.pop("changes", None)
     lines = [_("✅ Changed.")]
@@ -678,7 +605,7 @@ async def _apply_change(update: Update, context: BotContext, member: StaffMember
 
 async def _read_field(update: Update, context: BotContext, member: StaffMember, text: str) -> str:
     """A typed value for the field being changed."""
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     field = draft.get("field")
     t = context.t
     event = await _schools(context).event(int(draft.get("event") or 0))
@@ -699,7 +626,7 @@ async def _read_field(update: Update, context: BotContext, member: StaffMember, 
         else:
             return await _event_panel(update, context, member, event.id)
     except SchoolError as err:
-        await _say(update, context, _error_text(t, err))
+        await say(update, _error_text(t, err))
         return await _ask_field(update, context, field or "date")
     return await _preview(update, context, member, changes)
 
@@ -710,11 +637,10 @@ async def _read_field(update: Update, context: BotContext, member: StaffMember, 
 
 async def _ask_reason(update: Update, context: BotContext) -> str:
     _ = context.t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = REASON
-    await _say(
+    await say(
         update,
-        context,
         _("Why is this recording day cancelled? The bookers and followers will read it."),
         [[(_("◀️ Back"), _b(draft, "back"))]],
     )
@@ -724,7 +650,7 @@ async def _ask_reason(update: Update, context: BotContext) -> str:
 async def _confirm_cancel(update: Update, context: BotContext, member: StaffMember) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     schools = _schools(context)
     event_id = int(draft.get("event") or 0)
     try:
@@ -748,9 +674,8 @@ async def _confirm_cancel(update: Update, context: BotContext, member: StaffMemb
         n=t.number(len(bookings)),
         people=t.number(people),
     )
-    await _say(
+    await say(
         update,
-        context,
         text,
         [[(_("❌ Cancel the day"), _b(draft, "ok")), (_("◀️ Keep it"), _b(draft, "back"))]],
     )
@@ -760,7 +685,7 @@ async def _confirm_cancel(update: Update, context: BotContext, member: StaffMemb
 async def _apply_cancel(update: Update, context: BotContext, member: StaffMember) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     event_id = int(draft.get("event") or 0)
     try:
         result = await _schools(context).cancel_event(
@@ -770,7 +695,7 @@ async def _apply_cancel(update: Update, context: BotContext, member: StaffMember
         await _outside(update, context, "acara")
         return EVENT
     except SchoolError as err:
-        await _say(update, context, _error_text(t, err))
+        await say(update, _error_text(t, err))
         return await _event_panel(update, context, member, event_id)
     note = t.ngettext(
         "❌ Cancelled. {n} booking was cancelled; {people} people are being told.",
@@ -787,14 +712,13 @@ async def _apply_cancel(update: Update, context: BotContext, member: StaffMember
 async def _new_ask(update: Update, context: BotContext, step: str) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = step
     new = draft.setdefault("new", {})
     nav = _nav(context, draft)
     if step == N_DATE:
-        await _say(
+        await say(
             update,
-            context,
             _("➕ <b>New recording day</b>\nWhich date? Press one or type it (e.g. 5/12)."),
             [*_date_rows(context, draft, "d"), nav],
         )
@@ -802,9 +726,8 @@ async def _new_ask(update: Update, context: BotContext, step: str) -> str:
         presets = [
             (h.replace(":00", ".00"), _b(draft, "h", h.replace(":", ""))) for h in HOUR_PRESETS
         ]
-        await _say(
+        await say(
             update,
-            context,
             _("{date}: the hours? Press one or type them (e.g. 08:00-12:00).").format(
                 date=t.date(new["date"])
             ),
@@ -812,37 +735,32 @@ async def _new_ask(update: Update, context: BotContext, step: str) -> str:
         )
     elif step == N_SEATS:
         presets = [(str(n), _b(draft, "n", n)) for n in SEAT_PRESETS]
-        await _say(
+        await say(
             update,
-            context,
             _("Seats per one-hour slot? Press one or type a number from 1 to 500."),
             [presets, nav],
         )
     elif step == N_ROOM:
-        await _say(
+        await say(
             update,
-            context,
             _("The room in the school? (e.g. Aula, Laboratorium Komputer)"),
             [[(_("Skip"), _b(draft, "skip"))], nav],
         )
     elif step == N_PRINT:
-        await _say(
+        await say(
             update,
-            context,
             _("Are cards printed the same day for students who are 17?"),
             [[(_("Yes"), _b(draft, "yn", 1)), (_("No"), _b(draft, "yn", 0))], nav],
         )
     elif step == N_16:
-        await _say(
+        await say(
             update,
-            context,
             _("May 16-year-olds record (first recording; the card is handed over at 17)?"),
             [[(_("Yes"), _b(draft, "yn", 1)), (_("No"), _b(draft, "yn", 0))], nav],
         )
     elif step == N_NOTE:
-        await _say(
+        await say(
             update,
-            context,
             _("A note for parents (what to bring, etc.)? Type it, or press Skip."),
             [[(_("Skip"), _b(draft, "skip"))], nav],
         )
@@ -861,7 +779,7 @@ async def _new_ask(update: Update, context: BotContext, step: str) -> str:
             "",
             _("The school's followers will be told at once."),
         ]
-        await _say(update, context, "\n".join(lines), [[(_("✅ Create"), _b(draft, "ok"))], nav])
+        await say(update, "\n".join(lines), [[(_("✅ Create"), _b(draft, "ok"))], nav])
     return step
 
 
@@ -881,12 +799,12 @@ async def _new_value(
 ) -> str:
     """A typed or pressed answer of the new-event steps."""
     t = context.t
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     new = draft.setdefault("new", {})
     try:
         if step == N_DATE:
             today = context.services.clock.today()
-            day = sc.parse_event_date(value, today) if typed else _parse_day(value)
+            day = sc.parse_event_date(value, today) if typed else parse_day_data(value)
             if day is None or not today < day:
                 raise SchoolError(sc.BAD_DATE, max_days=sc.MAX_DAYS_AHEAD)
             new["date"] = day
@@ -912,7 +830,7 @@ async def _new_value(
             new["note"] = value.strip()[:500] if typed else ""
             return await _new_ask(update, context, N_OK)
     except SchoolError as err:
-        await _say(update, context, _error_text(t, err))
+        await say(update, _error_text(t, err))
         return await _new_ask(update, context, step)
     return step
 
@@ -920,7 +838,7 @@ async def _new_value(
 async def _create(update: Update, context: BotContext, member: StaffMember) -> str:
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     new = draft.get("new") or {}
     school_id = int(draft.get("school") or 0)
     try:
@@ -940,7 +858,7 @@ async def _create(update: Update, context: BotContext, member: StaffMember) -> s
         await _outside(update, context, "acara")
         return PANEL
     except SchoolError as err:
-        await _say(update, context, _error_text(t, err))
+        await say(update, _error_text(t, err))
         step = N_DATE if err.code in (sc.CLASH, sc.BAD_DATE) else N_OK
         return await _new_ask(update, context, step)
     except KeyError:
@@ -990,12 +908,12 @@ async def _program(update: Update, context: BotContext, member: StaffMember) -> 
     size = 0
     for line in lines:
         if size + len(line) > CHUNK and chunk:
-            await _say(update, context, "\n".join(chunk))
+            await say(update, "\n".join(chunk))
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
     if chunk:
-        await _say(update, context, "\n".join(chunk))
+        await say(update, "\n".join(chunk))
     await context.services.audit.record(
         context.services.clock.epoch(), member.user_id, "school_program.view", "", "", ""
     )
@@ -1015,14 +933,14 @@ async def start(update: Update, context: BotContext) -> object:
     args = " ".join(context.args or []).strip()
     if args.lower() in ("rekap", "summary", "ringkasan"):
         await _program(update, context, member)
-        _clear(context)
+        clear_draft(context, DRAFT)
         return END
     if args:
         found = await _schools(context).search(args)
         return await _list_schools(update, context, member, found)
     managed = _schools(context).managed_districts(member)
     if member.role != "admin" and len(managed) == 1:
-        draft = _draft(context)
+        draft = draft_of(context, DRAFT)
         draft["single"] = True
         return await _list_schools(
             update, context, member, await _schools(context).schools(managed[0].code)
@@ -1031,16 +949,16 @@ async def start(update: Update, context: BotContext) -> object:
 
 
 async def leave(update: Update, context: BotContext) -> object:
-    _clear(context)
-    await _close_buttons(update)
-    await _say(update, context, context.t.gettext("Closed. /acara opens it again."))
+    clear_draft(context, DRAFT)
+    await close_buttons(update)
+    await say(update, context.t.gettext("Closed. /acara opens it again."))
     return END
 
 
 async def back(update: Update, context: BotContext, member: StaffMember) -> object:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step")
-    await _close_buttons(update)
+    await close_buttons(update)
     if step in (FIELD, PREVIEW, REASON, CANCEL_OK):
         draft.pop("changes", None)
         return await _event_panel(update, context, member, int(draft.get("event") or 0))
@@ -1059,21 +977,21 @@ async def back(update: Update, context: BotContext, member: StaffMember) -> obje
 async def on_button(update: Update, context: BotContext) -> object:
     member = await _member(update, context)
     if member is None:
-        _clear(context)
+        clear_draft(context, DRAFT)
         return END
     query = update.callback_query
     _ = context.t.gettext
     try:
         data = AC.unpack(query.data if query else None)
     except ValueError:
-        await _answer(update)
+        await answer(update.callback_query)
         return None
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step")
     act, value = data["act"], data["a"]
     if data["tok"] != draft.get("tok") or step not in ALL_STEPS:
-        await _answer(
-            update,
+        await answer(
+            update.callback_query,
             _("That button belongs to an earlier step; please use the last message."),
             alert=True,
         )
@@ -1083,11 +1001,11 @@ async def on_button(update: Update, context: BotContext) -> object:
     if act == "back":
         return await back(update, context, member)
     if act == "prog":
-        await _answer(update)
+        await answer(update.callback_query)
         await _program(update, context, member)
         return step
     if act == "schools":
-        await _close_buttons(update)
+        await close_buttons(update)
         draft["page"] = 0
         if draft.get("single"):
             managed = _schools(context).managed_districts(member)
@@ -1095,13 +1013,13 @@ async def on_button(update: Update, context: BotContext) -> object:
             return await _list_schools(update, context, member, found)
         return await _ask_kecamatan(update, context, member)
     if act == "sch" and value.isdigit() and step in (SCHOOL, KEC):
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _school_panel(update, context, member, int(value))
     if act == "ev" and value.isdigit() and step == PANEL:
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _event_panel(update, context, member, int(value))
     if act == "new" and step == PANEL:
-        await _close_buttons(update)
+        await close_buttons(update)
         school = await _schools(context).school(int(draft.get("school") or 0))
         if not member.may_manage(school.kecamatan_code):
             await _outside(update, context, "acara")
@@ -1109,54 +1027,54 @@ async def on_button(update: Update, context: BotContext) -> object:
         draft["new"] = {}
         return await _new_ask(update, context, N_DATE)
     if act == "hist" and step == EVENT:
-        await _close_buttons(update)
+        await close_buttons(update)
         try:
             return await _history(update, context, member)
         except NotAllowed:
             await _outside(update, context, "acara")
             return step
     if act == "fld" and step == EVENT and value in (*sc.EVENT_FIELDS, "hours"):
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _ask_field(update, context, value)
     if act == "tog" and step == EVENT and value in ("same_day_print", "allow_16"):
-        await _close_buttons(update)
+        await close_buttons(update)
         event = await _schools(context).event(int(draft.get("event") or 0))
         draft["field"] = value
         return await _preview(update, context, member, {value: not getattr(event, value)})
     if act == "cx" and step == EVENT:
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _ask_reason(update, context)
     if act == "d" and step == FIELD and draft.get("field") == "date":
-        day = _parse_day(value)
+        day = parse_day_data(value)
         if day is not None:
-            await _close_buttons(update)
+            await close_buttons(update)
             return await _preview(update, context, member, {"date": day})
     if act == "h" and step == FIELD and draft.get("field") == "hours":
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _read_field(
             update, context, member, f"{value[:2]}:{value[2:4]}-{value[5:7]}:{value[7:9]}"
         )
     if act == "n" and step == FIELD and draft.get("field") == "seats_per_slot":
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _preview(update, context, member, {"seats_per_slot": int(value)})
     if act == "ok" and step == PREVIEW:
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _apply_change(update, context, member)
     if act == "ok" and step == CANCEL_OK:
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _apply_cancel(update, context, member)
     if act == "ok" and step == N_OK:
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _create(update, context, member)
     new_acts = {N_DATE: "d", N_HOURS: "h", N_SEATS: "n", N_PRINT: "yn", N_16: "yn"}
     if step in new_acts and act == new_acts[step]:
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _new_value(update, context, member, step, value, typed=False)
     if act == "skip" and step in (N_ROOM, N_NOTE):
-        await _close_buttons(update)
+        await close_buttons(update)
         return await _new_value(update, context, member, step, "", typed=False)
-    await _answer(
-        update,
+    await answer(
+        update.callback_query,
         _("That button belongs to an earlier step; please use the last message."),
         alert=True,
     )
@@ -1166,17 +1084,17 @@ async def on_button(update: Update, context: BotContext) -> object:
 async def on_kecamatan(update: Update, context: BotContext) -> object:
     member = await _member(update, context)
     if member is None:
-        _clear(context)
+        clear_draft(context, DRAFT)
         return END
     query = update.callback_query
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     picked = parse_pick(ACK, query.data if query else None)
     if picked is None or draft.get("step") != KEC:
-        await _answer(update)
+        await answer(update.callback_query)
         return draft.get("step") if draft.get("step") in ALL_STEPS else None
     kind, value = picked
     if kind == "p":
-        await _answer(update)
+        await answer(update.callback_query)
         draft["page"] = int(value) if value.isdigit() else 0
         schools = _schools(context)
         managed = {d.code for d in schools.managed_districts(member)}
@@ -1200,18 +1118,18 @@ async def on_kecamatan(update: Update, context: BotContext) -> object:
     if not member.may_manage(value):
         await _outside(update, context, "acara")
         return KEC
-    await _close_buttons(update)
+    await close_buttons(update)
     return await _list_schools(update, context, member, await _schools(context).schools(value))
 
 
 async def on_text(update: Update, context: BotContext) -> object:
     member = await _member(update, context)
     if member is None:
-        _clear(context)
+        clear_draft(context, DRAFT)
         return END
     message = update.effective_message
     text = " ".join(((message.text or "") if message else "").split())
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step")
     if step in (KEC, SCHOOL, PANEL) and text:
         found = await _schools(context).search(text)
@@ -1234,8 +1152,8 @@ async def on_text(update: Update, context: BotContext) -> object:
 
 async def cancel(update: Update, context: BotContext) -> object:
     """/batal: leave the flow; what was already confirmed stays."""
-    _clear(context)
-    await _say(update, context, context.t.gettext("Stopped. Nothing else was changed."))
+    clear_draft(context, DRAFT)
+    await say(update, context.t.gettext("Stopped. Nothing else was changed."))
     return END
 
 
@@ -1248,7 +1166,7 @@ async def printed(update: Update, context: BotContext) -> None:
     _ = t.gettext
     code = normalize_code(" ".join(context.args or []))
     if code is None:
-        await _say(update, context, _("Type the booking code after the command: /cetak K7MX3Q"))
+        await say(update, _("Type the booking code after the command: /cetak K7MX3Q"))
         return
     try:
         view = await _schools(context).mark_printed(member, code)
@@ -1256,11 +1174,10 @@ async def printed(update: Update, context: BotContext) -> None:
         await _outside(update, context, "cetak")
         return
     except (SchoolError, BookingError, NotFound) as err:
-        await _say(update, context, _error_text(t, err))
+        await say(update, _error_text(t, err))
         return
-    await _say(
+    await say(
         update,
-        context,
         _("🪪 Card printed for {name} (booking {code}); counted as printed the same day.").format(
             name=escape(view.person_name), code=view.code
         ),
@@ -1283,8 +1200,8 @@ async def stale(update: Update, context: BotContext) -> None:
     if staff_member(update, context) is None:
         await refuse(update, context, "acara")
         raise ApplicationHandlerStop
-    await _answer(
-        update,
+    await answer(
+        update.callback_query,
         context.t.gettext("This button is no longer active. /acara opens it again."),
         alert=True,
     )

@@ -6,14 +6,11 @@ with :func:`subscribe_offer_button`; its press is answered here.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -26,7 +23,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.regions import District
 from bot.services.subscriptions import MySubscriptions, UnknownKecamatan
-from handlers.common import reply, user_id_of
+from handlers.common import final, reply, user_id_of
 from handlers.keyboards import button
 from handlers.pickers import PAGE_SIZE, kecamatan_keyboard, parse_pick
 
@@ -41,19 +38,6 @@ CHOOSING = 0
 EVERYTHING_WORDS = {"semua", "semuanya", "all", "everything", "seluruh", "semua kecamatan"}
 PAGE_KEY = "subscribe_page"
 MAX_TYPED_WORDS = 8
-
-
-def final(
-    func: Callable[[Update, BotContext], Awaitable[object]],
-) -> Callable[[Update, BotContext], Awaitable[object]]:
-    """A button handled here is not also an "old button" for the last handler group: stop the
-    update after this handler (inside a conversation, with the state it returned)."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext) -> object:
-        raise ApplicationHandlerStop(await func(update, context))
-
-    return wrapper
 
 
 def _parts(text: str) -> list[str]:
@@ -93,7 +77,7 @@ def subscribe_offer_button(t: Translator, kecamatan_code: str) -> InlineKeyboard
 
 
 def stop_button(t: Translator) -> InlineKeyboardButton:
-    """ "🔕 Stop announcements": put under every announcement (handlers/broadcast.py)."""
+    """ "🔕 Stop announcements": put under every announcement (handlers/broadcast/)."""
     return button(t.gettext("🔕 Stop announcements"), SUB.pack("unsub"))
 
 

@@ -9,10 +9,8 @@ button handled here.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -26,7 +24,6 @@ from telegram import (
 )
 from telegram.error import BadRequest
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -69,9 +66,9 @@ from bot.validation import (
     parse_nik,
     validate_name,
 )
-from handlers.common import reply, user_id_of
+from handlers.common import clear_draft, close_buttons, draft_of, final, reply, user_id_of
 from handlers.intents import analysis_of, starts
-from handlers.keyboards import MENU, MENU_VISIT, main_menu
+from handlers.keyboards import MENU, MENU_VISIT, main_menu, markup
 from handlers.pickers import kecamatan_keyboard, parse_pick
 
 log = logging.getLogger(__name__)
@@ -156,43 +153,8 @@ REASON_WORDS = {
 # Small helpers
 
 
-def final(
-    func: Callable[[Update, BotContext], Awaitable[object]],
-) -> Callable[[Update, BotContext], Awaitable[object]]:
-    """A button handled here is not also an "old button" for the last handler group: stop the
-    update after this handler (inside a conversation, with the state it returned)."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext) -> object:
-        raise ApplicationHandlerStop(await func(update, context))
-
-    return wrapper
-
-
-def _draft(context: BotContext) -> dict[str, Any]:
-    data = context.user_data
-    if data is None:
-        return {}
-    draft = data.get(DRAFT)
-    if not isinstance(draft, dict):
-        draft = {}
-        data[DRAFT] = draft
-    return draft
-
-
-def _clear(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-
-
 def _words(text: str) -> str:
     return " ".join(text.casefold().split())
-
-
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
 
 
 def _back_row(context: BotContext, *, cancel: bool = True) -> list[tuple[str, str]]:
@@ -201,18 +163,6 @@ def _back_row(context: BotContext, *, cancel: bool = True) -> list[tuple[str, st
     if cancel:
         row.append((_("✖️ Cancel"), VR.pack("quit")))
     return row
-
-
-async def _close_buttons(update: Update) -> None:
-    """A pressed button's message keeps its text but loses its buttons: one answer per step."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    try:
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-    except BadRequest:
-        pass
 
 
 def _error_text(context: BotContext, err: DomainError) -> str:
@@ -262,7 +212,7 @@ def _open_exists_text(context: BotContext, err: DomainError) -> str:
 
 
 async def _ask(update: Update, context: BotContext, step: str) -> str:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     draft["step"] = step
     await PROMPTS[step](update, context, draft)
     return step
@@ -271,7 +221,7 @@ async def _ask(update: Update, context: BotContext, step: str) -> str:
 async def _prompt_name(update: Update, context: BotContext, draft: dict[str, Any]) -> None:
     _ = context.t.gettext
     text = _("<b>Who needs the home visit?</b> Type their full name as on the Kartu Keluarga.")
-    await reply(update, context, text, _markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
+    await reply(update, context, text, markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
 
 
 async def _prompt_nik(update: Update, context: BotContext, draft: dict[str, Any]) -> None:
@@ -279,7 +229,7 @@ async def _prompt_nik(update: Update, context: BotContext, draft: dict[str, Any]
     text = _("Type the NIK of {name}: the 16 digits on the Kartu Keluarga.").format(
         name=escape(draft.get("name", ""))
     )
-    await reply(update, context, text, _markup([_back_row(context)]))
+    await reply(update, context, text, markup([_back_row(context)]))
 
 
 async def _prompt_reason(update: Update, context: BotContext, draft: dict[str, Any]) -> None:
@@ -290,13 +240,13 @@ async def _prompt_reason(update: Update, context: BotContext, draft: dict[str, A
     )
     labels = [(t.gettext(REASON_LABELS[r]), VR.pack("reason", r)) for r in REASONS]
     rows = [labels[0:2], labels[2:4], labels[4:5], _back_row(context)]
-    await reply(update, context, text, _markup(rows))
+    await reply(update, context, text, markup(rows))
 
 
 async def _prompt_reason_note(update: Update, context: BotContext, draft: dict[str, Any]) -> None:
     _ = context.t.gettext
     text = _("Please describe briefly why they cannot come.")
-    await reply(update, context, text, _markup([_back_row(context)]))
+    await reply(update, context, text, markup([_back_row(context)]))
 
 
 async def _prompt_address(update: Update, context: BotContext, draft: dict[str, Any]) -> None:
@@ -305,7 +255,7 @@ async def _prompt_address(update: Update, context: BotContext, draft: dict[str, 
         "<b>Where should the team come?</b> Type the full address: street and house number, "
         "RT/RW, kelurahan or desa, and a landmark if it helps."
     )
-    await reply(update, context, text, _markup([_back_row(context)]))
+    await reply(update, context, text, markup([_back_row(context)]))
 
 
 async def _prompt_location(update: Update, context: BotContext, draft: dict[str, Any]) -> None:
@@ -325,7 +275,7 @@ async def _prompt_location(update: Update, context: BotContext, draft: dict[str,
     )
     chat = update.effective_chat
     if update.callback_query is not None:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
     if chat is not None:
         await chat.send_message(text, reply_markup=keyboard)
 
@@ -351,7 +301,7 @@ async def _prompt_kecamatan(update: Update, context: BotContext, draft: dict[str
             [(_("Another kecamatan"), VR.pack("kother"))],
             _back_row(context),
         ]
-        await reply(update, context, text.format(kecamatan=label), _markup(rows))
+        await reply(update, context, text.format(kecamatan=label), markup(rows))
         return
     text = _("<b>In which kecamatan is the address?</b> Choose below or type its name.")
     extra: list[list[InlineKeyboardButton]] = []
@@ -380,7 +330,7 @@ async def _prompt_phone(update: Update, context: BotContext, draft: dict[str, An
     text = _(
         "<b>A phone number the team can call</b> (WhatsApp is fine), for example 0812 3456 7890."
     )
-    await reply(update, context, text, _markup([_back_row(context)]))
+    await reply(update, context, text, markup([_back_row(context)]))
 
 
 def _days_keyboard(context: BotContext, chosen: list[str]) -> InlineKeyboardMarkup:
@@ -393,7 +343,7 @@ def _days_keyboard(context: BotContext, chosen: list[str]) -> InlineKeyboardMark
     rows = [buttons[0:3], buttons[3:6]]
     rows.append([(_any_day(context), VR.pack("day", ANY_DAY)), (_("Done ➡️"), VR.pack("daysok"))])
     rows.append(_back_row(context))
-    return _markup(rows)
+    return markup(rows)
 
 
 def _any_day(context: BotContext) -> str:
@@ -419,7 +369,7 @@ async def _prompt_notes(update: Update, context: BotContext, draft: dict[str, An
         "alley, the best hours, or whom to ask for. Type it, or press No notes."
     )
     rows = [[(_("No notes"), VR.pack("nonotes"))], _back_row(context)]
-    await reply(update, context, text, _markup(rows))
+    await reply(update, context, text, markup(rows))
 
 
 def summary_text(context: BotContext, draft: dict[str, Any]) -> str:
@@ -450,7 +400,7 @@ def summary_text(context: BotContext, draft: dict[str, Any]) -> str:
 async def _prompt_confirm(update: Update, context: BotContext, draft: dict[str, Any]) -> None:
     _ = context.t.gettext
     rows = [[(_("✅ Send the request"), VR.pack("send"))], _back_row(context)]
-    await reply(update, context, summary_text(context, draft), _markup(rows))
+    await reply(update, context, summary_text(context, draft), markup(rows))
 
 
 PROMPTS = {
@@ -556,11 +506,11 @@ async def text_entry(update: Update, context: BotContext) -> str | object:
 
 async def cancel(update: Update, context: BotContext) -> object:
     """/batal or ✖️: leave the flow; nothing is stored."""
-    step = _draft(context).get("step")
-    _clear(context)
+    step = draft_of(context, DRAFT).get("step")
+    clear_draft(context, DRAFT)
     _ = context.t.gettext
     if update.callback_query is not None:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
     chat = update.effective_chat
     if chat is not None:
         if step in (ANSWER, CHANGE):
@@ -573,7 +523,7 @@ async def cancel(update: Update, context: BotContext) -> object:
 
 
 async def back(update: Update, context: BotContext) -> object:
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step", NAME)
     if step in (ANSWER, CHANGE):
         return await cancel(update, context)
@@ -581,7 +531,7 @@ async def back(update: Update, context: BotContext) -> object:
     if previous is None:
         return await cancel(update, context)
     if update.callback_query is not None:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
     if step == LOCATION:
         await _remove_keyboard(update, context)
     if previous == KECAMATAN:
@@ -603,7 +553,7 @@ async def on_text(update: Update, context: BotContext) -> object:
     """Every typed answer goes through here, to the current step's reader."""
     message = update.effective_message
     text = (message.text or "") if message else ""
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step", NAME)
     if _words(text) in BACK_WORDS or _words(text) == _words(context.t.gettext("◀️ Back")):
         return await back(update, context)
@@ -636,12 +586,12 @@ async def _read_nik(
     try:
         await services.visits.check_nik(info.nik, user_id_of(update))
     except DomainError as err:
-        _clear(context)
+        clear_draft(context, DRAFT)
         await reply(update, context, _open_exists_text(context, err), main_menu(t))
         return END
     allowed = services.visits.eligibility(info.birth_date)
     if not allowed.ok:
-        _clear(context)
+        clear_draft(context, DRAFT)
         text = (
             eligibility_text(allowed, _, t)
             + "\n\n"
@@ -760,7 +710,7 @@ async def _read_location_text(
 async def on_location(update: Update, context: BotContext) -> str:
     """A shared location: the kecamatan is suggested from the nearest recording place."""
     message = update.effective_message
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     _ = context.t.gettext
     if message is None or message.location is None:
         return LOCATION
@@ -797,7 +747,7 @@ async def _read_kecamatan(
             [(services.regions.district_label(d.code), VK.pack("k", d.code))] for d in found[:6]
         ]
         rows.append([(_("Another kecamatan"), VR.pack("kother"))])
-        await reply(update, context, _("Which one do you mean?"), _markup(rows))
+        await reply(update, context, _("Which one do you mean?"), markup(rows))
         return KECAMATAN
     await reply(
         update,
@@ -891,17 +841,17 @@ async def _read_answer(
             int(draft.get("visit_id", 0)), user_id_of(update), text
         )
     except (NotAllowed, NotFound) as err:
-        _clear(context)
+        clear_draft(context, DRAFT)
         await reply(update, context, _error_text(context, err))
         return END
     except DomainError as err:
         if err.code in ("text_long", "text_empty", "text_short"):
             await reply(update, context, _error_text(context, err))
             return ANSWER
-        _clear(context)
+        clear_draft(context, DRAFT)
         await reply(update, context, _error_text(context, err))
         return END
-    _clear(context)
+    clear_draft(context, DRAFT)
     await reply(
         update,
         context,
@@ -924,17 +874,17 @@ async def _read_change(
             int(draft.get("visit_id", 0)), user_id_of(update), text
         )
     except (NotAllowed, NotFound) as err:
-        _clear(context)
+        clear_draft(context, DRAFT)
         await reply(update, context, _error_text(context, err))
         return END
     except DomainError as err:
         if err.code in ("text_long", "text_empty", "text_short"):
             await reply(update, context, _error_text(context, err))
             return CHANGE
-        _clear(context)
+        clear_draft(context, DRAFT)
         await reply(update, context, _error_text(context, err))
         return END
-    _clear(context)
+    clear_draft(context, DRAFT)
     from bot.services.visits import window_label
 
     await reply(
@@ -977,7 +927,7 @@ async def on_button(update: Update, context: BotContext) -> object:
         data = VR.unpack(query.data if query else None)
     except ValueError:
         return None
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step")
     action, value = data["step"], data["value"]
     _ = context.t.gettext
@@ -986,24 +936,24 @@ async def on_button(update: Update, context: BotContext) -> object:
     if action == "quit":
         return await cancel(update, context)
     if action == "reason" and step == REASON and value in REASONS:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
         return await _set_reason(update, context, draft, value)
     if action == "kother" and step == KECAMATAN:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
         draft["kec_list"] = True
         return await _ask(update, context, KECAMATAN)
     if action == "day" and step == DAYS:
         return await _toggle_day(update, context, draft, value)
     if action == "daysok" and step == DAYS:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
         draft.pop("days_text", None)
         return await _ask(update, context, NOTES)
     if action == "nonotes" and step == NOTES:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
         draft["notes"] = ""
         return await _ask(update, context, CONFIRM)
     if action == "send" and step == CONFIRM:
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
         return await submit(update, context)
     return await _earlier_button(update, context)
 
@@ -1029,7 +979,7 @@ async def _toggle_day(
     if value == ANY_DAY:
         draft["days"] = []
         draft.pop("days_text", None)
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
         return await _ask(update, context, NOTES)
     if value not in WEEKDAY_LABELS:
         return DAYS
@@ -1053,7 +1003,7 @@ async def _toggle_day(
 
 async def on_kecamatan_button(update: Update, context: BotContext) -> object:
     query = update.callback_query
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     if draft.get("step") != KECAMATAN:
         return await _earlier_button(update, context)
     picked = parse_pick(VK, query.data if query else None)
@@ -1085,7 +1035,7 @@ async def on_kecamatan_button(update: Update, context: BotContext) -> object:
             except BadRequest:
                 pass
         return KECAMATAN
-    await _close_buttons(update)
+    await close_buttons(update, only_if_answered=True)
     return await _set_kecamatan(update, context, draft, value)
 
 
@@ -1097,7 +1047,7 @@ async def submit(update: Update, context: BotContext) -> object:
     services = context.services
     t = context.t
     _ = t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     required = ("name", "nik", "reason", "address", "kecamatan", "phone")
     missing = next((key for key in required if not draft.get(key)), None)
     if missing is not None:  # an old summary after the draft was lost: ask again
@@ -1122,7 +1072,7 @@ async def submit(update: Update, context: BotContext) -> object:
     try:
         visit = await services.visits.create(request)
     except DomainError as err:
-        _clear(context)
+        clear_draft(context, DRAFT)
         text = (
             _open_exists_text(context, err)
             if err.code == "open_exists"
@@ -1130,7 +1080,7 @@ async def submit(update: Update, context: BotContext) -> object:
         )
         await reply(update, context, text, main_menu(t))
         return END
-    _clear(context)
+    clear_draft(context, DRAFT)
     days = services.config.visit_response_days
     lines = [
         _("✅ <b>Your request is registered.</b> Ticket: <b>{ticket}</b>").format(
@@ -1211,11 +1161,11 @@ async def start_answer(update: Update, context: BotContext) -> object:
     _ = context.t.gettext
     if context.user_data is not None:
         context.user_data[DRAFT] = {"step": ANSWER, "visit_id": visit.id}
-    await _close_buttons(update)
+    await close_buttons(update, only_if_answered=True)
     text = _("The team asks: <i>{question}</i>\n\nType your answer.").format(
         question=escape(visit.outcome_note)
     )
-    await reply(update, context, text, _markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
+    await reply(update, context, text, markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
     return ANSWER
 
 
@@ -1228,12 +1178,12 @@ async def start_change(update: Update, context: BotContext) -> object:
     _ = context.t.gettext
     if context.user_data is not None:
         context.user_data[DRAFT] = {"step": CHANGE, "visit_id": visit.id}
-    await _close_buttons(update)
+    await close_buttons(update, only_if_answered=True)
     text = _(
         "Which days or times would suit you better? Type it, for example "
         "<i>Kamis atau Jumat pagi</i>. The team will confirm a new date."
     )
-    await reply(update, context, text, _markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
+    await reply(update, context, text, markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
     return CHANGE
 
 
@@ -1261,10 +1211,10 @@ async def family_button(update: Update, context: BotContext) -> None:
             [(_("Yes, cancel it"), FAMILY.pack("cxy", visit.id))],
             [(_("No, keep it"), FAMILY.pack("keep", visit.id))],
         ]
-        await reply(update, context, text, _markup(rows))
+        await reply(update, context, text, markup(rows))
         return
     if action == "keep":
-        await _close_buttons(update)
+        await close_buttons(update, only_if_answered=True)
         await reply(update, context, _("OK, the request stays."))
         return
     try:
@@ -1272,7 +1222,7 @@ async def family_button(update: Update, context: BotContext) -> None:
     except DomainError as err:
         await reply(update, context, _error_text(context, err))
         return
-    await _close_buttons(update)
+    await close_buttons(update, only_if_answered=True)
     await reply(
         update,
         context,
@@ -1317,14 +1267,14 @@ async def mine_entries(
             rows.append([(_("🔁 Ask for another date"), FAMILY.pack("chg", visit.id))])
         if visit.is_open:
             rows.append([(_("✖️ Cancel the request"), FAMILY.pack("cx", visit.id))])
-        entries.append(("\n".join(lines), _markup(rows) if rows else None))
+        entries.append(("\n".join(lines), markup(rows) if rows else None))
     return entries
 
 
 async def not_text(update: Update, context: BotContext) -> object:
     """A photo, sticker or location where a typed answer is expected: ask again."""
     _ = context.t.gettext
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT)
     step = draft.get("step", NAME)
     await reply(update, context, _("Please answer with text (or use the buttons)."))
     if step in PROMPTS and step != LOCATION:

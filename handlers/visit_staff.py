@@ -9,11 +9,10 @@ of their own kecamatan (admins everywhere); refusals are logged and audited.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import ForceReply, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -40,8 +39,8 @@ from bot.services.visits import (
     status_label,
     visit_days,
 )
-from handlers.common import refuse, reply, staff_member, user_id_of
-from handlers.visit import final
+from handlers.common import answer, final, refuse, reply, staff_member, user_id_of
+from handlers.keyboards import link_markup, parse_day_data
 
 log = logging.getLogger(__name__)
 
@@ -84,32 +83,6 @@ STATUS_WORDS: dict[str, tuple[str, ...]] = {
 OVERDUE_WORDS = {"terlambat", "overdue", "telat", "lewat"}
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(label, url=data)
-                if data.startswith(("https://", "http://", "tg://"))
-                else InlineKeyboardButton(label, callback_data=data)
-                for label, data in row
-            ]
-            for row in rows
-        ]
-    )
-
-
-async def _answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest:
-        pass
-
-
 async def _refuse_other_kecamatan(
     update: Update, context: BotContext, visit_id: int | str, kecamatan: str
 ) -> None:
@@ -125,7 +98,7 @@ async def _refuse_other_kecamatan(
         "can handle it."
     ).format(kecamatan=escape(services.visits.kecamatan_name(kecamatan)))
     if update.callback_query is not None:
-        await _answer(update, text, alert=True)
+        await answer(update.callback_query, text, alert=True)
     else:
         await reply(update, context, text)
 
@@ -169,7 +142,7 @@ async def _visit_for(
         await _refuse_other_kecamatan(update, context, visit_id, code)
     except (NotFound, ValueError):
         _ = context.t.gettext
-        await _answer(update, _("This request no longer exists."), alert=True)
+        await answer(update.callback_query, _("This request no longer exists."), alert=True)
     return None
 
 
@@ -180,12 +153,12 @@ async def _show_card(
     query = update.callback_query
     if edit and query is not None and isinstance(query.message, Message):
         try:
-            await query.message.edit_text(card.text, reply_markup=_markup(card.buttons))
+            await query.message.edit_text(card.text, reply_markup=link_markup(card.buttons))
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return
-    await reply(update, context, card.text, _markup(card.buttons))
+    await reply(update, context, card.text, link_markup(card.buttons))
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,10 +181,10 @@ async def staff_button(update: Update, context: BotContext) -> None:
         return
     action, arg = data["action"], data["arg"]
     if action == "open":
-        await _answer(update)
+        await answer(update.callback_query)
         await _show_card(update, context, visit, edit=False)
     elif action == "card":
-        await _answer(update)
+        await answer(update.callback_query)
         await _show_card(update, context, visit)
     elif action in ("sch", "pg"):
         await _date_picker(update, context, visit, int(arg or 0) if arg.isdigit() else 0)
@@ -222,15 +195,17 @@ async def staff_button(update: Update, context: BotContext) -> None:
     elif action == "done":
         await _done(update, context, member, visit)
     else:
-        await _answer(update)
+        await answer(update.callback_query)
 
 
 async def _date_picker(update: Update, context: BotContext, visit: HomeVisit, page: int) -> None:
     t = context.t
     _ = t.gettext
     if visit.status not in ("new", "info_requested", "scheduled"):
-        await _answer(
-            update, _error_text(context, DomainError("status", status=visit.status)), alert=True
+        await answer(
+            update.callback_query,
+            _error_text(context, DomainError("status", status=visit.status)),
+            alert=True,
         )
         await _show_card(update, context, visit)
         return
@@ -249,7 +224,7 @@ async def _date_picker(update: Update, context: BotContext, visit: HomeVisit, pa
         rows.append(nav)
     rows.append([(_("↩️ Back to the request"), STAFF.pack("card", visit.id))])
     question = _("Choose the date of the visit ({ticket}).").format(ticket=visit.ticket)
-    await _answer(update)
+    await answer(update.callback_query)
     await _edit_buttons(update, context, visit, rows, question)
 
 
@@ -267,26 +242,19 @@ async def _edit_buttons(
     card = await staff_card(context.services, context.t, visit)
     try:
         await query.message.edit_text(
-            f"{card.text}\n\n<b>{escape(question)}</b>", reply_markup=_markup(rows)
+            f"{card.text}\n\n<b>{escape(question)}</b>", reply_markup=link_markup(rows)
         )
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             log.warning("could not show the picker of visit %s: %s", visit.id, exc.message)
 
 
-def _parse_day(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, "%Y%m%d").date()
-    except ValueError:
-        return None
-
-
 async def _window_picker(update: Update, context: BotContext, visit: HomeVisit, arg: str) -> None:
     t = context.t
     _ = t.gettext
-    day = _parse_day(arg)
+    day = parse_day_data(arg)
     if day is None:
-        await _answer(update)
+        await answer(update.callback_query)
         return
     now = context.services.clock.now()
     buttons = [
@@ -295,11 +263,13 @@ async def _window_picker(update: Update, context: BotContext, visit: HomeVisit, 
         if day > now.date() or start > now.time()
     ]
     if not buttons:
-        await _answer(update, _error_text(context, DomainError("date_past")), alert=True)
+        await answer(
+            update.callback_query, _error_text(context, DomainError("date_past")), alert=True
+        )
         return
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([(_("◀️ Other date"), STAFF.pack("sch", visit.id))])
-    await _answer(update)
+    await answer(update.callback_query)
     question = _("{date}: choose the time window.").format(date=t.date(day))
     await _edit_buttons(update, context, visit, rows, question)
 
@@ -310,18 +280,18 @@ async def _schedule(
     t = context.t
     _ = t.gettext
     day_text, _sep, index_text = arg.partition("-")
-    day = _parse_day(day_text)
+    day = parse_day_data(day_text)
     if day is None or not index_text.isdigit() or int(index_text) >= len(VISIT_WINDOWS):
-        await _answer(update)
+        await answer(update.callback_query)
         return
     start, end = VISIT_WINDOWS[int(index_text)]
     try:
         visit = await context.services.visits.schedule(visit.id, member, day, start, end)
     except DomainError as err:
-        await _answer(update, _error_text(context, err), alert=True)
+        await answer(update.callback_query, _error_text(context, err), alert=True)
         return
-    await _answer(
-        update,
+    await answer(
+        update.callback_query,
         _("Scheduled for {date}, {window}. The family is told.").format(
             date=t.date_short(day), window=t.time_range(start, end)
         ),
@@ -336,9 +306,9 @@ async def _done(
     try:
         visit = await context.services.visits.mark_done(visit.id, member)
     except DomainError as err:
-        await _answer(update, _error_text(context, err), alert=True)
+        await answer(update.callback_query, _error_text(context, err), alert=True)
         return
-    await _answer(update, _("Marked as done. The family is told."))
+    await answer(update.callback_query, _("Marked as done. The family is told."))
     await _show_card(update, context, visit)
 
 
@@ -370,8 +340,10 @@ async def ask_words(update: Update, context: BotContext) -> object:
     t = context.t
     _ = t.gettext
     if visit.status not in WORD_ACTIONS.get(action, ()):
-        await _answer(
-            update, _error_text(context, DomainError("status", status=visit.status)), alert=True
+        await answer(
+            update.callback_query,
+            _error_text(context, DomainError("status", status=visit.status)),
+            alert=True,
         )
         await _show_card(update, context, visit)
         return None
@@ -399,7 +371,7 @@ async def ask_words(update: Update, context: BotContext) -> object:
             "{who}, reply with why the visit {ticket} could not be done; the family will read "
             "it. /batal: nothing changes."
         )
-    await _answer(update)
+    await answer(update.callback_query)
     chat = update.effective_chat
     if chat is not None:
         sent = await chat.send_message(
@@ -467,7 +439,10 @@ async def _refresh_card(context: BotContext, visit: HomeVisit, pending: dict[str
     card = await staff_card(context.services, context.t, visit)
     try:
         await context.bot.edit_message_text(
-            card.text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(card.buttons)
+            card.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=link_markup(card.buttons),
         )
     except TelegramError as exc:
         log.info("card of visit %s not refreshed: %s", visit.id, type(exc).__name__)
@@ -628,7 +603,7 @@ async def queue(update: Update, context: BotContext) -> None:
     lines.append("")
     lines.append(_("Press a ticket to open the request and act on it."))
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    await reply(update, context, "\n".join(lines), _markup(rows))
+    await reply(update, context, "\n".join(lines), link_markup(rows))
 
 
 HANDLERS = [

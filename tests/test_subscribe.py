@@ -129,3 +129,13 @@ async def test_english_view(make_chat, services):
     assert "You do not receive any announcements yet." in texts(view)
     assert "🌐 Everything" in chat.last.button_labels
     assert SUB.pack("all", "x") in [b["callback_data"] for row in chat.last.buttons for b in row]
+
+
+async def test_booking_ticket_and_schedule_offer_the_kecamatan_announcements(chat, services):
+    schedule = await chat.send("/jadwal pondok aren")
+    offer = next(label for m in schedule for label in m.button_labels if "Pondok Aren" in label)
+    assert offer.startswith("🔔")
+    subscribed = await chat.press(offer, message=next(m for m in schedule if m.buttons))
+    assert subscribed
+    mine = await services.subscriptions.of(chat.user["id"])
+    assert "367403" in mine.kecamatan

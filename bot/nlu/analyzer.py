@@ -22,10 +22,18 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from bot.nlu import cues
 from bot.nlu.dates import MONTHS, WEEKDAYS, parse_date_tokens
 from bot.nlu.intents import INTENTS, KEYWORD_BOOST, NaiveBayes, features, load_training
 from bot.nlu.kecamatan import KecamatanMatch, KecamatanMatcher, served_matcher
-from bot.nlu.normalize import FILLERS, GREETINGS, STOPWORDS, Normalizer, light_tokens
+from bot.nlu.normalize import (
+    FILLERS,
+    GREETINGS,
+    STOPWORDS,
+    Normalizer,
+    is_laughter,
+    light_tokens,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +120,15 @@ class Analyzer:
             (best, count), *rest = votes.most_common()
             if key and (not rest or rest[0][1] < count):
                 self.exact[key] = INTENTS.index(best)
-        self.keywords: list[tuple[int, tuple[str, ...]]] = []
+        # (intent, stems): "hilang" and "kehilangan" share a stem and must push only once
+        keywords: dict[tuple[int, tuple[str, ...]], None] = {}
         for intent, phrases in training.keywords.items():
             k = INTENTS.index(intent)
             for phrase in phrases:
                 stems = self._stems(self.normalizer.tokens(light_tokens(phrase, self._protected)))
                 if stems:
-                    self.keywords.append((k, tuple(stems)))
+                    keywords[(k, tuple(stems))] = None
+        self.keywords: list[tuple[int, tuple[str, ...]]] = list(keywords)
         self.n_examples = len(training.examples)
         self.load_seconds = time.perf_counter() - started
 
@@ -196,7 +206,11 @@ class Analyzer:
             return result(_certain("salam", 0.95), False)
         probs = self._classify(content)
         if probs is None:  # nothing the examples know: empty, emoji, another script, gibberish
-            only_address = bool(light) and all(t in FILLERS for t in light)
+            only_address = (
+                bool(light)
+                and all(t in FILLERS for t in light)
+                and not all(is_laughter(t) for t in light)
+            )
             return result(_certain("salam" if only_address else "lainnya", 1.0), False)
         ranked = tuple(
             (name, round(p, 4))
@@ -234,6 +248,7 @@ class Analyzer:
         for k, phrase in self.keywords:
             if " " + " ".join(phrase) + " " in joined:
                 scores[k] += KEYWORD_BOOST
+        cues.adjust(scores, tokens, stems)
         exact = self.exact.get(" ".join(stems))
         if exact is not None:
             scores[exact] += EXACT_BOOST

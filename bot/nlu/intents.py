@@ -112,6 +112,19 @@ def _token_class(token: str) -> str:
     return token
 
 
+# An age says much: 16 or 17 asks whether one may record yet, 80 that someone cannot come.
+_AGE_BEFORE = frozenset({"umur", "usia", "age", "aged"})
+_AGE_AFTER = frozenset({"tahun", "years", "year", "yo"})
+
+
+def _age_class(age: int) -> str:
+    if 10 <= age <= 21:
+        return "#age_young"
+    if 55 <= age <= 120:
+        return "#age_old"
+    return "#num"
+
+
 def features(tokens: Sequence[str], stem: Callable[[str], str]) -> dict[str, float]:
     """Binary weighted features of canonical tokens."""
     stems: list[str] = []
@@ -122,6 +135,8 @@ def features(tokens: Sequence[str], stem: Callable[[str], str]) -> dict[str, flo
             prev = tokens[i - 1] if i > 0 else ""
             if nxt in ("ribu", "juta", "rupiah", "rb") or prev == "rupiah" or len(tok) >= 4:
                 cls = "#money"
+            elif prev in _AGE_BEFORE or nxt in _AGE_AFTER:
+                cls = _age_class(int(tok))
         stems.append(stem(cls) if cls == tok else cls)
     feats: dict[str, float] = {}
     for s in stems:

@@ -204,6 +204,14 @@ FILLERS = word_set(
     kirakira kayaknya"""
 )
 
+_LAUGHTER = re.compile(r"(?:wk)+w?|(?:kw)+k?|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|(?:xi)+x?|(?:ak)+|lol|lmao")
+
+
+def is_laughter(token: str) -> bool:
+    """"wkwkwk", "hahaha", "hehe": laughter, neither a greeting nor a question."""
+    return len(token) >= 3 and _LAUGHTER.fullmatch(token) is not None
+
+
 # Function words: never evidence that a message is off-topic, even when the examples lack them.
 STOPWORDS = word_set(
     """the a an is are am was were be been it its this that these those there here to of for in on
@@ -237,6 +245,8 @@ _PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("ke", "mana"): ("kemana",),
     ("dari", "mana"): ("darimana",),
     ("kartu", "keluarga"): ("kk",),
+    ("kartu", "ektp"): ("ektp",),
+    ("ektp", "card"): ("ektp",),
     ("akhir", "pekan"): ("weekend",),
     ("akhir", "minggu"): ("weekend",),
     ("tanggal", "merah"): ("libur",),
@@ -628,7 +638,7 @@ class Normalizer:
             roots = [
                 c
                 for c in stem_candidates(token)
-                if len(c) >= 4 and c in self.freq and c not in FILLERS and c not in _NO_STEM
+                if len(c) >= 4 and c in self.freq and c not in FILLERS
             ]
             if roots:
                 result = min(roots, key=len) if SHORTEST_ROOT else roots[0]

@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Buttons carried by this feature's outbox messages (answered in handlers/booking.py).
+# Buttons carried by this feature's outbox messages (answered in handlers/booking/entries.py).
 OFFER = CallbackCodec("bkw", "action", "id")  # a: accept the offered seat, n: no thanks
 REBOOK = CallbackCodec("bkr", "booking", "slot")  # slot id, or "other" for the whole flow
 

@@ -213,7 +213,7 @@ class Progress:
 
 
 class Transport(Protocol):
-    """What the sender needs from a messenger (handlers/broadcast.py implements it for Telegram).
+    """What the sender needs from a messenger (handlers/broadcast/transport.py: Telegram).
 
     ``deliver`` raises ``Unreachable`` (blocked), ``FloodWait`` (wait and retry), ``Transient``
     (network; retried) or ``DeliveryError`` (permanent, with its reason)."""

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.db import Database
+from bot.storage.db import Database, hhmm, placeholders
 
 # --- records ---------------------------------------------------------------------------------
 
@@ -146,10 +146,6 @@ _WAITLIST_COLUMNS = (
 )
 
 
-def _hhmm(value: time) -> str:
-    return value.strftime("%H:%M")
-
-
 def _slot(row: Any) -> Slot:
     held = row[9] if len(row) > 9 else 0
     return Slot(
@@ -193,10 +189,6 @@ def _waitlist(row: Any) -> WaitlistEntry:
     return WaitlistEntry(
         row[0], row[1], row[2], date.fromisoformat(row[3]), row[4], row[5], row[6], row[7]
     )
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -278,8 +270,8 @@ class BookingStore:
                         (
                             place_id,
                             s.date.isoformat(),
-                            _hhmm(s.starts),
-                            _hhmm(s.ends),
+                            hhmm(s.starts),
+                            hhmm(s.ends),
                             s.seats,
                             s.service_day_id,
                             int(s.closed),
@@ -294,10 +286,11 @@ class BookingStore:
                 )
             if reopen:
                 await conn.execute(
-                    f"UPDATE slots SET closed = 0 WHERE id IN ({_marks(len(reopen))})", reopen
+                    f"UPDATE slots SET closed = 0 WHERE id IN ({placeholders(len(reopen))})",
+                    reopen,
                 )
             if close:
-                marks = _marks(len(close))
+                marks = placeholders(len(close))
                 await conn.execute(f"UPDATE slots SET closed = 1 WHERE id IN ({marks})", close)
                 rows = await _all(
                     conn,
@@ -593,7 +586,7 @@ class BookingStore:
             return []
         rows = await self.db.fetchall(
             f"SELECT {_BOOKING_COLUMNS} {_BOOKING_FROM} WHERE b.slot_id IN "
-            f"({_marks(len(slot_ids))}) AND b.status IN ({_marks(len(statuses))}) "
+            f"({placeholders(len(slot_ids))}) AND b.status IN ({placeholders(len(statuses))}) "
             "ORDER BY s.starts, b.id",
             [*slot_ids, *statuses],
         )
@@ -721,7 +714,7 @@ class BookingStore:
                     day.isoformat(),
                     first_day.isoformat(),
                     first_day.isoformat(),
-                    _hhmm(first_time),
+                    hhmm(first_time),
                 ),
             )
             free = [_slot(r) for r in slot_rows]

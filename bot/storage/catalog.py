@@ -5,7 +5,7 @@ nothing is."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date
 
 import aiosqlite
 
@@ -17,7 +17,7 @@ from bot.importfile import (
     ServiceDaySpec,
     TimeRange,
 )
-from bot.storage.db import Database
+from bot.storage.db import Database, hhmm
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,6 @@ class ImportSummary:
             f"{self.places} places, {self.service_days} service days, {self.closures} closures, "
             f"{self.schools} schools, {self.school_events} school events"
         )
-
-
-def _hhmm(value: time) -> str:
-    return value.strftime("%H:%M")
 
 
 async def _place_id(conn: aiosqlite.Connection, code: str) -> int:
@@ -77,7 +73,7 @@ async def _upsert_place(conn: aiosqlite.Connection, spec: PlaceSpec, demo: bool)
     await conn.executemany(
         "INSERT INTO place_hours (place_id, weekday, opens, closes) VALUES (?, ?, ?, ?)",
         [
-            (place_id, weekday, _hhmm(r.start), _hhmm(r.end))
+            (place_id, weekday, hhmm(r.start), hhmm(r.end))
             for weekday, ranges in enumerate(spec.hours)
             for r in ranges
         ],
@@ -115,8 +111,8 @@ async def _insert_service_day(
         (
             place_id,
             day.isoformat(),
-            _hhmm(window.start),
-            _hhmm(window.end),
+            hhmm(window.start),
+            hhmm(window.end),
             seats,
             slot_minutes,
             kind,
@@ -147,13 +143,13 @@ async def _service_day(
                 (
                     place_id,
                     spec.date.isoformat(),
-                    _hhmm(window.start) if window else None,
-                    _hhmm(window.end) if window else None,
+                    hhmm(window.start) if window else None,
+                    hhmm(window.end) if window else None,
                     spec.title or spec.note,
                     now,
                     place_id,
                     spec.date.isoformat(),
-                    _hhmm(window.start) if window else None,
+                    hhmm(window.start) if window else None,
                 ),
             )
         return True

@@ -13,6 +13,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,21 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
+
+
+def hhmm(value: time) -> str:
+    """A time as the schema stores it: "08:00"."""
+    return value.strftime("%H:%M")
+
+
+def time_or_none(text: str | None) -> time | None:
+    """A stored "08:00" (or NULL) back as a time."""
+    return time.fromisoformat(text) if text else None
+
+
+def placeholders(n: int) -> str:
+    """``n`` SQL placeholders for an IN (...) list: "?, ?, ?"."""
+    return ", ".join("?" * n)
 
 
 class StorageError(Exception):

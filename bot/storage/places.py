@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 
-from bot.storage.db import Database
+from bot.storage.db import Database, hhmm, time_or_none
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +85,6 @@ _SERVICE_DAY_COLUMNS = (
     "room, note, same_day_print, allow_16, status, is_demo"
 )
 _SCHOOL_COLUMNS = "id, code, name, kind, kecamatan_code, place_id, target_students, is_demo"
-
-
-def _clock(text: str | None) -> time | None:
-    return time.fromisoformat(text) if text else None
-
-
-def _hhmm(value: time) -> str:
-    return value.strftime("%H:%M")
 
 
 def place_from_row(row: sqlite3.Row) -> Place:
@@ -195,7 +187,7 @@ class PlaceStore:
             await conn.execute("DELETE FROM place_hours WHERE place_id = ?", (place_id,))
             await conn.executemany(
                 "INSERT INTO place_hours (place_id, weekday, opens, closes) VALUES (?, ?, ?, ?)",
-                [(place_id, h.weekday, _hhmm(h.opens), _hhmm(h.closes)) for h in hours],
+                [(place_id, h.weekday, hhmm(h.opens), hhmm(h.closes)) for h in hours],
             )
 
     async def place(self, place_id: int) -> Place | None:
@@ -317,8 +309,8 @@ class PlaceStore:
             (
                 place_id,
                 day.isoformat(),
-                _hhmm(opens),
-                _hhmm(closes),
+                hhmm(opens),
+                hhmm(closes),
                 seats_per_slot,
                 slot_minutes,
                 kind,
@@ -398,8 +390,8 @@ class PlaceStore:
             (
                 place_id,
                 day.isoformat(),
-                _hhmm(starts) if starts else None,
-                _hhmm(ends) if ends else None,
+                hhmm(starts) if starts else None,
+                hhmm(ends) if ends else None,
                 reason,
                 created_by,
                 now,
@@ -419,7 +411,9 @@ class PlaceStore:
             params.append(place_id)
         rows = await self.db.fetchall(sql + " ORDER BY date, starts", params)
         return [
-            Closure(r[0], r[1], date.fromisoformat(r[2]), _clock(r[3]), _clock(r[4]), r[5])
+            Closure(
+                r[0], r[1], date.fromisoformat(r[2]), time_or_none(r[3]), time_or_none(r[4]), r[5]
+            )
             for r in rows
         ]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.db import Database
+from bot.storage.db import Database, placeholders
 from bot.storage.places import (
     _SCHOOL_COLUMNS,
     _SERVICE_DAY_COLUMNS,
@@ -110,10 +110,6 @@ class EventChange:
     action: str
     before: dict[str, Any]
     after: dict[str, Any]
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
 
 
 def _value(value: object) -> object:
@@ -435,7 +431,7 @@ class SchoolStore:
         if school_ids is not None:
             if not school_ids:
                 return []
-            sql += f" AND school_id IN ({_marks(len(school_ids))})"
+            sql += f" AND school_id IN ({placeholders(len(school_ids))})"
             params.extend(school_ids)
         if not include_cancelled:
             sql += " AND status != 'cancelled'"
@@ -450,7 +446,7 @@ class SchoolStore:
         rows = await self.db.fetchall(
             "SELECT b.id, b.code, b.owner_id, b.person_name, b.nik, b.status, s.starts, s.ends, "
             "b.printed_at FROM bookings b JOIN slots s ON s.id = b.slot_id "
-            f"WHERE s.service_day_id = ? AND b.status IN ({_marks(len(statuses))}) "
+            f"WHERE s.service_day_id = ? AND b.status IN ({placeholders(len(statuses))}) "
             "ORDER BY s.starts, b.id",
             [service_day_id, *statuses],
         )
@@ -507,7 +503,7 @@ class SchoolStore:
             "coalesce(sum(b.status = 'attended'), 0), coalesce(sum(b.status = 'no_show'), 0), "
             "coalesce(sum(b.printed_at IS NOT NULL AND b.status = 'attended'), 0) "
             "FROM bookings b JOIN slots s ON s.id = b.slot_id "
-            f"WHERE s.service_day_id IN ({_marks(len(service_day_ids))}) "
+            f"WHERE s.service_day_id IN ({placeholders(len(service_day_ids))}) "
             "GROUP BY s.service_day_id",
             list(service_day_ids),
         )
@@ -524,7 +520,7 @@ class SchoolStore:
         if kecamatan is not None:
             if not kecamatan:
                 return []
-            where = f" WHERE sc.kecamatan_code IN ({_marks(len(kecamatan))})"
+            where = f" WHERE sc.kecamatan_code IN ({placeholders(len(kecamatan))})"
             params.extend(kecamatan)
         rows = await self.db.fetchall(
             f"SELECT {columns}, "

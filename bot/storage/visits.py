@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from bot.storage.db import Database
+from bot.storage.db import Database, time_or_none
 
 OPEN_STATUSES = ("new", "info_requested", "scheduled")
 CLOSED_STATUSES = ("done", "not_done", "rejected", "cancelled")
@@ -97,10 +97,6 @@ _COLUMNS = (
 )
 
 
-def _clock(text: str | None) -> time | None:
-    return time.fromisoformat(text) if text else None
-
-
 def _visit(row: sqlite3.Row) -> HomeVisit:
     return HomeVisit(
         id=row[0],
@@ -119,8 +115,8 @@ def _visit(row: sqlite3.Row) -> HomeVisit:
         notes=row[13],
         status=row[14],
         visit_date=date.fromisoformat(row[15]) if row[15] else None,
-        window_start=_clock(row[16]),
-        window_end=_clock(row[17]),
+        window_start=time_or_none(row[16]),
+        window_end=time_or_none(row[17]),
         outcome_note=row[18],
         created_at=row[19],
         updated_at=row[20],

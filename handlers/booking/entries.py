@@ -1,0 +1,227 @@
+"""Ways into the booking flow (/daftar, menu, move, waitlist offer, rebook) and outbox buttons."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.errors import NotAllowed, NotFound
+from bot.services import booking as bk
+from bot.services.booking import OFFER, REBOOK, BookingError
+from handlers.booking.flow import (
+    DAY,
+    DRAFT,
+    END,
+    KEC,
+    MOVE,
+    NAME,
+    REBOOKING,
+    _ask,
+    _new_draft,
+    _served,
+    _service,
+)
+from handlers.booking.where import _set_kecamatan
+from handlers.booking_views import (
+    BKM,
+    error_text,
+    send_ticket,
+    when_text,
+)
+from handlers.common import answer, clear_draft, close_buttons, say, user_id_of
+from handlers.intents import analysis_of
+
+
+async def start(update: Update, context: BotContext) -> object:
+    """/daftar [kecamatan] [date], the menu button, or a sentence about booking."""
+    services = context.services
+    draft = _new_draft(context)
+    await close_buttons(update)
+    if not await _service(context).room_for_another(user_id_of(update)):
+        clear_draft(context, DRAFT)
+        limit = services.config.booking.max_active_per_account
+        await say(update, error_text(context.t, BookingError(bk.OWNER_LIMIT, limit=limit)))
+        return END
+    text = " ".join(context.args or [])
+    analysis = None
+    message = update.message
+    if text:
+        analysis = services.nlu.analyze(text, today=services.clock.today())
+    elif message is not None and message.text and not message.text.startswith("/"):
+        analysis = analysis_of(update, context)
+    if analysis is not None:
+        if analysis.date is not None:
+            draft["want"] = analysis.date
+        match = analysis.kecamatan
+        if match is not None and _served(services, match.code):
+            return await _set_kecamatan(update, context, match.code)
+    return await _ask(update, context, KEC)
+
+
+async def start_move(update: Update, context: BotContext) -> object:
+    """🔁 Reschedule (from /saya or a reminder): the same flow from step 2; the code stays."""
+    query = update.callback_query
+    t = context.t
+    try:
+        booking_id = int(BKM.unpack(query.data if query else None)["id"])
+    except (ValueError, KeyError):
+        await answer(query)
+        return None
+    view = await _service(context).booking(booking_id)
+    if view is None or view.owner_id != user_id_of(update):
+        await answer(query, t.gettext("This booking belongs to another account."), alert=True)
+        return None
+    if view.status != "active":
+        await answer(query, error_text(t, BookingError(bk.NOT_ACTIVE)), alert=True)
+        return None
+    await close_buttons(update)
+    # A booking at a school event moves among that school's event slots (the audience rule).
+    held = await _service(context).slot_info(view.slot_id)
+    school = held.service_day.school_id if held and held.service_day else None
+    _new_draft(
+        context,
+        mode=MOVE,
+        booking=view.id,
+        place=view.place.id,
+        kec=view.place.kecamatan_code,
+        choices=[view.place.id],
+        school=school,
+    )
+    return await _ask(update, context, DAY)
+
+
+async def accept_offer(update: Update, context: BotContext) -> object:
+    """✅ Book this seat (a waitlist offer): straight to step 3 with the seat kept."""
+    query = update.callback_query
+    t = context.t
+    _ = t.gettext
+    try:
+        entry_id = int(OFFER.unpack(query.data if query else None)["id"])
+    except (ValueError, KeyError):
+        await answer(query)
+        return None
+    service = _service(context)
+    try:
+        offer = await service.offer(entry_id, user_id_of(update))
+    except NotAllowed:
+        await answer(query, _("This offer was made to another account."), alert=True)
+        return None
+    except BookingError as err:
+        await close_buttons(update)
+        await say(update, error_text(t, err) + "\n" + _("/daftar shows the free times."))
+        return END
+    await close_buttons(update)
+    if offer.slot is None or offer.slot.date is None:
+        return END
+    if not await service.room_for_another(user_id_of(update)):
+        limit = context.services.config.booking.max_active_per_account
+        await say(update, error_text(t, BookingError(bk.OWNER_LIMIT, limit=limit)))
+        return END
+    _new_draft(
+        context,
+        place=offer.place.id,
+        kec=offer.place.kecamatan_code,
+        day=offer.slot.date,
+        slot=offer.slot.slot_id,
+        waitlist=entry_id,
+    )
+    deadline = offer.entry.offer_expires_at or 0
+    await say(
+        update,
+        _("The seat on {when} at {place} is kept for you until {deadline}.").format(
+            when=when_text(t, offer.slot.date, offer.slot),
+            place=escape(offer.place.name),
+            deadline=t.datetime(context.services.clock.local(deadline)),
+        ),
+    )
+    return await _ask(update, context, NAME)
+
+
+async def rebook_other(update: Update, context: BotContext) -> object:
+    """📝 Another place or day, after a closure: the flow for the same person and code."""
+    query = update.callback_query
+    _ = context.t.gettext
+    try:
+        booking_id = int(REBOOK.unpack(query.data if query else None)["booking"])
+    except (ValueError, KeyError):
+        await answer(query)
+        return None
+    view = await _service(context).booking(booking_id)
+    if view is None or view.owner_id != user_id_of(update):
+        await answer(query, _("This booking belongs to another account."), alert=True)
+        return None
+    if view.status != "cancelled" or await _service(context).school_of(view) is not None:
+        await answer(query, error_text(context.t, BookingError(bk.NOT_REBOOKABLE)), alert=True)
+        return None
+    await close_buttons(update)
+    _new_draft(context, mode=REBOOKING, booking=view.id)
+    return await _set_kecamatan(update, context, view.place.kecamatan_code)
+
+
+async def decline_offer(update: Update, context: BotContext) -> None:
+    """No, thanks: the offered seat goes to the next in line."""
+    query = update.callback_query
+    _ = context.t.gettext
+    try:
+        entry_id = int(OFFER.unpack(query.data if query else None)["id"])
+    except (ValueError, KeyError):
+        await answer(query)
+        return
+    try:
+        ended = await _service(context).leave_waitlist(entry_id, user_id_of(update))
+    except NotAllowed:
+        await answer(query, _("This offer was made to another account."), alert=True)
+        return
+    await close_buttons(update)
+    if ended:
+        await say(update, _("All right: the seat goes to the next person in line."))
+    else:
+        await say(update, _("This offer has already ended."))
+
+
+async def rebook_slot(update: Update, context: BotContext) -> None:
+    """One tap on a new time after a closure: the same person and code, in that slot."""
+    query = update.callback_query
+    t = context.t
+    _ = t.gettext
+    try:
+        data = REBOOK.unpack(query.data if query else None)
+        booking_id, slot_id = int(data["booking"]), int(data["slot"])
+    except (ValueError, KeyError):
+        await answer(query)
+        return
+    service = _service(context)
+    try:
+        view = await service.rebook(booking_id, slot_id, user_id_of(update))
+    except NotAllowed:
+        await answer(query, _("This booking belongs to another account."), alert=True)
+        return
+    except NotFound as err:
+        await answer(query, error_text(t, err), alert=True)
+        return
+    except BookingError as err:
+        await close_buttons(update)
+        text = error_text(t, err)
+        if err.code in (bk.SLOT_FULL, bk.SLOT_CLOSED, bk.SLOT_MISSING, bk.TOO_SOON, bk.SLOT_PAST):
+            current = await service.booking(booking_id)
+            school_id = await service.school_of(current) if current is not None else None
+            options = []
+            if current is not None:
+                options = await service.next_free_slots(current.place.id, school_id=school_id)
+            rows_ = [
+                [(bk.slot_button_label(t, s), REBOOK.pack(booking_id, s.slot_id))] for s in options
+            ]
+            if school_id is None:
+                rows_.append([(_("📝 Another place or day"), REBOOK.pack(booking_id, "other"))])
+            await say(update, text + "\n" + _("Choose another time:"), rows_)
+            return
+        await say(update, text)
+        return
+    await close_buttons(update)
+    chat = update.effective_chat
+    if chat is not None:
+        await send_ticket(
+            chat, context, view, headline=_("✅ <b>Booked again</b>, with the same code:")
+        )

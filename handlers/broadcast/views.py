@@ -1,0 +1,143 @@
+"""What recipients and authors see: announcement texts and buttons, progress reports, audiences."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.services.broadcast import (
+    Audience,
+    Broadcast,
+    Progress,
+    ServiceAnnouncement,
+)
+from bot.services.outbox import Notice
+from bot.storage.places import Place
+from handlers.broadcast.flow import BCX, _district_name
+from handlers.keyboards import MENU, MENU_BOOK, button
+from handlers.subscribe import stop_button
+
+
+def announcement_markup(t: Translator, kind: str) -> InlineKeyboardMarkup:
+    """The buttons under an announcement, in the recipient's language."""
+    button_rows: list[list[InlineKeyboardButton]] = []
+    if kind == "service":
+        button_rows.append([button(t.gettext("📝 Book a slot"), MENU.pack(MENU_BOOK))])
+    button_rows.append([stop_button(t)])
+    return InlineKeyboardMarkup(button_rows)
+
+
+def announcement_notice(t: Translator, broadcast: Broadcast) -> Notice:
+    markup = announcement_markup(t, broadcast.kind)
+    buttons = [[(b.text, str(b.callback_data)) for b in row] for row in markup.inline_keyboard]
+    return Notice(broadcast.text_for(t.lang), buttons)
+
+
+def service_announcement_text(
+    t: Translator, place: Place, kecamatan: str, service: ServiceAnnouncement
+) -> str:
+    """The weekend-service announcement, written from the template in ``t``'s language."""
+    _ = t.gettext
+    weekend = all(d.weekday() >= 5 for d in service.dates)
+    title = _("Weekend e-KTP recording service") if weekend else _("Extra e-KTP recording service")
+    lines = [
+        f"📢 <b>{title}</b>",
+        "",
+        _("📍 <b>{place}</b>, Kecamatan {kecamatan}").format(
+            place=escape(place.name), kecamatan=escape(kecamatan)
+        ),
+    ]
+    if place.address:
+        lines.append(escape(place.address))
+    lines.append("")
+    lines.append(t.ngettext("🗓 Date:", "🗓 Dates:", len(service.dates)))
+    lines.extend(f"• {t.date(d)}" for d in service.dates)
+    lines.append(_("🕗 Hours: {hours}").format(hours=t.time_range(service.opens, service.closes)))
+    lines.append(
+        t.ngettext(
+            "💺 {n} seat per time slot", "💺 {n} seats per time slot", service.seats_per_slot
+        ).format(n=t.number(service.seats_per_slot))
+    )
+    lines.append("")
+    lines.append(
+        _(
+            "Recording is <b>free of charge</b>. Bring your original Kartu Keluarga (KK). "
+            "Book a slot so that you do not have to queue: /daftar"
+        )
+    )
+    return "\n".join(lines)
+
+
+def duration_text(t: Translator, seconds: float) -> str:
+    """'45 seconds', '12 minutes', '1 hour 7 minutes'."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return t.ngettext("{n} second", "{n} seconds", seconds).format(n=t.number(seconds))
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return t.ngettext("{n} minute", "{n} minutes", minutes).format(n=t.number(minutes))
+    hours, minutes = divmod(minutes, 60)
+    text = t.ngettext("{n} hour", "{n} hours", hours).format(n=t.number(hours))
+    if minutes:
+        text += " " + t.ngettext("{n} minute", "{n} minutes", minutes).format(n=t.number(minutes))
+    return text
+
+
+def progress_text(t: Translator, progress: Progress, rate: float) -> str:
+    _ = t.gettext
+    n = t.number
+    number = progress.broadcast_id
+    if not progress.final:
+        head = _("📤 <b>Announcement #{id}</b>: sending…").format(id=number)
+    elif progress.status == "cancelled":
+        head = _("⏹ <b>Announcement #{id} stopped</b>").format(id=number)
+    else:
+        head = _("✅ <b>Announcement #{id} finished</b>").format(id=number)
+    lines = [
+        head,
+        _("Sent: {sent} of {total}").format(sent=n(progress.sent), total=n(progress.total)),
+        _("Failed: {n}").format(n=n(progress.failed)),
+        _("Blocked the bot: {n} (their subscriptions were ended)").format(n=n(progress.blocked)),
+    ]
+    if progress.cancelled:
+        lines.append(_("Not sent (stopped): {n}").format(n=n(progress.cancelled)))
+    if not progress.final:
+        left = progress.pending
+        lines.append(
+            _("Left: {n} (about {duration})").format(
+                n=n(left), duration=duration_text(t, left / rate if rate else 0)
+            )
+        )
+    elif progress.elapsed:
+        lines.append(_("Took: {duration}").format(duration=duration_text(t, progress.elapsed)))
+    return "\n".join(lines)
+
+
+def stop_markup(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button(t.gettext("⏹ Stop sending"), BCX.pack("stop", broadcast_id))]]
+    )
+
+
+async def describe_audience(context: BotContext, audience: Audience) -> str:
+    _ = context.t.gettext
+    if audience.kind == "kecamatan":
+        names = ", ".join(escape(_district_name(context, c)) for c in audience.kecamatan)
+        text = _("subscribers for {kecamatan} (and those subscribed to everything)").format(
+            kecamatan=names
+        )
+    elif audience.kind == "school":
+        school = (
+            await context.services.places.school(audience.school_id)
+            if audience.school_id is not None
+            else None
+        )
+        text = _("followers of {school}").format(school=escape(school.name) if school else "?")
+    else:
+        text = _("everyone subscribed to announcements")
+    if audience.without_booking:
+        text += _(", only residents with no active booking")
+    return text
