@@ -175,3 +175,13 @@ async def test_more_seats_go_to_the_waitlist(services):
     await services.places.set_place_capacity(hall, slot_minutes=60, seats=2)
     await services.events.emit("hours.changed", place_id=hall)
     assert (await services.booking.waitlist_view(wb.entry.id)).entry.status == "offered"
+
+
+async def test_an_offer_made_in_quiet_hours_runs_from_their_end(services, clock):
+    from datetime import datetime
+
+    clock.set(datetime(2026, 11, 23, 22, 30))
+    quiet_end = datetime(2026, 11, 24, 6, 0, tzinfo=services.config.tz)
+    assert services.outbox.deliverable_from() == quiet_end
+    clock.set(datetime(2026, 11, 24, 7, 0))
+    assert services.outbox.deliverable_from() == clock.now()

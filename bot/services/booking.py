@@ -1019,10 +1019,13 @@ class BookingService:
         now = self._epoch()
         offer_seconds = self.settings.waitlist_offer_minutes * 60
         notice = self.settings.min_notice_minutes * 60
+        # An offer made at night reaches the resident when the quiet hours end: their time to
+        # answer starts then, not while they sleep.
+        seen_from = int(self.services.outbox.deliverable_from().timestamp())
 
         def expires(slot: Slot) -> int:
             start = int(self._start_of(slot).timestamp())
-            return max(now + 60, min(now + offer_seconds, start - notice))
+            return max(now + 60, min(seen_from + offer_seconds, start - notice))
 
         offered = await self.store.offer_free_seats(
             place_id,

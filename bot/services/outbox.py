@@ -36,7 +36,7 @@ import logging
 import time as _time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import Translator
@@ -224,6 +224,17 @@ class Outbox:
         cfg = self.services.config.reminders
         local = self.services.clock.now().time()
         return in_quiet_hours(local, cfg.quiet_start, cfg.quiet_end)
+
+    def deliverable_from(self) -> datetime:
+        """The earliest moment a message enqueued now can reach someone: now, or the end of the
+        quiet hours when it is quiet now."""
+        cfg = self.services.config.reminders
+        now = self.services.clock.now()
+        if not in_quiet_hours(now.time(), cfg.quiet_start, cfg.quiet_end):
+            return now
+        end = now.replace(hour=cfg.quiet_end.hour, minute=cfg.quiet_end.minute, second=0,
+                          microsecond=0)
+        return end if end > now else end + timedelta(days=1)
 
     async def recover(self) -> tuple[int, int]:
         """Handle rows a killed process left ``sending`` (see the module docstring). Runs once
