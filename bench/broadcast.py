@@ -65,8 +65,14 @@ class CountingBotAPI(FakeBotAPI):
 def _config(folder: Path, rate: float) -> Config:
     base = load_config(None, env={})
     staff = StaffConfig(members=(StaffMember(AUTHOR, "admin"),))
+    # "Lifted" means both the broadcast pacing and the shared send budget (bot/ratelimit.py).
+    telegram = dataclasses.replace(base.telegram, max_messages_per_second=max(30.0, rate))
     return dataclasses.replace(
-        base, database=folder / "bench.sqlite3", staff=staff, broadcast_rate=rate
+        base,
+        database=folder / "bench.sqlite3",
+        staff=staff,
+        broadcast_rate=rate,
+        telegram=telegram,
     )
 
 

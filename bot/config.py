@@ -41,6 +41,8 @@ class TelegramConfig:
     base_url: str = "https://api.telegram.org/bot"
     mode: str = "polling"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    # All messages the bot sends on its own (reminders, notices, broadcasts) share this budget.
+    max_messages_per_second: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ _SCHEMA: dict[str, set[str]] = {
         "visits",
         "privacy",
     },
-    "telegram": {"token", "base_url", "mode", "webhook"},
+    "telegram": {"token", "base_url", "mode", "webhook", "max_messages_per_second"},
     "telegram.webhook": {"listen", "port", "url", "secret_token"},
     "storage": {"database"},
     "locale": {"timezone", "default_language"},
@@ -252,7 +254,18 @@ def _telegram(section: _Section, env: Mapping[str, str]) -> TelegramConfig:
     )
     if mode == "webhook" and token and not webhook.url.startswith("https://"):
         raise ConfigError("telegram.webhook.url must be a public https:// URL in webhook mode")
-    return TelegramConfig(token=token, base_url=base_url.rstrip("/"), mode=mode, webhook=webhook)
+    max_rate = float(section.get("max_messages_per_second", float, 30))
+    if not 1 <= max_rate <= 1000:
+        raise ConfigError(
+            f"telegram.max_messages_per_second must be between 1 and 1000, got {max_rate}"
+        )
+    return TelegramConfig(
+        token=token,
+        base_url=base_url.rstrip("/"),
+        mode=mode,
+        webhook=webhook,
+        max_messages_per_second=max_rate,
+    )
 
 
 def _timezone(section: _Section) -> str:

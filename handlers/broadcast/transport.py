@@ -33,7 +33,9 @@ class TelegramTransport:
 
         self.application = application
         self.services: Services = application.bot_data.services
-        self.sender = TelegramSender(application.bot)
+        self.sender = TelegramSender(
+            application.bot, self.services.config.telegram.max_messages_per_second
+        )
         self._translators: dict[str, Translator] = {}
         self._notices: dict[tuple[int, str], Notice] = {}
         self._progress_messages: dict[int, tuple[int, int] | None] = {}

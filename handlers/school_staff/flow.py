@@ -1,0 +1,200 @@
+"""/acara flow state: callback codecs, steps, presets and small shared helpers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from html import escape
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot.callbacks import CallbackCodec
+from bot.config import StaffMember
+from bot.context import BotContext
+from bot.errors import DomainError, NotFound
+from bot.i18n import N_, Translator
+from bot.services import schools as sc
+from bot.services.booking import BookingError
+from bot.services.schools import Schools
+from bot.storage.places import ServiceDay
+from bot.storage.schools import EventCounts
+from handlers.booking_views import error_text as booking_error_text
+from handlers.common import answer, refuse, say, staff_member, user_id_of
+from handlers.keyboards import day_data
+
+log = logging.getLogger(__name__)
+DRAFT = "school_staff"
+END = ConversationHandler.END
+AC = CallbackCodec("ac", "act", "a", "tok")
+ACK = CallbackCodec("ack", "kind", "value")
+
+# Steps (also the conversation states).
+KEC, SCHOOL, PANEL, EVENT, FIELD, PREVIEW, REASON, CANCEL_OK = (
+    "kec",
+    "school",
+    "panel",
+    "event",
+    "field",
+    "preview",
+    "reason",
+    "cancel_ok",
+)
+N_DATE, N_HOURS, N_SEATS, N_ROOM, N_PRINT, N_16, N_NOTE, N_OK = (
+    "n_date",
+    "n_hours",
+    "n_seats",
+    "n_room",
+    "n_print",
+    "n_16",
+    "n_note",
+    "n_ok",
+)
+STEPS = (KEC, SCHOOL, PANEL, EVENT, FIELD, PREVIEW, REASON, CANCEL_OK)
+NEW_STEPS = (N_DATE, N_HOURS, N_SEATS, N_ROOM, N_PRINT, N_16, N_NOTE, N_OK)
+ALL_STEPS = STEPS + NEW_STEPS
+
+HOUR_PRESETS = ("08:00-12:00", "08:00-11:00", "09:00-12:00", "13:00-15:00")
+SEAT_PRESETS = (10, 20, 25, 30)
+FIELD_NAMES = {
+    "date": N_("date"),
+    "hours": N_("hours"),
+    "seats_per_slot": N_("seats per slot"),
+    "room": N_("room"),
+    "note": N_("note"),
+    "same_day_print": N_("same-day printing"),
+    "allow_16": N_("16-year-olds"),
+}
+CHUNK = 3500
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _schools(context: BotContext) -> Schools:
+    return context.services.schools
+
+
+def _b(draft: dict[str, Any], act: str, value: object = "") -> str:
+    return AC.pack(act, value, draft.get("tok", ""))
+
+
+async def _outside(update: Update, context: BotContext, action: str) -> None:
+    """An operator acting on a school of another kecamatan: polite, and on the record."""
+    services = context.services
+    uid = user_id_of(update)
+    log.warning("refused %s outside the kecamatan of staff %s", action, uid)
+    await services.audit.record(services.clock.epoch(), uid, "refused", "action", action)
+    text = context.t.gettext("Sorry, this school is outside the kecamatan you manage.")
+    if update.callback_query is not None:
+        await answer(update.callback_query, text, alert=True)
+        return
+    await say(update, text)
+
+
+def _bool_text(t: Translator, value: bool) -> str:
+    return t.gettext("yes") if value else t.gettext("no")
+
+
+def _value_text(t: Translator, field: str, value: Any) -> str:
+    if field == "date":
+        return t.date(value)
+    if field == "hours":
+        return t.time_range(value[0], value[1])
+    if field in ("same_day_print", "allow_16"):
+        return _bool_text(t, bool(value))
+    if field == "seats_per_slot":
+        return t.number(int(value))
+    return escape(str(value)) if value else "—"
+
+
+def _counts_line(t: Translator, counts: EventCounts) -> str:
+    return t.gettext(
+        "booked {booked} · attended {attended} · did not come {no_show} · printed the same day "
+        "{printed}"
+    ).format(
+        booked=t.number(counts.booked),
+        attended=t.number(counts.attended),
+        no_show=t.number(counts.no_show),
+        printed=t.number(counts.printed),
+    )
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _short_event(t: Translator, event: ServiceDay) -> str:
+    mark = "❌ " if event.status == "cancelled" else ""
+    return f"{mark}{t.date_short(event.date)} {t.time_range(event.opens, event.closes)}"
+
+
+def _date_rows(
+    context: BotContext, draft: dict[str, Any], act: str
+) -> list[list[tuple[str, str]]]:
+    """The next school days (Monday–Saturday), three a row."""
+    t = context.t
+    today = context.services.clock.today()
+    days = [today + timedelta(days=n) for n in range(1, 22)]
+    days = [d for d in days if d.weekday() < 6][:15]
+    buttons = [(t.date_short(d), _b(draft, act, day_data(d))) for d in days]
+    return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+
+
+def _nav(context: BotContext, draft: dict[str, Any]) -> list[tuple[str, str]]:
+    _ = context.t.gettext
+    return [(_("◀️ Back"), _b(draft, "back")), (_("✖️ Close"), _b(draft, "x"))]
+
+
+def _error_text(t: Translator, err: DomainError) -> str:
+    _ = t.gettext
+    code = err.code
+    if code == sc.BAD_DATE:
+        return _("Please choose a date from tomorrow up to a year ahead (e.g. 5/12).")
+    if code == sc.BAD_HOURS:
+        return _("I couldn't read those hours. Type one range, for example 08:00-12:00.")
+    if code == sc.BAD_SLOTS:
+        return _(
+            "The hours must be a whole number of {minutes}-minute slots, for example 08:00-12:00."
+        ).format(minutes=t.number(int(err.params.get("minutes") or 60)))
+    if code == sc.BAD_SEATS:
+        return _("Please type a number of seats from 1 to {max}.").format(
+            max=t.number(int(err.params.get("max") or sc.MAX_SEATS))
+        )
+    if code == sc.CLASH:
+        return _("Another recording day of this school overlaps that date and time.")
+    if code == sc.GONE:
+        return _("This recording day is cancelled or no longer exists.")
+    if code == sc.STARTED:
+        return _("This recording day has already started; it can no longer be changed.")
+    if code == sc.NOTHING:
+        return _("That is already the current value: nothing to change.")
+    if code == sc.NOT_SCHOOL_BOOKING:
+        return _("This booking is not for a school recording day.")
+    if code == sc.NOT_PRINTING:
+        return _("This recording day does not print cards the same day.")
+    if code == sc.NOT_TODAY:
+        return _("Cards are marked as printed on the day of the event only.")
+    if code == sc.TOO_YOUNG_TO_PRINT:
+        adult_on = err.params.get("adult_on")
+        if isinstance(adult_on, date):
+            return _(
+                "This student is not 17 yet: the card is handed over from {date}, not printed "
+                "today."
+            ).format(date=t.date(adult_on))
+        return _("This student is not 17 yet: the card is not printed today.")
+    if code == sc.ALREADY_PRINTED:
+        return _("This card was already marked as printed.")
+    if isinstance(err, BookingError | NotFound):
+        return booking_error_text(t, err)
+    return _("Sorry, that did not work. Please try again.")
+
+
+async def _member(update: Update, context: BotContext) -> StaffMember | None:
+    """The staff member, or a refusal (and None) for everyone else."""
+    member = staff_member(update, context)
+    if member is None:
+        await refuse(update, context, "acara")
+    return member
