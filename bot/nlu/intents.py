@@ -113,8 +113,8 @@ def _token_class(token: str) -> str:
 
 
 # An age says much: 16 or 17 asks whether one may record yet, 80 that someone cannot come.
-_AGE_BEFORE = frozenset({"umur", "usia", "age", "aged"})
-_AGE_AFTER = frozenset({"tahun", "years", "year", "yo"})
+AGE_BEFORE = frozenset({"umur", "usia", "age", "aged"})
+AGE_AFTER = frozenset({"tahun", "years", "year", "yo", "yrs", "thn"})
 
 
 def _age_class(age: int) -> str:
@@ -135,7 +135,7 @@ def features(tokens: Sequence[str], stem: Callable[[str], str]) -> dict[str, flo
             prev = tokens[i - 1] if i > 0 else ""
             if nxt in ("ribu", "juta", "rupiah", "rb") or prev == "rupiah" or len(tok) >= 4:
                 cls = "#money"
-            elif prev in _AGE_BEFORE or nxt in _AGE_AFTER:
+            elif prev in AGE_BEFORE or nxt in AGE_AFTER:
                 cls = _age_class(int(tok))
         stems.append(stem(cls) if cls == tok else cls)
     feats: dict[str, float] = {}

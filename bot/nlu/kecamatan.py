@@ -166,6 +166,26 @@ def _name_key(name: str) -> str:
     return _compact(light_tokens(name))
 
 
+_VOWELS = frozenset("aeiou")
+
+
+def _skeleton(word: str) -> str:
+    return "".join(c for c in word if c not in _VOWELS)
+
+
+def _vowels_dropped(typed: str, name: str) -> bool:
+    """Whether ``typed`` is ``name`` with one or more vowels left out (same first letter)."""
+    if len(typed) >= len(name) or typed[0] != name[0]:
+        return False
+    j = 0
+    for c in name:
+        if j < len(typed) and typed[j] == c:
+            j += 1
+        elif c not in _VOWELS:
+            return False
+    return j == len(typed)
+
+
 def _kec_distance(length: int) -> int:
     if length < 5:
         return 0
@@ -268,6 +288,10 @@ class KecamatanMatcher:
             for end in range(3, len(k)):
                 self._prefixes.setdefault(k[:end], []).append(self._code_of_key[k])
         self.known_words = frozenset(self._name_words) | frozenset(ABBREVIATIONS)
+        # names written without (some of) their vowels: "blrj", "sptn timur", "mkr baru"
+        self._skeletons: dict[str, list[str]] = {}
+        for k in sorted(self.full_keys):
+            self._skeletons.setdefault(_skeleton(k), []).append(k)
 
     # -- public ---------------------------------------------------------------------------------
     def match(self, text: str) -> list[KecamatanMatch]:
@@ -286,7 +310,12 @@ class KecamatanMatcher:
         toks = [ABBREVIATIONS.get(t, t) for t in tokens]
         hits = self._hits(toks, lenient, fuzzy)
         chosen = self._select(hits)
-        return self._resolve(chosen)
+        kept = _destination(chosen, toks)
+        if len(kept) == len(chosen):
+            return self._resolve(chosen)
+        result = self._resolve(kept)
+        spans = tuple((h.start, h.end) for h in chosen if h.score > 0.2)
+        return KecamatanResult(result.best, result.candidates, spans)
 
     # -- internals ------------------------------------------------------------------------------
     def _hits(self, toks: list[str], lenient: bool, fuzzy: bool = True) -> list[_Hit]:
@@ -319,6 +348,8 @@ class KecamatanMatcher:
                     continue
                 if size <= 3 and fuzzy:
                     hits.extend(self._fuzzy_hits(i, span, key, lenient))
+                if size <= 2 and fuzzy:
+                    hits.extend(self._skeleton_hits(i, span, key))
             hits.extend(self._partial_hits(i, toks, lenient))
             if fuzzy:
                 hits.extend(self._glued_hits(i, toks[i]))
@@ -338,6 +369,17 @@ class KecamatanMatcher:
             if name is not None:
                 return [_Hit(i, i + 1, (self._code_of_key[name],), 0.85, len(tok))]
         return []
+
+    def _skeleton_hits(self, i: int, span: list[str], key: str) -> list[_Hit]:
+        """A name typed with vowels left out ("blrj", "sptn", "pmlang"); consonants all there."""
+        if len(key) < 4 or not key.isalpha() or key in self.common or key in self._keys:
+            return []
+        if span[0] in _FUNCTION_WORDS or span[-1] in _FUNCTION_WORDS:
+            return []
+        names = [n for n in self._skeletons.get(_skeleton(key), ()) if _vowels_dropped(key, n)]
+        if len(names) != 1:
+            return []
+        return [_Hit(i, i + len(span), (self._code_of_key[names[0]],), 0.85, len(key))]
 
     def _fuzzy_hits(self, i: int, span: list[str], key: str, lenient: bool) -> list[_Hit]:
         if len(key) < 5 or not key.isalpha():
@@ -483,6 +525,18 @@ class KecamatanMatcher:
         if len(cands_list) == 1 and cands_list[0].score >= 0.5:
             return KecamatanResult(cands_list[0], tuple(cands_list), spans)
         return KecamatanResult(None, tuple(cands_list), spans)
+
+
+_FROM = word_set("dari from")
+_TO = word_set("ke to jadi")
+
+
+def _destination(chosen: list[_Hit], toks: list[str]) -> list[_Hit]:
+    """ "pindah dari curug ke legok": of a place moved from and a place moved to, the second."""
+    before = [toks[h.start - 1] if h.start else "" for h in chosen]
+    if not any(b in _TO for b in before) or not any(b in _FROM for b in before):
+        return chosen
+    return [h for h, b in zip(chosen, before, strict=True) if b not in _FROM]
 
 
 def served_matcher(common_words: Iterable[str] = ()) -> KecamatanMatcher:

@@ -63,8 +63,8 @@ apakah = apkh apakh apa_kah
 siapa = sapa saha
 yang = yg yng nyang
 dengan = dgn dg dng
-untuk = utk untk utuk tuk bwat
-buat = bwt bkin bikin bikinin bikinkan
+untuk = utk untk utuk tuk bwat pikeun kanggo
+buat = bwt bkin bikin bikinin bikinkan bikinnya dibikinin dibikinkan dibikin
 karena = krn krna karna soale soalnya
 juga = jg jga
 saja = aja aj ajah ajh doang doank wae
@@ -107,7 +107,7 @@ kabupaten = kab kabupatn
 dukcapil = disdukcapil capil disduk dispenduk dispendukcapil disdukcapilnya dukcapilnya
 rekam = ngerekam rekem rkm record rekm
 foto = poto photo
-daftar = dftr daptar dftar regist registrasi reg register
+daftar = dftr daptar dftar regist registrasi reg register regis
 booking = boking bokin buking bookingan bokingan book
 antri = antre ngantri ngantre antrian antrean antrinya
 batal = btl cancel cencel cansel batalin batalkan
@@ -116,6 +116,35 @@ status = sts
 sekolah = sklh skolah skul school
 rumah = rmh rmah
 mau = mo mw pengen pgn pingin pngn ingin hoyong arep pengin
+cari = nyari nyariin cariin nyarinya
+datang = dateng dtg dtng dtang
+masih = msh msih
+pakai = pake pakek
+memang = emang emg
+tahu = tau
+maksud = mksd
+sebelum = sblm
+setelah = stlh
+langsung = lsg lgsg lgs langsng
+bukan = bkn
+boleh = blh
+cuma = cm
+telepon = tlp telp telpon tlpn
+whatsapp = wa wasap
+keluar = klr kluar
+masuk = msk
+dalam = dlm
+banyak = bnyk byk
+katanya = ktnya
+teman = tmn temen
+saudara = sodara sdr sodaraku saudaraku
+ayah = bokap papah papa bapa
+ibu = nyokap mamah mama
+adik = ade adek
+selesai = kelar beres
+lewat = lwt
+tentang = ttg
+kepada = kpd
 urus = ngurus ngurusin mengurus urusin
 cara = caranya crnya
 info = inpo informasi infonya infokan infoin informasinya
@@ -204,11 +233,13 @@ FILLERS = word_set(
     kirakira kayaknya"""
 )
 
-_LAUGHTER = re.compile(r"(?:wk)+w?|(?:kw)+k?|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|(?:xi)+x?|(?:ak)+|lol|lmao")
+_LAUGHTER = re.compile(
+    r"(?:wk)+w?|(?:kw)+k?|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|(?:xi)+x?|(?:ak)+|lol|lmao"
+)
 
 
 def is_laughter(token: str) -> bool:
-    """"wkwkwk", "hahaha", "hehe": laughter, neither a greeting nor a question."""
+    """Laughter ("wkwkwk", "hahaha", "hehe"): neither a greeting nor a question."""
     return len(token) >= 3 and _LAUGHTER.fullmatch(token) is not None
 
 
@@ -256,6 +287,7 @@ _PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("tidak", "ada"): ("tidak", "ada"),
     ("assalamualaikum", "wr", "wb"): ("assalamualaikum",),
     ("pungutan", "liar"): ("pungli",),
+    ("bantuan", "sosial"): ("bansos",),
     ("kartu", "identitas", "anak"): ("kia",),
     ("identitas", "kependudukan", "digital"): ("ikd",),
     ("identitas", "digital"): ("ikd",),
@@ -396,7 +428,7 @@ _NO_STEM = word_set(
     menikah pernah sering setiap semalam kepada penduduk sekolah berapa beberapa bersama pesan
     diri permohonan"""
 )
-_SUFFIXES = ("nya", "lah", "kah", "pun", "ny", "ku", "mu")
+_SUFFIXES = ("nya", "lah", "kah", "pun", "ny", "ku", "mu", "e")
 _DERIV = ("kan", "an", "in", "i")
 
 
@@ -547,6 +579,41 @@ class FuzzyIndex:
         return found
 
 
+# Two-letter words that people glue to the next or previous word.
+_SHORT_PARTS = word_set("di ke ya yg sy ga gk lg jg aj dr tp kk ni bs")
+_VOWELS = frozenset("aeiou")
+
+
+def plausible_typo(typed: str, word: str) -> bool:
+    """Whether ``typed`` may be a misspelling of ``word`` (already within the edit distance).
+
+    Below eight letters a word is often a real word of its own ("adil" is not "adik", "protes"
+    is not "proses", "santri" is not "antri"), so only the changes informal writing makes are
+    accepted: another vowel ("pesen", "tetep", "adek"), a vowel or an "h" left out ("tmpat",
+    "liat", "abis"), a doubled letter ("rekamm") and two letters swapped.
+    """
+    if len(typed) >= 8:
+        return True
+    if len(typed) > len(word):  # one letter too many: only a doubled one
+        extra = next((i for i, (a, b) in enumerate(zip(typed, word, strict=False)) if a != b), -1)
+        return (extra > 0 and typed[extra] == typed[extra - 1]) or typed[-1] == typed[-2]
+    if len(typed) < len(word):  # one letter missing: a vowel or an "h"
+        missing = next((b for a, b in zip(typed, word, strict=False) if a != b), word[-1])
+        return missing in _VOWELS or missing == "h"
+    diff = [(a, b) for a, b in zip(typed, word, strict=True) if a != b]
+    if len(diff) != 1:
+        return True  # two letters swapped
+    a, b = diff[0]
+    return a in _VOWELS and b in _VOWELS
+
+
+def _normalizer_typo_distance(length: int) -> int:
+    """Edits allowed when correcting a word: none below four letters, two from nine."""
+    if length < 4:
+        return 0
+    return 1 if length < 9 else 2
+
+
 class Normalizer:
     """Vocabulary-aware normalisation: split glued words, fix typos, drop fillers, stem."""
 
@@ -567,9 +634,24 @@ class Normalizer:
         # typos are corrected towards words of the examples and the slang table's spellings
         targets = [w for w in self.freq if w.isalpha() and len(w) >= 4]
         targets += [w for w in SLANG if w.isalpha() and len(w) >= 5]
-        self.fuzzy = FuzzyIndex(targets, self.freq)
+        self.fuzzy = FuzzyIndex(targets, self.freq, _normalizer_typo_distance)
         self._cache: dict[str, tuple[str, ...]] = {}
         self._stem_cache: dict[str, str] = {}
+        # Roots that the examples only use inside longer words ("bentak" in "membentak", "wakil"
+        # in "diwakilkan"): an unknown word sharing such a root is read as that example word.
+        self._bridge: dict[str, str] = {}
+        clashes: set[str] = set()
+        for word in sorted(self.freq):
+            if len(word) < 6 or not word.isalpha() or word in _NO_STEM:
+                continue
+            target = self.stem(word)
+            for root in stem_candidates(word):
+                if len(root) < 5 or root in self._splittable or root in clashes:
+                    continue
+                if self._bridge.setdefault(root, target) != target:
+                    clashes.add(root)
+        for root in clashes:
+            self._bridge.pop(root, None)
 
     # -- word level --
     def fix(self, token: str) -> tuple[str, ...]:
@@ -591,9 +673,9 @@ class Normalizer:
         if split:
             return split
         if token not in self.protected:
-            found = self.fuzzy.lookup(token)
-            if found:
-                return map_slang(found[0][0])
+            for word, _ in self.fuzzy.lookup(token):
+                if plausible_typo(token, word):
+                    return map_slang(word)
         return (token,)
 
     def _split(self, token: str) -> tuple[str, ...] | None:
@@ -602,9 +684,9 @@ class Normalizer:
         n = len(token)
         for i in range(2, n - 1):
             left, right = token[:i], token[i:]
-            if left not in self._splittable:
+            if not self._part(left):
                 continue
-            if right in self._splittable:
+            if self._part(right):
                 parts: tuple[str, ...] = (left, right)
             else:
                 sub = self._split2(right)
@@ -625,9 +707,16 @@ class Normalizer:
         n = len(token)
         for i in range(n - 2, 1, -1):
             left, right = token[:i], token[i:]
-            if left in self._splittable and right in self._splittable:
+            if self._part(left) and self._part(right):
                 return (left, right)
         return None
+
+    def _part(self, piece: str) -> bool:
+        """Whether a piece of a glued word may stand alone: a known word of three letters or
+        more, or one of the short words people really glue ("dirumah", "dimanaya")."""
+        if len(piece) < 3:
+            return piece in _SHORT_PARTS
+        return piece in self._splittable
 
     def stem(self, token: str) -> str:
         hit = self._stem_cache.get(token)
@@ -642,6 +731,12 @@ class Normalizer:
             ]
             if roots:
                 result = min(roots, key=len) if SHORTEST_ROOT else roots[0]
+        if result == token and len(token) >= 5 and token.isalpha() and token not in self.known:
+            for root in (token, *stem_candidates(token)):
+                bridged = self._bridge.get(root)
+                if bridged is not None:
+                    result = bridged
+                    break
         if len(self._stem_cache) < 50_000:
             self._stem_cache[token] = result
         return result
