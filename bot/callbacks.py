@@ -42,3 +42,15 @@ class CallbackCodec:
 
     def matches(self, data: str | None) -> bool:
         return bool(data) and bool(self.pattern.match(data or ""))
+
+
+# The main menu's buttons. Defined here (not in handlers/) because notices rendered by services
+# carry them too; each feature's handlers answer MENU.pack(<its item>).
+MENU = CallbackCodec("menu", "item")
+MENU_WHERE = "lokasi"
+MENU_BOOK = "daftar"
+MENU_MINE = "saya"
+MENU_SCHOOL = "sekolah"
+MENU_VISIT = "rumah"
+MENU_ASK = "tanya"
+MENU_LANGUAGE = "bahasa"

@@ -6,20 +6,31 @@ from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CallbackCodec
+from bot.callbacks import (
+    MENU,
+    MENU_ASK,
+    MENU_BOOK,
+    MENU_LANGUAGE,
+    MENU_MINE,
+    MENU_SCHOOL,
+    MENU_VISIT,
+    MENU_WHERE,
+    CallbackCodec,
+)
 from bot.i18n import Translator
 
-MENU = CallbackCodec("menu", "item")
 LANG = CallbackCodec("lang", "code")
 
-# Menu items; each feature's handlers answer MENU.pack(item) for its own item.
-MENU_WHERE = "lokasi"
-MENU_BOOK = "daftar"
-MENU_MINE = "saya"
-MENU_SCHOOL = "sekolah"
-MENU_VISIT = "rumah"
-MENU_ASK = "tanya"
-MENU_LANGUAGE = "bahasa"
+__all__ = [
+    "MENU",
+    "MENU_ASK",
+    "MENU_BOOK",
+    "MENU_LANGUAGE",
+    "MENU_MINE",
+    "MENU_SCHOOL",
+    "MENU_VISIT",
+    "MENU_WHERE",
+]
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

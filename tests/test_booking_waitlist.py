@@ -185,3 +185,20 @@ async def test_an_offer_made_in_quiet_hours_runs_from_their_end(services, clock)
     assert services.outbox.deliverable_from() == quiet_end
     clock.set(datetime(2026, 11, 24, 7, 0))
     assert services.outbox.deliverable_from() == clock.now()
+
+
+async def test_closing_a_full_day_tells_those_waiting(services, app, make_chat):
+    from tests.conftest import ADMIN_ID
+
+    hall, _eight, _first = await full_day(services)
+    waiting = make_chat(B)
+    await waiting.send("/start")
+    await services.booking.join_waitlist(B, hall, TUESDAY)
+    await services.booking.close(hall, TUESDAY, reason="Banjir", actor_id=ADMIN_ID)
+    await dispatch(services, app)
+    notice = waiting.last
+    assert "Anda sedang menunggu kursi di" in notice.plain_text()
+    assert "Alasan: Banjir" in notice.plain_text()
+    assert notice.button_labels == ["📝 Daftar di hari lain"]
+    entries = await services.booking.waitlist_for_owner(B)
+    assert all(e.entry.status != "waiting" for e in entries)

@@ -35,7 +35,7 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from bot.callbacks import CallbackCodec
+from bot.callbacks import MENU, MENU_BOOK, CallbackCodec
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.i18n import N_, Translator
 from bot.services.outbox import Notice, renderer
@@ -947,7 +947,19 @@ class BookingService:
         closed_now = {s.id for s in after.slots if s.closed and s.id in was_open}
         lost = sorted(after.cancelled)
         if starts is None:
-            await self.store.end_waitlist_for_day(place_id, day, "cancelled")
+            waiting = await self.store.end_waitlist_for_day(place_id, day, "cancelled")
+            # Those waiting for a seat that day hear it too, with the next free times.
+            for owner_id in sorted(set(waiting)):
+                await services.outbox.enqueue(
+                    owner_id,
+                    "waitlist_day_closed",
+                    {
+                        "place_id": place_id,
+                        "date": day.isoformat(),
+                        "reason": reason,
+                        "reason_key": reason_key,
+                    },
+                )
         await services.audit.record(
             self._epoch(),
             actor_id,
@@ -1119,6 +1131,38 @@ async def render_waitlist_offer(
             [(_("No, thanks"), OFFER.pack("n", entry.id))],
         ],
     )
+
+
+@renderer("waitlist_day_closed")
+async def render_waitlist_day_closed(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    """A resident on the waitlist of a day that was closed: say so, offer the next free times."""
+    _ = t.gettext
+    service: BookingService = services.booking
+    place = await services.places.place(int(payload.get("place_id", 0)))
+    if place is None:
+        return None
+    day = date.fromisoformat(str(payload.get("date")))
+    key = str(payload.get("reason_key") or "")
+    reason = (
+        t.gettext(CLOSE_REASONS[key]) if key in CLOSE_REASONS else str(payload.get("reason") or "")
+    )
+    text = _(
+        "You were waiting for a seat at <b>{place}</b> on {date}. We are sorry: that day has been "
+        "closed, so your place in the queue has ended."
+    ).format(place=escape(place.name), date=t.date(day))
+    if reason:
+        text += "\n" + _("Reason: {reason}").format(reason=escape(reason))
+    options = await service.next_free_slots(place.id, limit=3)
+    if options:
+        text += (
+            "\n\n"
+            + _("The next free times there:")
+            + "\n"
+            + "\n".join(f"• {slot_button_label(t, s)}" for s in options)
+        )
+    return Notice(text, [[(_("📝 Book another day"), MENU.pack(MENU_BOOK))]])
 
 
 @renderer("booking_closed")
