@@ -42,7 +42,7 @@ class Subscriptions:
     async def of(self, user_id: int) -> MySubscriptions:
         topics = await self.store.topics(user_id)
         kecamatan = sorted(t[4:] for t in topics if t.startswith("kec:"))
-        schools = sorted(int(t[7:]) for t in topics if t.startswith("school:") and t[7:].isdigit())
+        schools = sorted(school.id for school in await self.services.schools.followed(user_id))
         return MySubscriptions(TOPIC_ALL in topics, tuple(kecamatan), tuple(schools))
 
     async def subscribe_kecamatan(self, user_id: int, code: str) -> bool:

@@ -144,11 +144,8 @@ def _audience_sql(audience: Audience) -> tuple[str, list[Any]]:
         )
         params.extend(topics)
     elif audience.kind == "school":
-        inner = (
-            "SELECT user_id FROM school_follows WHERE school_id = ? "
-            "UNION SELECT user_id FROM subscriptions WHERE topic = ?"
-        )
-        params.extend([audience.school_id, f"school:{audience.school_id}"])
+        inner = "SELECT user_id FROM school_follows WHERE school_id = ?"
+        params.append(audience.school_id)
     else:
         raise ValueError(f"unknown audience kind {audience.kind!r}")
     sql = (

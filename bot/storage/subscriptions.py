@@ -1,6 +1,7 @@
 """Named queries for announcement subscriptions.
 
-Topics: ``all`` (everything), ``kec:<code>`` (one kecamatan), ``school:<id>`` (one school).
+Topics: ``all`` (everything), ``kec:<code>`` (one kecamatan). Following a school is not a topic:
+it lives in ``school_follows`` (bot/storage/schools.py), the one place schools' followers are kept.
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ TOPIC_ALL = "all"
 
 def kecamatan_topic(code: str) -> str:
     return f"kec:{code}"
-
-
-def school_topic(school_id: int) -> str:
-    return f"school:{school_id}"
 
 
 class SubscriptionStore:
