@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from sqlite3 import Row
 
 import aiosqlite
 
@@ -18,6 +19,7 @@ from bot.importfile import (
     TimeRange,
 )
 from bot.storage.db import Database, hhmm
+from bot.storage.places import UPSERT_PLACE, UPSERT_SCHOOL, UPSERT_SERVICE_DAY
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,14 @@ class ImportSummary:
         )
 
 
+async def _returning(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> Row:
+    """Run an upsert with RETURNING inside the import's transaction; the row must be read for the
+    statement to finish."""
+    rows = list(await conn.execute_fetchall(sql, params))
+    assert rows, sql
+    return rows[0]
+
+
 async def _place_id(conn: aiosqlite.Connection, code: str) -> int:
     async with conn.execute("SELECT id FROM places WHERE code = ?", (code,)) as cursor:
         row = await cursor.fetchone()
@@ -44,15 +54,9 @@ async def _place_id(conn: aiosqlite.Connection, code: str) -> int:
 
 
 async def _upsert_place(conn: aiosqlite.Connection, spec: PlaceSpec, demo: bool) -> int:
-    async with conn.execute(
-        "INSERT INTO places (code, name, kind, kecamatan_code, address, lat, lon, slot_minutes, "
-        "seats_per_slot, is_demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
-        "kecamatan_code = excluded.kecamatan_code, address = excluded.address, lat = "
-        "excluded.lat, "
-        "lon = excluded.lon, slot_minutes = excluded.slot_minutes, "
-        "seats_per_slot = excluded.seats_per_slot, is_demo = excluded.is_demo, active = 1 "
-        "RETURNING id",
+    row = await _returning(
+        conn,
+        UPSERT_PLACE,
         (
             spec.code,
             spec.name,
@@ -64,9 +68,9 @@ async def _upsert_place(conn: aiosqlite.Connection, spec: PlaceSpec, demo: bool)
             spec.slot_minutes,
             spec.seats,
             int(demo),
+            1,
         ),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     assert row is not None
     place_id = int(row[0])
     await conn.execute("DELETE FROM place_hours WHERE place_id = ?", (place_id,))
@@ -98,16 +102,9 @@ async def _insert_service_day(
     allow_16: bool,
     demo: bool,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO service_days (place_id, date, opens, closes, seats_per_slot, slot_minutes, "
-        "kind, "
-        "school_id, title, room, note, same_day_print, allow_16, is_demo) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(place_id, date, opens) DO UPDATE SET closes = excluded.closes, "
-        "seats_per_slot = excluded.seats_per_slot, slot_minutes = excluded.slot_minutes, "
-        "kind = excluded.kind, school_id = excluded.school_id, title = excluded.title, "
-        "room = excluded.room, note = excluded.note, same_day_print = excluded.same_day_print, "
-        "allow_16 = excluded.allow_16",
+    await _returning(
+        conn,
+        UPSERT_SERVICE_DAY,
         (
             place_id,
             day.isoformat(),
@@ -188,13 +185,9 @@ async def _school(conn: aiosqlite.Connection, spec: SchoolSpec, demo: bool) -> N
         hours=((),) * 7,
     )
     place_id = await _upsert_place(conn, place, demo)
-    await conn.execute(
-        "INSERT INTO schools (code, name, kind, kecamatan_code, place_id, target_students, "
-        "is_demo) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
-        "kind = excluded.kind, kecamatan_code = excluded.kecamatan_code, place_id = "
-        "excluded.place_id, "
-        "target_students = excluded.target_students, is_demo = excluded.is_demo",
+    await _returning(
+        conn,
+        UPSERT_SCHOOL,
         (
             spec.code,
             spec.name,

@@ -87,6 +87,36 @@ _SERVICE_DAY_COLUMNS = (
 _SCHOOL_COLUMNS = "id, code, name, kind, kecamatan_code, place_id, target_students, is_demo"
 
 
+# The upserts of places, schools and service days, shared by PlaceStore and the importer
+# (bot/storage/catalog.py, which runs them inside its one transaction). Each returns the row's id.
+UPSERT_PLACE = (
+    "INSERT INTO places (code, name, kind, kecamatan_code, address, lat, lon, slot_minutes, "
+    "seats_per_slot, is_demo, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
+    "kecamatan_code = excluded.kecamatan_code, address = excluded.address, lat = excluded.lat, "
+    "lon = excluded.lon, slot_minutes = excluded.slot_minutes, "
+    "seats_per_slot = excluded.seats_per_slot, is_demo = excluded.is_demo, "
+    "active = excluded.active RETURNING id"
+)
+UPSERT_SCHOOL = (
+    "INSERT INTO schools (code, name, kind, kecamatan_code, place_id, target_students, is_demo) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
+    "kind = excluded.kind, kecamatan_code = excluded.kecamatan_code, "
+    "place_id = excluded.place_id, target_students = excluded.target_students, "
+    "is_demo = excluded.is_demo RETURNING id"
+)
+UPSERT_SERVICE_DAY = (
+    "INSERT INTO service_days (place_id, date, opens, closes, seats_per_slot, slot_minutes, "
+    "kind, school_id, title, room, note, same_day_print, allow_16, is_demo) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(place_id, date, opens) DO UPDATE SET closes = excluded.closes, "
+    "seats_per_slot = excluded.seats_per_slot, slot_minutes = excluded.slot_minutes, "
+    "kind = excluded.kind, school_id = excluded.school_id, title = excluded.title, "
+    "room = excluded.room, note = excluded.note, same_day_print = excluded.same_day_print, "
+    "allow_16 = excluded.allow_16 RETURNING id"
+)
+
+
 def place_from_row(row: sqlite3.Row) -> Place:
     return Place(
         row[0],
@@ -151,14 +181,7 @@ class PlaceStore:
         active: bool = True,
     ) -> int:
         row = await self.db.write_returning(
-            "INSERT INTO places (code, name, kind, kecamatan_code, address, lat, lon, "
-            "slot_minutes, "
-            "seats_per_slot, is_demo, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
-            "kecamatan_code = excluded.kecamatan_code, address = excluded.address, "
-            "lat = excluded.lat, lon = excluded.lon, slot_minutes = excluded.slot_minutes, "
-            "seats_per_slot = excluded.seats_per_slot, is_demo = excluded.is_demo, "
-            "active = excluded.active RETURNING id",
+            UPSERT_PLACE,
             (
                 code,
                 name,
@@ -243,12 +266,7 @@ class PlaceStore:
         is_demo: bool = False,
     ) -> int:
         row = await self.db.write_returning(
-            "INSERT INTO schools (code, name, kind, kecamatan_code, place_id, target_students, "
-            "is_demo) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
-            "kind = excluded.kind, kecamatan_code = excluded.kecamatan_code, "
-            "place_id = excluded.place_id, target_students = excluded.target_students, "
-            "is_demo = excluded.is_demo RETURNING id",
+            UPSERT_SCHOOL,
             (code, name, kind, kecamatan_code, place_id, target_students, int(is_demo)),
         )
         assert row is not None
@@ -296,16 +314,7 @@ class PlaceStore:
         is_demo: bool = False,
     ) -> int:
         row = await self.db.write_returning(
-            "INSERT INTO service_days (place_id, date, opens, closes, seats_per_slot, "
-            "slot_minutes, "
-            "kind, school_id, title, room, note, same_day_print, allow_16, is_demo) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(place_id, date, opens) DO UPDATE SET closes = excluded.closes, "
-            "seats_per_slot = excluded.seats_per_slot, slot_minutes = excluded.slot_minutes, "
-            "kind = excluded.kind, "
-            "school_id = excluded.school_id, title = excluded.title, room = excluded.room, "
-            "note = excluded.note, same_day_print = excluded.same_day_print, "
-            "allow_16 = excluded.allow_16 RETURNING id",
+            UPSERT_SERVICE_DAY,
             (
                 place_id,
                 day.isoformat(),
