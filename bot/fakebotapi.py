@@ -113,7 +113,7 @@ def check_html(text: str) -> str | None:
         return f"Can't parse entities: {checker.error}"
     if checker.stack:
         tag = checker.stack[-1]
-        return f'Can\'t parse entities: can\'t find end tag corresponding to start tag "{tag}"'
+        return f"Can't parse entities: can't find end tag corresponding to start tag \"{tag}\""
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,6 +64,23 @@ def load_faq(lang: str, locales_dir: Path = LOCALES_DIR) -> dict[str, dict[str, 
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+# Babel looks the locale and parses the pattern up on every call (~15–40 µs); a schedule answer
+# formats dozens of dates and times, and the same few hundred values recur all day.
+@lru_cache(maxsize=8192)
+def _date_text(value: date, pattern: str, lang: str) -> str:
+    return format_date(value, pattern, locale=lang)
+
+
+@lru_cache(maxsize=4096)
+def _time_text(value: time, pattern: str, lang: str) -> str:
+    return format_time(value, pattern, locale=lang)
+
+
+@lru_cache(maxsize=4096)
+def _number_text(kind: type, value: int | float, lang: str) -> str:
+    return format_decimal(value, locale=lang)
+
+
 def _plural_index(lang: str, n: int) -> int:
     # Indonesian has one form; English two. Keep in step with the catalogs' Plural-Forms header.
     return 0 if lang == "id" else (0 if n == 1 else 1)
@@ -90,24 +107,24 @@ class Translator:
         """'Sabtu, 5 Desember 2026' / 'Saturday, December 5, 2026'."""
         # CLDR's full Indonesian pattern pads the day ("05 Desember"); people write "5 Desember".
         pattern = "EEEE, d MMMM y" if self.lang == "id" else "full"
-        return format_date(value, pattern, locale=self.lang)
+        return _date_text(value, pattern, self.lang)
 
     def date_medium(self, value: date) -> str:
         """'Sab, 28 Nov 2026' (compact: buttons and lists)."""
-        return format_date(value, "EEE, d MMM yyyy", locale=self.lang)
+        return _date_text(value, "EEE, d MMM yyyy", self.lang)
 
     def date_short(self, value: date) -> str:
         """'Sab, 28 Nov' (buttons)."""
-        return format_date(value, "EEE, d MMM", locale=self.lang)
+        return _date_text(value, "EEE, d MMM", self.lang)
 
     def weekday(self, value: date) -> str:
-        return format_date(value, "EEEE", locale=self.lang)
+        return _date_text(value, "EEEE", self.lang)
 
     def time(self, value: time | datetime) -> str:
         """'08.00' in Indonesian, '08:00' in English; aware datetimes in the configured zone."""
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).time() if value.tzinfo else value.time()
-        return format_time(value, "HH.mm" if self.lang == "id" else "HH:mm", locale=self.lang)
+        return _time_text(value, "HH.mm" if self.lang == "id" else "HH:mm", self.lang)
 
     def time_range(self, start: time, end: time) -> str:
         return f"{self.time(start)}–{self.time(end)}"
@@ -118,7 +135,7 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         """'760.097' in Indonesian, '760,097' in English."""
-        return format_decimal(value, locale=self.lang)
+        return _number_text(type(value), value, self.lang)
 
     def faq(self, key: str, **params: Any) -> tuple[str, str] | None:
         entry = load_faq(self.lang).get(key) or load_faq(DEFAULT_LANGUAGE).get(key)

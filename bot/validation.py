@@ -458,6 +458,6 @@ def name_error_text(err: NameError_, _: Gettext) -> str:
         return _(
             "A name may contain letters, spaces, apostrophes, dots, commas and dashes only; "
             "please remove: {chars}"
-        # The characters are the user's own input: escape them for Telegram's HTML.
+            # The characters are the user's own input: escape them for Telegram's HTML.
         ).format(chars=html.escape(" ".join(err.params.get("chars", "")), quote=False))
     return _("Please type the full name as written on the Kartu Keluarga.")

@@ -87,22 +87,8 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 def analyze(update: Update, context: BotContext):  # -> bot.nlu.Analysis
-    """``services.nlu.analyze`` of the message with the clock's today. The flows' ``starts``
-    filters have usually analysed the same text already (with the system date): when that is the
-    same analyzer and the same day, their result is reused rather than computed twice."""
-    services = context.services
-    message = update.effective_message
-    text = (message.text if message else "") or ""
-    today = services.clock.today()
-    cache = getattr(handlers.intents, "_cache", None)
-    if message is not None and isinstance(cache, dict) and today == date.today():
-        from bot.nlu import Analyzer
-
-        if services.nlu is Analyzer.load():
-            cached = cache.get((message.chat.id, message.message_id, text))
-            if cached is not None:
-                return cached
-    return services.nlu.analyze(text, today=today)
+    """The message's analysis; the flows' ``starts`` filters have computed it already."""
+    return handlers.intents.analysis_of(update, context)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -25,16 +25,30 @@ def watch(application: Application) -> None:
     _application = application
 
 
+def _flows(application: Application) -> list[ConversationHandler]:
+    """The Application's conversation handlers (looked up again only when handlers change)."""
+    global _flows_of
+    count = sum(len(group) for group in application.handlers.values())
+    if _flows_of[0] is not application or _flows_of[1] != count:
+        flows = [
+            handler
+            for group in application.handlers.values()
+            for handler in group
+            if isinstance(handler, ConversationHandler)
+        ]
+        _flows_of = (application, count, flows)
+    return _flows_of[2]
+
+
+_flows_of: tuple[Application | None, int, list[ConversationHandler]] = (None, 0, [])
+
+
 def _inside_a_flow(message: Message) -> bool:
     """Typed text inside a flow belongs to that flow, never starts another one."""
     if _application is None or message.from_user is None:
         return False
     key = (message.chat.id, message.from_user.id)
-    for group in _application.handlers.values():
-        for handler in group:
-            if isinstance(handler, ConversationHandler) and key in handler._conversations:
-                return True
-    return False
+    return any(key in flow._conversations for flow in _flows(_application))
 
 
 _cache: OrderedDict[tuple[int, int, int, str, date], object] = OrderedDict()

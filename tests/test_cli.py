@@ -11,8 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(*args: str, stdin: str = "", cwd: Path = ROOT, env: dict | None = None):
     full_env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        cwd=cwd, env={**full_env, "PYTHONPATH": str(ROOT)}, timeout=120,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**full_env, "PYTHONPATH": str(ROOT)},
+        timeout=120,
     )
 
 

@@ -134,6 +134,12 @@ class Analyzer:
                 if stems:
                     keywords[(k, tuple(stems))] = None
         self.keywords: list[tuple[int, tuple[str, ...]]] = list(keywords)
+        # what _scores looks for in the message's " stem stem … " string, by the phrase's first
+        # stem (only phrases starting with a stem of the message can match)
+        self._keyword_needles: dict[str, list[tuple[int, str]]] = {}
+        for k, phrase in keywords:
+            needle = " " + " ".join(phrase) + " "
+            self._keyword_needles.setdefault(phrase[0], []).append((k, needle))
         self.n_examples = len(training.examples)
         self.load_seconds = time.perf_counter() - started
 
@@ -253,8 +259,10 @@ class Analyzer:
         scores, known = self.model.scores(features(tokens, self.normalizer.stem))
         joined = " " + " ".join(stems) + " "
         boosted: set[int] = set()  # one push per intent, however many of its keywords match
-        for k, phrase in self.keywords:
-            if k not in boosted and " " + " ".join(phrase) + " " in joined:
+        for first in set(stems):
+            for k, needle in self._keyword_needles.get(first, ()):
+                if k in boosted or needle not in joined:
+                    continue
                 scores[k] += KEYWORD_BOOST
                 boosted.add(k)
         # words the examples never used point away from every topic the bot knows

@@ -136,7 +136,7 @@ _EXCLUDED = [(INTENTS.index(intent), words) for intent, words in EXCLUDERS.items
 
 
 def _has(words: frozenset[str], seen: Iterable[str]) -> bool:
-    return any(s in words for s in seen)
+    return not words.isdisjoint(seen)
 
 
 def adjust(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 from bot.nlu.normalize import light_tokens, osa_distance, word_set
 
@@ -90,6 +91,7 @@ def parse_date(text: str, today: date) -> date | None:
         return None
 
 
+@lru_cache(maxsize=8192)  # fuzzy matching costs ~20 µs a word; people reuse their words
 def _month_of(token: str) -> int | None:
     month = MONTHS.get(token)
     if month is not None:

@@ -216,13 +216,18 @@ class NaiveBayes:
 
     def scores(self, feats: dict[str, float]) -> tuple[list[float], float]:
         """Per-label log-likelihood and the total weight of the features the model knows."""
-        out = [0.0] * len(self.labels)
+        # Features come in a few weights (word, character, bigram): summing each weight's rows
+        # column-wise in C (zip, sum) and scaling once is several times faster than a loop per
+        # feature and label, and this runs for every message.
+        by_weight: dict[float, list[list[float]]] = {}
         known = 0.0
         for f, w in feats.items():
             row = self.logp.get(f)
-            if row is None:
-                continue
-            known += w
-            for k, lp in enumerate(row):
-                out[k] += w * lp
+            if row is not None:
+                known += w
+                by_weight.setdefault(w, []).append(row)
+        out = [0.0] * len(self.labels)
+        for w, rows in by_weight.items():
+            columns = map(sum, zip(*rows, strict=True))  # rows are one float per label
+            out = [o + w * s for o, s in zip(out, columns, strict=True)]
         return out, known

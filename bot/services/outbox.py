@@ -232,8 +232,9 @@ class Outbox:
         now = self.services.clock.now()
         if not in_quiet_hours(now.time(), cfg.quiet_start, cfg.quiet_end):
             return now
-        end = now.replace(hour=cfg.quiet_end.hour, minute=cfg.quiet_end.minute, second=0,
-                          microsecond=0)
+        end = now.replace(
+            hour=cfg.quiet_end.hour, minute=cfg.quiet_end.minute, second=0, microsecond=0
+        )
         return end if end > now else end + timedelta(days=1)
 
     async def recover(self) -> tuple[int, int]:

@@ -20,6 +20,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.watch import ChangeWatch
+
 log = logging.getLogger(__name__)
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
 
@@ -57,6 +59,8 @@ class Database:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        # whether places, hours, service days and closures changed (PlaceStore's memory copy)
+        self.watch = ChangeWatch()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -78,6 +82,7 @@ class Database:
         try:
             await db._configure()
             await db._migrate()
+            await db.watch.install(db)
         except sqlite3.Error as exc:
             await conn.close()
             raise StorageError(f"cannot use the database {path}: {exc}") from None
@@ -159,6 +164,7 @@ class Database:
                 yield self.conn
             except BaseException:
                 await self.conn.execute("ROLLBACK")
+                self.watch.changed()  # the triggers counted changes that were just undone
                 raise
             else:
                 await self.conn.execute("COMMIT")

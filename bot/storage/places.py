@@ -2,89 +2,43 @@
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, time
 
-from bot.storage.db import Database, hhmm, time_or_none
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    id: int
-    code: str
-    name: str
-    kind: str
-    kecamatan_code: str
-    address: str
-    lat: float | None
-    lon: float | None
-    slot_minutes: int
-    seats_per_slot: int
-    active: bool
-    is_demo: bool
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklyHours:
-    weekday: int  # 0 = Monday
-    opens: time
-    closes: time
-
-
-@dataclass(frozen=True, slots=True)
-class School:
-    id: int
-    code: str
-    name: str
-    kind: str
-    kecamatan_code: str
-    place_id: int | None
-    target_students: int
-    is_demo: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceDay:
-    id: int
-    place_id: int
-    date: date
-    opens: time
-    closes: time
-    seats_per_slot: int
-    slot_minutes: int | None
-    kind: str
-    school_id: int | None
-    title: str
-    room: str
-    note: str
-    same_day_print: bool
-    allow_16: bool
-    status: str
-    is_demo: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Closure:
-    id: int
-    place_id: int | None
-    date: date
-    starts: time | None
-    ends: time | None
-    reason: str
-
-
-_PLACE_COLUMNS = (
-    "id, code, name, kind, kecamatan_code, address, lat, lon, slot_minutes, "
-    "seats_per_slot, active, is_demo"
+from bot.storage.db import Database, hhmm
+from bot.storage.place_records import (  # re-exported: the records' usual home for callers
+    _PLACE_COLUMNS,
+    _SCHOOL_COLUMNS,
+    _SERVICE_DAY_COLUMNS,
+    Closure,
+    Place,
+    School,
+    ServiceDay,
+    WeeklyHours,
+    place_from_row,
+    school_from_row,
+    service_day_from_row,
 )
-_SERVICE_DAY_COLUMNS = (
-    "id, place_id, date, opens, closes, seats_per_slot, slot_minutes, kind, "
-    "school_id, title, "
-    "room, note, same_day_print, allow_16, status, is_demo"
-)
-_SCHOOL_COLUMNS = "id, code, name, kind, kecamatan_code, place_id, target_students, is_demo"
+from bot.storage.place_snapshot import PlaceSnapshot, load_snapshot
+
+__all__ = [
+    "UPSERT_PLACE",
+    "UPSERT_SCHOOL",
+    "UPSERT_SERVICE_DAY",
+    "_PLACE_COLUMNS",
+    "_SCHOOL_COLUMNS",
+    "_SERVICE_DAY_COLUMNS",
+    "Closure",
+    "Place",
+    "PlaceStore",
+    "School",
+    "ServiceDay",
+    "WeeklyHours",
+    "place_from_row",
+    "school_from_row",
+    "service_day_from_row",
+]
 
 
 # The upserts of places, schools and service days, shared by PlaceStore and the importer
@@ -117,51 +71,28 @@ UPSERT_SERVICE_DAY = (
 )
 
 
-def place_from_row(row: sqlite3.Row) -> Place:
-    return Place(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        row[9],
-        bool(row[10]),
-        bool(row[11]),
-    )
-
-
-def service_day_from_row(row: sqlite3.Row) -> ServiceDay:
-    return ServiceDay(
-        row[0],
-        row[1],
-        date.fromisoformat(row[2]),
-        time.fromisoformat(row[3]),
-        time.fromisoformat(row[4]),
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        bool(row[12]),
-        bool(row[13]),
-        row[14],
-        bool(row[15]),
-    )
-
-
-def school_from_row(row: sqlite3.Row) -> School:
-    return School(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
-
-
 class PlaceStore:
+    """Writes go to the database; reads of places, hours, service days and closures are answered
+    from a memory copy that is replaced after any change (bot/storage/place_snapshot.py)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._snapshot: PlaceSnapshot | None = None
+        self._loading = asyncio.Lock()
+
+    async def snapshot(self) -> PlaceSnapshot:
+        generation = await self.db.watch.current(self.db)
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.generation == generation:
+            return snapshot
+        async with self._loading:  # many readers after one change: one of them reloads
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.generation != generation:
+                # stamped with the generation read before loading: a change made meanwhile
+                # makes the next read load again
+                snapshot = await load_snapshot(self.db, generation)
+                self._snapshot = snapshot
+        return snapshot
 
     # --- places ----------------------------------------------------------------------------
 
@@ -214,40 +145,20 @@ class PlaceStore:
             )
 
     async def place(self, place_id: int) -> Place | None:
-        row = await self.db.fetchone(
-            f"SELECT {_PLACE_COLUMNS} FROM places WHERE id = ?", (place_id,)
-        )
-        return place_from_row(row) if row else None
+        return (await self.snapshot()).by_id.get(place_id)
 
     async def place_by_code(self, code: str) -> Place | None:
-        row = await self.db.fetchone(
-            f"SELECT {_PLACE_COLUMNS} FROM places WHERE code = ?", (code,)
-        )
-        return place_from_row(row) if row else None
+        return (await self.snapshot()).by_code.get(code)
 
     async def places(
         self, *, kecamatan_code: str | None = None, public_only: bool = True
     ) -> list[Place]:
         """Active places, optionally of one kecamatan; ``public_only`` leaves schools out."""
-        sql = f"SELECT {_PLACE_COLUMNS} FROM places WHERE active = 1"
-        params: list[object] = []
-        if kecamatan_code:
-            sql += " AND kecamatan_code = ?"
-            params.append(kecamatan_code)
-        if public_only:
-            sql += " AND kind != 'school'"
-        rows = await self.db.fetchall(sql + " ORDER BY kecamatan_code, kind, name", params)
-        return [place_from_row(r) for r in rows]
+        return (await self.snapshot()).places(kecamatan_code, public_only)
 
     async def hours(self, place_id: int) -> list[WeeklyHours]:
-        rows = await self.db.fetchall(
-            "SELECT weekday, opens, closes FROM place_hours WHERE place_id = ? ORDER BY "
-            "weekday, opens",
-            (place_id,),
-        )
-        return [
-            WeeklyHours(r[0], time.fromisoformat(r[1]), time.fromisoformat(r[2])) for r in rows
-        ]
+        """By weekday and opening time."""
+        return list((await self.snapshot()).hours.get(place_id, ()))
 
     async def count_places(self) -> int:
         return int(await self.db.scalar("SELECT count(*) FROM places") or 0)
@@ -336,10 +247,7 @@ class PlaceStore:
         return int(row[0])
 
     async def service_day(self, service_day_id: int) -> ServiceDay | None:
-        row = await self.db.fetchone(
-            f"SELECT {_SERVICE_DAY_COLUMNS} FROM service_days WHERE id = ?", (service_day_id,)
-        )
-        return service_day_from_row(row) if row else None
+        return (await self.snapshot()).service_day_by_id.get(service_day_id)
 
     async def service_days(
         self,
@@ -352,28 +260,16 @@ class PlaceStore:
         include_cancelled: bool = False,
         public_only: bool = False,
     ) -> list[ServiceDay]:
-        """Service days with ``start <= date <= end``, by date and time."""
-        sql = (
-            f"SELECT {', '.join('s.' + c.strip() for c in _SERVICE_DAY_COLUMNS.split(','))} "
-            "FROM service_days s JOIN places p ON p.id = s.place_id "
-            "WHERE s.date BETWEEN ? AND ? AND p.active = 1"
+        """Service days of active places with ``start <= date <= end``, by date and time."""
+        return (await self.snapshot()).service_days_between(
+            start,
+            end,
+            place_id=place_id,
+            school_id=school_id,
+            kecamatan_code=kecamatan_code,
+            include_cancelled=include_cancelled,
+            public_only=public_only,
         )
-        params: list[object] = [start.isoformat(), end.isoformat()]
-        if place_id is not None:
-            sql += " AND s.place_id = ?"
-            params.append(place_id)
-        if school_id is not None:
-            sql += " AND s.school_id = ?"
-            params.append(school_id)
-        if kecamatan_code:
-            sql += " AND p.kecamatan_code = ?"
-            params.append(kecamatan_code)
-        if not include_cancelled:
-            sql += " AND s.status != 'cancelled'"
-        if public_only:
-            sql += " AND s.school_id IS NULL"
-        rows = await self.db.fetchall(sql + " ORDER BY s.date, s.opens", params)
-        return [service_day_from_row(r) for r in rows]
 
     async def set_service_day_status(self, service_day_id: int, status: str) -> None:
         await self.db.write(
@@ -410,21 +306,7 @@ class PlaceStore:
 
     async def closures(self, start: date, end: date, place_id: int | None = None) -> list[Closure]:
         """Closures in the range that apply to ``place_id`` (its own and those of every place)."""
-        sql = (
-            "SELECT id, place_id, date, starts, ends, reason FROM closures "
-            "WHERE date BETWEEN ? AND ?"
-        )
-        params: list[object] = [start.isoformat(), end.isoformat()]
-        if place_id is not None:
-            sql += " AND (place_id = ? OR place_id IS NULL)"
-            params.append(place_id)
-        rows = await self.db.fetchall(sql + " ORDER BY date, starts", params)
-        return [
-            Closure(
-                r[0], r[1], date.fromisoformat(r[2]), time_or_none(r[3]), time_or_none(r[4]), r[5]
-            )
-            for r in rows
-        ]
+        return (await self.snapshot()).closures_between(start, end, place_id)
 
     # --- keeping materialised slots in step with changed hours and capacity -------------------
 
