@@ -62,6 +62,21 @@ async def test_slots_are_written_once_and_counted(services):
     assert count == 8
 
 
+async def test_slots_follow_a_change_made_after_they_were_in_line(services, clock):
+    """Slots are not compared with the schedule again until the schedule or the date changes;
+    a change must show at once, even when nobody emitted an event."""
+    office = await place_id(services)
+    assert TUESDAY in [d.date for d in await services.booking.free_days(office, clock.today(), 14)]
+    # a whole-day closure written straight to the table (no event, no service in between)
+    await services.db.write(
+        "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'banjir', 0)",
+        (office, TUESDAY.isoformat()),
+    )
+    days = await services.booking.free_days(office, clock.today(), 14)
+    assert TUESDAY not in [d.date for d in days]
+    assert await services.booking.free_slots(office, TUESDAY) == []
+
+
 async def test_friday_prayer_break_has_no_slot(services):
     office = await place_id(services)
     slots = await services.booking.free_slots(office, date(2026, 11, 27))

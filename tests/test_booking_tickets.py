@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import segno
 from hypothesis import given
 from hypothesis import strategies as st
+from PIL import Image
 
 from bot.i18n import Translator
 from bot.services.tickets import (
@@ -48,9 +51,21 @@ def test_the_check_in_link_round_trips():
     assert code_from_start_payload("hello") is None
 
 
-def test_qr_code_is_a_png():
-    png = qr_png("https://t.me/ektp_demo_bot?start=ci_K7MX3Q")
-    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 200
+def test_qr_code_is_a_png_of_the_link_with_a_quiet_zone():
+    link = "https://t.me/ektp_demo_bot?start=ci_K7MX3Q"
+    png = qr_png(link, scale=10)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(png)).convert("L")
+    modules = [list(row) for row in segno.make(link, error="m", micro=False).matrix]
+    size = len(modules) + 8  # four light modules on each side
+    assert image.size == (size * 10, size * 10)
+    for y in range(size):
+        for x in range(size):
+            inside = 4 <= x < size - 4 and 4 <= y < size - 4
+            dark = inside and bool(modules[y - 4][x - 4])
+            # every pixel of the 10×10 block has the module's colour
+            block = {image.getpixel((x * 10 + dx, y * 10 + dy)) for dx in (0, 9) for dy in (0, 9)}
+            assert block == ({0} if dark else {255}), (x, y)
 
 
 def test_calendar_file_is_valid_icalendar():

@@ -52,6 +52,7 @@ from bot.storage.bookings import (
     WaitlistEntry,
     WrongStatus,
 )
+from bot.storage.place_snapshot import PlaceSnapshot
 from bot.storage.places import Closure, Place, ServiceDay
 from bot.validation import (
     Eligibility,
@@ -240,6 +241,9 @@ class BookingService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = BookingStore(services.db)
+        # Per place, the dates whose slots were last brought in line with the schedule, with the
+        # copy of the places' data and the day that was done on (see _sync).
+        self._in_line: dict[int, tuple[PlaceSnapshot, date, date, date]] = {}
         events = services.events
         events.subscribe("seat.freed", self._on_seat_freed)
         events.subscribe("service_day.created", self._on_service_day)
@@ -318,6 +322,14 @@ class BookingService:
     ) -> _Synced:
         """The schedule of ``start..end`` and the place's slots, brought in line with it."""
         services = self.services
+        snapshot = await services.places.snapshot()
+        today = self.today()
+        if self._still_in_line(place.id, snapshot, start, end, today):
+            # Only the schedule (hours, service days, closures: the snapshot) and the date decide
+            # which slots exist; bookings move seats, never slots. Nothing to compare again.
+            statuses = await services.schedule.days(place, start, end)
+            slots = await self.store.slots(place.id, start, end, self._epoch())
+            return _Synced(statuses, slots, [])
         statuses = await services.schedule.days(place, start, end)
         closures = await services.places.closures(start, end, place.id)
         partial = [c for c in closures if c.starts is not None]
@@ -360,6 +372,7 @@ class BookingService:
             if max(want.seats, slot.booked) != slot.seats:
                 seats.append((slot.id, want.seats))
         if not (new or seats or reopen or close):
+            self._mark_in_line(place.id, snapshot, start, end, today)
             return _Synced(statuses, existing, [])
         detail = CLOSED_DETAIL + (f": {reason}" if reason else "")
         cancelled = await self.store.sync_slots(
@@ -390,7 +403,35 @@ class BookingService:
         grown |= {n.date for n in new if any(s.date == n.date for s in existing)}
         for day in sorted(grown):
             await services.events.emit("seat.freed", place_id=place.id, date=day)
+        self._mark_in_line(place.id, snapshot, start, end, today)
         return _Synced(statuses, slots, [booking_id for booking_id, _ in cancelled])
+
+    def _still_in_line(
+        self, place_id: int, snapshot: PlaceSnapshot, start: date, end: date, today: date
+    ) -> bool:
+        known = self._in_line.get(place_id)
+        return (
+            known is not None
+            and known[0] is snapshot
+            and known[3] == today
+            and known[1] <= start
+            and end <= known[2]
+        )
+
+    def _mark_in_line(
+        self, place_id: int, snapshot: PlaceSnapshot, start: date, end: date, today: date
+    ) -> None:
+        known = self._in_line.get(place_id)
+        touching = (
+            known is not None
+            and known[0] is snapshot
+            and known[3] == today
+            and start <= known[2] + timedelta(days=1)
+            and known[1] <= end + timedelta(days=1)
+        )
+        if known is not None and touching:  # one range per place, widened when ranges touch
+            start, end = min(start, known[1]), max(end, known[2])
+        self._in_line[place_id] = (snapshot, start, end, today)
 
     @staticmethod
     def _closure_reason(closures: list[Closure], statuses: list[DayStatus]) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 
+from bot.storage.place_snapshot import PlaceSnapshot
 from bot.storage.places import Closure, Place, PlaceStore, ServiceDay
 
 
@@ -53,46 +54,76 @@ def _holidays(year: int, language: str) -> holidays.HolidayBase:
     return holidays.Indonesia(years=year, categories=("public", "government"), language=lang)
 
 
+@lru_cache(maxsize=4096)  # the holidays package's lookup is slow and every answer asks it
 def holiday_name(day: date, language: str = "id") -> str | None:
     """The national holiday or cuti bersama on ``day``, named in ``language``; else None."""
     return _holidays(day.year, language).get(day)
 
 
 class Schedule:
+    """Each answer asks for the same few places and weeks: the days computed from one copy of
+    the places' data are kept until that copy is replaced (bot/storage/place_snapshot.py)."""
+
+    _CACHE_SIZE = 2048
+
     def __init__(self, places: PlaceStore) -> None:
         self.places = places
+        self._computed_from: PlaceSnapshot | None = None
+        self._computed: dict[tuple[Place, date, date], tuple[DayStatus, ...]] = {}
 
     async def day(self, place: Place, day: date) -> DayStatus:
         return (await self.days(place, day, day))[0]
 
     async def days(self, place: Place, start: date, end: date) -> list[DayStatus]:
         """Each date of ``start..end`` with its openings, holiday and whole-day closure."""
-        hours = await self.places.hours(place.id)
-        service_days = await self.places.service_days(start, end, place_id=place.id)
-        closures = await self.places.closures(start, end, place.id)
-        result = []
-        day = start
-        while day <= end:
-            holiday = holiday_name(day)
-            whole_day = next((c for c in closures if c.date == day and c.starts is None), None)
-            openings: list[Opening] = []
-            if whole_day is None:
-                if holiday is None:
-                    openings.extend(
-                        Opening(place, day, h.opens, h.closes, place.seats_per_slot)
-                        for h in hours
-                        if h.weekday == day.weekday()
-                    )
-                # A service day is a deliberate opening: it stands even on a holiday.
-                openings.extend(
-                    Opening(place, day, s.opens, s.closes, s.seats_per_slot, s)
-                    for s in service_days
-                    if s.date == day
-                )
-            openings.sort(key=lambda o: o.opens)
-            result.append(DayStatus(day, tuple(openings), holiday, whole_day))
-            day += timedelta(days=1)
-        return result
+        snapshot = await self.places.snapshot()
+        if snapshot is not self._computed_from:
+            self._computed_from, self._computed = snapshot, {}
+        key = (place, start, end)
+        found = self._computed.get(key)
+        if found is None:
+            found = _days(snapshot, place, start, end)
+            if len(self._computed) >= self._CACHE_SIZE:
+                self._computed.clear()
+            self._computed[key] = found
+        return list(found)
 
     async def partial_closures(self, place: Place, day: date) -> list[Closure]:
         return [c for c in await self.places.closures(day, day, place.id) if c.starts is not None]
+
+
+def _days(snapshot: PlaceSnapshot, place: Place, start: date, end: date) -> tuple[DayStatus, ...]:
+    hours = snapshot.hours.get(place.id, ())
+    service_days = snapshot.service_days_between(
+        start,
+        end,
+        place_id=place.id,
+        school_id=None,
+        kecamatan_code=None,
+        include_cancelled=False,
+        public_only=False,
+    )
+    closures = snapshot.closures_between(start, end, place.id)
+    result = []
+    day = start
+    while day <= end:
+        holiday = holiday_name(day)
+        whole_day = next((c for c in closures if c.date == day and c.starts is None), None)
+        openings: list[Opening] = []
+        if whole_day is None:
+            if holiday is None:
+                openings.extend(
+                    Opening(place, day, h.opens, h.closes, place.seats_per_slot)
+                    for h in hours
+                    if h.weekday == day.weekday()
+                )
+            # A service day is a deliberate opening: it stands even on a holiday.
+            openings.extend(
+                Opening(place, day, s.opens, s.closes, s.seats_per_slot, s)
+                for s in service_days
+                if s.date == day
+            )
+        openings.sort(key=lambda o: o.opens)
+        result.append(DayStatus(day, tuple(openings), holiday, whole_day))
+        day += timedelta(days=1)
+    return tuple(result)

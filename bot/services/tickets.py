@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import segno
+from PIL import Image
 
 from bot.i18n import Translator
 
@@ -49,8 +50,15 @@ def code_from_start_payload(payload: str) -> str | None:
 
 def qr_png(data: str, *, scale: int = 10) -> bytes:
     """A PNG of a QR code for ``data`` (error correction M, a quiet zone of 4 modules)."""
+    code = segno.make(data, error="m", micro=False)
+    # segno finds the code (and its best mask); Pillow draws and compresses it in C, ten times
+    # faster than segno's own pure-Python PNG writer and pixel for pixel the same image.
+    rows = [bytes(0 if dark else 255 for dark in row) for row in code.matrix_iter(border=4)]
+    size = len(rows)
+    image = Image.frombytes("L", (size, size), b"".join(rows)).convert("1")
+    image = image.resize((size * scale, size * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
-    segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
