@@ -67,6 +67,7 @@ async def test_slots_follow_a_change_made_after_they_were_in_line(services, cloc
     a change must show at once, even when nobody emitted an event."""
     office = await place_id(services)
     assert TUESDAY in [d.date for d in await services.booking.free_days(office, clock.today(), 14)]
+    offered = (await services.booking.free_slots(office, TUESDAY))[0]
     # a whole-day closure written straight to the table (no event, no service in between)
     await services.db.write(
         "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'banjir', 0)",
@@ -75,6 +76,8 @@ async def test_slots_follow_a_change_made_after_they_were_in_line(services, cloc
     days = await services.booking.free_days(office, clock.today(), 14)
     assert TUESDAY not in [d.date for d in days]
     assert await services.booking.free_slots(office, TUESDAY) == []
+    with pytest.raises(BookingError):  # a button from before the closure
+        await book(services, offered.slot_id)
 
 
 async def test_friday_prayer_break_has_no_slot(services):
