@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.importfile import ImportBundle, ImportErrors, dump_csv, dump_toml, parse_import
 from bot.runtime import open_services
-from bot.storage.catalog import apply_bundle, missing_references
+from bot.storage.catalog import ImportSummary, apply_bundle, missing_references
 from bot.storage.export import read_bundle
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
 
 
 async def run_import(config: Config, files: list[Path], *, dry_run: bool) -> int:
@@ -54,7 +58,39 @@ async def run_import(config: Config, files: list[Path], *, dry_run: bool) -> int
                     services.clock.epoch(), None, "import", "file", "", str(summary)
                 )
                 print(f"imported: {summary}")
+                new_events, told = await announce(services, summary)
+                if new_events:
+                    print(
+                        f"{new_events} new school event(s): {told} notice(s) queued for the "
+                        "schools' followers (the running bot sends them)"
+                    )
+                if summary.changed:
+                    print(
+                        f"{len(summary.changed)} existing service day(s) changed, not announced "
+                        "as new (to tell a school event's followers, change it with /acara)"
+                    )
     return 0
+
+
+async def announce(services: Services, summary: ImportSummary) -> tuple[int, int]:
+    """What an imported bundle changed, made known as the bot's own flows do once it is
+    committed: ``service_day.created`` / ``service_day.changed`` for the days created and
+    changed (the booking engine brings their slots in line, the reminders plan), and each new
+    school event told to its school's followers through the outbox (the running bot, a separate
+    process, sends the notices). Days that had not changed are not announced again. Returns
+    (new school events, notices queued for their followers)."""
+    for day_id in summary.created:
+        await services.events.emit("service_day.created", service_day_id=day_id)
+    for day_id in summary.changed:
+        await services.events.emit("service_day.changed", service_day_id=day_id)
+    schools = services.schools
+    new_events = told = 0
+    for day_id in summary.created:
+        if await schools.store.event(day_id) is None:
+            continue  # a public service day: no followers
+        new_events += 1
+        told += await schools.announce_imported(day_id)
+    return new_events, told
 
 
 async def read_export(config: Config) -> ImportBundle:

@@ -1,12 +1,14 @@
 """Schools and school events by file: ``python -m bot import`` with --dry-run and row-by-row
 errors (docs/schools.md), and what the imported data looks like to parents."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.importer import run_import
 from bot.runtime import open_services
+from tests.school_helpers import TUE, add_user, event, school, seen_by, send_outbox
 
 GOOD = """
 [meta]
@@ -137,3 +139,123 @@ async def test_row_errors_are_listed_and_nothing_is_written(
     err = capsys.readouterr().err
     assert code == 1
     assert "unknown school sman-99-tangsel (not in the file nor in the database)" in err
+
+
+# --- followers hear of imported days ---------------------------------------------------------
+
+# A new day at a demo school, and the demo day of that school (Tuesday 24 November) as it is.
+NEW_DAY = """
+[[school_event]]
+school = "sman-6-tangsel"
+date = "2026-12-02"
+hours = "09:00-11:00"
+seats = 10
+room = "Aula"
+
+[[school_event]]
+school = "sman-6-tangsel"
+date = "tue"
+hours = "08:00-12:00"
+seats = 25
+room = "Laboratorium Komputer"
+"""
+
+
+async def _follow(services, user_id: int, language: str, code: str = "sman-6-tangsel") -> None:
+    await add_user(services, user_id, language)
+    await services.schools.follow(user_id, (await school(services, code)).id)
+
+
+async def test_followers_are_told_of_an_imported_day_once(
+    services, config, clock, app, api, tmp_path, capsys
+):
+    await _follow(services, 720001, "id")
+    await _follow(services, 720002, "en")
+    code = await _import(config, clock, tmp_path, NEW_DAY, dry_run=False)
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "1 new school event(s): 2 notice(s) queued" in out
+    # The bot's dispatcher (another process in production) sends what the import queued.
+    report = await send_outbox(services, app)
+    assert report.sent == 2
+    told = seen_by(api, 720001)
+    assert "Hari perekaman KTP-el baru di SMA Negeri 6 Kota Tangerang Selatan" in told
+    assert "Rabu, 2 Desember 2026" in told and "09.00" in told and "Aula" in told
+    english = seen_by(api, 720002)
+    assert "New e-KTP recording day at SMA Negeri 6 Kota Tangerang Selatan" in english
+    assert "Wednesday, December 2, 2026" in english
+    # The demo day on Tuesday was already there: nobody hears of it as new.
+    assert "24 November" not in told and "November 24" not in english
+    # Its creation is in the event's history, without an actor.
+    ev = await event(services, "sman-6-tangsel", date(2026, 12, 2))
+    assert [(c.action, c.actor_id) for c in await services.schools.store.changes(ev.id)] == [
+        ("created", None)
+    ]
+    # The followers' day-before reminder of the new day is planned, as for a day made by /acara.
+    planned = await services.outbox.store.pending_for("service_day", ev.id)
+    assert sorted(i.user_id for i in planned if i.kind == "reminder_school_event") == [
+        720001,
+        720002,
+    ]
+    # Importing the same file again announces nothing.
+    sent = {user: len(api.sent.get(user, [])) for user in (720001, 720002)}
+    assert await _import(config, clock, tmp_path, NEW_DAY, dry_run=False) == 0
+    out = capsys.readouterr().out
+    assert "(days: 0 new, 0 changed)" in out
+    assert "new school event" not in out and "existing service day" not in out
+    assert (await send_outbox(services, app)).sent == 0
+    assert {user: len(api.sent.get(user, [])) for user in (720001, 720002)} == sent
+
+
+async def test_a_changed_imported_day_is_not_announced_as_new(
+    services, config, clock, app, api, tmp_path, capsys
+):
+    await _import(config, clock, tmp_path, NEW_DAY, dry_run=False)
+    await _follow(services, 720003, "id")
+    capsys.readouterr()
+    changed = NEW_DAY.replace('room = "Aula"', 'room = "Ruang Kelas XII"')
+    assert await _import(config, clock, tmp_path, changed, dry_run=False) == 0
+    out = capsys.readouterr().out
+    assert "1 existing service day(s) changed, not announced as new" in out
+    assert "new school event" not in out
+    assert (await send_outbox(services, app)).sent == 0
+    assert "baru" not in seen_by(api, 720003)
+    ev = await event(services, "sman-6-tangsel", date(2026, 12, 2))
+    assert ev.room == "Ruang Kelas XII"
+
+
+async def test_a_dry_run_announces_nothing(services, config, clock, app, api, tmp_path, capsys):
+    await _follow(services, 720004, "id")
+    assert await _import(config, clock, tmp_path, NEW_DAY, dry_run=True) == 0
+    assert "nothing written" in capsys.readouterr().out
+    assert (await send_outbox(services, app)).sent == 0
+    assert seen_by(api, 720004) == ""
+    sch = await school(services, "sman-6-tangsel")
+    assert [e.date for e in await services.schools.upcoming(sch.id)] == [TUE]
+
+
+async def test_a_day_that_has_started_is_not_announced(
+    services, config, clock, app, api, tmp_path, capsys
+):
+    """Today (Monday 23 November, 09.00 on the test clock): the day from 07.00 has begun and is
+    not announced; the one this afternoon is."""
+    await _follow(services, 720005, "id")
+    today = """
+[[school_event]]
+school = "sman-6-tangsel"
+date = "2026-11-23"
+hours = "07:00-09:00"
+seats = 10
+
+[[school_event]]
+school = "sman-6-tangsel"
+date = "2026-11-23"
+hours = "13:00-15:00"
+seats = 10
+"""
+    assert await _import(config, clock, tmp_path, today, dry_run=False) == 0
+    assert "2 new school event(s): 1 notice(s) queued" in capsys.readouterr().out
+    assert (await send_outbox(services, app)).sent == 1
+    told = seen_by(api, 720005)
+    assert "Senin, 23 November 2026" in told and "13.00" in told
+    assert "07.00" not in told

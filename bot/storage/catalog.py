@@ -4,7 +4,7 @@ nothing is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from sqlite3 import Row
 
@@ -29,12 +29,33 @@ class ImportSummary:
     closures: int
     schools: int
     school_events: int
+    # Service days (public and school) the import wrote anew, and existing ones whose values it
+    # changed (ids); days it found as they were are in neither.
+    created: tuple[int, ...] = field(default=(), compare=False)
+    changed: tuple[int, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return (
             f"{self.places} places, {self.service_days} service days, {self.closures} closures, "
-            f"{self.schools} schools, {self.school_events} school events"
+            f"{self.schools} schools, {self.school_events} school events "
+            f"(days: {len(self.created)} new, {len(self.changed)} changed)"
         )
+
+
+# What the service day upsert may change on an existing row, in the order of its parameters
+# (closes .. allow_16): compared before and after to tell a changed day from an unchanged one.
+_DAY_VALUES = (
+    "closes, seats_per_slot, slot_minutes, kind, school_id, title, room, note, same_day_print, "
+    "allow_16"
+)
+
+
+@dataclass
+class _Written:
+    """The service days one import created and changed, in the order written."""
+
+    created: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
 
 
 async def _returning(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> Row:
@@ -87,6 +108,7 @@ async def _upsert_place(conn: aiosqlite.Connection, spec: PlaceSpec, demo: bool)
 
 async def _insert_service_day(
     conn: aiosqlite.Connection,
+    written: _Written,
     place_id: int,
     day: date,
     window: TimeRange,
@@ -102,30 +124,39 @@ async def _insert_service_day(
     allow_16: bool,
     demo: bool,
 ) -> None:
-    await _returning(
+    """Upsert one service day (by place, date and start) and note in ``written`` whether it was
+    created or changed."""
+    async with conn.execute(
+        f"SELECT {_DAY_VALUES} FROM service_days WHERE place_id = ? AND date = ? AND opens = ?",
+        (place_id, day.isoformat(), hhmm(window.start)),
+    ) as cursor:
+        before = await cursor.fetchone()
+    values = (
+        hhmm(window.end),
+        seats,
+        slot_minutes,
+        kind,
+        school_id,
+        title,
+        room,
+        note,
+        int(same_day_print),
+        int(allow_16),
+    )
+    row = await _returning(
         conn,
         UPSERT_SERVICE_DAY,
-        (
-            place_id,
-            day.isoformat(),
-            hhmm(window.start),
-            hhmm(window.end),
-            seats,
-            slot_minutes,
-            kind,
-            school_id,
-            title,
-            room,
-            note,
-            int(same_day_print),
-            int(allow_16),
-            int(demo),
-        ),
+        (place_id, day.isoformat(), hhmm(window.start), *values, int(demo)),
     )
+    day_id = int(row[0])
+    if before is None:
+        written.created.append(day_id)
+    elif tuple(before) != values and day_id not in written.created + written.changed:
+        written.changed.append(day_id)
 
 
 async def _service_day(
-    conn: aiosqlite.Connection, spec: ServiceDaySpec, demo: bool, now: int
+    conn: aiosqlite.Connection, written: _Written, spec: ServiceDaySpec, demo: bool, now: int
 ) -> bool:
     """Write one service day (or closure); True when it was a closure."""
     place_id = await _place_id(conn, spec.place)
@@ -153,6 +184,7 @@ async def _service_day(
     for window in spec.hours:
         await _insert_service_day(
             conn,
+            written,
             place_id,
             spec.date,
             window,
@@ -200,7 +232,9 @@ async def _school(conn: aiosqlite.Connection, spec: SchoolSpec, demo: bool) -> N
     )
 
 
-async def _school_event(conn: aiosqlite.Connection, spec: SchoolEventSpec, demo: bool) -> None:
+async def _school_event(
+    conn: aiosqlite.Connection, written: _Written, spec: SchoolEventSpec, demo: bool
+) -> None:
     async with conn.execute(
         "SELECT id, place_id FROM schools WHERE code = ?", (spec.school,)
     ) as cur:
@@ -210,6 +244,7 @@ async def _school_event(conn: aiosqlite.Connection, spec: SchoolEventSpec, demo:
     for window in spec.hours:
         await _insert_service_day(
             conn,
+            written,
             int(row[1]),
             spec.date,
             window,
@@ -239,21 +274,25 @@ async def missing_references(db: Database, bundle: ImportBundle) -> list[str]:
 
 
 async def apply_bundle(db: Database, bundle: ImportBundle, now: int) -> ImportSummary:
-    """Write the whole bundle in one transaction."""
+    """Write the whole bundle in one transaction. The summary names the service days created
+    and changed, for the caller to announce once they are committed."""
     closures = 0
+    written = _Written()
     async with db.transaction() as conn:
         for place in bundle.places:
             await _upsert_place(conn, place, bundle.demo)
         for school in bundle.schools:
             await _school(conn, school, bundle.demo)
         for day in bundle.service_days:
-            closures += await _service_day(conn, day, bundle.demo, now)
+            closures += await _service_day(conn, written, day, bundle.demo, now)
         for event in bundle.school_events:
-            await _school_event(conn, event, bundle.demo)
+            await _school_event(conn, written, event, bundle.demo)
     return ImportSummary(
         len(bundle.places),
         len(bundle.service_days) - closures,
         closures,
         len(bundle.schools),
         len(bundle.school_events),
+        tuple(written.created),
+        tuple(written.changed),
     )

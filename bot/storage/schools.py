@@ -167,8 +167,9 @@ async def _log_change(
     action: str,
     before: dict[str, Any],
     after: dict[str, Any],
-) -> None:
-    await conn.execute(
+) -> int:
+    """Log one change of an event; returns the change's id."""
+    cursor = await conn.execute(
         "INSERT INTO service_day_changes (service_day_id, at, actor_id, action, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (
@@ -180,6 +181,8 @@ async def _log_change(
             json.dumps({k: _value(v) for k, v in after.items()}),
         ),
     )
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
 
 
 class SchoolStore:
@@ -320,6 +323,24 @@ class SchoolStore:
                 after=values,
             )
         return event_id
+
+    async def log_created(self, service_day_id: int, *, actor_id: int | None, now: int) -> int:
+        """Log the ``created`` change of an event written by other means than ``create_event``
+        (the importer), with its values as they are; returns the change's id. Raises
+        EventGone for a missing id or a service day of no school."""
+        async with self.db.transaction() as conn:
+            event = await self._event_in(conn, service_day_id)
+            if event is None:
+                raise EventGone()
+            return await _log_change(
+                conn,
+                service_day_id,
+                at=now,
+                actor_id=actor_id,
+                action="created",
+                before={},
+                after={name: getattr(event, name) for name in EVENT_FIELDS},
+            )
 
     async def change_event(
         self,

@@ -134,18 +134,44 @@ class EventChanges:
         )
         await self.services.events.emit("service_day.created", service_day_id=event_id)
         change = (await self.store.changes(event_id))[-1]
-        followers = await self.store.followers(school.id)
+        told = await self._tell_added(event, change.id)
+        log.info("school event %d created, %d followers told", event_id, told)
+        return event
+
+    async def announce_imported(self, event_id: int) -> int:
+        """A school event that ``python -m bot import`` created (after its transaction is
+        committed; the importer emits ``service_day.created``): its creation is logged, without
+        an actor, and the school's followers are told as when staff create an event with /acara.
+        An event that has started or is cancelled is logged but not told. Returns how many
+        followers were told."""
+        try:
+            change_id = await self.store.log_created(event_id, actor_id=None, now=self._epoch())
+        except EventGone:
+            return 0  # not a school event
+        told = await self._tell_added(await self.event(event_id), change_id)
+        log.info("school event %d imported, %d followers told", event_id, told)
+        return told
+
+    async def _tell_added(self, event: ServiceDay, change_id: int) -> int:
+        """One notice of the new event to each follower of its school, through the outbox (a
+        durable row the dispatcher of the running bot sends; it expires when the event starts).
+        Nothing for an event that has started or is cancelled. Returns how many were told."""
+        if event.school_id is None or event.status == "cancelled":
+            return 0
+        starts = self._at(event.date, event.opens)
+        if starts <= self.services.clock.now():
+            return 0
+        followers = await self.store.followers(event.school_id)
         for user_id in followers:
             await self.services.outbox.enqueue(
                 user_id,
                 KIND_ADDED,
-                {"service_day_id": event_id, "change_id": change.id, "user_id": user_id},
-                expires_at=self._at(event.date, event.opens),
+                {"service_day_id": event.id, "change_id": change_id, "user_id": user_id},
+                expires_at=starts,
                 ref_type=REF_CHANGE,
-                ref_id=change.id,
+                ref_id=change_id,
             )
-        log.info("school event %d created, %d followers told", event_id, len(followers))
-        return event
+        return len(followers)
 
     async def _school_place(self, school: School) -> int:
         """The place of the school's events (every school is also a place, kind 'school')."""
