@@ -93,16 +93,25 @@ async def leave_abandoned_flows(update: Update, context: BotContext) -> None:
                 handler._update_state(ConversationHandler.END, key)
 
 
-def staff_only(*, admin: bool = False) -> Callable[[Handler], Handler]:
-    """Refuse the handler politely to everyone but staff (and to operators when ``admin``)."""
+def staff_only(
+    *, admin: bool = False, action: str | None = None, refused: Any = None
+) -> Callable[[Handler], Handler]:
+    """Refuse the handler politely to everyone but staff (and to operators when ``admin``).
+
+    ``action`` names the attempt in the audit log (by default the handler's name); ``refused`` is
+    what the handler returns to someone refused (``ConversationHandler.END`` in a conversation).
+    Inside the handler, ``checked_staff`` gives the staff member.
+    """
 
     def decorate(func: Handler) -> Handler:
+        name = action or func.__name__
+
         @functools.wraps(func)
         async def wrapper(update: Update, context: BotContext) -> Any:
             member = staff_member(update, context)
             if member is None or (admin and member.role != "admin"):
-                await refuse(update, context, func.__name__)
-                return None
+                await refuse(update, context, name)
+                return refused
             return await func(update, context)
 
         return wrapper
@@ -114,19 +123,27 @@ def staff_member(update: Update, context: BotContext) -> StaffMember | None:
     return context.services.staff(user_id_of(update))
 
 
-async def refuse(update: Update, context: BotContext, action: str) -> None:
-    """Tell a non-staff user this is for staff, and keep a trace of the attempt."""
+def checked_staff(update: Update, context: BotContext) -> StaffMember:
+    """The staff member behind an update that a ``staff_only`` handler let through."""
+    member = staff_member(update, context)
+    if member is None:
+        raise RuntimeError("checked_staff outside a staff_only handler")
+    return member
+
+
+async def refuse(
+    update: Update, context: BotContext, action: str, *, text: str | None = None
+) -> None:
+    """Tell the user this is only for staff (or ``text``: why this staff member may not), and
+    keep a trace of the attempt."""
     services = context.services
     uid = user_id_of(update)
     log.warning("refused staff action %s to user %s", action, uid)
     await services.audit.record(services.clock.epoch(), uid, "refused", "action", action)
-    _ = context.t.gettext
-    text = _("Sorry, this is only for Disdukcapil staff.")
+    if text is None:
+        text = context.t.gettext("Sorry, this is only for Disdukcapil staff.")
     if update.callback_query:
-        try:
-            await update.callback_query.answer(text, show_alert=True)
-        except BadRequest:
-            pass
+        await answer(update.callback_query, text, alert=True)
         return
     await reply(update, context, text)
 

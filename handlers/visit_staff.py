@@ -39,7 +39,7 @@ from bot.services.visits import (
     status_label,
     visit_days,
 )
-from handlers.common import answer, final, refuse, reply, staff_member, user_id_of
+from handlers.common import answer, checked_staff, final, reply, staff_only, user_id_of
 from handlers.keyboards import link_markup, parse_day_data
 
 log = logging.getLogger(__name__)
@@ -165,12 +165,10 @@ async def _show_card(
 # Buttons on a card
 
 
+@staff_only(action="visit_button")
 async def staff_button(update: Update, context: BotContext) -> None:
     """Every card button but those that need typed words (see ``ask_words``)."""
-    member = staff_member(update, context)
-    if member is None:
-        await refuse(update, context, "visit_button")
-        return
+    member = checked_staff(update, context)
     query = update.callback_query
     try:
         data = STAFF.unpack(query.data if query else None)
@@ -323,11 +321,9 @@ WORD_ACTIONS = {
 }
 
 
+@staff_only(action="visit_button")
 async def ask_words(update: Update, context: BotContext) -> object:
-    member = staff_member(update, context)
-    if member is None:
-        await refuse(update, context, "visit_button")
-        return None
+    member = checked_staff(update, context)
     query = update.callback_query
     try:
         data = STAFF.unpack(query.data if query else None)
@@ -383,11 +379,9 @@ async def ask_words(update: Update, context: BotContext) -> object:
     return REASON
 
 
+@staff_only(action="visit_words", refused=END)
 async def on_words(update: Update, context: BotContext) -> object:
-    member = staff_member(update, context)
-    if member is None:
-        await refuse(update, context, "visit_words")
-        return END
+    member = checked_staff(update, context)
     pending = context.user_data.get(PENDING) if context.user_data is not None else None
     if not isinstance(pending, dict):
         return END
@@ -503,11 +497,9 @@ def parse_queue_args(
     return codes, statuses or OPEN_STATUSES, overdue, unknown
 
 
+@staff_only(action="kunjungan")
 async def queue(update: Update, context: BotContext) -> None:
-    member = staff_member(update, context)
-    if member is None:
-        await refuse(update, context, "kunjungan")
-        return
+    member = checked_staff(update, context)
     services = context.services
     t = context.t
     _ = t.gettext

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
 from telegram import Update
 
 from bot.context import BotContext
-from bot.errors import DomainError, NotAllowed, NotFound
+from bot.errors import DomainError
 from bot.services.visits import (
     ADDRESS_MAX,
     ADDRESS_MIN,
@@ -17,7 +18,9 @@ from bot.services.visits import (
     NOTE_MAX,
     REASON_LABELS,
     REASON_NOTE_MAX,
+    HomeVisit,
     clean_text,
+    window_label,
 )
 from bot.validation import (
     NameError_,
@@ -354,72 +357,67 @@ async def _read_confirm(
     return await _ask(update, context, CONFIRM)
 
 
+async def _send_to_team(
+    update: Update,
+    context: BotContext,
+    draft: dict[str, Any],
+    text: str,
+    *,
+    send: Callable[[int, int, str], Awaitable[HomeVisit]],
+    step: str,
+    done: Callable[[HomeVisit], str],
+) -> object:
+    """The family's typed words for the team on a request (an answer, a change of date): sent
+    with ``send``, then ``done(visit)`` is said and the flow ends. Words too long or too short
+    are asked again (``step``); any other error (another account's request, gone, changed
+    meanwhile) ends the flow."""
+    try:
+        visit = await send(int(draft.get("visit_id", 0)), user_id_of(update), text)
+    except DomainError as err:
+        again = err.code in ("text_long", "text_empty", "text_short")
+        if not again:
+            clear_draft(context, DRAFT)
+        await reply(update, context, _error_text(context, err))
+        return step if again else END
+    clear_draft(context, DRAFT)
+    await reply(update, context, done(visit), main_menu(context.t))
+    return END
+
+
 async def _read_answer(
     update: Update, context: BotContext, draft: dict[str, Any], text: str
 ) -> object:
-    services = context.services
     _ = context.t.gettext
-    try:
-        visit = await services.visits.answer_info(
-            int(draft.get("visit_id", 0)), user_id_of(update), text
-        )
-    except (NotAllowed, NotFound) as err:
-        clear_draft(context, DRAFT)
-        await reply(update, context, _error_text(context, err))
-        return END
-    except DomainError as err:
-        if err.code in ("text_long", "text_empty", "text_short"):
-            await reply(update, context, _error_text(context, err))
-            return ANSWER
-        clear_draft(context, DRAFT)
-        await reply(update, context, _error_text(context, err))
-        return END
-    clear_draft(context, DRAFT)
-    await reply(
+    return await _send_to_team(
         update,
         context,
-        _(
+        draft,
+        text,
+        send=context.services.visits.answer_info,
+        step=ANSWER,
+        done=lambda visit: _(
             "Thank you. Your answer was sent to the team ({ticket}); they will schedule the visit."
         ).format(ticket=visit.ticket),
-        main_menu(context.t),
     )
-    return END
 
 
 async def _read_change(
     update: Update, context: BotContext, draft: dict[str, Any], text: str
 ) -> object:
-    services = context.services
     t = context.t
     _ = t.gettext
-    try:
-        visit = await services.visits.request_change(
-            int(draft.get("visit_id", 0)), user_id_of(update), text
-        )
-    except (NotAllowed, NotFound) as err:
-        clear_draft(context, DRAFT)
-        await reply(update, context, _error_text(context, err))
-        return END
-    except DomainError as err:
-        if err.code in ("text_long", "text_empty", "text_short"):
-            await reply(update, context, _error_text(context, err))
-            return CHANGE
-        clear_draft(context, DRAFT)
-        await reply(update, context, _error_text(context, err))
-        return END
-    clear_draft(context, DRAFT)
-    from bot.services.visits import window_label
-
-    await reply(
+    return await _send_to_team(
         update,
         context,
-        _(
+        draft,
+        text,
+        send=context.services.visits.request_change,
+        step=CHANGE,
+        done=lambda visit: _(
             "Sent to the team ({ticket}). Until they confirm a new date, the visit stays on "
             "{when}."
         ).format(ticket=visit.ticket, when=window_label(t, visit)),
-        main_menu(t),
     )
-    return END
 
 
 TEXT_READERS = {

@@ -1,0 +1,230 @@
+"""The day list: ``/daftarhadir [tempat] [tanggal]``, who is booked at a place on a day (full
+names, masked NIK, status) and a CSV with the full data, for staff of the place's kecamatan."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from html import escape
+
+from telegram import InputFile, Update
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.errors import NotAllowed
+from bot.i18n import Translator
+from bot.privacy import mask_nik
+from bot.services.booking import BookingView
+from bot.services.container import Services
+from bot.storage.places import Place
+from handlers.booking_views import STATUS_ICONS, status_label, t_local
+from handlers.checkin.shared import (
+    CHK,
+    DLK,
+    manages,
+    parse_list_date,
+    places_for,
+    refuse_place,
+)
+from handlers.common import answer, checked_staff, staff_only, user_id_of
+from handlers.keyboards import day_data, markup
+from handlers.pickers import kecamatan_keyboard, parse_pick
+
+LIST_LIMIT = 60
+
+
+async def _open_or_booked(services: Services, places: list[Place], day: date) -> list[Place]:
+    """Of several places, those open or with bookings on the day (all of them when none is)."""
+    if len(places) <= 1:
+        return places
+    busy = []
+    for place in places:
+        status = await services.schedule.day(place, day)
+        if status.openings or await services.booking.store.day_list(place.id, day):
+            busy.append(place)
+    return busy or places
+
+
+@staff_only(action="day_list")
+async def daftarhadir(update: Update, context: BotContext) -> None:
+    """/daftarhadir [tempat] [tanggal]: the day list of a place."""
+    member = checked_staff(update, context)
+    services = context.services
+    t = context.t
+    _ = t.gettext
+    chat = update.effective_chat
+    if chat is None:
+        return
+    text = " ".join(context.args or []).strip()
+    today = services.clock.today()
+    day, rest = parse_list_date(text, today) if text else (None, "")
+    day = day or today
+    rest = rest.strip()
+    place: Place | None = None
+    candidates: list[Place] = []
+    if rest:
+        for word in rest.split():
+            found = await services.places.place_by_code(word.lower())
+            if found is not None:
+                place = found
+                break
+        if place is None:
+            matches = services.nlu.match_kecamatan(rest)
+            if matches:
+                candidates = await services.places.places(
+                    kecamatan_code=matches[0].code, public_only=False
+                )
+    else:
+        candidates = await places_for(services, member)
+        if member.role == "admin":
+            candidates = []
+    if place is not None:
+        candidates = [place]
+    candidates = await _open_or_booked(services, candidates, day)
+    if len(candidates) == 1:
+        await send_day_list(update, context, candidates[0].id, day)
+        return
+    if candidates:
+        allowed = [p for p in candidates if member.may_manage(p.kecamatan_code)]
+        if not allowed:
+            await refuse_place(update, context, "day_list")
+            return
+        rows = [[(p.name[:60], CHK.pack("dl", p.id, day_data(day)))] for p in allowed]
+        await chat.send_message(
+            _("Day list for {date}: which place?").format(date=t.date(day)),
+            reply_markup=markup(rows),
+        )
+        return
+    if rest:
+        await chat.send_message(
+            _("I do not know the place “{text}”. Choose a kecamatan:").format(
+                text=escape(rest[:40])
+            )
+        )
+    if context.user_data is not None:
+        context.user_data["daylist_day"] = day
+    await chat.send_message(
+        _("Day list for {date}: choose the kecamatan.").format(date=t.date(day)),
+        reply_markup=kecamatan_keyboard(t, DLK, services.served_districts),
+    )
+
+
+@staff_only(action="day_list")
+async def on_daylist_kecamatan(update: Update, context: BotContext) -> None:
+    member = checked_staff(update, context)
+    query = update.callback_query
+    picked = parse_pick(DLK, query.data if query else None)
+    services = context.services
+    t = context.t
+    _ = t.gettext
+    if picked is None:
+        await answer(query)
+        return
+    kind, value = picked
+    stored = (context.user_data or {}).get("daylist_day")
+    day = stored if isinstance(stored, date) else services.clock.today()
+    await answer(query)
+    if kind == "p":
+        if query is not None:
+            try:
+                await query.edit_message_reply_markup(
+                    kecamatan_keyboard(t, DLK, services.served_districts, int(value or 0))
+                )
+            except (BadRequest, ValueError):
+                pass
+        return
+    if not await manages(update, context, member, value, "day_list"):
+        return
+    places = await services.places.places(kecamatan_code=value, public_only=False)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if not places:
+        await chat.send_message(_("There are no recording places in this kecamatan."))
+        return
+    rows = [[(p.name[:60], CHK.pack("dl", p.id, day_data(day)))] for p in places]
+    await chat.send_message(
+        _("Day list for {date}: which place?").format(date=t.date(day)), reply_markup=markup(rows)
+    )
+
+
+def _csv(t: Translator, views: list[BookingView]) -> bytes:
+    _ = t.gettext
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            _("time"),
+            _("code"),
+            _("name"),
+            "NIK",
+            _("phone"),
+            _("status"),
+            _("checked in at"),
+        ]
+    )
+    for view in views:
+        writer.writerow(
+            [
+                t.time_range(view.starts, view.ends),
+                view.code,
+                view.person_name,
+                view.nik,
+                view.phone or "",
+                status_label(t, view.status),
+                t.datetime(t_local(t, view.checked_in_at)) if view.checked_in_at else "",
+            ]
+        )
+    # A byte-order mark so that spreadsheet programs read the names as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+async def send_day_list(update: Update, context: BotContext, place_id: int, day: date) -> None:
+    t = context.t
+    _ = t.gettext
+    chat = update.effective_chat
+    if chat is None:
+        return
+    place = await context.services.places.place(place_id)
+    if place is None:
+        await chat.send_message(_("I cannot find this place any more."))
+        return
+    try:
+        views = await context.services.booking.day_list(place_id, day, user_id_of(update))
+    except NotAllowed:
+        await refuse_place(update, context, "day_list")
+        return
+    shown = [v for v in views if v.status != "cancelled"]
+    counts = {s: sum(1 for v in views if v.status == s) for s in STATUS_ICONS}
+    lines = [
+        _("📋 <b>{place}</b> — {date}").format(place=escape(place.name), date=t.date(day)),
+        _(
+            "{active} booked · {attended} attended · {no_show} did not come · "
+            "{cancelled} cancelled"
+        ).format(
+            active=t.number(counts["active"]),
+            attended=t.number(counts["attended"]),
+            no_show=t.number(counts["no_show"]),
+            cancelled=t.number(counts["cancelled"]),
+        ),
+        "",
+    ]
+    if not shown:
+        lines.append(_("Nobody is booked for this day."))
+    for view in shown[:LIST_LIMIT]:
+        lines.append(
+            f"{t.time(view.starts)} · <code>{view.code}</code> · {escape(view.person_name)} · "
+            f"{mask_nik(view.nik)} · {STATUS_ICONS.get(view.status, '')} "
+            f"{status_label(t, view.status)}"
+        )
+    if len(shown) > LIST_LIMIT:
+        lines.append(
+            _("… and {n} more: see the CSV file.").format(n=t.number(len(shown) - LIST_LIMIT))
+        )
+    await chat.send_message("\n".join(lines))
+    if views:
+        await chat.send_document(
+            InputFile(_csv(t, views), filename=f"daftar-hadir-{place.code}-{day.isoformat()}.csv"),
+            caption=_("Full data (names, NIK, phone numbers): handle with care, do not forward."),
+        )
