@@ -1,7 +1,7 @@
 """Plays a Telegram user against the Application through the in-process Bot API.
 
 The console chat and the handler tests both use it: send text, press a button by label, number or
-callback data, share a location, and get back what the user would see.
+callback data, share a location, tap a reply-keyboard button, and get back what the user would see.
 """
 
 from __future__ import annotations
@@ -50,6 +50,15 @@ class ChatDriver:
     def last_with_buttons(self) -> SentMessage | None:
         return next((m for m in reversed(self.transcript) if m.buttons), None)
 
+    @property
+    def reply_keyboard(self) -> list[list[dict[str, Any]]]:
+        """The reply keyboard under the typing field now (the last one sent, until removed)."""
+        return self.api.reply_keyboards.get(self.chat_id, [])
+
+    @property
+    def reply_keyboard_labels(self) -> list[str]:
+        return [b["text"] for row in self.reply_keyboard for b in row]
+
     # --- acting ------------------------------------------------------------------------------
 
     async def send(self, text: str, **extra: Any) -> list[SentMessage]:
@@ -57,6 +66,22 @@ class ChatDriver:
 
     async def share_location(self, latitude: float, longitude: float) -> list[SentMessage]:
         return await self.send("", location={"latitude": latitude, "longitude": longitude})
+
+    async def tap(
+        self, label: str, *, location: tuple[float, float] | None = None
+    ) -> list[SentMessage]:
+        """Tap a button of the reply keyboard (by label, as ``press`` matches it): its text is
+        sent, or, for a location button, ``location`` is shared (as a phone does after asking)."""
+        if not self.reply_keyboard:
+            raise NoSuchButton("no reply keyboard is shown")
+        button = self.find_button(
+            SentMessage(self.chat_id, 0, "text", buttons=self.reply_keyboard), label
+        )
+        if button.get("request_location"):
+            if location is None:
+                raise ValueError(f"{button['text']!r} shares a location: pass location=(lat, lon)")
+            return await self.share_location(*location)
+        return await self.send(button["text"])
 
     async def press(
         self, choice: str | int, message: SentMessage | None = None

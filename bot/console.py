@@ -68,6 +68,12 @@ class ConsolePrinter:
                     cells.append(f"[{number}] {button['text']}")
                     number += 1
                 self.out.write("   " + "   ".join(cells) + "\n")
+        if message.keyboard and message.chat_id == self.user_chat:
+            # A reply keyboard sits under the typing field: its buttons send their label (type
+            # it), a location button shares the phone's location (here: !loc LAT LON).
+            for row in message.keyboard:
+                cells = [_reply_button(button) for button in row]
+                self.out.write("   ⌨️ " + "   ".join(cells) + "\n")
         self.out.flush()
 
     @staticmethod
@@ -76,6 +82,13 @@ class ConsolePrinter:
         path = OUTPUT_DIR / (message.file_name or f"file-{message.message_id}")
         path.write_bytes(message.file_bytes)
         return path
+
+
+def _reply_button(button: dict) -> str:
+    label = f"[{button['text']}]"
+    if button.get("request_location"):
+        return f"{label} → !loc LAT LON"
+    return label
 
 
 async def run_console(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
@@ -131,6 +144,14 @@ async def _handle_line(driver: ChatDriver, text: str, out: TextIO) -> None:
             await driver.share_location(float(parts[1]), float(parts[2]))
         except (IndexError, ValueError):
             out.write("!loc LAT LON, e.g. !loc -6.2717 106.7021\n")
+        return
+    if any(
+        button.get("request_location") and button["text"].casefold() == text.strip().casefold()
+        for row in driver.reply_keyboard
+        for button in row
+    ):
+        # The location button's label: on a phone the tap shares the location.
+        out.write("!loc LAT LON, e.g. !loc -6.2717 106.7021\n")
         return
     message = driver.last_with_buttons()
     if message is not None and not text.startswith("/"):

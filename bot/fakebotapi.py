@@ -58,6 +58,9 @@ class SentMessage:
     file_bytes: bytes = b""
     data: dict[str, Any] = field(default_factory=dict)
     deleted: bool = False
+    # The reply keyboard (under the typing field) this message put up, or took away.
+    keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
+    removes_keyboard: bool = False
 
     @property
     def button_labels(self) -> list[str]:
@@ -130,6 +133,8 @@ class FakeBotAPI(BaseRequest):
         self.faults: list[Fault] = []
         self.latency: float = 0.0
         self.listeners: list[Callable[[SentMessage], None]] = []
+        # Each chat's reply keyboard as shown now: the last one sent, until a ReplyKeyboardRemove.
+        self.reply_keyboards: dict[int, list[list[dict[str, Any]]]] = {}
         self._ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._update_ids = itertools.count(1)
         self.record_calls = True
@@ -426,6 +431,16 @@ class FakeBotAPI(BaseRequest):
             content,
             data or {},
         )
+        markup = _markup(params)
+        if "keyboard" in markup:
+            message.keyboard = [
+                [{"text": b} if isinstance(b, str) else b for b in row]
+                for row in markup["keyboard"]
+            ]
+            self.reply_keyboards[chat_id] = message.keyboard
+        elif markup.get("remove_keyboard"):
+            message.removes_keyboard = True
+            self.reply_keyboards.pop(chat_id, None)
         self.sent[chat_id].append(message)
         self._notify(message)
         return self._message_json(message)
@@ -444,12 +459,7 @@ class FakeBotAPI(BaseRequest):
 
     @staticmethod
     def _buttons(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
-        markup = params.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        if not isinstance(markup, dict):
-            return []
-        return [list(row) for row in markup.get("inline_keyboard", [])]
+        return [list(row) for row in _markup(params).get("inline_keyboard", [])]
 
     def _message_json(self, message: SentMessage) -> dict[str, Any]:
         chat_type = "private" if message.chat_id > 0 else "supergroup"
@@ -508,6 +518,13 @@ class _ApiError(Exception):
         super().__init__(description)
         self.status = status
         self.description = description
+
+
+def _markup(params: dict[str, Any]) -> dict[str, Any]:
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return markup if isinstance(markup, dict) else {}
 
 
 def _as_int(value: Any) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
@@ -21,10 +21,15 @@ from bot.validation import (
     age_on,
 )
 from handlers.booking_views import BK
-from handlers.common import answer, clear_draft, close_buttons, draft_of, say
+from handlers.common import answer, clear_draft, close_buttons, draft_of
 from handlers.keyboards import main_menu
 
 DRAFT = "booking"
+
+
+# Draft key: step 1 put up the reply keyboard with the location button; the choice of a place
+# takes it away (leaving the flow always does).
+LOCATION_KEYBOARD = "kb"
 
 
 END = ConversationHandler.END
@@ -188,7 +193,7 @@ async def cancel(update: Update, context: BotContext) -> object:
     clear_draft(context, DRAFT)
     _ = context.t.gettext
     await close_buttons(update)
-    await say(update, _("Stopped. Nothing was booked. /daftar starts again."))
+    await remove_reply_keyboard(update, _("Stopped. Nothing was booked. /daftar starts again."))
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(_("What would you like to do?"), reply_markup=main_menu(context.t))
@@ -216,11 +221,21 @@ async def _lost(update: Update, context: BotContext) -> object:
     clear_draft(context, DRAFT)
     _ = context.t.gettext
     await close_buttons(update)
-    await say(
-        update,
-        _("Sorry, I lost track of this booking. Please start again with /daftar."),
+    await remove_reply_keyboard(
+        update, _("Sorry, I lost track of this booking. Please start again with /daftar.")
     )
     return END
+
+
+async def remove_reply_keyboard(update: Update, text: str) -> None:
+    """Send ``text`` taking away the reply keyboard (step 1's location button), if one is shown.
+
+    A reply keyboard stays under the typing field until a message removes it, and a message
+    carries either an inline keyboard or this removal: hence a message of its own.
+    """
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, reply_markup=ReplyKeyboardRemove())
 
 
 async def _earlier_button(

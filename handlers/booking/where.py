@@ -1,4 +1,8 @@
-"""Booking step 1, where: the kecamatan (buttons, typed, or a shared location), then the place."""
+"""Booking step 1, where: the kecamatan (buttons, typed, or a shared location), then the place.
+
+The step puts up a reply keyboard with a "send my location" button (the phone asks, then shares
+the location); choosing a place takes it away, and so does leaving the flow (flow.cancel).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,17 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardButton, Update
+from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.geo import nearest
+from bot.i18n import N_, Translator
 from handlers.booking.flow import (
     DAY,
     DRAFT,
     KEC,
+    LOCATION_KEYBOARD,
     PLACE,
     _ask,
     _b,
@@ -26,12 +32,24 @@ from handlers.booking.flow import (
     _service,
     _words,
     prompt,
+    remove_reply_keyboard,
 )
 from handlers.booking.when import _choose_day
 from handlers.booking_views import BKK
 from handlers.common import answer, close_buttons, draft_of, say
 from handlers.keyboards import markup
 from handlers.pickers import kecamatan_keyboard, parse_pick
+
+SEND_LOCATION = N_("📍 Send my location")
+
+
+def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    """The reply keyboard of step 1: one button that shares the phone's location."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t.gettext(SEND_LOCATION), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
 
 
 @prompt(KEC)
@@ -55,10 +73,19 @@ async def _prompt_kec(update: Update, context: BotContext, draft: dict[str, Any]
         buttons.append(_nav(context, draft, KEC))
         await chat.send_message(_("Which kecamatan do you mean?"), reply_markup=markup(buttons))
         return KEC
+    if not draft.get(LOCATION_KEYBOARD):
+        # A message carries either the inline picker or a reply keyboard: the title carries the
+        # location button (once per visit of the step), the step's text the picker.
+        draft[LOCATION_KEYBOARD] = True
+        intro = _("📝 <b>Book a recording slot</b> (free of charge)")
+        hint = _("On a phone, the “{button}” button below shows the places nearest to you.")
+        await chat.send_message(
+            intro + "\n\n" + hint.format(button=t.gettext(SEND_LOCATION)),
+            reply_markup=location_keyboard(t),
+        )
     text = _(
-        "📝 <b>Book a recording slot</b> (free of charge)\n\n"
-        "<b>Step 1 of 4 — where?</b> Choose your kecamatan below, type its name, or share your "
-        "location (📎 → Location) to see the nearest places."
+        "<b>Step 1 of 4 — where?</b> Choose your kecamatan below, type its name, or send your "
+        "location."
     )
     if draft.get("want"):
         text += "\n" + _("Date noted: {date}.").format(date=t.date(draft["want"]))
@@ -176,6 +203,11 @@ async def _set_place(update: Update, context: BotContext, place_id: int) -> str:
     draft["kec"] = place.kecamatan_code
     for key in ("day", "slot"):
         draft.pop(key, None)
+    if draft.pop(LOCATION_KEYBOARD, None):
+        _ = context.t.gettext
+        await remove_reply_keyboard(
+            update, _("✅ Place chosen: <b>{place}</b>").format(place=escape(place.name))
+        )
     wanted = draft.pop("want", None)
     if isinstance(wanted, date):
         return await _choose_day(update, context, wanted)
@@ -186,6 +218,16 @@ async def _read_kec(update: Update, context: BotContext, draft: dict[str, Any], 
     services = context.services
     t = context.t
     _ = t.gettext
+    if _words(text) in (_words(t.gettext(SEND_LOCATION)), _words(SEND_LOCATION)):
+        # The location button's label as text: an app that cannot share a location sent it.
+        await say(
+            update,
+            _(
+                "No location arrived, only the button's text. On a phone, allow Telegram to "
+                "share your location; or choose your kecamatan below."
+            ),
+        )
+        return await _ask(update, context, KEC)
     analysis = services.nlu.analyze(text, today=services.clock.today())
     if analysis.date is not None:
         draft["want"] = analysis.date
