@@ -24,7 +24,6 @@ from handlers.broadcast.flow import (
     _draft,
     _end,
     _error_text,
-    _member,
     _not_yours,
     _picker_codec,
     _service,
@@ -34,7 +33,7 @@ from handlers.broadcast.flow import (
 from handlers.broadcast.send import _submit
 from handlers.broadcast.steps import _back, _goto, _show
 from handlers.broadcast.views import describe_audience, service_announcement_text
-from handlers.common import final, reply, staff_only
+from handlers.common import checked_staff, final, reply, staff_only
 from handlers.keyboards import button
 from handlers.pickers import parse_pick
 
@@ -68,7 +67,7 @@ async def _b_kind(update: Update, context: BotContext, arg: str) -> str:
     draft = _draft(context)
     draft["kind"] = "service" if arg == "service" else "text"
     if draft["kind"] == "service":
-        member = _member(update, context)
+        member = checked_staff(update, context)
         districts = _allowed_districts(context, member)
         if len(districts) == 1:
             draft["kec"] = districts[0].code
@@ -81,7 +80,7 @@ async def _b_list(update: Update, context: BotContext, arg: str) -> str:
     t = context.t
     _ = t.gettext
     services = context.services
-    member = _member(update, context)
+    member = checked_staff(update, context)
     open_ones = await services.broadcasts.open_broadcasts(member)
     if update.callback_query:
         await update.callback_query.answer()
@@ -132,7 +131,7 @@ async def _b_place(update: Update, context: BotContext, arg: str) -> str:
 
 async def _choose_place(update: Update, context: BotContext, place_id: int, *, edit: bool) -> str:
     draft = _draft(context)
-    member = _member(update, context)
+    member = checked_staff(update, context)
     try:
         place = await context.services.broadcasts.check_place(member, place_id)
     except (BroadcastError, NotAllowed) as exc:
@@ -215,7 +214,7 @@ async def _set_seats(update: Update, context: BotContext, seats: int, *, edit: b
 
 async def _b_aud(update: Update, context: BotContext, arg: str) -> str:
     draft = _draft(context)
-    member = _member(update, context)
+    member = checked_staff(update, context)
     if arg == "all":
         if member.role != "admin":
             await _not_yours(update, context, "siaran.everyone")
@@ -239,7 +238,7 @@ async def _audience_chosen(update: Update, context: BotContext, *, edit: bool) -
     draft = _draft(context)
     try:
         await context.services.broadcasts.check_audience(
-            _member(update, context), _audience(draft)
+            checked_staff(update, context), _audience(draft)
         )
     except NotAllowed:
         await _not_yours(update, context, "siaran.audience")
@@ -349,7 +348,7 @@ async def _kecamatan_chosen(
     update: Update, context: BotContext, step: str, codes: list[str], *, edit: bool
 ) -> str:
     draft = _draft(context)
-    member = _member(update, context)
+    member = checked_staff(update, context)
     for code in codes:
         if not member.may_manage(code):
             await _not_yours(update, context, "siaran.kecamatan")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, time
 from typing import Any
 
 from telegram import InlineKeyboardButton, Update
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.callbacks import CallbackCodec
@@ -20,10 +18,8 @@ from bot.services.broadcast import (
     Audience,
     ServiceAnnouncement,
 )
-from handlers.common import reply, staff_member
+from handlers.common import refuse, reply
 from handlers.keyboards import button
-
-log = logging.getLogger(__name__)
 
 # Buttons of the compose flow carry the draft's nonce: a button of an earlier draft is stale.
 BC = CallbackCodec("bc", "nonce", "action", "arg")
@@ -101,12 +97,6 @@ def _nav(t: Translator, draft: dict[str, Any], *, back: bool = True) -> list[Inl
         buttons.append(button(_("◀️ Back"), BC.pack(nonce, "back")))
     buttons.append(button(_("✖️ Cancel"), BC.pack(nonce, "cancel")))
     return buttons
-
-
-def _member(update: Update, context: BotContext) -> StaffMember:
-    member = staff_member(update, context)
-    assert member is not None  # every handler here is @staff_only
-    return member
 
 
 def _allowed_districts(context: BotContext, member: StaffMember) -> list[District]:
@@ -196,23 +186,12 @@ async def _not_yours(
     update: Update, context: BotContext, action: str, *, stop: bool = False
 ) -> None:
     """A staff member outside their scope: say why, and keep a trace of the attempt."""
-    services = context.services
-    uid = update.effective_user.id if update.effective_user else 0
-    log.warning("refused staff action %s to user %s", action, uid)
-    await services.audit.record(services.clock.epoch(), uid, "refused", "action", action)
     _ = context.t.gettext
     if stop:
         text = _("Only the author of an announcement or an administrator may stop it.")
     else:
         text = _error_text(context, NotAllowed())
-    query = update.callback_query
-    if query is not None:
-        try:
-            await query.answer(text, show_alert=True)
-        except BadRequest:
-            pass
-        return
-    await reply(update, context, text)
+    await refuse(update, context, action, text=text)
 
 
 async def _stale(update: Update, context: BotContext) -> None:

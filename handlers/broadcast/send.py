@@ -16,20 +16,19 @@ from handlers.broadcast.flow import (
     _audience,
     _draft,
     _error_text,
-    _member,
     _not_yours,
     _service,
     _stale,
 )
 from handlers.broadcast.transport import TelegramTransport
 from handlers.broadcast.views import progress_text, stop_markup
-from handlers.common import final, reply, staff_only
+from handlers.common import checked_staff, final, reply, staff_only
 from handlers.keyboards import button
 
 
 async def _submit(update: Update, context: BotContext, *, edit: bool) -> str | int:
     draft = _draft(context)
-    member = _member(update, context)
+    member = checked_staff(update, context)
     services = context.services
     t = context.t
     _ = t.gettext
@@ -110,7 +109,7 @@ async def stop_pressed(update: Update, context: BotContext) -> None:
         await _stale(update, context)
         return
     services = context.services
-    member = _member(update, context)
+    member = checked_staff(update, context)
     action = fields["action"]
     try:
         broadcast = await services.broadcasts.get(broadcast_id)

@@ -24,12 +24,11 @@ from handlers.broadcast.flow import (
     _district_name,
     _draft,
     _end,
-    _member,
     _nav,
     _picker_codec,
 )
 from handlers.broadcast.views import announcement_markup, describe_audience, duration_text
-from handlers.common import reply, staff_only
+from handlers.common import checked_staff, reply, staff_only
 from handlers.keyboards import button, rows
 from handlers.pickers import kecamatan_keyboard
 
@@ -41,7 +40,7 @@ async def _render(
     _ = t.gettext
     draft = _draft(context)
     nonce = draft["nonce"]
-    member = _member(update, context)
+    member = checked_staff(update, context)
     services = context.services
     if step == "menu":
         open_count = len(await services.broadcasts.open_broadcasts(member))

@@ -34,13 +34,12 @@ from handlers.broadcast.flow import (
     NOW_WORDS,
     YES_WORDS,
     _error_text,
-    _member,
     _not_yours,
     _set_audience,
 )
 from handlers.broadcast.send import _submit
 from handlers.broadcast.steps import _back, _goto, _show
-from handlers.common import reply, staff_only
+from handlers.common import checked_staff, reply, staff_only
 
 
 @staff_only()
@@ -129,7 +128,7 @@ async def on_text(update: Update, context: BotContext) -> str | int | None:
         return await _set_seats(update, context, seats or 0, edit=False)
     if step == "audience":
         if word in EVERYONE_WORDS:
-            if _member(update, context).role != "admin":
+            if checked_staff(update, context).role != "admin":
                 await _not_yours(update, context, "siaran.everyone")
                 return step
             _set_audience(draft, kind="all", kecamatan=[], school_id=None)
@@ -140,7 +139,7 @@ async def on_text(update: Update, context: BotContext) -> str | int | None:
         if not codes:
             await reply(update, context, _("Please choose below who should receive it."))
             return await _show(update, context, step, edit=False)
-        member = _member(update, context)
+        member = checked_staff(update, context)
         if not all(member.may_manage(c) for c in codes):
             await _not_yours(update, context, "siaran.kecamatan")
             return step

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from html import escape
 from typing import Any
@@ -21,10 +20,9 @@ from bot.services.schools import Schools
 from bot.storage.places import ServiceDay
 from bot.storage.schools import EventCounts
 from handlers.booking_views import error_text as booking_error_text
-from handlers.common import answer, refuse, say, staff_member, user_id_of
+from handlers.common import refuse, staff_member
 from handlers.keyboards import day_data
 
-log = logging.getLogger(__name__)
 DRAFT = "school_staff"
 END = ConversationHandler.END
 AC = CallbackCodec("ac", "act", "a", "tok")
@@ -83,15 +81,8 @@ def _b(draft: dict[str, Any], act: str, value: object = "") -> str:
 
 async def _outside(update: Update, context: BotContext, action: str) -> None:
     """An operator acting on a school of another kecamatan: polite, and on the record."""
-    services = context.services
-    uid = user_id_of(update)
-    log.warning("refused %s outside the kecamatan of staff %s", action, uid)
-    await services.audit.record(services.clock.epoch(), uid, "refused", "action", action)
     text = context.t.gettext("Sorry, this school is outside the kecamatan you manage.")
-    if update.callback_query is not None:
-        await answer(update.callback_query, text, alert=True)
-        return
-    await say(update, text)
+    await refuse(update, context, action, text=text)
 
 
 def _bool_text(t: Translator, value: bool) -> str:
