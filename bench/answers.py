@@ -110,9 +110,23 @@ async def _measure(
     return latencies
 
 
-async def _replay_floor(texts: list[str], replies: list[Calls]) -> list[float]:
-    """A bare Application whose handler makes the recorded calls of each update in turn."""
+async def _bare(handler: Any, texts: list[str], warm_up: list[str]) -> list[float]:
+    """Latencies of a bare Application whose only handler is ``handler`` (a floor)."""
     api = QuietBotAPI()
+    app = ApplicationBuilder().token(OFFLINE_TOKEN).request(api).get_updates_request(api)
+    application = app.updater(None).build()
+    application.add_handler(MessageHandler(filters.ALL, handler))
+    async with application:
+        await application.start()
+        await _measure(application, api, warm_up)
+        latencies = await _measure(application, api, texts)
+        await application.stop()
+    return latencies
+
+
+async def _replay_floor(texts: list[str], replies: list[Calls]) -> list[float]:
+    """A bare Application whose handler makes the recorded calls of each update in turn (no
+    warm-up: each recorded update is replayed once)."""
     turn = iter(replies)
 
     async def replay(update: Update, context: Any) -> None:
@@ -120,32 +134,15 @@ async def _replay_floor(texts: list[str], replies: list[Calls]) -> list[float]:
             returns = Message if method.startswith(("send", "edit")) else None
             await context.bot.do_api_request(method, api_kwargs=params, return_type=returns)
 
-    app = ApplicationBuilder().token(OFFLINE_TOKEN).request(api).get_updates_request(api)
-    application = app.updater(None).build()
-    application.add_handler(MessageHandler(filters.ALL, replay))
-    async with application:
-        await application.start()
-        latencies = await _measure(application, api, texts)
-        await application.stop()
-    return latencies
+    return await _bare(replay, texts, warm_up=[])
 
 
 async def _echo_floor(texts: list[str]) -> list[float]:
-    api = QuietBotAPI()
-
     async def echo(update: Update, context: Any) -> None:
         assert update.effective_chat is not None and update.effective_message is not None
         await update.effective_chat.send_message(update.effective_message.text or "")
 
-    app = ApplicationBuilder().token(OFFLINE_TOKEN).request(api).get_updates_request(api)
-    application = app.updater(None).build()
-    application.add_handler(MessageHandler(filters.ALL, echo))
-    async with application:
-        await application.start()
-        await _measure(application, api, texts[:2])  # warm-up
-        latencies = await _measure(application, api, texts)
-        await application.stop()
-    return latencies
+    return await _bare(echo, texts, warm_up=texts[:2])
 
 
 async def _answers(folder: Path) -> tuple[dict[str, list[float]], dict[str, list[Calls]]]:
