@@ -78,6 +78,7 @@ def _time_text(value: time, pattern: str, lang: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _number_text(kind: type, value: int | float, lang: str) -> str:
+    # ``kind`` only keeps 1, 1.0 and True apart in the cache (they are equal keys otherwise)
     return format_decimal(value, locale=lang)
 
 

@@ -29,7 +29,8 @@ The two outbox messages of this feature are rendered at the bottom of this modul
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
@@ -324,13 +325,12 @@ class BookingService:
         services = self.services
         snapshot = await services.places.snapshot()
         today = self.today()
+        statuses = await services.schedule.days(place, start, end)
         if self._still_in_line(place.id, snapshot, start, end, today):
             # Only the schedule (hours, service days, closures: the snapshot) and the date decide
             # which slots exist; bookings move seats, never slots. Nothing to compare again.
-            statuses = await services.schedule.days(place, start, end)
             slots = await self.store.slots(place.id, start, end, self._epoch())
             return _Synced(statuses, slots, [])
-        statuses = await services.schedule.days(place, start, end)
         closures = await services.places.closures(start, end, place.id)
         partial = [c for c in closures if c.starts is not None]
         now = self._epoch()
@@ -727,7 +727,7 @@ class BookingService:
             raise BookingError(NOT_ELIGIBLE, eligibility=verdict)
         if check is not None:
             await check(BookingRequest(info, owner_id, name, nik_info, married))
-        try:
+        async with self._seat_refusals(nik_info.nik, owner_id):
             booking_id, _code = await self.store.create(
                 slot_id=slot_id,
                 owner_id=owner_id,
@@ -741,16 +741,23 @@ class BookingService:
                 new_code=new_code,
                 waitlist_id=waitlist_id,
             )
+        await self.services.events.emit("booking.created", booking_id=booking_id)
+        view = await self.booking(booking_id)
+        assert view is not None
+        return view
+
+    @asynccontextmanager
+    async def _seat_refusals(self, nik: str, owner_id: int) -> AsyncIterator[None]:
+        """The store's refusals to give someone a seat, as the resident's errors (booking and
+        re-booking after a closure refuse alike)."""
+        try:
+            yield
         except OwnerLimit:
             raise BookingError(OWNER_LIMIT, limit=self.settings.max_active_per_account) from None
         except SeatUnavailable as exc:
             raise self._seat_error(exc) from None
         except NikTaken:
-            raise await self._nik_error(nik_info.nik, owner_id) from None
-        await self.services.events.emit("booking.created", booking_id=booking_id)
-        view = await self.booking(booking_id)
-        assert view is not None
-        return view
+            raise await self._nik_error(nik, owner_id) from None
 
     @staticmethod
     def _seat_error(exc: SeatUnavailable) -> BookingError:
@@ -877,22 +884,17 @@ class BookingService:
         info = await self._bookable(slot_id, school_id)
         self._check_eligible_on(view, info)
         try:
-            await self.store.reinstate(
-                booking_id,
-                slot_id,
-                actor_id=actor_id,
-                now=self._epoch(),
-                today=self.today(),
-                max_active=self.settings.max_active_per_account,
-            )
+            async with self._seat_refusals(view.nik, actor_id):
+                await self.store.reinstate(
+                    booking_id,
+                    slot_id,
+                    actor_id=actor_id,
+                    now=self._epoch(),
+                    today=self.today(),
+                    max_active=self.settings.max_active_per_account,
+                )
         except WrongStatus:
             raise BookingError(NOT_REBOOKABLE, status=view.status) from None
-        except OwnerLimit:
-            raise BookingError(OWNER_LIMIT, limit=self.settings.max_active_per_account) from None
-        except SeatUnavailable as exc:
-            raise self._seat_error(exc) from None
-        except NikTaken:
-            raise await self._nik_error(view.nik, actor_id) from None
         await self.services.events.emit("booking.moved", booking_id=booking_id)
         moved = await self.booking(booking_id)
         assert moved is not None
