@@ -4,15 +4,14 @@ typed, no handler raises, every button press is answered, and seats stay consist
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.chatdriver import ChatDriver
-from bot.runtime import running_application
 from tests.booking_helpers import nik
 from tests.conftest import ADMIN_ID
+from tests.fresh_app import fresh_bot
 
 TYPED = [
     "/daftar",
@@ -62,47 +61,31 @@ steps = st.lists(
 )
 @given(walk=steps, staff=st.booleans())
 def test_random_walks_never_break_the_flow(walk, staff, config, clock, tmp_path_factory):
-    from bot.demo import load_demo
-    from bot.fakebotapi import FakeBotAPI
-    from bot.runtime import open_services
-
     database = tmp_path_factory.mktemp("walk") / "bot.sqlite3"
 
     async def scenario() -> None:
-        errors: list[BaseException] = []
-        api = FakeBotAPI()
-        cfg = dataclasses.replace(config, database=database)
-        async with open_services(cfg, clock, strict_events=True) as services:
-            await load_demo(services)
-            async with running_application(
-                services, request=api, with_updater=False, jobs=False
-            ) as app:
-                app.error_handlers.clear()
-
-                async def record(update, context):
-                    errors.append(context.error)
-
-                app.add_error_handler(record)
-                chat = ChatDriver(app, api, ADMIN_ID if staff else 880002, language_code="id")
-                for kind, value in walk:
-                    if kind == "press":
-                        message = chat.last_with_buttons()
-                        labels = message.button_labels if message else []
-                        if not labels:
-                            continue
-                        answered = len(api.callback_answers)
-                        button = chat.find_button(message, (value - 1) % len(labels) + 1)
-                        if "callback_data" not in button:
-                            continue
-                        await chat.press_data(button["callback_data"], message)
-                        assert len(api.callback_answers) > answered, button
-                    else:
-                        await chat.send(value)
-                bad = await services.db.fetchall(
-                    "SELECT s.id FROM slots s WHERE s.booked != (SELECT count(*) FROM bookings b "
-                    "WHERE b.slot_id = s.id AND b.status != 'cancelled') OR s.booked > s.seats"
-                )
-                assert bad == []
-        assert not errors, errors
+        async with fresh_bot(config, clock, database) as bot:
+            api, services = bot.api, bot.services
+            chat = ChatDriver(bot.app, api, ADMIN_ID if staff else 880002, language_code="id")
+            for kind, value in walk:
+                if kind == "press":
+                    message = chat.last_with_buttons()
+                    labels = message.button_labels if message else []
+                    if not labels:
+                        continue
+                    answered = len(api.callback_answers)
+                    button = chat.find_button(message, (value - 1) % len(labels) + 1)
+                    if "callback_data" not in button:
+                        continue
+                    await chat.press_data(button["callback_data"], message)
+                    assert len(api.callback_answers) > answered, button
+                else:
+                    await chat.send(value)
+            bad = await services.db.fetchall(
+                "SELECT s.id FROM slots s WHERE s.booked != (SELECT count(*) FROM bookings b "
+                "WHERE b.slot_id = s.id AND b.status != 'cancelled') OR s.booked > s.seats"
+            )
+            assert bad == []
+        assert not bot.errors, bot.errors
 
     asyncio.run(scenario())

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.chatdriver import ChatDriver
 from bot.runtime import running_application
 from tests.conftest import texts
+from tests.fresh_app import fresh_bot
 
 HOLD_LOCK = """
 import sqlite3, sys, time
@@ -185,41 +186,23 @@ inputs = st.lists(
 )
 @given(steps=inputs)
 def test_arbitrary_input_never_raises_and_is_answered(steps, config, clock, tmp_path_factory):
-    import dataclasses
-
-    from bot.demo import load_demo
-    from bot.fakebotapi import FakeBotAPI
-    from bot.runtime import open_services
-
     database = tmp_path_factory.mktemp("fuzz") / "bot.sqlite3"
 
     async def scenario() -> None:
-        errors: list[BaseException] = []
-        api = FakeBotAPI()
-        cfg = dataclasses.replace(config, database=database)
-        async with open_services(cfg, clock, strict_events=True) as services:
-            await load_demo(services)
-            async with running_application(
-                services, request=api, with_updater=False, jobs=False
-            ) as app:
-                app.error_handlers.clear()
-
-                async def record(update, context):
-                    errors.append(context.error)
-
-                app.add_error_handler(record)
-                chat = ChatDriver(app, api, 880001, language_code="id")
-                for kind, value in steps:
-                    answers_before = len(api.callback_answers)
-                    if kind == "press":
-                        await chat.press_data(value)
-                        # Every button press is answered (no endless spinner in Telegram).
-                        assert len(api.callback_answers) > answers_before, value
-                    else:
-                        await chat.send(value)
-                integrity = await services.db.scalar("PRAGMA integrity_check")
-                assert integrity == "ok"
-        assert not errors, errors
+        async with fresh_bot(config, clock, database) as bot:
+            api = bot.api
+            chat = ChatDriver(bot.app, api, 880001, language_code="id")
+            for kind, value in steps:
+                answers_before = len(api.callback_answers)
+                if kind == "press":
+                    await chat.press_data(value)
+                    # Every button press is answered (no endless spinner in Telegram).
+                    assert len(api.callback_answers) > answers_before, value
+                else:
+                    await chat.send(value)
+            integrity = await bot.services.db.scalar("PRAGMA integrity_check")
+            assert integrity == "ok"
+        assert not bot.errors, bot.errors
 
     asyncio.run(scenario())
 
