@@ -24,8 +24,10 @@ from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+import handlers.ask
 import handlers.common
 import handlers.errors
+import handlers.flow
 import handlers.intents
 import handlers.start
 from bot.context import BotContext, BotData
@@ -116,6 +118,10 @@ def handler_groups() -> dict[int, list[BaseHandler]]:
         -10: [TypeHandler(Update, handlers.common.prepare_context)],
         # Then: a command or menu button outside the user's open flow leaves that flow.
         -9: [TypeHandler(Update, handlers.common.leave_abandoned_flows)],
+        # Then the conversation engine: typed answers, buttons and locations of the user's open
+        # flow (handlers/flow); it stops the update when the flow took it, else lets it through
+        # to the features below (a question typed mid-flow is answered by handlers.ask).
+        -5: [TypeHandler(Update, handlers.flow.route)],
         0: [
             *(handler for module in feature_modules() for handler in module.HANDLERS),
             # Last in the same group, so that it only sees what no feature took: a button no
@@ -163,6 +169,8 @@ def build_application(
             _forget_other_applications_state(handler)
         application.add_handlers(group_handlers, group=group)
     application.add_error_handler(handlers.errors.on_error)
+    # A question typed in the middle of a flow is answered by the question answerer.
+    handlers.flow.REGISTRY.answerer = handlers.ask.on_text
     handlers.intents.watch(application)
     return application
 
@@ -201,7 +209,10 @@ def schedule_jobs(application: Application) -> None:
 
 def job_table(services: Services) -> list[tuple[str, Any, float]]:
     """(name, callback, seconds) for every background job of every feature module."""
-    table: list[tuple[str, Any, float]] = []
+    # Unfinished flows' drafts hold personal data: gone after conversation.draft_hours.
+    table: list[tuple[str, Any, float]] = [
+        ("flow_drafts_expiry", handlers.flow.expire_drafts, 3600)
+    ]
     for module in feature_modules():
         jobs = getattr(module, "jobs", None)
         if jobs is not None:

@@ -77,6 +77,14 @@ class BookingConfig:
 
 
 @dataclass(frozen=True)
+class ConversationConfig:
+    # A flow untouched this long stops taking the resident's messages (design.md §7 rule 2) ...
+    idle_minutes: int = 30
+    # ... and its draft is kept this long for "Lanjutkan".
+    draft_hours: int = 24
+
+
+@dataclass(frozen=True)
 class ReminderConfig:
     day_before_at: time = time(18, 0)
     same_day_hours_before: int = 2
@@ -94,6 +102,7 @@ class Config:
     served_regencies: tuple[str, ...] = ("3603", "3674")
     staff: StaffConfig = field(default_factory=StaffConfig)
     booking: BookingConfig = field(default_factory=BookingConfig)
+    conversation: ConversationConfig = field(default_factory=ConversationConfig)
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     broadcast_rate: float = 25.0
     visit_response_days: int = 3
@@ -118,6 +127,7 @@ _SCHEMA: dict[str, set[str]] = {
         "regions",
         "staff",
         "booking",
+        "conversation",
         "reminders",
         "broadcast",
         "visits",
@@ -137,6 +147,7 @@ _SCHEMA: dict[str, set[str]] = {
         "allow_age_16",
         "waitlist_offer_minutes",
     },
+    "conversation": {"idle_minutes", "draft_hours"},
     "reminders": {
         "day_before_at",
         "same_day_hours_before",
@@ -218,6 +229,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         served_regencies=_served(root.section("regions")),
         staff=_staff(root.section("staff")),
         booking=_booking(root.section("booking")),
+        conversation=_conversation(root.section("conversation")),
         reminders=_reminders(root.section("reminders")),
         broadcast_rate=_rate(root.section("broadcast")),
         visit_response_days=root.section("visits").int_in("response_working_days", 3, 1, 30),
@@ -340,6 +352,17 @@ def _booking(section: _Section) -> BookingConfig:
         allow_age_16=section.get("allow_age_16", bool, True),
         waitlist_offer_minutes=section.int_in("waitlist_offer_minutes", 120, 5, 24 * 60),
     )
+
+
+def _conversation(section: _Section) -> ConversationConfig:
+    idle = section.int_in("idle_minutes", 30, 1, 24 * 60)
+    draft = section.int_in("draft_hours", 24, 1, 30 * 24)
+    if draft * 60 < idle:
+        raise ConfigError(
+            "conversation.draft_hours must be at least conversation.idle_minutes, "
+            f"got {draft} h < {idle} min"
+        )
+    return ConversationConfig(idle_minutes=idle, draft_hours=draft)
 
 
 def _reminders(section: _Section) -> ReminderConfig:

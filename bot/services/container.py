@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.services.staff import PlaceAdmin
     from bot.services.subscriptions import Subscriptions
     from bot.services.visits import Visits
+    from bot.storage.flow_states import FlowStateStore
 
 # Feature services, built at start-up in this order (later ones may listen to earlier ones'
 # events).
@@ -94,6 +95,12 @@ class Services:
     @cached_property
     def served_districts(self) -> list:
         return self.regions.served_districts(self.config.served_regencies)
+
+    @cached_property
+    def flow_states(self) -> FlowStateStore:
+        from bot.storage.flow_states import FlowStateStore
+
+        return FlowStateStore(self.db)
 
     @cached_property
     def outbox(self) -> Outbox:

@@ -1,0 +1,527 @@
+"""The conversation engine: one router for every flow's typed answers, buttons and locations.
+
+The router runs before the feature handlers (``bot/app.py`` puts it in its own group). For a user
+with an active flow it decides, in this order (design.md §7):
+
+1. ``/batal``, "batal", "keluar" … leave the flow, saying what stays (rule 4); another command
+   parks the flow (its draft stays for "Lanjutkan") and is handled as usual;
+2. a flow idle longer than ``conversation.idle_minutes`` no longer captures anything: the message
+   is handled fresh and the draft waits for the resident's return (rule 2);
+3. "kembali" goes back; a button's label, its words ("selesai", "lewati", "ya") or its number
+   press it (rule 3);
+4. the step reads the text; what it refuses and the NLU confidently recognises as a question or
+   another request is answered by the question answerer, never stored, and a "Lanjutkan" button
+   returns to the step (rule 1).
+
+Buttons carry the flow's name and the token of the step that showed them: a button of an earlier
+step, another attempt or a forged one gets a clear answer and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+from bot.storage.flow_states import FlowState, FlowStateStore
+from handlers.flow import drafts, words
+from handlers.flow.model import (
+    Finish,
+    Flow,
+    Goto,
+    Invalid,
+    Leave,
+    Next,
+    Reask,
+    Result,
+    Stay,
+)
+from handlers.flow.turn import (
+    BACK,
+    FLOW_BUTTON,
+    LEAVE,
+    RESTART,
+    RESUME,
+    Button,
+    Turn,
+    new_token,
+)
+
+log = logging.getLogger(__name__)
+
+# The steps the engine itself shows: "continue where you were, or start again?".
+RESUME_STEP = "_resume"
+
+# Intents that are never an interruption: an unsure guess, a greeting that is only "ok".
+_NOT_INTERRUPTIONS = frozenset({"lainnya"})
+
+Answerer = Callable[[Update, BotContext], Awaitable[Any]]
+PrivateRedirect = Callable[[Update, BotContext, str], Awaitable[Any]]
+
+
+class Registry:
+    """The flows of the running bot and the two hooks the wiring sets: who answers an
+    interruption (the question answerer) and how a private flow answers in a group."""
+
+    def __init__(self) -> None:
+        self.flows: dict[str, Flow[Any]] = {}
+        self.answerer: Answerer | None = None
+        self.private_redirect: PrivateRedirect | None = None
+
+    def add(self, flow: Flow[Any]) -> Flow[Any]:
+        if flow.name in self.flows and self.flows[flow.name] is not flow:
+            raise ValueError(f"two flows named {flow.name!r}")
+        self.flows[flow.name] = flow
+        return flow
+
+
+REGISTRY = Registry()
+
+
+def register(flow: Flow[Any]) -> Flow[Any]:
+    """Make ``flow`` known to the router (each flow module registers its own)."""
+    return REGISTRY.add(flow)
+
+
+def store_of(context: BotContext) -> FlowStateStore:
+    return context.services.flow_states
+
+
+# --- entering a flow -----------------------------------------------------------------------------
+
+
+async def start(
+    update: Update,
+    context: BotContext,
+    flow: Flow[Any],
+    draft: Any = None,
+    *,
+    step: str | None = None,
+) -> None:
+    """Open ``flow`` for the user. ``draft`` carries what the entry already knows (a place, a
+    date, a school: rule 5); without it, a draft left earlier is offered to be continued."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    if flow.private and chat.type != ChatType.PRIVATE:
+        await _redirect_to_private(update, context, flow)
+        return
+    store = store_of(context)
+    now = context.services.clock.epoch()
+    earlier = await store.get(user.id, flow.name)
+    if earlier is not None and _draft_expired(context, earlier, now):
+        await store.delete(user.id, flow.name)
+        earlier = None
+    if draft is None and step is None and earlier is not None and earlier.step != RESUME_STEP:
+        await _offer_resume(update, context, flow, earlier.but(chat_id=chat.id))
+        return
+    state = FlowState(
+        user_id=user.id,
+        flow=flow.name,
+        chat_id=chat.id,
+        step="",
+        token=new_token(),
+        draft={},
+        touched_at=now,
+    )
+    turn = Turn(update, context, flow, draft if draft is not None else flow.draft(), state)
+    await _goto(turn, step or await flow.first(turn), remember=False)
+
+
+async def resume(update: Update, context: BotContext, flow: Flow[Any]) -> bool:
+    """Continue the user's draft of ``flow`` at its step; False when there is none."""
+    user = update.effective_user
+    if user is None:
+        return False
+    state = await store_of(context).get(user.id, flow.name)
+    if state is None or _draft_expired(context, state, context.services.clock.epoch()):
+        return False
+    turn = _turn(update, context, flow, state)
+    await _continue(turn)
+    return True
+
+
+async def _offer_resume(
+    update: Update, context: BotContext, flow: Flow[Any], earlier: FlowState
+) -> None:
+    """The flow was left half-way: continue with what was filled, or start again."""
+    turn = _turn(update, context, flow, earlier)
+    turn.history.append(earlier.step)
+    turn.step = RESUME_STEP
+    turn.token = new_token()
+    _ = turn._
+    await _save(turn, active=True)
+    await turn.ask(
+        _("You started this earlier: {title}. Continue where you were, or start again?").format(
+            title=flow.title(turn.t)
+        ),
+        [
+            [Button(_("▶️ Continue"), RESUME, words=words.RESUME)],
+            [Button(_("🔄 Start again"), RESTART, words=words.RESTART)],
+        ],
+        nav=False,
+    )
+    await _save(turn, active=True)
+
+
+# --- the router ----------------------------------------------------------------------------------
+
+
+async def route(update: Update, context: BotContext) -> None:
+    """Give the update to the user's flow when it belongs there (see the module docstring)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return
+    query = update.callback_query
+    store = store_of(context)
+    if query is not None:
+        if FLOW_BUTTON.matches(query.data):
+            await _on_button(update, context)
+            raise ApplicationHandlerStop
+        # Any other button (the menu, an answer's "where to record"…) takes the resident
+        # elsewhere: what they type next is for that, not for this flow's step.
+        if await store.active(user.id) is not None:
+            await store.park(user.id)
+        return
+    message = update.message
+    if message is None:
+        return
+    state = await store.active(user.id)
+    if state is None or state.chat_id != chat.id:
+        return
+    flow = REGISTRY.flows.get(state.flow)
+    if flow is None:  # a flow that no longer exists after a deploy
+        await store.delete(user.id, state.flow)
+        return
+    now = context.services.clock.epoch()
+    if now - state.touched_at > context.services.config.conversation.idle_minutes * 60:
+        await store.park(user.id)
+        return
+    text = message.text
+    if text is not None and text.startswith("/"):
+        command = text.split()[0].split("@")[0].casefold()
+        if command in ("/batal", "/cancel"):
+            await _leave(_turn(update, context, flow, state))
+            raise ApplicationHandlerStop
+        await store.park(user.id)  # another command: answered as usual, the draft stays
+        return
+    turn = _turn(update, context, flow, state)
+    if text is not None:
+        await _on_text(turn, text)
+    elif message.location is not None and _step(turn).location is not None:
+        location = _step(turn).location
+        assert location is not None
+        await _apply(turn, await location(turn, message.location))
+    else:
+        await turn.say(turn._("Please answer with text or use the buttons."))
+        await _show(turn)
+    raise ApplicationHandlerStop
+
+
+async def _on_text(turn: Turn[Any], text: str) -> None:
+    if words.is_in(text, words.LEAVE):
+        await _leave(turn)
+        return
+    if words.is_in(text, words.BACK) and _back_target(turn) is not None:
+        await _back(turn)
+        return
+    if turn.step == RESUME_STEP:
+        pressed = turn.typed_button(text, by_number=True)
+        if pressed is not None:
+            await _press(turn, *pressed)
+            return
+        await _park_and_answer(turn)
+        return
+    step = _step(turn)
+    pressed = turn.typed_button(text, by_number=False)
+    if pressed is not None:
+        await _press(turn, *pressed)
+        return
+    if step.read is not None and step.guard == "always" and _interrupts(turn, step.own_intents):
+        await _interrupt(turn)
+        return
+    if step.read is None:
+        pressed = turn.typed_button(text, by_number=True)
+        if pressed is not None:
+            await _press(turn, *pressed)
+        elif _interrupts(turn, step.own_intents):
+            await _interrupt(turn)
+        else:
+            await turn.say(
+                turn._("Please choose one of the buttons (you can also type its number).")
+            )
+            await _show(turn)
+        return
+    before = drafts.encode(turn.draft)
+    result = await step.read(turn, text)
+    if isinstance(result, Invalid):
+        turn.draft = drafts.decode(turn.flow.draft, before)  # nothing of it is kept
+        pressed = turn.typed_button(text, by_number=True)
+        if pressed is not None:
+            await _press(turn, *pressed)
+        elif _interrupts(turn, step.own_intents):
+            await _interrupt(turn)
+        else:
+            await turn.say(result.text)
+            await _show(turn)
+        return
+    await _apply(turn, result)
+
+
+def _interrupts(turn: Turn[Any], own: frozenset[str]) -> bool:
+    """Whether the typed text is, with confidence, a question or another request."""
+    from handlers.intents import analysis_of
+
+    analysis = analysis_of(turn.update, turn.context)
+    return not (analysis.unsure or analysis.intent in _NOT_INTERRUPTIONS or analysis.intent in own)
+
+
+async def _interrupt(turn: Turn[Any]) -> None:
+    """Answer the question (nothing is stored), then offer to continue the step (rule 1)."""
+    await _answer_elsewhere(turn)
+    _ = turn._
+    label = _("▶️ Continue: {title}").format(title=turn.flow.title(turn.t))
+    markup = turn.keyboard([[Button(label, RESUME, words=words.RESUME)]], nav=False)
+    # keyboard() recorded only the offer: the step's own buttons stay typeable too.
+    turn.buttons = [*turn.state.buttons, *turn.buttons]
+    await turn.say(
+        _("Your answers so far are kept. Tap below to continue, or just type your answer."),
+        markup,
+    )
+    await _save(turn, active=True)
+
+
+async def _park_and_answer(turn: Turn[Any]) -> None:
+    """At the "continue?" question, anything else is a new message: the draft waits."""
+    await store_of(turn.context).park(turn.user_id)
+    await _answer_elsewhere(turn)
+
+
+async def _answer_elsewhere(turn: Turn[Any]) -> None:
+    if REGISTRY.answerer is not None:
+        await REGISTRY.answerer(turn.update, turn.context)
+
+
+# --- buttons -------------------------------------------------------------------------------------
+
+
+async def _on_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    _ = context.t.gettext
+    data = FLOW_BUTTON.unpack(query.data)
+    flow = REGISTRY.flows.get(data["flow"])
+    state = await store_of(context).get(update.effective_user.id, data["flow"])
+    now = context.services.clock.epoch()
+    if flow is None or state is None or _draft_expired(context, state, now):
+        await _stale(update, _("This conversation has ended. Type /start to begin again."))
+        return
+    chat = update.effective_chat
+    if chat is None or chat.id != state.chat_id or data["tok"] != state.token:
+        await _stale(
+            update, _("That button belongs to an earlier step; please answer the last question.")
+        )
+        return
+    turn = _turn(update, context, flow, state)
+    await _press(turn, data["act"], data["val"])
+
+
+async def _stale(update: Update, text: str) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    from handlers.common import answer
+
+    await answer(query, text, alert=True)
+
+
+async def _press(turn: Turn[Any], action: str, value: str) -> None:
+    if action == LEAVE:
+        await turn.toast()
+        await _leave(turn)
+        return
+    if action == BACK:
+        await turn.toast()
+        await turn.close_pressed()
+        await _back(turn)
+        return
+    if action == RESUME:
+        await turn.toast()
+        await turn.close_pressed()
+        await _continue(turn)
+        return
+    if action == RESTART:
+        await turn.toast()
+        await turn.close_pressed()
+        turn.draft = turn.flow.draft()
+        turn.history = []
+        await _goto(turn, await turn.flow.first(turn), remember=False)
+        return
+    step = None if turn.step == RESUME_STEP else _step(turn)
+    if step is None or step.press is None:
+        await turn.toast(
+            turn._("That button belongs to an earlier step; please answer the last question."),
+            alert=True,
+        )
+        return
+    result = await step.press(turn, action, value)
+    if not isinstance(result, Stay | Invalid):
+        await turn.toast()
+        await turn.close_pressed()
+    await _apply(turn, result)
+
+
+# --- moving --------------------------------------------------------------------------------------
+
+
+async def _apply(turn: Turn[Any], result: Result) -> None:
+    if isinstance(result, Next):
+        await _goto(turn, await turn.flow.first(turn))
+    elif isinstance(result, Goto):
+        await _goto(turn, result.step)
+    elif isinstance(result, Reask):
+        await _show(turn)
+    elif isinstance(result, Stay):
+        await _save(turn, active=True)
+    elif isinstance(result, Invalid):
+        await turn.toast(result.text, alert=True)
+        await _save(turn, active=True)
+    elif isinstance(result, Finish):
+        await store_of(turn.context).delete(turn.user_id, turn.flow.name)
+    elif isinstance(result, Leave):
+        await _leave(turn)
+
+
+async def _goto(turn: Turn[Any], step: str, *, remember: bool = True) -> None:
+    if step not in turn.flow.steps:
+        raise KeyError(f"{turn.flow.name}: no step {step!r}")
+    if remember and turn.step and turn.step != step and turn.step != RESUME_STEP:
+        turn.history.append(turn.step)
+    turn.step = step
+    await _show(turn)
+
+
+async def _show(turn: Turn[Any]) -> None:
+    """Show the current step with a fresh token: the buttons of what was shown before are stale.
+    The state is written before and after showing, so a crash in between never leaves the
+    resident with buttons the bot would not know."""
+    turn.token = new_token()
+    turn.buttons = []
+    await _save(turn, active=True)
+    await _step(turn).show(turn)
+    await _save(turn, active=True)
+
+
+async def _continue(turn: Turn[Any]) -> None:
+    """Back to the step the resident was at (after an interruption or a "continue?" offer)."""
+    if turn.step == RESUME_STEP:
+        turn.step = turn.history.pop() if turn.history else await turn.flow.first(turn)
+    if turn.step not in turn.flow.steps:
+        turn.step = await turn.flow.first(turn)
+    await _show(turn)
+
+
+def _back_target(turn: Turn[Any]) -> str | None:
+    if turn.step == RESUME_STEP:
+        return None
+    step = _step(turn)
+    if not step.can_go_back:
+        return None
+    if step.back:
+        return step.back
+    return turn.history[-1] if turn.history else None
+
+
+async def _back(turn: Turn[Any]) -> None:
+    target = _back_target(turn)
+    if target is None:
+        await _show(turn)
+        return
+    if turn.history and turn.history[-1] == target:
+        turn.history.pop()
+    else:
+        # An explicit target: forget the steps shown since it was.
+        while turn.history and turn.history.pop() != target:
+            pass
+    turn.step = target
+    await _show(turn)
+
+
+async def _leave(turn: Turn[Any]) -> None:
+    """Leave the flow and say what stays and what does not (rule 4)."""
+    from handlers.keyboards import main_menu
+
+    _ = turn._
+    if turn.flow.leave is not None:
+        text = await turn.flow.leave(turn)
+    else:
+        text = _("Stopped; nothing was saved.")
+    await turn.close_pressed()
+    await store_of(turn.context).delete(turn.user_id, turn.flow.name)
+    await turn.say(text, main_menu(turn.t))
+
+
+# --- state ---------------------------------------------------------------------------------------
+
+
+def _turn(update: Update, context: BotContext, flow: Flow[Any], state: FlowState) -> Turn[Any]:
+    return Turn(update, context, flow, drafts.decode(flow.draft, state.draft), state)
+
+
+def _step(turn: Turn[Any]) -> Any:
+    if turn.step == RESUME_STEP:
+        raise LookupError("the resume question has no flow step")
+    return turn.flow.steps[turn.step]
+
+
+async def _save(turn: Turn[Any], *, active: bool) -> None:
+    chat = turn.update.effective_chat
+    state = turn.state.but(
+        chat_id=chat.id if chat else turn.state.chat_id,
+        step=turn.step,
+        token=turn.token,
+        draft=drafts.encode(turn.draft),
+        buttons=tuple(turn.buttons),
+        history=tuple(turn.history[-20:]),
+        active=active,
+        touched_at=turn.context.services.clock.epoch(),
+    )
+    turn.state = state
+    await store_of(turn.context).save(state)
+
+
+def _draft_expired(context: BotContext, state: FlowState, now: int) -> bool:
+    return now - state.touched_at > context.services.config.conversation.draft_hours * 3600
+
+
+async def _redirect_to_private(update: Update, context: BotContext, flow: Flow[Any]) -> None:
+    if REGISTRY.private_redirect is not None:
+        await REGISTRY.private_redirect(update, context, flow.name)
+        return
+    from handlers.common import reply
+
+    await reply(update, context, context.t.gettext("Please continue in a private chat with me."))
+
+
+async def expire_drafts(context: BotContext | Any) -> None:
+    """Job: drafts older than ``conversation.draft_hours`` are gone (they hold personal data)."""
+    services = context.application.bot_data.services
+    hours = services.config.conversation.draft_hours
+    await services.flow_states.delete_older_than(services.clock.epoch() - hours * 3600)
+
+
+__all__ = [
+    "REGISTRY",
+    "RESUME_STEP",
+    "Answerer",
+    "expire_drafts",
+    "register",
+    "resume",
+    "route",
+    "start",
+]
