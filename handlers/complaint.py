@@ -5,16 +5,11 @@ to the staff group with personal data masked."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import CallbackCodec
 from bot.context import BotContext
@@ -22,22 +17,46 @@ from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.services.answers import MAX_CONTACT, MAX_FIELD, MAX_WHAT
 from bot.validation import PhoneError, normalize_phone, phone_error_text
-from handlers.common import draft_of, final, reply, user_id_of
+from handlers.common import answer, final, reply
+from handlers.flow import (
+    FINISH,
+    NEXT,
+    REASK,
+    Button,
+    Flow,
+    Invalid,
+    Result,
+    Step,
+    Turn,
+    register,
+    start,
+    words,
+)
 from handlers.handoff import error_text, fit_escaped, forward, happened_text
 from handlers.intents import analysis_of, starts
 from handlers.keyboards import button, main_menu
 
-# start; where + kecamatan code (the suggestion); when + today|yesterday|d<YYYYMMDD>|unsure;
-# unsure (where); skip (contact); keep (the value already given); back; send; cancel.
+# Buttons of other screens that open the report ("🚨 Report a request for money").
 LP = CallbackCodec("lp", "action", "value")
 START_DATA = LP.pack("start")
 
-WHAT, WHERE, WHEN, CONTACT, CONFIRM = range(5)
-DRAFT_KEY = "complaint"
-STEPS = (WHAT, WHERE, WHEN, CONTACT, CONFIRM)
-FIELDS = {WHAT: "what", WHERE: "place", WHEN: "happened", CONTACT: "contact"}
-FLOW_TTL = 30 * 60  # a report untouched this long is abandoned: new text is a new question
 SENTENCE_WORDS = 7  # a pengaduan sentence at least this long already says what happened
+WHAT, WHERE, WHEN, CONTACT, CONFIRM = "what", "where", "when", "contact", "confirm"
+# A report names places, dates, money and schedules: those intents are its answers, not
+# questions. Anything else recognised with confidence ("syaratnya apa?") is answered instead.
+REPORT_INTENTS = frozenset(
+    {"pengaduan", "biaya", "lokasi", "jadwal", "layanan_lain", "cetak", "batal", "status"}
+)
+
+
+@dataclass
+class ReportDraft:
+    what: str | None = None
+    place: str | None = None  # "" when the resident is not sure
+    happened: str | None = None  # ISO date, free text, or "" when not sure
+    contact: str | None = None  # "" for an anonymous report
+    suggested_kecamatan: str | None = None  # from the sentence that opened the report
+    suggested_day: date | None = None
 
 
 def report_button(t: Translator, label: str | None = None) -> InlineKeyboardButton:
@@ -47,237 +66,217 @@ def report_button(t: Translator, label: str | None = None) -> InlineKeyboardButt
 # --- entry points --------------------------------------------------------------------------------
 
 
-async def cmd_lapor(update: Update, context: BotContext) -> int:
+async def cmd_lapor(update: Update, context: BotContext) -> None:
     """/lapor [what happened]"""
     text = " ".join(context.args or []).strip()
-    _new_draft(context)
-    if text:
-        return await _accept(update, context, WHAT, text)
-    return await _ask(update, context, WHAT, intro=True)
+    draft = ReportDraft(what=text) if text and len(text) <= MAX_WHAT else None
+    await start(update, context, REPORT, draft)
 
 
-async def from_button(update: Update, context: BotContext) -> int:
-    _new_draft(context)
-    return await _ask(update, context, WHAT, intro=True)
+async def from_button(update: Update, context: BotContext) -> None:
+    await answer(update.callback_query)
+    await start(update, context, REPORT, ReportDraft())
 
 
-async def from_sentence(update: Update, context: BotContext) -> int:
+async def from_sentence(update: Update, context: BotContext) -> None:
     """A `pengaduan` sentence: what it already says is kept (story, kecamatan, date)."""
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
-    current = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    if isinstance(current, dict) and current.get("step") in STEPS and not _expired(context):
-        return await typed(update, context)  # inside the report: the answer to its step
     analysis = analysis_of(update, context)
-    draft = _new_draft(context)
+    draft = ReportDraft()
     if analysis.kecamatan is not None:
-        draft["kec"] = analysis.kecamatan.code
+        draft.suggested_kecamatan = analysis.kecamatan.code
     if analysis.date is not None and analysis.date <= context.services.clock.today():
-        draft["day"] = analysis.date.isoformat()
+        draft.suggested_day = analysis.date
     if len(text.split()) >= SENTENCE_WORDS and len(text) <= MAX_WHAT:
-        draft["what"] = text
-        _ = context.t.gettext
+        draft.what = text
         await reply(
             update,
             context,
-            _("🚨 I will help you report this to Disdukcapil staff. I noted what happened:")
+            context.t.gettext(
+                "🚨 I will help you report this to Disdukcapil staff. I noted what happened:"
+            )
             + f"\n<blockquote>{fit_escaped(text, 500)}</blockquote>",
         )
-        return await _ask(update, context, WHERE)
-    return await _ask(update, context, WHAT, intro=True)
+    await start(update, context, REPORT, draft)
+
+
+async def stale(update: Update, context: BotContext) -> None:
+    """A report button of the old kind (before the engine) or a forged one."""
+    await answer(
+        update.callback_query,
+        context.t.gettext("This button is no longer active. Type /start for the menu."),
+        alert=True,
+    )
 
 
 # --- steps ---------------------------------------------------------------------------------------
 
 
-async def typed(update: Update, context: BotContext) -> int:
-    if _expired(context):
-        # A report left unfinished long ago: the text is a new question, not its answer.
-        if context.user_data is not None:
-            context.user_data.pop(DRAFT_KEY, None)
-        from handlers import ask
-
-        await ask.on_text(update, context)
-        return ConversationHandler.END
-    step = draft_of(context, DRAFT_KEY).get("step", WHAT)
-    message = update.effective_message
-    text = (message.text or "").strip() if message else ""
-    if step == CONFIRM:
-        _ = context.t.gettext
-        await reply(update, context, _("Please use the buttons below: send, go back or cancel."))
-        return await _ask(update, context, CONFIRM)
-    return await _accept(update, context, step, text)
+async def first_missing(turn: Turn[ReportDraft]) -> str:
+    draft = turn.draft
+    if draft.what is None:
+        return WHAT
+    if draft.place is None:
+        return WHERE
+    if draft.happened is None:
+        return WHEN
+    if draft.contact is None:
+        return CONTACT
+    return CONFIRM
 
 
-async def not_text(update: Update, context: BotContext) -> int:
-    step = draft_of(context, DRAFT_KEY).get("step", WHAT)
-    _ = context.t.gettext
-    await reply(
-        update, context, _("Please answer with text (photos and files cannot be sent here).")
+def _keep_row(turn: Turn[ReportDraft], value: str | None) -> list[list[Button]]:
+    """Back at a step already answered: one tap keeps the answer."""
+    if not value:
+        return []
+    label = turn._("➡️ Keep: {value}").format(value=_cut(value, 30))
+    return [[Button(label, "keep")]]
+
+
+async def show_what(turn: Turn[ReportDraft]) -> None:
+    _ = turn._
+    text = _(
+        "<b>1/4 What happened?</b> Describe it in a few sentences: for example who asked "
+        "for money, how much, and for what."
     )
-    return await _ask(update, context, step)
-
-
-async def pressed(update: Update, context: BotContext) -> int:
-    fields = _fields(update.callback_query.data if update.callback_query else None)
-    action, value = fields[0], fields[1]
-    draft = draft_of(context, DRAFT_KEY)
-    step = draft.get("step")
-    if action == "start":
-        _new_draft(context)
-        return await _ask(update, context, WHAT, intro=True)
-    if action == "cancel":
-        return await cancel(update, context)
-    if step is None:
-        await _stale(update, context)
-        return ConversationHandler.END
-    if action == "back":
-        return await _ask(update, context, STEPS[max(STEPS.index(step) - 1, 0)])
-    if action == "keep" and step in FIELDS and draft.get(FIELDS[step]) is not None:
-        return await _ask(update, context, STEPS[STEPS.index(step) + 1])
-    if action == "where" and step == WHERE:
-        name = _district(context, value)
-        if name:
-            return await _accept(update, context, WHERE, name)
-    if action == "unsure" and step in (WHERE, WHEN):
-        draft[FIELDS[step]] = ""
-        return await _ask(update, context, STEPS[STEPS.index(step) + 1])
-    if action == "when" and step == WHEN:
-        day = _when_value(context, value)
-        if day is not None:
-            draft["happened"] = day
-            return await _ask(update, context, CONTACT)
-    if action == "skip" and step == CONTACT:
-        draft["contact"] = ""
-        return await _ask(update, context, CONFIRM)
-    if action == "send" and step == CONFIRM:
-        return await _send(update, context)
-    await _stale(update, context)
-    return step
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-    _ = context.t.gettext
-    await reply(
-        update,
-        context,
-        _("Cancelled: the report was not sent."),
-        main_menu(context.t),
-        edit=update.callback_query is not None,
-    )
-    return ConversationHandler.END
-
-
-async def _accept(update: Update, context: BotContext, step: int, text: str) -> int:
-    """Check a typed answer for ``step``; store it and ask the next question, or explain."""
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT_KEY)
-    problem = None
-    if not text:
-        problem = _("Please type your answer, or use the buttons.")
-    elif step == WHAT and len(text) > MAX_WHAT:
-        problem = _("Please describe it in at most {n} characters.").format(n=t.number(MAX_WHAT))
-    elif step in (WHERE, WHEN) and len(text) > MAX_FIELD:
-        problem = _("Please keep it under {n} characters.").format(n=t.number(MAX_FIELD))
-    elif step == CONTACT:
-        text, problem = _contact(t, text)
-    if problem:
-        await reply(update, context, problem)
-        return await _ask(update, context, step)
-    draft[FIELDS[step]] = text
-    return await _ask(update, context, STEPS[STEPS.index(step) + 1])
-
-
-async def _ask(update: Update, context: BotContext, step: int, *, intro: bool = False) -> int:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT_KEY)
-    draft["step"] = step
-    draft["at"] = context.services.clock.epoch()
-    nav = [button(_("◀️ Back"), LP.pack("back")), button(_("✖️ Cancel"), LP.pack("cancel"))]
-    rows: list[list[InlineKeyboardButton]] = []
-    keep = draft.get(FIELDS.get(step, ""), None)
-    if step == WHAT:
-        text = _(
-            "<b>1/4 What happened?</b> Describe it in a few sentences: for example who asked "
-            "for money, how much, and for what."
+    if not turn.history and turn.draft.what is None:
+        intro = _(
+            "🚨 <b>Report extortion (pungli), touts or bad service</b>\n"
+            "Your report goes to Disdukcapil staff with a reference number. Giving your "
+            "contact is optional."
         )
-        if intro:
-            text = (
-                _(
-                    "🚨 <b>Report extortion (pungli), touts or bad service</b>\n"
-                    "Your report goes to Disdukcapil staff with a reference number. Giving your "
-                    "contact is optional."
-                )
-                + "\n\n"
-                + text
-            )
-        nav = [nav[1]]
-    elif step == WHERE:
-        text = _(
+        text = intro + "\n\n" + text
+    await turn.ask(text, _keep_row(turn, turn.draft.what))
+
+
+async def read_what(turn: Turn[ReportDraft], text: str) -> Result:
+    t = turn.t
+    if len(text) > MAX_WHAT:
+        return Invalid(
+            t.gettext("Please describe it in at most {n} characters.").format(n=t.number(MAX_WHAT))
+        )
+    turn.draft.what = text.strip()
+    return NEXT
+
+
+async def show_where(turn: Turn[ReportDraft]) -> None:
+    _ = turn._
+    rows = _keep_row(turn, turn.draft.place)
+    code = turn.draft.suggested_kecamatan
+    name = _district(turn.context, code)
+    if name:
+        rows.append([Button(_("📍 Kecamatan {name}").format(name=name), "where", code or "")])
+    rows.append([Button(_("I am not sure"), "unsure", words=_UNSURE)])
+    await turn.ask(
+        _(
             "<b>2/4 Where did it happen?</b> The place or the kecamatan, for example "
             "<i>Kantor Kecamatan Cikupa</i>."
+        ),
+        rows,
+    )
+
+
+async def read_short(turn: Turn[ReportDraft], text: str) -> Result:
+    """Where or when, in the resident's words."""
+    t = turn.t
+    if len(text) > MAX_FIELD:
+        return Invalid(
+            t.gettext("Please keep it under {n} characters.").format(n=t.number(MAX_FIELD))
         )
-        suggestion = draft.get("kec")
-        name = _district(context, suggestion) if suggestion else None
-        if name:
-            rows.append(
-                [button(_("📍 Kecamatan {name}").format(name=name), LP.pack("where", suggestion))]
-            )
-        rows.append([button(_("I am not sure"), LP.pack("unsure"))])
-    elif step == WHEN:
-        text = _("<b>3/4 When did it happen?</b> Type the date and time, or choose.")
-        today = context.services.clock.today()
-        choices = [
-            button(_("Today"), LP.pack("when", "today")),
-            button(_("Yesterday"), LP.pack("when", "yesterday")),
-        ]
-        suggested = draft.get("day")
-        if suggested and suggested not in (
-            today.isoformat(),
-            (today - timedelta(days=1)).isoformat(),
-        ):
-            day = date.fromisoformat(suggested)
-            choices.append(
-                button(t.date_short(day), LP.pack("when", "d" + day.strftime("%Y%m%d")))
-            )
-        rows.append(choices)
-        rows.append([button(_("I am not sure"), LP.pack("unsure"))])
-    elif step == CONTACT:
-        text = _(
+    if turn.step == WHERE:
+        turn.draft.place = text.strip()
+    else:
+        turn.draft.happened = text.strip()
+    return NEXT
+
+
+async def show_when(turn: Turn[ReportDraft]) -> None:
+    _ = turn._
+    t = turn.t
+    today = turn.services.clock.today()
+    choices = [Button(_("Today"), "when", "today"), Button(_("Yesterday"), "when", "yesterday")]
+    suggested = turn.draft.suggested_day
+    if suggested is not None and suggested < today - timedelta(days=1):
+        choices.append(Button(t.date_short(suggested), "when", "d" + suggested.strftime("%Y%m%d")))
+    shown = turn.draft.happened
+    rows = _keep_row(turn, happened_text(t, shown) if shown else None)
+    rows += [choices, [Button(_("I am not sure"), "unsure", words=_UNSURE)]]
+    await turn.ask(_("<b>3/4 When did it happen?</b> Type the date and time, or choose."), rows)
+
+
+async def show_contact(turn: Turn[ReportDraft]) -> None:
+    _ = turn._
+    rows = _keep_row(turn, turn.draft.contact)
+    rows.append([Button(_("Skip: stay anonymous"), "skip", words=words.SKIP)])
+    await turn.ask(
+        _(
             "<b>4/4 How can staff reach you?</b> A phone number or e-mail, if you agree to "
             "be contacted about this report. This is optional."
-        )
-        rows.append([button(_("Skip: stay anonymous"), LP.pack("skip"))])
-    else:
-        text = _summary(context, draft)
-        rows.append([button(_("✅ Send report"), LP.pack("send"))])
-        keep = None
-    if keep:
-        rows.insert(
-            0, [button(_("➡️ Keep: {value}").format(value=_cut(keep, 30)), LP.pack("keep"))]
-        )
-    rows.append(nav)
-    await reply(update, context, text, InlineKeyboardMarkup(rows))
-    return step
+        ),
+        rows,
+    )
 
 
-def _summary(context: BotContext, draft: dict) -> str:
-    t = context.t
+async def read_contact(turn: Turn[ReportDraft], text: str) -> Result:
+    value, problem = _contact(turn.t, text.strip())
+    if problem:
+        return Invalid(problem)
+    turn.draft.contact = value
+    return NEXT
+
+
+async def show_confirm(turn: Turn[ReportDraft]) -> None:
+    await turn.ask(_summary(turn), [[Button(turn._("✅ Send report"), "send", words=words.YES)]])
+
+
+async def press(turn: Turn[ReportDraft], action: str, value: str) -> Result:
+    """Every button of the report's steps."""
+    draft = turn.draft
+    if action == "keep":
+        return NEXT
+    if action == "where" and (name := _district(turn.context, value)):
+        draft.place = name
+        return NEXT
+    if action == "unsure":
+        if turn.step == WHERE:
+            draft.place = ""
+        else:
+            draft.happened = ""
+        return NEXT
+    if action == "when" and (day := _when_value(turn.context, value)) is not None:
+        draft.happened = day
+        return NEXT
+    if action == "skip":
+        draft.contact = ""
+        return NEXT
+    if action == "send":
+        await _send(turn)
+        return FINISH
+    return REASK
+
+
+async def on_leave(turn: Turn[ReportDraft]) -> str:
+    return turn._("Cancelled: the report was not sent.")
+
+
+_UNSURE = frozenset({"tidak tahu", "gak tahu", "ga tau", "gatau", "lupa", "not sure", "unsure"})
+
+
+def _summary(turn: Turn[ReportDraft]) -> str:
+    t = turn.t
     _ = t.gettext
+    draft = turn.draft
     return "\n".join(
         [
             _("<b>Your report</b> — please check it:"),
-            _("<b>What:</b> {text}").format(text=fit_escaped(draft.get("what", ""), 1500)),
+            _("<b>What:</b> {text}").format(text=fit_escaped(draft.what or "", 1500)),
             _("<b>Where:</b> {text}").format(
-                text=fit_escaped(draft.get("place") or "", 400) or _("not given")
+                text=fit_escaped(draft.place or "", 400) or _("not given")
             ),
-            _("<b>When:</b> {text}").format(text=happened_text(t, draft.get("happened") or "")),
+            _("<b>When:</b> {text}").format(text=happened_text(t, draft.happened or "")),
             _("<b>Contact:</b> {text}").format(
-                text=fit_escaped(draft.get("contact") or "", 200) or _("not given (anonymous)")
+                text=fit_escaped(draft.contact or "", 200) or _("not given (anonymous)")
             ),
             "",
             _("Send it to Disdukcapil staff?"),
@@ -285,31 +284,27 @@ def _summary(context: BotContext, draft: dict) -> str:
     )
 
 
-async def _send(update: Update, context: BotContext) -> int:
-    services = context.services
-    t = context.t
+async def _send(turn: Turn[ReportDraft]) -> None:
+    services = turn.services
+    t = turn.t
     _ = t.gettext
-    draft = draft_of(context, DRAFT_KEY)
+    draft = turn.draft
     try:
         complaint = await services.answers.submit_complaint(
-            user_id_of(update),
-            what=draft.get("what", ""),
-            place=draft.get("place", ""),
-            happened=draft.get("happened", ""),
-            contact=draft.get("contact", ""),
+            turn.user_id,
+            what=draft.what or "",
+            place=draft.place or "",
+            happened=draft.happened or "",
+            contact=draft.contact or "",
             lang=t.lang,
         )
     except DomainError as exc:
-        if context.user_data is not None:
-            context.user_data.pop(DRAFT_KEY, None)
-        await reply(update, context, error_text(t, exc), main_menu(t), edit=True)
-        return ConversationHandler.END
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
+        await turn.say(error_text(t, exc), main_menu(t))
+        return
     first = await services.answers.handoffs.first_message("complaint", complaint.id)
     thread = await services.answers.thread_of(first) if first else None
     if thread is not None:
-        await forward(context.bot, services, thread)
+        await forward(turn.context.bot, services, thread)
     contact_line = (
         _("• Staff may contact you for details, using the contact you gave.")
         if complaint.contact
@@ -329,24 +324,38 @@ async def _send(update: Update, context: BotContext) -> int:
             _("Recording and every population document are free. Never pay anyone for them."),
         ]
     )
-    await reply(update, context, text, main_menu(t), edit=True)
-    return ConversationHandler.END
+    await turn.say(text, main_menu(t))
+
+
+REPORT: Flow[ReportDraft] = register(
+    Flow(
+        name="report",
+        draft=ReportDraft,
+        steps={
+            WHAT: Step(
+                show_what, read=read_what, press=press, guard="always", own_intents=REPORT_INTENTS
+            ),
+            WHERE: Step(
+                show_where,
+                read=read_short,
+                press=press,
+                guard="always",
+                own_intents=REPORT_INTENTS,
+            ),
+            WHEN: Step(
+                show_when, read=read_short, press=press, guard="always", own_intents=REPORT_INTENTS
+            ),
+            CONTACT: Step(show_contact, read=read_contact, press=press),
+            CONFIRM: Step(show_confirm, press=press),
+        },
+        first=first_missing,
+        title=lambda t: t.gettext("report to staff"),
+        leave=on_leave,
+    )
+)
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _expired(context: BotContext) -> bool:
-    draft = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    at = draft.get("at") if isinstance(draft, dict) else None
-    return isinstance(at, int) and context.services.clock.epoch() - at > FLOW_TTL
-
-
-def _new_draft(context: BotContext) -> dict:
-    draft: dict = {"step": WHAT}
-    if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = draft
-    return draft
 
 
 def _contact(t: Translator, text: str) -> tuple[str, str | None]:
@@ -399,32 +408,9 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def _stale(update: Update, context: BotContext) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(
-            context.t.gettext("This button is no longer active. Type /start for the menu."),
-            show_alert=True,
-        )
-
-
-_private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-_buttons = CallbackQueryHandler(final(pressed), pattern=LP.pattern)
-_text = MessageHandler(_private & filters.TEXT & ~filters.COMMAND, final(typed))
-_other = MessageHandler(
-    _private & ~filters.COMMAND & ~filters.TEXT & ~filters.StatusUpdate.ALL, final(not_text)
-)
-
-conversation = ConversationHandler(
-    entry_points=[
-        CommandHandler("lapor", final(cmd_lapor)),
-        CallbackQueryHandler(final(from_button), pattern=f"^{START_DATA}$"),
-        MessageHandler(_private & starts("pengaduan"), final(from_sentence)),
-    ],
-    states={step: [_buttons, _text, _other] for step in STEPS},
-    fallbacks=[CommandHandler("batal", final(cancel))],
-    name="complaint",
-    persistent=True,
-    allow_reentry=True,
-)
-
-HANDLERS = [conversation]
+HANDLERS = [
+    CommandHandler("lapor", final(cmd_lapor)),
+    CallbackQueryHandler(final(from_button), pattern=f"^{START_DATA}$"),
+    CallbackQueryHandler(final(stale), pattern=LP.pattern),
+    MessageHandler(filters.ChatType.PRIVATE & starts("pengaduan"), final(from_sentence)),
+]

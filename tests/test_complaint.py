@@ -200,3 +200,40 @@ def test_contact_masks():
 
 
 __all__ = ["fresh_intent_cache"]  # the autouse fixture, imported to apply here
+
+
+# --- the conversation rules (design.md §7) on the report ---------------------------------------
+
+
+async def test_a_question_at_the_first_step_is_answered_and_not_reported(chat, services, api):
+    await chat.send("/lapor")
+    answer = await chat.send("syaratnya apa aja?")
+    seen = texts(answer)
+    assert "Kartu Keluarga" in seen
+    assert any("Lanjutkan" in label for label in answer[-1].button_labels)
+    state = await services.flow_states.get(RESIDENT_ID, "report")
+    assert state is not None and state.draft["what"] is None
+    again = await chat.press(1)
+    assert "1/4" in texts(again)
+    assert "2/4" in texts(await chat.send("Petugas di loket minta uang 100 ribu supaya cepat"))
+
+
+async def test_typed_words_press_the_buttons_of_the_report(en, services, api):
+    await en.send("/lapor")
+    await en.send("A tout offered a faster card for money")
+    assert "3/4" in texts(await en.send("not sure"))
+    assert "4/4" in texts(await en.send("yesterday"))
+    summary = await en.send("skip")
+    assert "not given (anonymous)" in texts(summary)
+    sent = await en.send("yes")
+    assert "Reference: LPR-" in texts(sent)
+    assert len(await services.answers.complaints.of_user(RESIDENT_ID)) == 1
+
+
+async def test_leaving_the_report_says_nothing_was_sent(chat, services, api):
+    await chat.send("/lapor")
+    await chat.send("Petugas minta uang 50 ribu")
+    left = await chat.send("batal")
+    assert "tidak dikirim" in texts(left)
+    assert await services.answers.complaints.of_user(RESIDENT_ID) == []
+    assert await services.flow_states.get(RESIDENT_ID, "report") is None

@@ -117,7 +117,7 @@ async def start(
     if earlier is not None and _draft_expired(context, earlier, now):
         await store.delete(user.id, flow.name)
         earlier = None
-    if draft is None and step is None and earlier is not None and earlier.step != RESUME_STEP:
+    if draft is None and step is None and earlier is not None and _has_answers(flow, earlier):
         await _offer_resume(update, context, flow, earlier.but(chat_id=chat.id))
         return
     state = FlowState(
@@ -144,6 +144,11 @@ async def resume(update: Update, context: BotContext, flow: Flow[Any]) -> bool:
     turn = _turn(update, context, flow, state)
     await _continue(turn)
     return True
+
+
+def _has_answers(flow: Flow[Any], state: FlowState) -> bool:
+    """Whether a draft holds anything worth offering to continue (not just an opened flow)."""
+    return state.step != RESUME_STEP and state.draft != drafts.encode(flow.draft())
 
 
 async def _offer_resume(
