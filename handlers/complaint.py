@@ -75,7 +75,7 @@ async def cmd_lapor(update: Update, context: BotContext) -> None:
 
 async def from_button(update: Update, context: BotContext) -> None:
     await answer(update.callback_query)
-    await start(update, context, REPORT, ReportDraft())
+    await start(update, context, REPORT)
 
 
 async def from_sentence(update: Update, context: BotContext) -> None:
@@ -83,7 +83,7 @@ async def from_sentence(update: Update, context: BotContext) -> None:
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
     analysis = analysis_of(update, context)
-    draft = ReportDraft()
+    draft = ReportDraft()  # a sentence starts a new report (with what it said)
     if analysis.kecamatan is not None:
         draft.suggested_kecamatan = analysis.kecamatan.code
     if analysis.date is not None and analysis.date <= context.services.clock.today():

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import CallbackCodec
 from bot.context import BotContext
@@ -31,7 +26,22 @@ from bot.privacy import scrub
 from bot.services.answers import MAX_QUESTION, StaffThread, mask_contact
 from bot.services.outbox import Notice, renderer
 from bot.storage.handoffs import ThreadMessage
-from handlers.common import final, reply, staff_member, user_id_of
+from handlers.common import answer, final, reply, staff_member, user_id_of
+from handlers.flow import (
+    FINISH,
+    NEXT,
+    REASK,
+    Button,
+    Flow,
+    Goto,
+    Invalid,
+    Result,
+    Step,
+    Turn,
+    register,
+    start,
+    words,
+)
 from handlers.keyboards import MENU, MENU_ASK, button, main_menu
 
 log = logging.getLogger(__name__)
@@ -42,10 +52,16 @@ HO = CallbackCodec("ho", "action", "value")
 # Staff-side buttons on a forwarded report: "c" + complaint id show contact, "h" mark handled.
 STAFF = CallbackCodec("hs", "action", "value")
 
-TYPING, CONFIRM = range(2)
-DRAFT_KEY = "handoff"  # user_data: {"text": str, "followup": int | None}
+QUESTION, CONFIRM = "question", "confirm"
+DRAFT_KEY = "handoff"  # user_data: the last question the answerer could not answer
 OUTBOX_KIND = "answers.staff_reply"
-FLOW_TTL = 30 * 60  # a question untouched this long is abandoned: new text is a new question
+REMEMBERED_FOR = 30 * 60  # an "ask staff" button sends the question typed this recently
+
+
+@dataclass
+class QuestionDraft:
+    text: str | None = None
+    followup: int | None = None  # the handoff the resident answers back on
 
 
 def ask_staff_button(t: Translator) -> Any:
@@ -57,123 +73,76 @@ def set_draft(context: BotContext, text: str) -> None:
     if len(text) > MAX_QUESTION:
         text = text[: MAX_QUESTION - 1] + "…"
     if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = {
-            "text": text,
-            "followup": None,
-            "at": context.services.clock.epoch(),
-        }
+        context.user_data[DRAFT_KEY] = {"text": text, "at": context.services.clock.epoch()}
 
 
-def _draft(context: BotContext) -> dict:
-    draft = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    return draft if isinstance(draft, dict) else {}
+def _remembered(context: BotContext) -> str | None:
+    kept = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
+    if not isinstance(kept, dict) or not kept.get("text"):
+        return None
+    at = kept.get("at")
+    if isinstance(at, int) and context.services.clock.epoch() - at > REMEMBERED_FOR:
+        return None
+    return str(kept["text"])
+
+
+def _forget(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
 
 
 # --- the resident's side ----------------------------------------------------------------------
 
 
-async def cmd_tanya(update: Update, context: BotContext) -> int:
+async def cmd_tanya(update: Update, context: BotContext) -> None:
     """/tanya [question]"""
     text = " ".join(context.args or []).strip()
-    if text:
-        set_draft(context, text)
-        return await _confirm(update, context)
-    return await _prompt(update, context, followup=None)
+    await start(update, context, QUESTION_FLOW, QuestionDraft(text=text) if text else None)
 
 
-async def menu_ask(update: Update, context: BotContext) -> int:
-    return await _prompt(update, context, followup=None)
+async def menu_ask(update: Update, context: BotContext) -> None:
+    await answer(update.callback_query)
+    await start(update, context, QUESTION_FLOW)
 
 
-async def button_pressed(update: Update, context: BotContext) -> int | None:
-    """Every HO button, in or out of the conversation."""
+async def button_pressed(update: Update, context: BotContext) -> None:
+    """The "ask staff" buttons of other screens, and answering staff back."""
     fields = _fields(HO, update.callback_query.data if update.callback_query else None)
     action, value = fields[0], fields[1]
     if action == "ask":
-        if _draft(context).get("text") and not _draft(context).get("followup"):
-            return await _confirm(update, context)
-        return await _prompt(update, context, followup=None)
-    if action == "f" and value.isdigit():
-        return await _start_followup(update, context, int(value))
-    if action == "new":
-        return await _prompt(update, context, followup=_draft(context).get("followup"))
-    if action == "send":
-        return await _send(update, context)
-    if action == "x":
-        return await _cancel(update, context)
-    if action == "m":
+        await answer(update.callback_query)
+        remembered = _remembered(context)
+        draft = QuestionDraft(text=remembered) if remembered else None
+        await start(update, context, QUESTION_FLOW, draft)
+    elif action == "f" and value.isdigit():
+        await _start_followup(update, context, int(value))
+    elif action == "m":
         _ = context.t.gettext
         await reply(update, context, _("What would you like to do?"), main_menu(context.t))
-        return ConversationHandler.END
-    await _stale(update, context)
-    return ConversationHandler.END
+    else:
+        await _stale(update, context)
 
 
-async def typed(update: Update, context: BotContext) -> int:
-    if _expired(context):
-        # A question left unsent long ago: the text is a new question for the answerer.
-        _clear(context)
-        from handlers import ask
-
-        await ask.on_text(update, context)
-        return ConversationHandler.END
-    message = update.effective_message
-    text = (message.text or "").strip() if message else ""
-    _ = context.t.gettext
-    if not text:
-        await reply(
-            update, context, _("Please type your question as text."), _cancel_markup(context)
+async def _start_followup(update: Update, context: BotContext, handoff_id: int) -> None:
+    services = context.services
+    handoff = await services.answers.handoffs.get(handoff_id)
+    if handoff is None or handoff.user_id != user_id_of(update):
+        _ = context.t.gettext
+        await answer(
+            update.callback_query, _("This button is not yours or no longer active."), alert=True
         )
-        return TYPING
-    if len(text) > MAX_QUESTION:
-        await reply(
-            update,
-            context,
-            _("That is too long for one question: please keep it under {n} characters.").format(
-                n=context.t.number(MAX_QUESTION)
-            ),
-            _cancel_markup(context),
-        )
-        return TYPING
-    draft = _draft(context)
-    if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = {
-            "text": text,
-            "followup": draft.get("followup"),
-            "at": context.services.clock.epoch(),
-        }
-    return await _confirm(update, context)
+        return
+    await answer(update.callback_query)
+    await start(update, context, QUESTION_FLOW, QuestionDraft(followup=handoff.id))
 
 
-async def not_text(update: Update, context: BotContext) -> int:
-    _ = context.t.gettext
-    await reply(
-        update,
-        context,
-        _("I can only forward text. Please type your question, or /batal to stop."),
-        _cancel_markup(context),
-    )
-    return TYPING
+async def first_missing(turn: Turn[QuestionDraft]) -> str:
+    return CONFIRM if turn.draft.text else QUESTION
 
 
-async def confirm_typed(update: Update, context: BotContext) -> int:
-    """Text while the confirmation is shown: it replaces the question."""
-    return await typed(update, context)
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    return await _cancel(update, context)
-
-
-async def _prompt(update: Update, context: BotContext, *, followup: int | None) -> int:
-    _ = context.t.gettext
-    if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = {
-            "text": "",
-            "followup": followup,
-            "at": context.services.clock.epoch(),
-        }
-    if followup:
+async def show_question(turn: Turn[QuestionDraft]) -> None:
+    _ = turn._
+    if turn.draft.followup:
         text = _("Type your answer to Disdukcapil staff:")
     else:
         text = _(
@@ -183,68 +152,76 @@ async def _prompt(update: Update, context: BotContext, *, followup: int | None) 
             "08.00–16.00).\n\n"
             "Please do not send your full NIK: staff will ask for it if they need it."
         )
-    await reply(update, context, text, _cancel_markup(context))
-    return TYPING
+    await turn.ask(text)
 
 
-async def _start_followup(update: Update, context: BotContext, handoff_id: int) -> int:
-    services = context.services
-    handoff = await services.answers.handoffs.get(handoff_id)
-    if handoff is None or handoff.user_id != user_id_of(update):
-        _ = context.t.gettext
-        if update.callback_query is not None:
-            await update.callback_query.answer(
-                _("This button is not yours or no longer active."), show_alert=True
-            )
-        return ConversationHandler.END
-    return await _prompt(update, context, followup=handoff.id)
+async def read_question(turn: Turn[QuestionDraft], text: str) -> Result:
+    """Any text is the question (questions are what this flow is for); at the confirmation, a
+    new text replaces the question."""
+    text = text.strip()
+    if not text:
+        return Invalid(turn._("Please type your question as text."))
+    if len(text) > MAX_QUESTION:
+        return Invalid(
+            turn._(
+                "That is too long for one question: please keep it under {n} characters."
+            ).format(n=turn.t.number(MAX_QUESTION))
+        )
+    turn.draft.text = text
+    return Goto(CONFIRM) if turn.step == CONFIRM else NEXT
 
 
-async def _confirm(update: Update, context: BotContext) -> int:
-    t = context.t
-    _ = t.gettext
-    draft = _draft(context)
-    text = draft.get("text", "")
-    shown = fit_escaped(text, 600)
-    if draft.get("followup"):
+async def show_confirm(turn: Turn[QuestionDraft]) -> None:
+    _ = turn._
+    shown = fit_escaped(turn.draft.text or "", 600)
+    if turn.draft.followup:
         head = _("Send this answer to Disdukcapil staff?")
     else:
         head = _("Send this question to Disdukcapil staff?")
-    markup = InlineKeyboardMarkup(
+    await turn.ask(
+        f"{head}\n\n<blockquote>{shown}</blockquote>",
         [
-            [button(_("✅ Send"), HO.pack("send"))],
-            [button(_("✏️ Write it again"), HO.pack("new")), button(_("✖️ Cancel"), HO.pack("x"))],
-        ]
+            [Button(_("✅ Send"), "send", words=words.YES)],
+            [Button(_("✏️ Write it again"), "new", words=words.CHANGE)],
+        ],
+        nav=True,
     )
-    await reply(update, context, f"{head}\n\n<blockquote>{shown}</blockquote>", markup)
-    return CONFIRM
 
 
-async def _send(update: Update, context: BotContext) -> int:
-    services = context.services
-    t = context.t
+async def press_confirm(turn: Turn[QuestionDraft], action: str, value: str) -> Result:
+    if action == "new":
+        turn.draft.text = None
+        return Goto(QUESTION)
+    if action == "send":
+        await _send(turn)
+        return FINISH
+    return REASK
+
+
+async def on_leave(turn: Turn[QuestionDraft]) -> str:
+    return turn._("Cancelled: nothing was sent to staff.")
+
+
+async def _send(turn: Turn[QuestionDraft]) -> None:
+    services = turn.services
+    t = turn.t
     _ = t.gettext
-    draft = _draft(context)
-    text = draft.get("text", "")
-    if not text:
-        return await _prompt(update, context, followup=draft.get("followup"))
-    uid = user_id_of(update)
+    draft = turn.draft
+    text = draft.text or ""
+    uid = turn.user_id
+    _forget(turn.context)
     try:
-        if draft.get("followup"):
-            handoff, message = await services.answers.follow_up(uid, int(draft["followup"]), text)
+        if draft.followup:
+            handoff, message = await services.answers.follow_up(uid, draft.followup, text)
         else:
             handoff, message = await services.answers.ask_staff(uid, text, lang=t.lang)
     except DomainError as exc:
-        await reply(update, context, error_text(t, exc), main_menu(t), edit=True)
-        _clear(context)
-        return ConversationHandler.END
-    _clear(context)
+        await turn.say(error_text(t, exc), main_menu(t))
+        return
     thread = await services.answers.thread_of(message)
     if thread is not None:
-        await forward(context.bot, services, thread)
-    await reply(
-        update,
-        context,
+        await forward(turn.context.bot, services, thread)
+    await turn.say(
         _(
             "✅ Sent to Disdukcapil staff, reference <b>{ref}</b>.\n\n"
             "Staff answer on working days, usually 08.00–16.00. Their answer will come here in "
@@ -252,36 +229,23 @@ async def _send(update: Update, context: BotContext) -> int:
             "open."
         ).format(ref=handoff.ref),
         main_menu(t),
-        edit=True,
     )
-    return ConversationHandler.END
 
 
-async def _cancel(update: Update, context: BotContext) -> int:
-    _clear(context)
-    _ = context.t.gettext
-    await reply(
-        update,
-        context,
-        _("Cancelled: nothing was sent to staff."),
-        main_menu(context.t),
-        edit=True,
+QUESTION_FLOW: Flow[QuestionDraft] = register(
+    Flow(
+        name="ask_staff",
+        draft=QuestionDraft,
+        steps={
+            QUESTION: Step(show_question, read=read_question),
+            # A new text at the confirmation replaces the question; it is never an interruption.
+            CONFIRM: Step(show_confirm, read=read_question, press=press_confirm),
+        },
+        first=first_missing,
+        title=lambda t: t.gettext("question to staff"),
+        leave=on_leave,
     )
-    return ConversationHandler.END
-
-
-def _expired(context: BotContext) -> bool:
-    at = _draft(context).get("at")
-    return isinstance(at, int) and context.services.clock.epoch() - at > FLOW_TTL
-
-
-def _clear(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-
-
-def _cancel_markup(context: BotContext) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(context.t.gettext("✖️ Cancel"), HO.pack("x"))]])
+)
 
 
 def error_text(t: Translator, exc: DomainError) -> str:
@@ -618,39 +582,6 @@ def jobs(services) -> list[tuple[str, Any, float]]:
     return [("answers.forward_pending", forward_pending, 60)]
 
 
-_buttons = CallbackQueryHandler(final(button_pressed), pattern=HO.pattern)
-_private_text = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT
-
-conversation = ConversationHandler(
-    entry_points=[
-        CommandHandler("tanya", final(cmd_tanya)),
-        CallbackQueryHandler(final(menu_ask), pattern=f"^{MENU.pack(MENU_ASK)}$"),
-        _buttons,
-    ],
-    states={
-        TYPING: [
-            MessageHandler(_private_text & ~filters.COMMAND, final(typed)),
-            _buttons,
-            MessageHandler(
-                filters.UpdateType.MESSAGE
-                & filters.ChatType.PRIVATE
-                & ~filters.COMMAND
-                & ~filters.TEXT
-                & ~filters.StatusUpdate.ALL,
-                final(not_text),
-            ),
-        ],
-        CONFIRM: [
-            _buttons,
-            MessageHandler(_private_text & ~filters.COMMAND, final(confirm_typed)),
-        ],
-    },
-    fallbacks=[CommandHandler("batal", final(cancel))],
-    name="handoff",
-    persistent=True,
-    allow_reentry=True,
-)
-
 HANDLERS = [
     # Staff replies first: they come from the staff group, never from a resident's flow.
     MessageHandler(
@@ -658,5 +589,7 @@ HANDLERS = [
         final(staff_replied),
     ),
     CallbackQueryHandler(final(staff_button), pattern=STAFF.pattern),
-    conversation,
+    CommandHandler("tanya", final(cmd_tanya)),
+    CallbackQueryHandler(final(menu_ask), pattern=f"^{MENU.pack(MENU_ASK)}$"),
+    CallbackQueryHandler(final(button_pressed), pattern=HO.pattern),
 ]

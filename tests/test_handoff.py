@@ -174,7 +174,8 @@ async def test_menu_button_args_cancel_and_change(en, api):
     again = await en.press("Write it again")
     assert "Type your question" in texts(again)
     await en.send("Second version")
-    cancelled = await en.press("Cancel")
+    # The engine's ✖️ Leave (design.md §7 rule 4: "Cancel" is kept for cancelling bookings).
+    cancelled = await en.press("Leave")
     assert "nothing was sent" in texts(cancelled)
     assert group_messages(api) == []
 
@@ -263,3 +264,32 @@ async def test_non_text_staff_reply(en, app, api):
 
 
 __all__ = ["fresh_intent_cache"]  # the autouse fixture, imported to apply here
+
+
+async def test_typed_words_send_rewrite_and_leave_the_question(chat, api, services):
+    await chat.send("/tanya")
+    confirm = await chat.send("Apakah kantor buka hari Sabtu?")
+    assert "Apakah kantor buka hari Sabtu?" in texts(confirm)
+    again = await chat.send("ubah")
+    assert "Ketik pertanyaan" in texts(again) or "Type your question" in texts(again)
+    await chat.send("Kantor Pamulang buka Sabtu?")
+    sent = await chat.send("kirim")
+    assert "TNY-" in texts(sent)
+    assert "Kantor Pamulang buka Sabtu?" in group_messages(api)[-1].plain_text()
+    await chat.send("/tanya")
+    left = await chat.send("batal")
+    assert "tidak ada yang dikirim" in texts(left).casefold()
+    assert len(group_messages(api)) == 1
+
+
+async def test_an_unsent_question_is_offered_again_after_a_break(chat, clock, api):
+    await chat.send("/tanya")
+    await chat.send("Apakah bisa rekam di kecamatan lain?")
+    clock.advance(hours=2)
+    fresh = await chat.send("biaya rekam ktp berapa")
+    assert "gratis" in texts(fresh).casefold()
+    offer = await chat.send("/tanya")
+    assert any("Lanjutkan" in label for label in offer[-1].button_labels)
+    confirm = await chat.press(1)
+    assert "Apakah bisa rekam di kecamatan lain?" in texts(confirm)
+    assert group_messages(api) == []
