@@ -11,9 +11,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.storage.db import Database
+
+# PTB's conversation keys and state tables, spelled with public types (its own aliases live in a
+# private module that a minor release may move).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
 
 
 def _encode(value: Any) -> Any:
