@@ -7,16 +7,11 @@ with :func:`subscribe_offer_button`; its press is answered here.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackCodec
 from bot.context import BotContext
@@ -24,6 +19,8 @@ from bot.i18n import Translator
 from bot.regions import District
 from bot.services.subscriptions import MySubscriptions, UnknownKecamatan
 from handlers.common import final, reply, user_id_of
+from handlers.flow import FINISH, REASK, Flow, Invalid, Result, Step, Turn, close, register, start
+from handlers.flow import words as flow_words
 from handlers.keyboards import button
 from handlers.pickers import PAGE_SIZE, kecamatan_keyboard, parse_pick
 
@@ -34,7 +31,7 @@ SUB = CallbackCodec("sub", "action", "arg")
 # The offer other features show: subscribe to one kecamatan in one press.
 SUB_OFFER = CallbackCodec("subk", "code")
 
-CHOOSING = 0
+CHOOSING = "choosing"
 EVERYTHING_WORDS = {"semua", "semuanya", "all", "everything", "seluruh", "semua kecamatan"}
 PAGE_KEY = "subscribe_page"
 MAX_TYPED_WORDS = 8
@@ -43,25 +40,6 @@ MAX_TYPED_WORDS = 8
 def _parts(text: str) -> list[str]:
     """'pondok aren, ciputat dan serpong' → three names."""
     return [p.strip() for p in re.split(r"[,;\n]|\s+(?:dan|and|&)\s+", text) if p.strip()]
-
-
-def _kecamatan_choice(text: str) -> bool:
-    """Whether a message typed in the view names kecamatan (or "semua"): only then does the view
-    take it, so that a question typed meanwhile still reaches the answerer."""
-    from bot.nlu import Analyzer
-
-    if not text or len(text.split()) > MAX_TYPED_WORDS:
-        return False
-    if text.strip().casefold() in EVERYTHING_WORDS:
-        return True
-    analyzer = Analyzer.load()
-    return all(analyzer.match_kecamatan(part) for part in _parts(text))
-
-
-class _KecamatanText(filters.MessageFilter):
-    def filter(self, message: Message) -> bool:
-        text = message.text or ""
-        return not text.startswith("/") and _kecamatan_choice(text)
 
 
 def subscribe_offer_button(t: Translator, kecamatan_code: str) -> InlineKeyboardButton:
@@ -136,112 +114,166 @@ def _view_markup(context: BotContext, mine: MySubscriptions, page: int) -> Inlin
     return kecamatan_keyboard(t, SUB, districts, page, extra_rows=extra)
 
 
-async def _show(update: Update, context: BotContext, *, edit: bool, note: str = "") -> int:
+@dataclass
+class ViewDraft:
+    """While the view is open, typed kecamatan names are taken by it (the engine's flow)."""
+
+    note: str = ""
+
+
+async def _show(update: Update, context: BotContext, *, edit: bool, note: str = "") -> None:
+    """The view, shown or edited in place; its buttons work at any time (they are stateless)."""
     mine = await context.services.subscriptions.of(user_id_of(update))
     text = _view_text(context, mine)
     if note:
         text = f"{note}\n\n{text}"
-    page = int(context.user_data.get(PAGE_KEY, 0))
+    page = int(context.user_data.get(PAGE_KEY, 0)) if context.user_data is not None else 0
     await reply(update, context, text, _view_markup(context, mine, page), edit=edit)
-    return CHOOSING
+
+
+async def show_view(turn: Turn[ViewDraft]) -> None:
+    await _show(turn.update, turn.context, edit=False, note=turn.draft.note)
+    turn.draft.note = ""
 
 
 # --- handlers --------------------------------------------------------------------------------
 
 
-async def open_view(update: Update, context: BotContext) -> int:
+async def open_view(update: Update, context: BotContext) -> None:
     """/langganan [kecamatan]: show the choices, or subscribe to the kecamatan typed after it."""
-    context.user_data[PAGE_KEY] = 0
+    if context.user_data is not None:
+        context.user_data[PAGE_KEY] = 0
     args = " ".join(context.args or []).strip()
+    note = ""
     if args:
-        return await _typed_choice(update, context, args)
-    return await _show(update, context, edit=update.callback_query is not None)
+        note = await _typed_choice(update, context, args) or ""
+    await start(update, context, SUBSCRIBE, ViewDraft(note=note))
 
 
 @final
-async def pressed(update: Update, context: BotContext) -> int:
+async def pressed(update: Update, context: BotContext) -> None:
     """A button of the view: a kecamatan, a page, everything, stop all, done."""
     query = update.callback_query
     data = query.data if query else None
     subscriptions = context.services.subscriptions
     user_id = user_id_of(update)
-    _ = context.t.gettext
     pick = parse_pick(SUB, data)
     if pick and pick[0] == "p":
         page = int(pick[1]) if pick[1].isdigit() else 0
         pages = max(1, -(-len(context.services.served_districts) // PAGE_SIZE))
         context.user_data[PAGE_KEY] = min(page, pages - 1)
-        return await _show(update, context, edit=True)
+        await _show(update, context, edit=True)
+        return
     if pick and pick[0] == "k":
         try:
             await subscriptions.toggle_kecamatan(user_id, pick[1])
         except UnknownKecamatan:
-            return await _show(update, context, edit=True)
-        return await _show(update, context, edit=True)
+            pass
+        await _show(update, context, edit=True)
+        return
     action = SUB.unpack(data)["action"]
     if action == "open":
         context.user_data[PAGE_KEY] = 0
-        return await _show(update, context, edit=False)
-    if action == "unsub":  # under an announcement: leave the announcement as it is
-        await _stop_all(update, context, edit=False)
-        return ConversationHandler.END
-    if action == "all":
+        await start(update, context, SUBSCRIBE, ViewDraft())
+    elif action in ("unsub", "stop"):  # "unsub": under an announcement, left as it is
+        await close(update, context, SUBSCRIBE)
+        await _stop_all(update, context, edit=action == "stop")
+    elif action == "all":
         if not await subscriptions.unsubscribe_everything(user_id):
             await subscriptions.subscribe_everything(user_id)
-        return await _show(update, context, edit=True)
-    if action == "stop":
-        await _stop_all(update, context, edit=True)
-        return ConversationHandler.END
-    if action == "done":
-        mine = await subscriptions.of(user_id)
-        text = _summary(context, mine)
-        if mine.any:
-            text += "\n" + _("Change: /langganan · Stop: /berhenti")
-        await reply(update, context, text, edit=True)
+        await _show(update, context, edit=True)
+    elif action == "done":
+        await close(update, context, SUBSCRIBE)
+        await reply(update, context, await _done_text(context, user_id), edit=True)
         context.user_data.pop(PAGE_KEY, None)
-        return ConversationHandler.END
-    return await _show(update, context, edit=True)
+    else:
+        await _show(update, context, edit=True)
 
 
-async def typed(update: Update, context: BotContext) -> int:
-    """A kecamatan name (or "semua") typed while the view is open."""
-    message = update.effective_message
-    return await _typed_choice(update, context, (message.text or "") if message else "")
+async def _done_text(context: BotContext, user_id: int) -> str:
+    _ = context.t.gettext
+    mine = await context.services.subscriptions.of(user_id)
+    text = _summary(context, mine)
+    if mine.any:
+        text += "\n" + _("Change: /langganan · Stop: /berhenti")
+    return text
 
 
-async def _typed_choice(update: Update, context: BotContext, text: str) -> int:
+async def read_choice(turn: Turn[ViewDraft], text: str) -> Result:
+    """Kecamatan names (or "semua") typed while the view is open; anything else is not taken
+    (a question is answered by the engine, see design.md §7)."""
+    if flow_words.is_in(text, flow_words.DONE):
+        await turn.say(await _done_text(turn.context, turn.user_id))
+        return FINISH
+    if len(text.split()) > MAX_TYPED_WORDS or not _names_kecamatan(turn, text):
+        return Invalid(
+            turn._(
+                "I did not recognise the kecamatan “{text}”. Choose it below, or type its name, "
+                "e.g. <i>Pondok Aren</i>."
+            ).format(text=escape(text[:60]))
+        )
+    turn.draft.note = await _typed_choice(turn.update, turn.context, text) or ""
+    return REASK
+
+
+def _names_kecamatan(turn: Turn[ViewDraft], text: str) -> bool:
+    if text.strip().casefold() in EVERYTHING_WORDS:
+        return True
+    nlu = turn.services.nlu
+    return all(nlu.match_kecamatan(part) for part in _parts(text))
+
+
+async def on_leave(turn: Turn[ViewDraft]) -> str:
+    """/batal in the view: what was chosen stays."""
+    if turn.context.user_data is not None:
+        turn.context.user_data.pop(PAGE_KEY, None)
+    mine = await turn.services.subscriptions.of(turn.user_id)
+    return _summary(turn.context, mine)
+
+
+async def _typed_choice(update: Update, context: BotContext, text: str) -> str | None:
+    """Subscribe to the kecamatan named in ``text``; the note to show above the view."""
     _ = context.t.gettext
     subscriptions = context.services.subscriptions
     user_id = user_id_of(update)
     if text.strip().casefold() in EVERYTHING_WORDS:
         await subscriptions.subscribe_everything(user_id)
-        return await _show(
-            update, context, edit=False, note=_("✅ You will receive every announcement.")
-        )
+        return _("✅ You will receive every announcement.")
     chosen: list[str] = []
     for part in _parts(text):
         matches = context.services.nlu.match_kecamatan(part)
         if not matches:
-            note = _(
+            return _(
                 "I did not recognise the kecamatan “{text}”. Choose it below, or type its name, "
                 "e.g. <i>Pondok Aren</i>."
-            ).format(text=escape(part))
-            return await _show(update, context, edit=False, note=note)
+            ).format(text=escape(part[:60]))
         try:
             await subscriptions.subscribe_kecamatan(user_id, matches[0].code)
         except UnknownKecamatan:
-            note = _("Announcements are only available for the kecamatan we serve.")
-            return await _show(update, context, edit=False, note=note)
+            return _("Announcements are only available for the kecamatan we serve.")
         chosen.append(escape(matches[0].name))
     if not chosen:
-        return await _show(update, context, edit=False)
-    note = _("✅ You will receive announcements for {kecamatan}.").format(
+        return None
+    return _("✅ You will receive announcements for {kecamatan}.").format(
         kecamatan=", ".join(chosen)
     )
-    return await _show(update, context, edit=False, note=note)
 
 
-async def stop_command(update: Update, context: BotContext) -> int:
+SUBSCRIBE: Flow[ViewDraft] = register(
+    Flow(
+        name="subscribe",
+        draft=ViewDraft,
+        steps={CHOOSING: Step(show_view, read=read_choice)},
+        first=lambda turn: _choosing(),
+        title=lambda t: t.gettext("announcements"),
+        leave=on_leave,
+        private=False,
+        own_buttons=(SUB,),
+    )
+)
+
+
+async def stop_command(update: Update, context: BotContext) -> None:
     """/berhenti [kecamatan]: stop one kecamatan, or every announcement."""
     _ = context.t.gettext
     args = " ".join(context.args or []).strip()
@@ -255,7 +287,7 @@ async def stop_command(update: Update, context: BotContext) -> int:
                 context,
                 _("I did not recognise that kecamatan. /berhenti alone stops every announcement."),
             )
-            return ConversationHandler.END
+            return
         best = matches[0]
         if await subscriptions.unsubscribe_kecamatan(user_id, best.code):
             text = _("You will no longer receive announcements for {kecamatan}.")
@@ -267,9 +299,9 @@ async def stop_command(update: Update, context: BotContext) -> int:
             context,
             text.format(kecamatan=escape(best.name)) + "\n" + _summary(context, mine),
         )
-        return ConversationHandler.END
+        return
+    await close(update, context, SUBSCRIBE)
     await _stop_all(update, context, edit=False)
-    return ConversationHandler.END
 
 
 async def _stop_all(update: Update, context: BotContext, *, edit: bool) -> None:
@@ -315,35 +347,13 @@ async def offer_pressed(update: Update, context: BotContext) -> None:
     await reply(update, context, text)
 
 
-async def leave(update: Update, context: BotContext) -> int:
-    """/batal inside the view: keep what was chosen, close the view."""
-    _ = context.t.gettext
-    context.user_data.pop(PAGE_KEY, None)
-    mine = await context.services.subscriptions.of(user_id_of(update))
-    await reply(update, context, _summary(context, mine))
-    return ConversationHandler.END
+async def _choosing() -> str:
+    return CHOOSING
 
 
 HANDLERS = [
-    ConversationHandler(
-        entry_points=[
-            CommandHandler(["langganan", "subscribe"], open_view),
-            CallbackQueryHandler(pressed, pattern=SUB.pattern),
-        ],
-        states={
-            CHOOSING: [
-                CallbackQueryHandler(pressed, pattern=SUB.pattern),
-                MessageHandler(filters.TEXT & ~filters.COMMAND & _KecamatanText(), typed),
-            ],
-        },
-        fallbacks=[
-            CommandHandler(["batal", "cancel"], leave),
-            CommandHandler(["berhenti", "stop"], stop_command),
-        ],
-        name="subscribe",
-        persistent=True,
-        allow_reentry=True,
-    ),
-    CommandHandler(["berhenti", "stop"], stop_command),
+    CommandHandler(["langganan", "subscribe"], final(open_view)),
+    CallbackQueryHandler(pressed, pattern=SUB.pattern),
+    CommandHandler(["berhenti", "stop"], final(stop_command)),
     CallbackQueryHandler(offer_pressed, pattern=SUB_OFFER.pattern),
 ]

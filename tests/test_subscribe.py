@@ -139,3 +139,21 @@ async def test_booking_ticket_and_schedule_offer_the_kecamatan_announcements(cha
     assert subscribed
     mine = await services.subscriptions.of(chat.user["id"])
     assert "367403" in mine.kecamatan
+
+
+async def test_typing_after_pressing_keeps_the_view_open(chat, services):
+    await chat.send("/langganan")
+    await chat.press("Ciputat")
+    typed = await chat.send("pondok aren")
+    assert "Pondok Aren" in texts(typed)
+    assert await topics(services) == [kecamatan_topic(PONDOK_AREN), kecamatan_topic(CIPUTAT)]
+    done = await chat.send("selesai")
+    assert "Ubah: /langganan" in texts(done)
+    assert await services.flow_states.get(RESIDENT_ID, "subscribe") is None
+
+
+async def test_a_question_in_the_view_is_answered(chat, services):
+    await chat.send("/langganan")
+    answer = await chat.send("syarat rekam ktp apa aja?")
+    assert "Kartu Keluarga" in texts(answer)
+    assert await topics(services) == []

@@ -13,6 +13,7 @@ from handlers.flow import words
 from handlers.flow.engine import (
     REGISTRY,
     RESUME_STEP,
+    close,
     expire_drafts,
     register,
     resume,
@@ -60,6 +61,7 @@ __all__ = [
     "Stay",
     "Step",
     "Turn",
+    "close",
     "expire_drafts",
     "register",
     "resume",

@@ -151,6 +151,13 @@ def _has_answers(flow: Flow[Any], state: FlowState) -> bool:
     return state.step != RESUME_STEP and state.draft != drafts.encode(flow.draft())
 
 
+async def close(update: Update, context: BotContext, flow: Flow[Any]) -> None:
+    """End ``flow`` for the user from outside its steps (a stateless view's "Done" button)."""
+    user = update.effective_user
+    if user is not None:
+        await store_of(context).delete(user.id, flow.name)
+
+
 async def _offer_resume(
     update: Update, context: BotContext, flow: Flow[Any], earlier: FlowState
 ) -> None:
@@ -190,7 +197,8 @@ async def route(update: Update, context: BotContext) -> None:
             raise ApplicationHandlerStop
         # Any other button (the menu, an answer's "where to record"…) takes the resident
         # elsewhere: what they type next is for that, not for this flow's step.
-        if await store.active(user.id) is not None:
+        active = await store.active(user.id)
+        if active is not None and not _own_button(active.flow, query.data):
             await store.park(user.id)
         return
     message = update.message
@@ -226,6 +234,11 @@ async def route(update: Update, context: BotContext) -> None:
         await turn.say(turn._("Please answer with text or use the buttons."))
         await _show(turn)
     raise ApplicationHandlerStop
+
+
+def _own_button(flow_name: str, data: str | None) -> bool:
+    flow = REGISTRY.flows.get(flow_name)
+    return flow is not None and any(codec.matches(data) for codec in flow.own_buttons)
 
 
 async def _on_text(turn: Turn[Any], text: str) -> None:
@@ -524,6 +537,7 @@ __all__ = [
     "REGISTRY",
     "RESUME_STEP",
     "Answerer",
+    "close",
     "expire_drafts",
     "register",
     "resume",

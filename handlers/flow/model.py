@@ -10,11 +10,12 @@ interruptions, expiry and resume, persistence.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from telegram import Location
 
+from bot.callbacks import CallbackCodec
 from bot.i18n import Translator
 
 if TYPE_CHECKING:
@@ -130,4 +131,6 @@ class Flow(Generic[D]):
     title: Callable[[Translator], str]
     leave: Callable[[Turn[D]], Awaitable[str]] | None = None
     private: bool = True
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    # Buttons of the flow's own screen that live outside the engine (a stateless view's): they
+    # keep the flow open, where any other button leaves it for what that button opens.
+    own_buttons: tuple[CallbackCodec, ...] = ()
