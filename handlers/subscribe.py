@@ -23,7 +23,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.regions import District
 from bot.services.subscriptions import MySubscriptions, UnknownKecamatan
-from handlers.common import final, reply, user_id_of
+from handlers.common import echo, final, reply, user_id_of
 from handlers.keyboards import button
 from handlers.pickers import PAGE_SIZE, kecamatan_keyboard, parse_pick
 
@@ -225,7 +225,7 @@ async def _typed_choice(update: Update, context: BotContext, text: str) -> int:
             note = _(
                 "I did not recognise the kecamatan “{text}”. Choose it below, or type its name, "
                 "e.g. <i>Pondok Aren</i>."
-            ).format(text=escape(part))
+            ).format(text=echo(part))
             return await _show(update, context, edit=False, note=note)
         try:
             await subscriptions.subscribe_kecamatan(user_id, matches[0].code)

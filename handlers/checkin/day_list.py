@@ -26,7 +26,7 @@ from handlers.checkin.shared import (
     places_for,
     refuse_place,
 )
-from handlers.common import answer, checked_staff, staff_only, user_id_of
+from handlers.common import answer, checked_staff, echo, staff_only, user_id_of
 from handlers.keyboards import day_data, markup
 from handlers.pickers import kecamatan_keyboard, parse_pick
 
@@ -97,9 +97,7 @@ async def daftarhadir(update: Update, context: BotContext) -> None:
         return
     if rest:
         await chat.send_message(
-            _("I do not know the place “{text}”. Choose a kecamatan:").format(
-                text=escape(rest[:40])
-            )
+            _("I do not know the place “{text}”. Choose a kecamatan:").format(text=echo(rest))
         )
     if context.user_data is not None:
         context.user_data["daylist_day"] = day
