@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.regions import Regions
+from bot.spreadsheet import csv_text, restore
 
 PLACE_KINDS = ("office", "kecamatan", "mpp", "mall", "village_hall", "school")
 # Places that may have no weekly hours: they open only on their service days / school events.
@@ -820,7 +821,7 @@ def _load_csv(name: str, text: str, out: _Collector) -> None:
                 )
                 continue
         raw = {
-            col: cell
+            col: restore(cell)
             for col, cell in zip(header, row, strict=False)
             if cell.strip() or col in WEEKDAYS
         }
@@ -998,14 +999,12 @@ def dump_toml(bundle: ImportBundle) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+    return value  # numbers stay numbers; text is neutralised by csv_text
 
 
 def dump_csv(bundle: ImportBundle) -> dict[str, str]:
@@ -1017,15 +1016,14 @@ def dump_csv(bundle: ImportBundle) -> dict[str, str]:
         ("school", bundle.schools),
         ("school_event", bundle.school_events),
     ):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        if bundle.demo:
-            writer.writerow(["# demo = true"])
         columns = _CSV_COLUMNS[kind]
-        writer.writerow(columns)
+        rows: list[list[object]] = [["# demo = true"]] if bundle.demo else []
+        rows.append(list(columns))
         for spec in specs:
             values = _plain(kind, spec)
             values.update(values.pop("hours", {}) if kind == "place" else {})
-            writer.writerow([_csv_cell(values.get(c, "")) for c in columns])
-        files[CSV_FILES[kind]] = buffer.getvalue()
+            rows.append([_csv_cell(values.get(c, "")) for c in columns])
+        # Staff edit these files in a spreadsheet: the cells are neutralised as in every staff
+        # file, and _load_csv takes the quotes off again.
+        files[CSV_FILES[kind]] = csv_text(rows, lineterminator="\n")
     return files

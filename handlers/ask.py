@@ -24,7 +24,7 @@ from bot.i18n import N_, Translator
 from bot.nlu import INTENTS, KecamatanMatch
 from bot.services.answers import FLOW_INTENTS
 from handlers import places
-from handlers.common import final, reply
+from handlers.common import echo, final, reply
 from handlers.complaint import START_DATA as REPORT_DATA
 from handlers.complaint import report_button
 from handlers.handoff import ask_staff_button, set_draft
@@ -102,7 +102,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     else:
         text = _(
             "I do not know the command {command}. Type /bantuan to see what I can do."
-        ).format(command=html.escape(command[:40]))
+        ).format(command=echo(command))
     await reply(update, context, text, main_menu(context.t))
 
 

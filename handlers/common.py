@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +20,18 @@ from handlers.keyboards import markup
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
+
+ECHO_LIMIT = 60
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """The user's own words, to quote back in a reply ("I don't know the kecamatan “…”"): on one
+    line, at most ``limit`` characters (cut with an ellipsis), HTML-escaped. Quoted whole, a long
+    argument made the reply longer than Telegram allows, and the user got an error instead."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return html.escape(flat)
 
 
 async def prepare_context(update: Update, context: BotContext) -> None:

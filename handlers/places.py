@@ -39,7 +39,7 @@ from bot.services.answers import (
 )
 from bot.services.schedule import DayStatus, Opening, holiday_name
 from bot.storage.places import Place
-from handlers.common import final, reply
+from handlers.common import echo, final, reply
 from handlers.keyboards import MENU, MENU_BOOK, MENU_WHERE, button, day_data
 from handlers.pickers import kecamatan_keyboard
 
@@ -448,7 +448,7 @@ async def ask_kecamatan(
         text = _(
             "I do not know the kecamatan “{name}” in Kabupaten Tangerang or Kota Tangerang "
             "Selatan. Choose yours below or type its name again:"
-        ).format(name=html.escape(unknown[:60]))
+        ).format(name=echo(unknown))
     elif topic == "jadwal":
         text = _(
             "For which kecamatan? Choose below or type its name (for example <i>pondok aren</i>)."

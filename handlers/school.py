@@ -61,7 +61,16 @@ from bot.validation import (
     validate_name,
 )
 from handlers.booking_views import error_text, nik_active_text, send_ticket
-from handlers.common import answer, clear_draft, close_buttons, draft_of, final, say, user_id_of
+from handlers.common import (
+    answer,
+    clear_draft,
+    close_buttons,
+    draft_of,
+    echo,
+    final,
+    say,
+    user_id_of,
+)
 from handlers.intents import starts
 from handlers.keyboards import MENU, MENU_SCHOOL, main_menu
 from handlers.pickers import kecamatan_keyboard, parse_pick
@@ -186,7 +195,7 @@ async def _search(update: Update, context: BotContext, query: str) -> str:
         return await _prompt_search(
             update,
             context,
-            _("I could not find a school named “{query}”.").format(query=escape(query[:60])),
+            _("I could not find a school named “{query}”.").format(query=echo(query)),
         )
     if len(found) == 1:
         return await _show_school(update, context, found[0].id)
@@ -203,7 +212,7 @@ async def _search(update: Update, context: BotContext, query: str) -> str:
                     "{n} school matches “{query}”. In which kecamatan is it?",
                     "{n} schools match “{query}”. In which kecamatan is it?",
                     len(found),
-                ).format(n=t.number(len(found)), query=escape(query[:60])),
+                ).format(n=t.number(len(found)), query=echo(query)),
                 reply_markup=kecamatan_keyboard(t, SKK, districts, extra_rows=extra),
             )
         return SEARCH

@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services.charts import Series, bar_chart
 from bot.services.reports import BadPeriod, Period, parse_period
-from handlers.common import reply, staff_member, staff_only
+from handlers.common import echo, reply, staff_member, staff_only
 
 # (command, description, admin only). Descriptions are translated when shown.
 STAFF_COMMANDS = [
@@ -92,7 +92,7 @@ def _scope(update: Update, context: BotContext, words: list[str]) -> tuple[str, 
     if words:
         matches = context.services.nlu.match_kecamatan(" ".join(words))
         if not matches:
-            return _("I don't know the kecamatan “{name}”.").format(name=escape(" ".join(words)))
+            return _("I don't know the kecamatan “{name}”.").format(name=echo(" ".join(words)))
         named = (matches[0].code,)
     if member.role == "admin":
         return named

@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.regions import District
 from bot.services.subscriptions import MySubscriptions, UnknownKecamatan
-from handlers.common import final, reply, user_id_of
+from handlers.common import echo, final, reply, user_id_of
 from handlers.flow import FINISH, REASK, Flow, Invalid, Result, Step, Turn, close, register, start
 from handlers.flow import words as flow_words
 from handlers.keyboards import button
@@ -210,7 +210,7 @@ async def read_choice(turn: Turn[ViewDraft], text: str) -> Result:
             turn._(
                 "I did not recognise the kecamatan “{text}”. Choose it below, or type its name, "
                 "e.g. <i>Pondok Aren</i>."
-            ).format(text=escape(text[:60]))
+            ).format(text=echo(text))
         )
     turn.draft.note = await _typed_choice(turn.update, turn.context, text) or ""
     return REASK
@@ -246,7 +246,7 @@ async def _typed_choice(update: Update, context: BotContext, text: str) -> str |
             return _(
                 "I did not recognise the kecamatan “{text}”. Choose it below, or type its name, "
                 "e.g. <i>Pondok Aren</i>."
-            ).format(text=escape(part[:60]))
+            ).format(text=echo(part))
         try:
             await subscriptions.subscribe_kecamatan(user_id, matches[0].code)
         except UnknownKecamatan:

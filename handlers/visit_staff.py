@@ -39,7 +39,15 @@ from bot.services.visits import (
     status_label,
     visit_days,
 )
-from handlers.common import answer, checked_staff, final, reply, staff_only, user_id_of
+from handlers.common import (
+    answer,
+    checked_staff,
+    echo,
+    final,
+    reply,
+    staff_only,
+    user_id_of,
+)
 from handlers.keyboards import link_markup, parse_day_data
 
 log = logging.getLogger(__name__)
@@ -514,7 +522,7 @@ async def queue(update: Update, context: BotContext) -> None:
                 "I do not know the kecamatan or status “{text}”. Use for example "
                 "<code>/kunjungan pondok aren baru</code>; statuses: baru, info, terjadwal, "
                 "selesai, gagal, ditolak, batal, semua, terlambat."
-            ).format(text=escape(unknown[:60])),
+            ).format(text=echo(unknown)),
         )
         return
     try:

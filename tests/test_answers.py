@@ -158,9 +158,23 @@ async def test_unknown_command_and_batal_outside_a_flow(en):
     assert "nothing to cancel" in texts(await en.send("/batal"))
 
 
-async def test_html_and_sql_are_answered_escaped(en):
-    messages = await en.send("<b>halo</b> '; DROP TABLE users; -- <script>")
-    assert messages  # answered; the fake Bot API rejects unescaped HTML
+async def test_html_and_sql_are_answered_escaped(en, api, services):
+    typed = "<b>halo</b> '; DROP TABLE users; -- <script>"
+    await en.send(typed)
+    preview = (await en.press("Send my question to staff"))[-1]
+    # Shown literally: every character the user typed, no tag of theirs read as markup.
+    assert typed in preview.plain_text()
+    assert "&lt;b&gt;halo&lt;/b&gt;" in preview.text and "&lt;script&gt;" in preview.text
+    assert "<b>halo" not in preview.text and "<script>" not in preview.text
+    await en.press("Send")
+    assert typed in group_messages(api)[-1].plain_text()
+    # The database is intact and holds the words as typed.
+    users = await services.db.scalar("SELECT count(*) FROM users WHERE id = ?", (en.user["id"],))
+    assert users == 1
+    stored = await services.db.scalar(
+        "SELECT question FROM handoffs WHERE user_id = ?", (en.user["id"],)
+    )
+    assert stored == typed
 
 
 # --- unsure: the likeliest topics as buttons -----------------------------------------------------

@@ -121,7 +121,9 @@ async def test_day_list_with_masked_nik_and_a_full_csv(resident, make_chat, serv
     rows = list(csv.reader(io.StringIO(document.file_bytes.decode("utf-8-sig"))))
     assert rows[0][:4] == ["waktu", "kode", "nama", "NIK"]
     assert [r[3] for r in rows[1:]] == [nik(1), nik(2)]
-    assert rows[1][4] == "+6281234567890"
+    # Quoted like every cell a spreadsheet would read as a formula (bot/spreadsheet.py); the
+    # number stays readable and stays text.
+    assert rows[1][4] == "'+6281234567890"
     entries = await services.audit.recent(3)
     assert any(e.action == "booking.day_list" and e.actor_id == OPERATOR_ID for e in entries)
 

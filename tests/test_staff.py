@@ -80,12 +80,29 @@ async def test_admin_picks_a_kecamatan_first(make_chat):
     assert "Dihentikan" in texts(stopped)
 
 
-async def test_forged_place_button_is_refused_to_another_operator(make_chat, services):
+async def test_forged_place_button_is_refused_to_another_operator(make_chat, services, api):
     operator = make_chat(OPERATOR_ID)
     await operator.send("/aturtempat")
     other = (await services.places.places(kecamatan_code="360301"))[0]
+    hours = await services.places.hours(other.id)
+    answered = len(api.callback_answers)
     answer = await operator.press_data(f"pl:place:{other.id}")
+    # The operator is told, in an alert on the button, and the attempt is on the record.
+    assert len(api.callback_answers) == answered + 1
+    refusal = api.callback_answers[-1]
+    assert "hanya untuk petugas" in refusal["text"] and refusal.get("show_alert")
+    entry = (await services.audit.recent(1))[0]
+    assert (entry.action, entry.actor_id, entry.target_id) == (
+        "refused",
+        OPERATOR_ID,
+        "aturtempat",
+    )
+    # Nothing changed: no card of that place, no draft pointing at it, the place as it was.
     assert not any(other.name in m.plain_text() for m in answer)
+    draft = operator.application.user_data[OPERATOR_ID].get("staff_place", {})
+    assert draft.get("place_id") != other.id
+    assert await services.places.place(other.id) == other
+    assert await services.places.hours(other.id) == hours
 
 
 async def test_report_sends_counts_and_a_chart(make_chat, api):

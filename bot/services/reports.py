@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import DomainError
+from bot.spreadsheet import staff_csv
 from bot.storage.reports import PeriodStats, ReportStore
 
 if TYPE_CHECKING:
@@ -143,9 +142,4 @@ class Reports:
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    # The BOM makes spreadsheet programs read the names' accents correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return staff_csv([header, *rows])

@@ -36,7 +36,7 @@ from handlers.booking.flow import (
 )
 from handlers.booking.when import _choose_day
 from handlers.booking_views import BKK
-from handlers.common import answer, close_buttons, draft_of, say
+from handlers.common import answer, close_buttons, draft_of, echo, say
 from handlers.keyboards import markup
 from handlers.pickers import kecamatan_keyboard, parse_pick
 
@@ -247,7 +247,7 @@ async def _read_kec(update: Update, context: BotContext, draft: dict[str, Any], 
         await say(
             update,
             _("I could not find a kecamatan named “{text}”. Please choose from the list.").format(
-                text=escape(text.strip()[:40])
+                text=echo(text)
             ),
         )
     return await _ask(update, context, KEC)

@@ -39,7 +39,7 @@ from handlers.broadcast.flow import (
 )
 from handlers.broadcast.send import _submit
 from handlers.broadcast.steps import _back, _goto, _show
-from handlers.common import checked_staff, reply, staff_only
+from handlers.common import checked_staff, echo, reply, staff_only
 
 
 @staff_only()
@@ -81,7 +81,7 @@ async def on_text(update: Update, context: BotContext) -> str | int | None:
                 await reply(
                     update,
                     context,
-                    _("I did not recognise the kecamatan “{text}”.").format(text=escape(part)),
+                    _("I did not recognise the kecamatan “{text}”.").format(text=echo(part)),
                 )
                 return step
             codes.append(matches[0].code)

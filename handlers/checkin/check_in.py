@@ -18,6 +18,7 @@ from handlers.common import (
     answer,
     checked_staff,
     close_buttons,
+    echo,
     staff_member,
     staff_only,
     user_id_of,
@@ -110,7 +111,7 @@ async def hadir(update: Update, context: BotContext) -> None:
     if code is None:
         await chat.send_message(
             _("“{text}” is not a booking code (6 letters and digits, for example K7MX3Q).").format(
-                text=escape(text[:20])
+                text=echo(text)
             )
         )
         return

@@ -3,8 +3,6 @@ names, masked NIK, status) and a CSV with the full data, for staff of the place'
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from html import escape
 
@@ -17,6 +15,7 @@ from bot.i18n import Translator
 from bot.privacy import mask_nik
 from bot.services.booking import BookingView
 from bot.services.container import Services
+from bot.spreadsheet import staff_csv
 from bot.storage.places import Place
 from handlers.booking_views import STATUS_ICONS, status_label, t_local
 from handlers.checkin.shared import (
@@ -27,7 +26,7 @@ from handlers.checkin.shared import (
     places_for,
     refuse_place,
 )
-from handlers.common import answer, checked_staff, staff_only, user_id_of
+from handlers.common import answer, checked_staff, echo, staff_only, user_id_of
 from handlers.keyboards import day_data, markup
 from handlers.pickers import kecamatan_keyboard, parse_pick
 
@@ -98,9 +97,7 @@ async def daftarhadir(update: Update, context: BotContext) -> None:
         return
     if rest:
         await chat.send_message(
-            _("I do not know the place “{text}”. Choose a kecamatan:").format(
-                text=escape(rest[:40])
-            )
+            _("I do not know the place “{text}”. Choose a kecamatan:").format(text=echo(rest))
         )
     if context.user_data is not None:
         context.user_data["daylist_day"] = day
@@ -151,33 +148,28 @@ async def on_daylist_kecamatan(update: Update, context: BotContext) -> None:
 
 def _csv(t: Translator, views: list[BookingView]) -> bytes:
     _ = t.gettext
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+    header = [
+        _("time"),
+        _("code"),
+        _("name"),
+        "NIK",
+        _("phone"),
+        _("status"),
+        _("checked in at"),
+    ]
+    rows = [
         [
-            _("time"),
-            _("code"),
-            _("name"),
-            "NIK",
-            _("phone"),
-            _("status"),
-            _("checked in at"),
+            t.time_range(view.starts, view.ends),
+            view.code,
+            view.person_name,
+            view.nik,
+            view.phone or "",
+            status_label(t, view.status),
+            t.datetime(t_local(t, view.checked_in_at)) if view.checked_in_at else "",
         ]
-    )
-    for view in views:
-        writer.writerow(
-            [
-                t.time_range(view.starts, view.ends),
-                view.code,
-                view.person_name,
-                view.nik,
-                view.phone or "",
-                status_label(t, view.status),
-                t.datetime(t_local(t, view.checked_in_at)) if view.checked_in_at else "",
-            ]
-        )
-    # A byte-order mark so that spreadsheet programs read the names as UTF-8.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        for view in views
+    ]
+    return staff_csv([header, *rows])
 
 
 async def send_day_list(update: Update, context: BotContext, place_id: int, day: date) -> None:

@@ -34,7 +34,7 @@ from bot.validation import (
     parse_nik,
     validate_name,
 )
-from handlers.common import clear_draft, draft_of, reply, user_id_of
+from handlers.common import clear_draft, draft_of, echo, reply, user_id_of
 from handlers.keyboards import main_menu, markup
 from handlers.visit.entries import back, cancel
 from handlers.visit.flow import (
@@ -280,7 +280,7 @@ async def _read_kecamatan(
         context,
         _(
             "I do not know a kecamatan called “{text}” in our area. Please choose from the list."
-        ).format(text=escape(text[:60])),
+        ).format(text=echo(text)),
     )
     draft["kec_list"] = True
     return await _ask(update, context, KECAMATAN)
