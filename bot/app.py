@@ -12,7 +12,6 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     BaseHandler,
     ContextTypes,
@@ -30,7 +29,7 @@ import handlers.errors
 import handlers.flow
 import handlers.intents
 import handlers.start
-from bot.context import BotContext, BotData
+from bot.context import AnyApplication, BotContext, BotData
 from bot.i18n import LANGUAGES, N_
 from bot.services.container import Services
 from bot.storage.persistence import SQLitePersistence
@@ -111,7 +110,7 @@ def feature_modules() -> list[ModuleType]:
     return [importlib.import_module(name) for name in FEATURE_MODULES]
 
 
-def handler_groups() -> dict[int, list[BaseHandler]]:
+def handler_groups() -> dict[int, list[BaseHandler[Any, Any, Any]]]:
     """Every handler, by group. Order matters inside a group: the first match wins."""
     return {
         # Before anything else: remember the user and pick their language (never stops the update).
@@ -137,7 +136,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     with_updater: bool = True,
-) -> Application:
+) -> AnyApplication:
     """The Application for Telegram (``request=None``) or for an in-process Bot API."""
     config = services.config
     token = config.telegram.token or OFFLINE_TOKEN
@@ -175,7 +174,7 @@ def build_application(
     return application
 
 
-def _forget_other_applications_state(handler: BaseHandler) -> None:
+def _forget_other_applications_state(handler: BaseHandler[Any, Any, Any]) -> None:
     """Handlers are module-level objects; a ConversationHandler keeps its in-memory states and
     carries them into the next Application that initialises it. Each Application (one per process
     in production; one per test) must start from its own persistence only."""
@@ -183,7 +182,7 @@ def _forget_other_applications_state(handler: BaseHandler) -> None:
         handler._conversations = TrackingDict()
 
 
-async def register_commands(application: Application) -> None:
+async def register_commands(application: AnyApplication) -> None:
     """Publish the command list per language; a failure is logged, never fatal."""
     services: Services = application.bot_data.services
     try:
@@ -199,7 +198,7 @@ async def register_commands(application: Application) -> None:
         log.warning("could not register the bot commands: %s", type(exc).__name__)
 
 
-def schedule_jobs(application: Application) -> None:
+def schedule_jobs(application: AnyApplication) -> None:
     """The few named repeating jobs; what is due always comes from the database (design.md §6)."""
     if application.job_queue is None:
         return

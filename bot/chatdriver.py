@@ -6,10 +6,10 @@ callback data, share a location, tap a reply-keyboard button, and get back what 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from telegram.ext import Application
-
+from bot.context import AnyApplication
 from bot.fakebotapi import FakeBotAPI, SentMessage, to_update
 
 
@@ -20,7 +20,7 @@ class NoSuchButton(LookupError):
 class ChatDriver:
     def __init__(
         self,
-        application: Application,
+        application: AnyApplication,
         api: FakeBotAPI,
         user_id: int,
         *,
@@ -116,7 +116,10 @@ class ChatDriver:
                 return flat[index]
             raise NoSuchButton(f"no button number {choice}")
         wanted = str(choice).strip().casefold()
-        matchers = [lambda label: label == wanted, lambda label: _bare(label) == wanted]
+        matchers: list[Callable[[str], bool]] = [
+            lambda label: label == wanted,
+            lambda label: _bare(label) == wanted,
+        ]
         if not strict:
             matchers.append(lambda label: _bare(label).startswith(wanted) or wanted in label)
         for matcher in matchers:

@@ -194,7 +194,7 @@ class _Section:
         return value
 
     def int_in(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.get(key, int, default)
+        value: int = self.get(key, int, default)
         if not low <= value <= high:
             raise ConfigError(f"{self._name(key)} must be between {low} and {high}, got {value}")
         return value
@@ -281,7 +281,7 @@ def _telegram(section: _Section, env: Mapping[str, str]) -> TelegramConfig:
 
 
 def _timezone(section: _Section) -> str:
-    name = section.get("timezone", str, "Asia/Jakarta")
+    name: str = section.get("timezone", str, "Asia/Jakarta")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -292,7 +292,7 @@ def _timezone(section: _Section) -> str:
 
 
 def _language(section: _Section) -> str:
-    lang = section.get("default_language", str, "id")
+    lang: str = section.get("default_language", str, "id")
     if lang not in SUPPORTED_LANGUAGES:
         raise ConfigError(
             f"locale.default_language must be one of {SUPPORTED_LANGUAGES}, got {lang!r}"

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.chatdriver import ChatDriver, NoSuchButton
 from bot.config import Config, StaffConfig, StaffMember
@@ -84,7 +84,7 @@ class ConsolePrinter:
         return path
 
 
-def _reply_button(button: dict) -> str:
+def _reply_button(button: dict[str, Any]) -> str:
     label = f"[{button['text']}]"
     if button.get("request_location"):
         return f"{label} → !loc LAT LON"

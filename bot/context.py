@@ -12,17 +12,22 @@ if TYPE_CHECKING:
     from bot.services.container import Services
 
 
+# PTB's Application and handlers are generic in six and three parameters that the bot never
+# narrows; one spelling of "any such" keeps the signatures readable.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
 class BotData:
     """``application.bot_data``: set once by the wiring."""
 
     services: Services
 
 
-class BotContext(CallbackContext[ExtBot, dict[str, Any], dict[str, Any], BotData]):
+class BotContext(CallbackContext[ExtBot[Any], dict[str, Any], dict[str, Any], BotData]):
     """The context every handler receives: ``context.services`` and ``context.t``."""
 
     def __init__(
-        self, application: Application, chat_id: int | None = None, user_id: int | None = None
+        self, application: AnyApplication, chat_id: int | None = None, user_id: int | None = None
     ) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self._translator: Translator | None = None

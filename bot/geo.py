@@ -10,8 +10,10 @@ EARTH_RADIUS_KM = 6371.0
 
 
 class HasPosition(Protocol):
-    lat: float | None
-    lon: float | None
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
 
 
 T = TypeVar("T", bound=HasPosition)

@@ -7,9 +7,10 @@ Indonesian is the default language.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ def load_catalog(lang: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
                 forms = tuple(message.string or ())
                 if forms and all(forms):
                     plural[message.id[0]] = forms
-            elif message.string:
+            elif isinstance(message.string, str) and message.string:
                 singular[message.id] = message.string
     return Catalog(singular, plural)
 
@@ -77,7 +78,7 @@ def _time_text(value: time, pattern: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _number_text(kind: type, value: int | float, lang: str) -> str:
+def _number_text(kind: str, value: int | float, lang: str) -> str:
     # ``kind`` only keeps 1, 1.0 and True apart in the cache (they are equal keys otherwise)
     return format_decimal(value, locale=lang)
 
@@ -110,33 +111,33 @@ class Translator:
         pattern = "EEEE, d MMMM y" if self.lang == "id" else "full"
         return _date_text(value, pattern, self.lang)
 
-    def date_medium(self, value: date) -> str:
+    def date_medium(self, value: dt.date) -> str:
         """'Sab, 28 Nov 2026' (compact: buttons and lists)."""
         return _date_text(value, "EEE, d MMM yyyy", self.lang)
 
-    def date_short(self, value: date) -> str:
+    def date_short(self, value: dt.date) -> str:
         """'Sab, 28 Nov' (buttons)."""
         return _date_text(value, "EEE, d MMM", self.lang)
 
-    def weekday(self, value: date) -> str:
+    def weekday(self, value: dt.date) -> str:
         return _date_text(value, "EEEE", self.lang)
 
-    def time(self, value: time | datetime) -> str:
+    def time(self, value: dt.time | dt.datetime) -> str:
         """'08.00' in Indonesian, '08:00' in English; aware datetimes in the configured zone."""
-        if isinstance(value, datetime):
+        if isinstance(value, dt.datetime):
             value = value.astimezone(self.tz).time() if value.tzinfo else value.time()
         return _time_text(value, "HH.mm" if self.lang == "id" else "HH:mm", self.lang)
 
-    def time_range(self, start: time, end: time) -> str:
+    def time_range(self, start: dt.time, end: dt.time) -> str:
         return f"{self.time(start)}–{self.time(end)}"
 
-    def datetime(self, value: datetime) -> str:
+    def datetime(self, value: dt.datetime) -> str:
         local = value.astimezone(self.tz) if value.tzinfo else value
         return f"{self.date_medium(local.date())} {self.time(local.time())}"
 
     def number(self, value: int | float) -> str:
         """'760.097' in Indonesian, '760,097' in English."""
-        return _number_text(type(value), value, self.lang)
+        return _number_text(type(value).__name__, value, self.lang)
 
     def faq(self, key: str, **params: Any) -> tuple[str, str] | None:
         entry = load_faq(self.lang).get(key) or load_faq(DEFAULT_LANGUAGE).get(key)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Config
-from bot.importfile import ImportBundle, ImportErrors, dump_csv, dump_toml, parse_import
+from bot.importfile import ImportBundle, ImportErrors, RowError, dump_csv, dump_toml, parse_import
 from bot.runtime import open_services
 from bot.storage.catalog import ImportSummary, apply_bundle, missing_references
 from bot.storage.export import read_bundle
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 async def run_import(config: Config, files: list[Path], *, dry_run: bool) -> int:
     async with open_services(config) as services:
         bundles: list[ImportBundle] = []
-        errors = []
+        errors: list[RowError | str] = []
         for path in files:
             try:
                 bundles.append(

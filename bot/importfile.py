@@ -322,7 +322,7 @@ def _required_text(max_len: int) -> Parser:
     inner = _text(max_len)
 
     def parse(value: Any, ctx: _Context) -> str:
-        text = inner(value, ctx)
+        text: str = inner(value, ctx)
         if not text:
             raise _Bad("must not be empty")
         return text
@@ -820,7 +820,7 @@ def _load_csv(name: str, text: str, out: _Collector) -> None:
                     RowError(name, line, None, f"{len(row)} cells but {len(header)} columns")
                 )
                 continue
-        raw = {
+        raw: dict[str, Any] = {
             col: restore(cell)
             for col, cell in zip(header, row, strict=False)
             if cell.strip() or col in WEEKDAYS

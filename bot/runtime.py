@@ -8,12 +8,12 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.app import build_application, register_commands, schedule_jobs
 from bot.clock import Clock
 from bot.config import Config
+from bot.context import AnyApplication
 from bot.services.container import Services
 from bot.storage.db import Database
 
@@ -38,7 +38,7 @@ async def running_application(
     request: BaseRequest | None = None,
     with_updater: bool = True,
     jobs: bool = True,
-) -> AsyncIterator[Application]:
+) -> AsyncIterator[AnyApplication]:
     """An initialised and started Application; stopped and shut down on exit.
 
     The database is opened before the Application because persistence is read during

@@ -137,9 +137,9 @@ class Analyzer:
         # what _scores looks for in the message's " stem stem … " string, by the phrase's first
         # stem (only phrases starting with a stem of the message can match)
         self._keyword_needles: dict[str, list[tuple[int, str]]] = {}
-        for k, phrase in keywords:
-            needle = " " + " ".join(phrase) + " "
-            self._keyword_needles.setdefault(phrase[0], []).append((k, needle))
+        for index, words in keywords:
+            needle = " " + " ".join(words) + " "
+            self._keyword_needles.setdefault(words[0], []).append((index, needle))
         self.n_examples = len(training.examples)
         self.load_seconds = time.perf_counter() - started
 

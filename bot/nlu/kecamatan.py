@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.nlu.normalize import light_tokens, osa_distance, word_set
 
@@ -194,14 +195,28 @@ def _kec_distance(length: int) -> int:
     return 2
 
 
+class _District(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class _Village(Protocol):
+    @property
+    def district_code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
 class KecamatanMatcher:
     """Finds kecamatan mentions among a fixed set of districts (objects with ``code`` and
     ``name``)."""
 
     def __init__(
         self,
-        districts: Sequence[object],
-        villages: Iterable[object] = (),
+        districts: Sequence[_District],
+        villages: Iterable[_Village] = (),
         common_words: Iterable[str] = (),
     ) -> None:
         self.by_code: dict[str, KecamatanMatch] = {}
@@ -247,9 +262,9 @@ class KecamatanMatcher:
             owners.setdefault(_compact(words), set()).add(district)
             if len(words) >= 2:
                 multi.add(_compact(words))
-                for k in range(1, len(words)):
-                    part = words[:k]
-                    if k == 1 and len(part[0]) < 8:
+                for n in range(1, len(words)):
+                    part = words[:n]
+                    if n == 1 and len(part[0]) < 8:
                         continue
                     prefix_owners.setdefault(_compact(part), set()).add(district)
         for key, codes in owners.items():

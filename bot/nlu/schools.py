@@ -161,7 +161,7 @@ def _fields(school: object) -> tuple[object, str, str | None]:
         return school["id"], str(school["name"]), school.get("kecamatan_code")
     if hasattr(school, "name") and hasattr(school, "id"):
         return school.id, str(school.name), getattr(school, "kecamatan_code", None)
-    seq = tuple(school)  # type: ignore[call-overload]
+    seq: tuple[object, ...] = tuple(school) if isinstance(school, Iterable) else ()
     return seq[0], str(seq[1]), (str(seq[2]) if len(seq) > 2 and seq[2] is not None else None)
 
 

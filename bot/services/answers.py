@@ -256,7 +256,7 @@ class Answers:
         """Days with free seats from the booking service, when this deployment has one."""
         if not _has_booking(self.services):
             return None
-        booking = self.services.booking  # type: ignore[attr-defined]
+        booking = self.services.booking
         try:
             found = await booking.free_days(place_id, start, days)
         except DomainError:

@@ -22,7 +22,10 @@ class Series:
     attended: int
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _font(size: int) -> Font:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1 has only the small bitmap font
@@ -52,7 +55,7 @@ def bar_chart(
     return out.getvalue()
 
 
-def _legend(draw: ImageDraw.ImageDraw, font, legend: tuple[str, str], y: int) -> None:
+def _legend(draw: ImageDraw.ImageDraw, font: Font, legend: tuple[str, str], y: int) -> None:
     x = 30
     for colour, text in ((BOOKED, legend[0]), (ATTENDED, legend[1])):
         draw.rectangle((x, y + 3, x + 14, y + 17), fill=colour)
@@ -62,7 +65,7 @@ def _legend(draw: ImageDraw.ImageDraw, font, legend: tuple[str, str], y: int) ->
 
 def _days(
     draw: ImageDraw.ImageDraw,
-    font,
+    font: Font,
     series: list[Series],
     *,
     top: int,
@@ -92,7 +95,7 @@ def _days(
             draw.text((x - width / 2, bottom + 6), item.label, fill=INK, font=font)
 
 
-def _kecamatan(draw: ImageDraw.ImageDraw, font, series: list[Series], *, top: int) -> None:
+def _kecamatan(draw: ImageDraw.ImageDraw, font: Font, series: list[Series], *, top: int) -> None:
     if not series:
         return
     label_width = 170

@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.config import Config, StaffMember
 from bot.events import Events
 from bot.i18n import Translator
-from bot.regions import Regions, load_regions
+from bot.regions import District, Regions, load_regions
 from bot.services.schedule import Schedule
 from bot.storage.audit import AuditLog
 from bot.storage.db import Database
@@ -93,7 +93,7 @@ class Services:
         return self.config.staff.member(user_id)
 
     @cached_property
-    def served_districts(self) -> list:
+    def served_districts(self) -> list[District]:
         return self.regions.served_districts(self.config.served_regencies)
 
     @cached_property

@@ -51,7 +51,11 @@ class DayStatus:
 @cache
 def _holidays(year: int, language: str) -> holidays.HolidayBase:
     lang = "id" if language == "id" else "en_US"
-    return holidays.Indonesia(years=year, categories=("public", "government"), language=lang)
+    # The country classes are generated at import; the registry names them for type checkers.
+    calendar: holidays.HolidayBase = holidays.country_holidays(
+        "ID", years=year, categories=("public", "government"), language=lang
+    )
+    return calendar
 
 
 @lru_cache(maxsize=4096)  # the holidays package's lookup is slow and every answer asks it

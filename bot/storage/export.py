@@ -70,7 +70,7 @@ async def read_bundle(db: Database, today: date) -> ImportBundle:
         "ORDER BY date, place_id, opens",
         (today.isoformat(),),
     ):
-        window = (_range(row[2], row[3]),)
+        window: tuple[TimeRange, ...] = (_range(row[2], row[3]),)
         day = date.fromisoformat(row[1])
         if row[7] is not None and row[7] in school_codes:
             events.append(

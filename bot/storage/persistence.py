@@ -51,7 +51,7 @@ def loads(text: str) -> Any:
     return json.loads(text, object_hook=_decode)
 
 
-class SQLitePersistence(BasePersistence[dict, dict, dict]):
+class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
     def __init__(self, db: Database, update_interval: float = 5) -> None:
         super().__init__(
             store_data=PersistenceInput(
@@ -61,14 +61,14 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
         )
         self.db = db
 
-    async def get_user_data(self) -> dict[int, dict]:
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
         rows = await self.db.fetchall("SELECT user_id, data FROM user_data")
         return {row[0]: loads(row[1]) for row in rows}
 
-    async def get_chat_data(self) -> dict[int, dict]:
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         return {}
 
-    async def get_bot_data(self) -> dict:
+    async def get_bot_data(self) -> dict[str, Any]:
         return {}
 
     async def get_callback_data(self) -> None:
@@ -95,7 +95,7 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
                 (name, key_text, dumps(new_state)),
             )
 
-    async def update_user_data(self, user_id: int, data: dict) -> None:
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         if not data:
             await self.drop_user_data(user_id)
             return
@@ -105,10 +105,10 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
             (user_id, dumps(data)),
         )
 
-    async def update_chat_data(self, chat_id: int, data: dict) -> None:
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
         return None
 
-    async def update_bot_data(self, data: dict) -> None:
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
         return None
 
     async def update_callback_data(self, data: Any) -> None:
@@ -120,13 +120,13 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
     async def drop_user_data(self, user_id: int) -> None:
         await self.db.write("DELETE FROM user_data WHERE user_id = ?", (user_id,))
 
-    async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         return None
 
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict) -> None:
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
         return None
 
-    async def refresh_bot_data(self, bot_data: dict) -> None:
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
         return None
 
     async def flush(self) -> None:

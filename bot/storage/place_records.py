@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,5 +124,5 @@ def service_day_from_row(row: sqlite3.Row) -> ServiceDay:
     )
 
 
-def school_from_row(row: sqlite3.Row) -> School:
+def school_from_row(row: sqlite3.Row | Sequence[Any]) -> School:
     return School(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ EXTERNAL_CHECK_SECONDS = 1.0
 
 
 class ChangeWatch:
-    def __init__(self, monotonic=time.monotonic) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.generation = 0
         self._monotonic = monotonic
         self._data_version: int | None = None

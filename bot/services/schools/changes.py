@@ -49,7 +49,12 @@ from bot.storage.schools import EVENT_FIELDS, EventBooking, EventClash, EventGon
 from bot.validation import Eligibility
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.regions import District
+    from bot.services.booking import BookingService, SlotView
+    from bot.services.container import Services
+    from bot.storage.schools import SchoolStore
 
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,19 @@ log = logging.getLogger(__name__)
 class EventChanges:
     """Creating, changing and cancelling school events: a part of :class:`Schools`, which
     provides ``services``, ``store``, ``booking`` and the clock helpers."""
+
+    if TYPE_CHECKING:  # what Schools provides, spelled for the type checker
+        services: Services
+        store: SchoolStore
+
+        @property
+        def booking(self) -> BookingService: ...
+        def _today(self) -> date: ...
+        def _epoch(self) -> int: ...
+        def _at(self, day: date, clock_time: time) -> datetime: ...
+        async def event(self, event_id: int) -> ServiceDay: ...
+        async def school(self, school_id: int) -> School: ...
+        async def free_slots(self, event: ServiceDay) -> list[SlotView]: ...
 
     # --- staff -------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from bot.services.schools.rules import (
     natural_key,
 )
 from bot.storage.places import School, ServiceDay
-from bot.storage.schools import EventCounts, SchoolStore
+from bot.storage.schools import EventChange, EventCounts, SchoolStore
 from bot.validation import age_on
 
 if TYPE_CHECKING:
@@ -336,7 +336,7 @@ class Schools(EventChanges):
             sum(f.followers for f in figures),
         )
 
-    async def history(self, member: StaffMember | None, event_id: int):
+    async def history(self, member: StaffMember | None, event_id: int) -> list[EventChange]:
         event = await self.event(event_id)
         self._staff(member, await self.school(event.school_id or 0))
         return await self.store.changes(event_id)
