@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import CallbackCodec
+from bot.callbacks import LP
 from bot.context import BotContext
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -27,9 +27,6 @@ from handlers.handoff import error_text, fit_escaped, forward, happened_text
 from handlers.intents import analysis_of, starts
 from handlers.keyboards import button, main_menu
 
-# start; where + kecamatan code (the suggestion); when + today|yesterday|d<YYYYMMDD>|unsure;
-# unsure (where); skip (contact); keep (the value already given); back; send; cancel.
-LP = CallbackCodec("lp", "action", "value")
 START_DATA = LP.pack("start")
 
 WHAT, WHERE, WHEN, CONTACT, CONFIRM = range(5)
