@@ -27,6 +27,7 @@ from telegram.warnings import PTBUserWarning
 import handlers.common
 import handlers.errors
 import handlers.intents
+import handlers.private_chat
 import handlers.start
 from bot.context import BotContext, BotData
 from bot.i18n import LANGUAGES, N_
@@ -116,6 +117,9 @@ def handler_groups() -> dict[int, list[BaseHandler]]:
         -10: [TypeHandler(Update, handlers.common.prepare_context)],
         # Then: a command or menu button outside the user's open flow leaves that flow.
         -9: [TypeHandler(Update, handlers.common.leave_abandoned_flows)],
+        # Then, in groups only: what would open a personal flow gets a link to the private chat
+        # instead and stops here (design.md §7 rule 6; the flows are in private_chat.FLOWS).
+        -8: [TypeHandler(Update, handlers.private_chat.guard)],
         0: [
             *(handler for module in feature_modules() for handler in module.HANDLERS),
             # Last in the same group, so that it only sees what no feature took: a button no
