@@ -28,6 +28,7 @@ import handlers.common
 import handlers.errors
 import handlers.flow
 import handlers.intents
+import handlers.private_chat
 import handlers.start
 from bot.context import AnyApplication, BotContext, BotData
 from bot.i18n import LANGUAGES, N_
@@ -117,10 +118,13 @@ def handler_groups() -> dict[int, list[BaseHandler[Any, Any, Any]]]:
         -10: [TypeHandler(Update, handlers.common.prepare_context)],
         # Then: a command or menu button outside the user's open flow leaves that flow.
         -9: [TypeHandler(Update, handlers.common.leave_abandoned_flows)],
+        # Then, in groups only: what would open a personal flow gets a link to the private chat
+        # instead and stops here (design.md §7 rule 6; the flows are in private_chat.FLOWS).
+        -8: [TypeHandler(Update, handlers.private_chat.guard)],
         # Then the conversation engine: typed answers, buttons and locations of the user's open
         # flow (handlers/flow); it stops the update when the flow took it, else lets it through
         # to the features below (a question typed mid-flow is answered by handlers.ask).
-        -5: [TypeHandler(Update, handlers.flow.route)],
+        -6: [TypeHandler(Update, handlers.flow.route)],
         0: [
             *(handler for module in feature_modules() for handler in module.HANDLERS),
             # Last in the same group, so that it only sees what no feature took: a button no
@@ -168,8 +172,10 @@ def build_application(
             _forget_other_applications_state(handler)
         application.add_handlers(group_handlers, group=group)
     application.add_error_handler(handlers.errors.on_error)
-    # A question typed in the middle of a flow is answered by the question answerer.
+    # A question typed in the middle of a flow is answered by the question answerer; a private
+    # flow opened in a group (past the group guard) links to the private chat.
     handlers.flow.REGISTRY.answerer = handlers.ask.on_text
+    handlers.flow.REGISTRY.private_redirect = handlers.private_chat.link_to_private_chat
     handlers.intents.watch(application)
     return application
 

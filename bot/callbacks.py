@@ -54,3 +54,13 @@ MENU_SCHOOL = "sekolah"
 MENU_VISIT = "rumah"
 MENU_ASK = "tanya"
 MENU_LANGUAGE = "bahasa"
+
+# The buttons of the report (/lapor) and ask-staff (/tanya) flows. Defined here because the
+# private-chat guard (handlers.private_chat) matches them too, and it is imported before those
+# flows' modules are.
+# start; where + kecamatan code (the suggestion); when + today|yesterday|d<YYYYMMDD>|unsure;
+# unsure (where); skip (contact); keep (the value already given); back; send; cancel.
+LP = CallbackCodec("lp", "action", "value")
+# "ask": ask staff (with the draft the answerer kept, if any); "send": send the draft; "new": type
+# another; "f" + handoff id: answer staff back on one's own question; "x": cancel; "m": the menu.
+HO = CallbackCodec("ho", "action", "value")

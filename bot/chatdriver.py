@@ -27,7 +27,10 @@ class ChatDriver:
         first_name: str = "Warga",
         language_code: str | None = "id",
         username: str | None = None,
+        chat: dict[str, Any] | None = None,
     ) -> None:
+        """``chat``: write in that chat (a group: {"id": -100…, "type": "group", "title": …})
+        instead of the private chat with the bot."""
         self.application = application
         self.api = api
         self.user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -35,7 +38,8 @@ class ChatDriver:
             self.user["language_code"] = language_code
         if username:
             self.user["username"] = username
-        self.chat_id = user_id
+        self.chat = chat
+        self.chat_id = chat["id"] if chat else user_id
 
     # --- what the chat shows ---------------------------------------------------------------
 
@@ -62,7 +66,7 @@ class ChatDriver:
     # --- acting ------------------------------------------------------------------------------
 
     async def send(self, text: str, **extra: Any) -> list[SentMessage]:
-        return await self._run(self.api.message_update(self.user, text, **extra))
+        return await self._run(self.api.message_update(self.user, text, chat=self.chat, **extra))
 
     async def share_location(self, latitude: float, longitude: float) -> list[SentMessage]:
         return await self.send("", location={"latitude": latitude, "longitude": longitude})

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import CallbackCodec
+from bot.callbacks import LP
 from bot.context import BotContext
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -36,8 +36,7 @@ from handlers.handoff import error_text, fit_escaped, forward, happened_text
 from handlers.intents import analysis_of, starts
 from handlers.keyboards import button, main_menu
 
-# Buttons of other screens that open the report ("🚨 Report a request for money").
-LP = CallbackCodec("lp", "action", "value")
+# Buttons of other screens open the report (bot.callbacks.LP: "🚨 Report a request for money").
 START_DATA = LP.pack("start")
 
 SENTENCE_WORDS = 7  # a pengaduan sentence at least this long already says what happened

@@ -18,7 +18,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import CallbackCodec
+from bot.callbacks import HO, CallbackCodec
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.i18n import LANGUAGES, Translator, pick_language
@@ -46,9 +46,6 @@ from handlers.keyboards import MENU, MENU_ASK, button, main_menu
 
 log = logging.getLogger(__name__)
 
-# "ask": ask staff (with the draft the answerer kept, if any); "send": send the draft; "new": type
-# another; "f" + handoff id: answer staff back on one's own question; "x": cancel; "m": the menu.
-HO = CallbackCodec("ho", "action", "value")
 # Staff-side buttons on a forwarded report: "c" + complaint id show contact, "h" mark handled.
 STAFF = CallbackCodec("hs", "action", "value")
 

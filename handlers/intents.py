@@ -10,6 +10,7 @@ from collections import OrderedDict
 from datetime import date
 
 from telegram import Message, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, ConversationHandler, filters
 
 from bot.context import BotContext
@@ -92,6 +93,11 @@ class _IntentFilter(filters.MessageFilter):
         # ~filters.COMMAND: every message passes this filter once per flow, and PTB's composed
         # filters cost several times more than the two tests.
         if not message.text or message.text.startswith("/") or _inside_a_flow(message):
+            return False
+        if message.chat.type != ChatType.PRIVATE:
+            # Flows started by a sentence ask for personal data: never in a group, where
+            # handlers.private_chat offers the private chat instead (and the staff group's text is
+            # staff replying to residents, not a request).
             return False
         analysis = _analyze(message)
         return analysis.intent in self.intents and not analysis.unsure

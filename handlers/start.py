@@ -9,10 +9,14 @@ from bot.context import BotContext
 from bot.i18n import LANGUAGES
 from handlers.common import reply, user_id_of
 from handlers.keyboards import LANG, MENU, MENU_LANGUAGE, language_menu, main_menu
+from handlers.private_chat import open_flow
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet in the user's language and show the main menu."""
+    """Greet in the user's language and show the main menu; ``/start <payload>`` from a group's
+    link to the private chat opens the flow it names instead."""
+    if context.args and await open_flow(update, context, context.args[0]):
+        return
     t = context.t
     _ = t.gettext
     user = update.effective_user

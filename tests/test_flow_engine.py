@@ -123,7 +123,7 @@ def pets(app):
         await start(update, context, PETS)
         raise ApplicationHandlerStop  # the test's own command: no "unknown command" after it
 
-    # After the engine's router (group -5), as every flow's entry points are.
+    # After the engine's router (group -6), as every flow's entry points are.
     app.add_handler(CommandHandler("pet", entry), group=-4)
     yield
     REGISTRY.flows.pop("pets", None)

@@ -7,8 +7,6 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
-from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.regions import District
@@ -352,12 +350,7 @@ async def _send_preview(update: Update, context: BotContext) -> None:
 
 @staff_only()
 async def start(update: Update, context: BotContext) -> str | int:
-    """/siaran: staff only, in a private chat."""
-    chat = update.effective_chat
-    _ = context.t.gettext
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        await reply(update, context, _("Please use /siaran in a private chat with the bot."))
-        return ConversationHandler.END
+    """/siaran: staff only, in a private chat (handlers.private_chat sends groups there)."""
     context.user_data[DRAFT] = {"nonce": secrets.token_hex(2), "stack": [], "step": "menu"}
     return await _show(update, context, "menu", edit=False)
 
