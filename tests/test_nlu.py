@@ -47,9 +47,9 @@ def test_intent_names_are_fixed() -> None:
     )
 
 
-def test_load_is_cached_and_fast(analyzer: Analyzer) -> None:
+def test_load_is_cached(analyzer: Analyzer) -> None:
+    # How fast it loads is a benchmark (bench/nlu.py, "nlu.load"), not a unit test's business.
     assert Analyzer.load() is analyzer
-    assert analyzer.load_seconds < 1.0
     assert analyzer.n_examples > 1500
 
 
