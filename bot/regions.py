@@ -8,6 +8,7 @@ starts with: province (2), regency (4), kecamatan (6).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -60,6 +61,7 @@ PROVINCE_CODES: frozenset[str] = frozenset(
     ]
 )
 BANTEN = "36"
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,17 @@ class Regions:
             key=lambda v: v.code,
         )
 
+    def village_in(self, district_code: str, text: str) -> Village | None:
+        """The desa/kelurahan of the kecamatan that a typed address names, or None.
+
+        Whole words only, the longest name winning ("Pondok Kacang Timur" over "Pondok Aren" in
+        "Jl. Pondok Aren 3, Pondok Kacang Timur"). It stands in for an address where the full
+        one must not be shown, so an address naming no village gives None, not a guess.
+        """
+        words = _word_run(text)
+        found = [v for v in self.villages_of(district_code) if _word_run(v.name) in words]
+        return max(found, key=lambda v: len(v.name), default=None)
+
     def district_label(self, code: str) -> str:
         """'Pondok Aren, Kota Tangerang Selatan' or the bare code when unknown."""
         district = self.districts.get(code)
@@ -113,6 +126,11 @@ class Regions:
             return code
         regency = self.regencies.get(district.regency_code)
         return f"{district.name}, {regency.name_full}" if regency else district.name
+
+
+def _word_run(text: str) -> str:
+    """' pondok kacang timur ': the words of ``text``, casefolded, between spaces."""
+    return " " + " ".join(_WORD.findall(text.casefold())) + " "
 
 
 def _rows(name: str) -> list[dict[str, str]]:

@@ -149,6 +149,8 @@ def error_text(t: Translator, err: DomainError) -> str:
         return nik_error_text(params["error"], _)
     if code == bk.NIK_ACTIVE:
         return nik_active_text(t, err)
+    if code == bk.NIK_HELD:
+        return nik_held_text(t)
     if code == bk.OWNER_LIMIT:
         return _(
             "This account already has {limit} active bookings, the most one account may hold. "
@@ -175,20 +177,28 @@ def error_text(t: Translator, err: DomainError) -> str:
 
 
 def nik_active_text(t: Translator, err: DomainError) -> str:
+    """This account's own booking of the NIK (NIK_HELD, another account's, says nothing)."""
     _ = t.gettext
     view = err.params.get("booking")
-    if err.params.get("same_owner") and isinstance(view, BookingView):
-        return _(
-            "{name} already has an active booking: <b>{code}</b> on {when}. One booking per "
-            "person: you can move or cancel it in /saya."
-        ).format(
-            name=escape(view.person_name),
-            code=view.code,
-            when=when_text(t, view.date, view),
-        )
+    if err.code != bk.NIK_ACTIVE or not isinstance(view, BookingView):
+        return nik_held_text(t)
     return _(
-        "This NIK already has an active booking, made from another account. One booking per "
-        "person is allowed. If you did not make it, please tell the staff with /tanya."
+        "{name} already has an active booking: <b>{code}</b> on {when}. One booking per "
+        "person: you can move or cancel it in /saya."
+    ).format(
+        name=escape(view.person_name),
+        code=view.code,
+        when=when_text(t, view.date, view),
+    )
+
+
+def nik_held_text(t: Translator) -> str:
+    """A NIK held by another account's booking. Nothing about that booking (who, when, that it
+    is another account's): anyone can type anyone's NIK. What the NIK's owner can do instead."""
+    return t.gettext(
+        "This NIK cannot be booked online right now. If it is your NIK (or your child's) and you "
+        "did not book it, come to the counter of your kecamatan office or Disdukcapil with your "
+        "KK and e-KTP (or birth certificate): staff can release it, and you can then book here."
     )
 
 

@@ -60,7 +60,7 @@ from bot.validation import (
     phone_error_text,
     validate_name,
 )
-from handlers.booking_views import error_text, nik_active_text, send_ticket
+from handlers.booking_views import error_text, send_ticket
 from handlers.common import (
     answer,
     clear_draft,
@@ -556,7 +556,7 @@ async def _read_nik(update: Update, context: BotContext, text: str) -> str:
         check = schools.check_child(view.event, text)
         await context.services.booking.check_nik_free(check.nik.nik, user_id_of(update))
     except BookingError as err:
-        message = nik_active_text(t, err) if err.code == bk.NIK_ACTIVE else error_text(t, err)
+        message = error_text(t, err)
         await say(update, message, [_nav(context, draft, NIK)])
         return NIK
     for warning in check.nik.warnings:
@@ -654,7 +654,7 @@ async def _submit(update: Update, context: BotContext) -> object:
         if err.code in (bk.SLOT_FULL, bk.SLOT_MISSING, bk.SLOT_CLOSED):
             draft.pop("slot", None)
             return await _ask(update, context, SLOT)
-        if err.code == bk.NIK_ACTIVE or err.code == bk.NOT_ELIGIBLE:
+        if err.code in (bk.NIK_ACTIVE, bk.NIK_HELD, bk.NOT_ELIGIBLE):
             draft.pop("nik", None)
             return await _ask(update, context, NIK)
         clear_draft(context, DRAFT)

@@ -25,6 +25,11 @@ STAFF_COMMANDS = [
     ),
     ("siaran", N_("/siaran – send an announcement or a weekend-service day"), False),
     ("tutup", N_("/tutup – close a day or a slot and tell the residents booked"), False),
+    (
+        "lepasnik",
+        N_("/lepasnik NIK – free a NIK held by a booking its owner did not make (check the KK)"),
+        False,
+    ),
     ("aturtempat", N_("/aturtempat – a place's hours, seats and service days"), False),
     ("acara", N_("/acara – school recording events"), False),
     ("cetak", N_("/cetak CODE – a card printed the same day at a school event"), False),

@@ -1,9 +1,13 @@
 """Home visits, the staff side: the request cards in the staff group and their buttons (schedule,
-ask for information, reject; done / not done after the visit), and ``/kunjungan [kecamatan]
-[status]``, the queue oldest first.
+ask for information, reject; done / not done after the visit; show contact), and
+``/kunjungan [kecamatan] [status]``, the queue oldest first.
 
 Every command and button checks that the user is staff, and that an operator works on a request
 of their own kecamatan (admins everywhere); refusals are logged and audited.
+
+Personal data: a card in the group is masked (every member reads it, operators of other
+kecamatan too); "📞 Show contact" sends the full card to the staff member alone, and a card in a
+private chat (opened from ``/kunjungan`` there) is full. Both views are audited.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from html import escape
 from typing import Any
 
 from telegram import ForceReply, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -154,10 +158,16 @@ async def _visit_for(
     return None
 
 
+def _private(update: Update) -> bool:
+    """Cards in a private chat are read by their staff member alone: they show the full data."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
 async def _show_card(
     update: Update, context: BotContext, visit: HomeVisit, *, edit: bool = True
 ) -> None:
-    card = await staff_card(context.services, context.t, visit)
+    card = await staff_card(context.services, context.t, visit, full=_private(update))
     query = update.callback_query
     if edit and query is not None and isinstance(query.message, Message):
         try:
@@ -187,8 +197,12 @@ async def staff_button(update: Update, context: BotContext) -> None:
         return
     action, arg = data["action"], data["arg"]
     if action == "open":
+        if _private(update):
+            visit = await context.services.visits.reveal(visit.id, member, "queue")
         await answer(update.callback_query)
         await _show_card(update, context, visit, edit=False)
+    elif action == "ct":
+        await _send_contact(update, context, member, visit)
     elif action == "card":
         await answer(update.callback_query)
         await _show_card(update, context, visit)
@@ -202,6 +216,30 @@ async def staff_button(update: Update, context: BotContext) -> None:
         await _done(update, context, member, visit)
     else:
         await answer(update.callback_query)
+
+
+async def _send_contact(
+    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit
+) -> None:
+    """The full card in the staff member's private chat: in the group everyone would read it,
+    and an alert (200 characters) cannot hold an address of up to 300."""
+    t = context.t
+    _ = t.gettext
+    visit = await context.services.visits.reveal(visit.id, member, "button")
+    card = await staff_card(context.services, t, visit, full=True)
+    try:
+        await context.bot.send_message(
+            member.user_id, card.text, reply_markup=link_markup(card.buttons)
+        )
+    except (Forbidden, BadRequest):
+        # No private chat with the bot yet: the phone fits in an alert, the address may not.
+        text = _(
+            "{ticket}: {name}, {phone}. For the address, start a private chat with me and press "
+            "again."
+        ).format(ticket=visit.ticket, name=visit.person_name, phone=visit.phone)
+        await answer(update.callback_query, text[:200], alert=True)
+        return
+    await answer(update.callback_query, _("Sent to you in our private chat."))
 
 
 async def _date_picker(update: Update, context: BotContext, visit: HomeVisit, page: int) -> None:
@@ -245,7 +283,7 @@ async def _edit_buttons(
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return
-    card = await staff_card(context.services, context.t, visit)
+    card = await staff_card(context.services, context.t, visit, full=_private(update))
     try:
         await query.message.edit_text(
             f"{card.text}\n\n<b>{escape(question)}</b>", reply_markup=link_markup(rows)
@@ -358,6 +396,7 @@ async def ask_words(update: Update, context: BotContext) -> object:
             "visit_id": visit.id,
             "chat_id": message.chat.id if isinstance(message, Message) else None,
             "message_id": message.message_id if isinstance(message, Message) else None,
+            "full": _private(update),
         }
     user = update.effective_user
     who = f'<a href="tg://user?id={user.id}">{escape(user.first_name)}</a>' if user else ""
@@ -438,7 +477,7 @@ async def _refresh_card(context: BotContext, visit: HomeVisit, pending: dict[str
     chat_id, message_id = pending.get("chat_id"), pending.get("message_id")
     if not chat_id or not message_id:
         return
-    card = await staff_card(context.services, context.t, visit)
+    card = await staff_card(context.services, context.t, visit, full=bool(pending.get("full")))
     try:
         await context.bot.edit_message_text(
             card.text,

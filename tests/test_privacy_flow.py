@@ -119,6 +119,7 @@ STAFF_COMMANDS = [
     "/siaran",
     "/acara",
     "/cetak ABCDEF",
+    "/lepasnik 3674031705900001",
 ]
 
 

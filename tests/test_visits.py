@@ -3,7 +3,7 @@ one open request per NIK, the list in /saya and cancelling from it."""
 
 from __future__ import annotations
 
-from bot.services.visits import KIND_STAFF_CANCELLED, KIND_STAFF_NEW
+from bot.services.visits import KIND_STAFF_CANCELLED, KIND_STAFF_NEW, STATUSES
 from handlers.visit import mine_entries
 from tests.conftest import RESIDENT_ID, STAFF_GROUP, texts
 from tests.visit_helpers import (
@@ -300,11 +300,17 @@ def services_answer(chat) -> str:
     return chat.api.callback_answers[-1].get("text", "")
 
 
-async def test_an_old_summary_button_after_sending_is_stale(chat):
-    await request_by_typing(chat)
+async def test_an_old_summary_button_after_sending_is_stale(chat, services):
+    ticket = ticket_in(await request_by_typing(chat))
     summary = next(m for m in reversed(chat.transcript) if "Mohon periksa" in m.text)
+    # The family cancels, so the one-open-request-per-NIK rule would not stop a second request:
+    # only the button being stale does.
+    visit = await services.visits.store.by_ticket(ticket)
+    await services.visits.cancel(visit.id, RESIDENT_ID)
     await chat.press_data("vr:send", summary)
     assert "tidak aktif" in chat.api.callback_answers[-1]["text"]
+    assert await services.visits.store.count(statuses=STATUSES) == 1
+    assert [v.ticket for v in await services.visits.for_owner(RESIDENT_ID)] == [ticket]
 
 
 async def test_english_speakers_get_english(make_chat):

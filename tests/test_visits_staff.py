@@ -51,20 +51,24 @@ async def test_the_whole_lifecycle(chat, admin, services, clock, app):
     visit = await services.visits.store.by_ticket(ticket)
     assert visit is not None
 
-    # The staff group gets the card: essentials, NIK masked, the three buttons.
+    # The staff group gets the card: essentials with personal data masked, the buttons.
     await deliver(services, app)
     card = admin.last_card(ticket)
     text = card.plain_text()
     assert "Permohonan kunjungan rumah baru" in text
-    assert "Siti Aminah" in text
+    assert "Siti A." in text
     assert "3674••••••••0001" in text
-    assert "3674034508500001" not in text
     assert "Sakit atau terbaring" in text
-    assert "Jl. Mawar No. 5" in text
-    assert "+6281234567890" in text
+    assert "Alamat: Kelurahan Pondok Kacang Timur" in text
+    assert "+62812•••••890" in text
     assert "Pondok Aren, Kota Tangerang Selatan" in text
     assert "dijawab paling lambat Kam, 26 Nov 2026" in text
-    assert card.button_labels == ["📅 Jadwalkan", "❓ Minta keterangan", "⛔ Tolak"]
+    assert card.button_labels == [
+        "📅 Jadwalkan",
+        "❓ Minta keterangan",
+        "⛔ Tolak",
+        "📞 Lihat kontak",
+    ]
 
     # Schedule: a date, then a time window.
     await admin.press("Jadwalkan", card)
@@ -82,6 +86,7 @@ async def test_the_whole_lifecycle(chat, admin, services, clock, app):
         "📅 Ubah tanggal",
         "✅ Selesai, sudah direkam",
         "⚠️ Tidak terlaksana",
+        "📞 Lihat kontak",
     ]
 
     # The family is told at once, in their language, with a way to ask for another date.

@@ -88,7 +88,10 @@ SAME_SLOT = "same_slot"
 NIK_INVALID = "nik_invalid"  # params: error (NikError)
 NAME_INVALID = "name_invalid"  # params: error (NameError_)
 PHONE_INVALID = "phone_invalid"  # params: error (PhoneError)
-NIK_ACTIVE = "nik_active"  # params: booking (BookingView), same_owner (bool)
+NIK_ACTIVE = "nik_active"  # this account already booked the NIK; params: booking (BookingView)
+# Another account's booking holds the NIK. No params on purpose: who booked it, when and where
+# stays with that account (staff at the counter can release it: release_nik).
+NIK_HELD = "nik_held"
 OWNER_LIMIT = "owner_limit"  # params: limit
 NOT_ELIGIBLE = "not_eligible"  # params: eligibility (Eligibility)
 NOT_ACTIVE = "not_active"  # params: status
@@ -97,6 +100,7 @@ NOT_REBOOKABLE = "not_rebookable"
 OFFER_GONE = "offer_gone"
 
 CLOSED_DETAIL = "closed"
+RELEASED_DETAIL = "released"  # cancelled by staff for the NIK's owner (release_nik)
 
 # Reasons staff pick from a list when closing a day or a slot; residents read them in their own
 # language (a typed reason is shown as typed).
@@ -767,21 +771,14 @@ class BookingService:
         return BookingError(code)
 
     async def _nik_error(self, nik: str, owner_id: int) -> BookingError:
-        existing = await self.active_for_nik(nik)
-        return BookingError(
-            NIK_ACTIVE,
-            booking=existing,
-            same_owner=existing is not None and existing.owner_id == owner_id,
-        )
+        return _nik_refusal(await self.active_for_nik(nik), owner_id)
 
     async def check_nik_free(self, nik: str, owner_id: int, *, ignore: int | None = None) -> None:
-        """Raise NIK_ACTIVE when this NIK already holds an active booking (other than
-        ``ignore``)."""
+        """Raise NIK_ACTIVE (this account's booking) or NIK_HELD (another account's) when this
+        NIK already holds an active booking (other than ``ignore``)."""
         existing = await self.active_for_nik(nik)
         if existing is not None and existing.id != ignore:
-            raise BookingError(
-                NIK_ACTIVE, booking=existing, same_owner=existing.owner_id == owner_id
-            )
+            raise _nik_refusal(existing, owner_id)
 
     def _may_act_on(self, view: BookingView, actor_id: int) -> bool:
         """The owner, or staff who manage the place's kecamatan."""
@@ -1013,6 +1010,55 @@ class BookingService:
         )
         return CloseResult(len(closed_now), lost)
 
+    # --- a NIK held by someone else's booking ------------------------------------------------
+
+    def _may_release(self, actor_id: int, view: BookingView) -> None:
+        """Staff of the booking's place, or of the kecamatan the NIK was issued in (where its
+        owner is likely to come with their KK), may release it; raises NotAllowed."""
+        member = self.services.staff(actor_id)
+        if member is None:
+            raise NotAllowed()
+        if not (member.may_manage(view.place.kecamatan_code) or member.may_manage(view.nik[:6])):
+            raise NotAllowed("other_kecamatan")
+
+    async def nik_holder(self, nik: str, actor_id: int) -> BookingView | None:
+        """The active booking holding ``nik``, for staff who may release it, or None when nothing
+        holds it. Raises NotAllowed. The look-up is audited: staff saw someone's booking."""
+        if self.services.staff(actor_id) is None:
+            raise NotAllowed()
+        view = await self.active_for_nik(nik)
+        if view is None:
+            return None
+        self._may_release(actor_id, view)
+        await self.services.audit.record(
+            self._epoch(), actor_id, "booking.nik_looked_up", "booking", view.id, view.code
+        )
+        return view
+
+    async def release_nik(self, booking_id: int, actor_id: int) -> BookingView:
+        """Cancel a booking at the request of the NIK's owner, who proved who they are at the
+        counter, so that they can book themselves (anyone can book with a NIK they know first).
+        The handler tells the account that held it. Raises NotFound, NotAllowed,
+        BookingError(NOT_ACTIVE)."""
+        view = await self.booking(booking_id)
+        if view is None:
+            raise NotFound("booking")
+        self._may_release(actor_id, view)
+        try:
+            await self.store.cancel(
+                booking_id, actor_id=actor_id, now=self._epoch(), detail=RELEASED_DETAIL
+            )
+        except WrongStatus as exc:
+            raise BookingError(NOT_ACTIVE, status=exc.status) from None
+        await self.services.audit.record(
+            self._epoch(), actor_id, "booking.nik_released", "booking", booking_id, view.code
+        )
+        await self.services.events.emit("booking.cancelled", booking_id=booking_id)
+        await self.services.events.emit("seat.freed", place_id=view.place.id, date=view.date)
+        released = await self.booking(booking_id)
+        assert released is not None
+        return released
+
     # --- waitlist ----------------------------------------------------------------------------
 
     async def join_waitlist(self, owner_id: int, place_id: int, day: date) -> WaitlistView:
@@ -1128,6 +1174,14 @@ class BookingService:
 
 
 # --- outbox messages -------------------------------------------------------------------------
+
+
+def _nik_refusal(existing: BookingView | None, owner_id: int) -> BookingError:
+    """Why a NIK cannot be booked: this account's own booking (shown to it), or another's (of
+    which nothing is said, so that typing someone's NIK reveals nothing about their booking)."""
+    if existing is not None and existing.owner_id == owner_id:
+        return BookingError(NIK_ACTIVE, booking=existing)
+    return BookingError(NIK_HELD)
 
 
 def slot_button_label(t: Translator, slot: SlotView) -> str:

@@ -29,7 +29,7 @@ from bot.config import StaffMember
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.geo import nearest
 from bot.i18n import N_, Translator
-from bot.privacy import mask_nik
+from bot.privacy import mask_name, mask_nik, mask_phone, scrub
 from bot.regions import District
 from bot.services.outbox import Notice, renderer
 from bot.services.schedule import holiday_name
@@ -405,6 +405,21 @@ class Visits:
             raise NotAllowed("other_kecamatan", kecamatan=visit.kecamatan_code)
         return visit
 
+    async def reveal(self, visit_id: int, member: StaffMember | None, via: str) -> HomeVisit:
+        """The request with its full contact data, for a staff member who may handle it; the
+        audit log keeps who looked, and ``via`` where ("button" in the group, "queue")."""
+        visit = await self.for_staff(visit_id, member)
+        assert member is not None
+        await self.services.audit.record(
+            self.services.clock.epoch(),
+            member.user_id,
+            "visit.contact_viewed",
+            "visit",
+            visit.id,
+            via,
+        )
+        return visit
+
     # --- the family -----------------------------------------------------------------------
 
     async def check_nik(self, nik: str, owner_id: int) -> None:
@@ -775,11 +790,22 @@ def map_link(visit: HomeVisit) -> str | None:
     return f"https://www.google.com/maps?q={visit.lat:.6f},{visit.lon:.6f}"
 
 
-async def staff_card(services: Services, t: Translator, visit: HomeVisit) -> Notice:
-    """A request as staff see it: essentials (NIK masked), the state, the buttons that fit it."""
+async def staff_card(
+    services: Services, t: Translator, visit: HomeVisit, *, full: bool = False
+) -> Notice:
+    """A request as staff see it: essentials, the state, the buttons that fit it.
+
+    The staff group (``full`` False) is read by every member, operators of other kecamatan too:
+    there the name, NIK, phone and typed numbers are masked, the address is only its
+    desa/kelurahan, and the full data is one audited button away (``Visits.reveal``). A private
+    chat with a staff member who may handle the request gets it all (``full``): the team needs
+    the address, phone and NIK to go and record the person.
+    """
     _ = t.gettext
     visits = services.visits
     regions = services.regions
+    # Free texts can hold a phone number or a NIK: masked where the whole group reads them.
+    plain = _as_typed if full else scrub
     lines = [
         _("🏠 <b>Home visit {ticket}</b> · {icon} {status}").format(
             ticket=visit.ticket,
@@ -790,15 +816,17 @@ async def staff_card(services: Services, t: Translator, visit: HomeVisit) -> Not
             kecamatan=escape(regions.district_label(visit.kecamatan_code))
         ),
         _("Person: {name} (NIK {nik})").format(
-            name=escape(visit.person_name), nik=mask_nik(visit.nik)
+            name=escape(visit.person_name if full else mask_name(visit.person_name)),
+            nik=visit.nik if full else mask_nik(visit.nik),
         ),
-        _("Reason: {reason}").format(reason=reason_label(t, visit.reason, visit.reason_note)),
-        _("Address: {address}").format(address=escape(visit.address)),
-        _("Phone: {phone}").format(phone=escape(visit.phone)),
+        _("Reason: {reason}").format(
+            reason=reason_label(t, visit.reason, plain(visit.reason_note))
+        ),
+        *_contact_lines(services, t, visit, full=full),
         _("Preferred days: {days}").format(days=days_label(t, visit.preferred_days)),
     ]
     if visit.notes:
-        lines.append(_("Notes: {notes}").format(notes=escape(visit.notes)))
+        lines.append(_("Notes: {notes}").format(notes=escape(plain(visit.notes))))
     created = services.clock.local(visit.created_at).date()
     requested = _("Requested: {date}").format(date=t.date_medium(created))
     if visit.status in ("new", "info_requested"):
@@ -818,18 +846,55 @@ async def staff_card(services: Services, t: Translator, visit: HomeVisit) -> Not
             label = _("Why not done: {text}")
         else:
             label = _("Staff note: {text}")
-        lines.append(label.format(text=escape(visit.outcome_note)))
+        lines.append(label.format(text=escape(plain(visit.outcome_note))))
     message = await visits.last_family_message(visit.id)
     if message is not None and visit.is_open:
         if message.action == "info_given":
             label = _("Family's answer: {text}")
         else:
             label = _("Family asks for another date: {text}")
-        lines.append(label.format(text=escape(message.detail)))
-    return Notice("\n".join(lines), staff_buttons(t, visit))
+        lines.append(label.format(text=escape(plain(message.detail))))
+    return Notice("\n".join(lines), staff_buttons(t, visit, full=full))
 
 
-def staff_buttons(t: Translator, visit: HomeVisit) -> list[list[tuple[str, str]]]:
+def _as_typed(text: str) -> str:
+    return text
+
+
+def _contact_lines(
+    services: Services, t: Translator, visit: HomeVisit, *, full: bool
+) -> list[str]:
+    """Address and phone: in full, or the desa/kelurahan and a masked phone."""
+    _ = t.gettext
+    if full:
+        return [
+            _("Address: {address}").format(address=escape(visit.address)),
+            _("Phone: {phone}").format(phone=escape(visit.phone)),
+        ]
+    village = services.regions.village_in(visit.kecamatan_code, visit.address)
+    # "Kelurahan …" / "Desa …": the official names, the same in every language.
+    area = (
+        f"{village.kind.capitalize()} {escape(village.name)}"
+        if village is not None
+        else _("not shown here")
+    )
+    lines = [
+        _("Address: {address}").format(address=area),
+        _("Phone: {phone}").format(phone=escape(mask_phone(visit.phone))),
+    ]
+    if visit.is_open:
+        lines.append(
+            _(
+                "Full address and phone: press “📞 Show contact”; they are sent to you alone, "
+                "and the view is recorded."
+            )
+        )
+    return lines
+
+
+def staff_buttons(
+    t: Translator, visit: HomeVisit, *, full: bool = False
+) -> list[list[tuple[str, str]]]:
     _ = t.gettext
     rows: list[list[tuple[str, str]]] = []
     if visit.status in ("new", "info_requested"):
@@ -848,8 +913,14 @@ def staff_buttons(t: Translator, visit: HomeVisit) -> list[list[tuple[str, str]]
                 (_("⚠️ Not done"), STAFF.pack("nd", visit.id)),
             ]
         )
+    if not visit.is_open:
+        return rows
+    if not full:
+        # The map pin is as precise as the address: it goes with the contact, not to the group.
+        rows.append([(_("📞 Show contact"), STAFF.pack("ct", visit.id))])
+        return rows
     link = map_link(visit)
-    if link and visit.is_open:
+    if link:
         rows.append([(_("📍 Map"), link)])
     return rows
 

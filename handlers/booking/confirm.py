@@ -259,7 +259,7 @@ async def _refused(update: Update, context: BotContext, err: BookingError) -> ob
         return await _ask(update, context, DAY)
     if code == bk.SAME_SLOT:
         return await _ask(update, context, SLOT)
-    if code == bk.NIK_ACTIVE and not err.params.get("same_owner"):
+    if code == bk.NIK_HELD:
         draft.pop("nik", None)
         return await _ask(update, context, NIK)
     if code == bk.NOT_ELIGIBLE:

@@ -42,10 +42,7 @@ from handlers.booking.flow import (
     _words,
     prompt,
 )
-from handlers.booking_views import (
-    error_text,
-    nik_active_text,
-)
+from handlers.booking_views import error_text
 from handlers.common import draft_of, say, user_id_of
 
 
@@ -157,8 +154,8 @@ async def _read_nik(update: Update, context: BotContext, draft: dict[str, Any], 
         info = service.parse_nik(text)
         await service.check_nik_free(info.nik, user_id_of(update))
     except BookingError as err:
-        message = error_text(t, err) if err.code != bk.NIK_ACTIVE else nik_active_text(t, err)
-        if err.code == bk.NIK_ACTIVE:
+        message = error_text(t, err)
+        if err.code in (bk.NIK_ACTIVE, bk.NIK_HELD):
             message += "\n" + _("To book for someone else, type their NIK.")
         await say(update, message, [_nav(context, draft, NIK)])
         return NIK

@@ -3,17 +3,20 @@
 - ``/hadir KODE`` marks a booking attended; the QR code on the resident's ticket is the deep link
   ``/start ci_KODE``: a staff member who scans it gets the booking with a one-tap check-in, the
   owner sees their booking, anyone else learns nothing.
-- ``/daftarhadir [tempat] [tanggal]``: who is booked (full names, masked NIK, status) and a CSV
-  with the full data, for staff of the place's kecamatan.
+- ``/daftarhadir [tempat] [tanggal]``: who is booked (full names in a private chat, masked in a
+  group; masked NIK, status) and, privately, a CSV with the full data, for staff of the place's
+  kecamatan.
 - ``/tutup``: close a whole day or one time slot at a place; the bookings there are cancelled and
   their residents told in their language with the next free times (``BookingService.close``).
+- ``/lepasnik NIK``: release a NIK held by a booking its owner did not make, once they have shown
+  their KK or e-KTP at the counter; the account that held it is told.
 
 Every command and button checks the staff role on each use; operators act only on places of
 their kecamatan (``handlers.checkin.shared.manages``). Every staff action is in the audit log.
 
 Modules: ``check_in`` (/hadir, the QR link, the check-in buttons), ``day_list`` (/daftarhadir),
-``close_steps`` and ``closing`` (the /tutup conversation), ``shared`` (buttons, the kecamatan
-rule, dates).
+``close_steps`` and ``closing`` (the /tutup conversation), ``release`` (/lepasnik), ``shared``
+(buttons, the kecamatan rule, dates).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from handlers.checkin.closing import (
     close_text,
 )
 from handlers.checkin.day_list import daftarhadir, on_daylist_kecamatan
+from handlers.checkin.release import RLS, lepasnik, on_release_button
 from handlers.checkin.shared import CHK, CL, CLK, DLK
 from handlers.common import final
 
@@ -46,6 +50,7 @@ __all__ = [
     "CL",
     "CLK",
     "DLK",
+    "RLS",
     "build_handlers",
     "checkin_link",
     "close_button",
@@ -55,8 +60,10 @@ __all__ = [
     "close_text",
     "daftarhadir",
     "hadir",
+    "lepasnik",
     "on_check_button",
     "on_daylist_kecamatan",
+    "on_release_button",
 ]
 
 
@@ -70,6 +77,8 @@ def build_handlers() -> list:
         CommandHandler("daftarhadir", daftarhadir),
         CallbackQueryHandler(final(on_check_button), pattern=CHK.pattern),
         CallbackQueryHandler(final(on_daylist_kecamatan), pattern=DLK.pattern),
+        CommandHandler("lepasnik", lepasnik),
+        CallbackQueryHandler(final(on_release_button), pattern=RLS.pattern),
         ConversationHandler(
             entry_points=[CommandHandler("tutup", close_start)],
             states={

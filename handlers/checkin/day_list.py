@@ -1,5 +1,10 @@
-"""The day list: ``/daftarhadir [tempat] [tanggal]``, who is booked at a place on a day (full
-names, masked NIK, status) and a CSV with the full data, for staff of the place's kecamatan."""
+"""The day list: ``/daftarhadir [tempat] [tanggal]``, who is booked at a place on a day, for staff
+of the place's kecamatan.
+
+In a private chat: full names (the counter calls people by name and checks them against their
+KK), masked NIK, status, and a CSV with the full data. In a group, which others read (operators
+of other kecamatan too): names masked like every other chat list, and no CSV.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from telegram.error import BadRequest
 from bot.context import BotContext
 from bot.errors import NotAllowed
 from bot.i18n import Translator
-from bot.privacy import mask_nik
+from bot.privacy import mask_name, mask_nik
 from bot.services.booking import BookingView
 from bot.services.container import Services
 from bot.spreadsheet import staff_csv
@@ -187,6 +192,7 @@ async def send_day_list(update: Update, context: BotContext, place_id: int, day:
     except NotAllowed:
         await refuse_place(update, context, "day_list")
         return
+    private = chat.type == "private"
     shown = [v for v in views if v.status != "cancelled"]
     counts = {s: sum(1 for v in views if v.status == s) for s in STATUS_ICONS}
     lines = [
@@ -205,8 +211,9 @@ async def send_day_list(update: Update, context: BotContext, place_id: int, day:
     if not shown:
         lines.append(_("Nobody is booked for this day."))
     for view in shown[:LIST_LIMIT]:
+        name = view.person_name if private else mask_name(view.person_name)
         lines.append(
-            f"{t.time(view.starts)} · <code>{view.code}</code> · {escape(view.person_name)} · "
+            f"{t.time(view.starts)} · <code>{view.code}</code> · {escape(name)} · "
             f"{mask_nik(view.nik)} · {STATUS_ICONS.get(view.status, '')} "
             f"{status_label(t, view.status)}"
         )
@@ -214,8 +221,10 @@ async def send_day_list(update: Update, context: BotContext, place_id: int, day:
         lines.append(
             _("… and {n} more: see the CSV file.").format(n=t.number(len(shown) - LIST_LIMIT))
         )
+    if views and not private:
+        lines += ["", _("Full names and the CSV file: send /daftarhadir to me in a private chat.")]
     await chat.send_message("\n".join(lines))
-    if views:
+    if views and private:
         await chat.send_document(
             InputFile(_csv(t, views), filename=f"daftar-hadir-{place.code}-{day.isoformat()}.csv"),
             caption=_("Full data (names, NIK, phone numbers): handle with care, do not forward."),
