@@ -183,3 +183,47 @@ async def test_an_old_draft_expires(chat, pets, clock):
     await chat.send("Rex")
     clock.advance(hours=25)
     assert "What is the pet's name?" in texts(await chat.send("/pet"))
+
+
+# --- a refused answer that the NLU takes for a question ----------------------------------------
+
+
+async def show_age(turn: Turn[PetDraft]) -> None:
+    await turn.ask("How old is the pet?")
+
+
+async def read_age(turn: Turn[PetDraft], text: str):
+    return NEXT if text.strip().isdigit() else Invalid("An age is a number of years.")
+
+
+AGES = Flow(
+    name="pet_ages",
+    draft=PetDraft,
+    steps={"age": Step(show_age, read=read_age)},
+    first=lambda turn: _first_age(),
+    title=lambda t: "pet age",
+    private=False,
+)
+
+
+async def _first_age() -> str:
+    return "age"
+
+
+async def test_an_interruption_keeps_the_refusing_steps_hint(chat, app):
+    register(AGES)
+
+    async def entry(update, context):
+        await start(update, context, AGES)
+        raise ApplicationHandlerStop
+
+    app.add_handler(CommandHandler("age", entry), group=-4)
+    try:
+        await chat.send("/age")
+        answer = await chat.send("syaratnya apa aja?")
+        # Answered as the question it looks like, and told what the step wanted in case the
+        # NLU misread an answer.
+        assert "Kartu Keluarga" in texts(answer) or "KK" in texts(answer)
+        assert "An age is a number of years." in answer[-1].plain_text()
+    finally:
+        REGISTRY.flows.pop("pet_ages", None)

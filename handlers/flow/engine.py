@@ -265,7 +265,8 @@ async def _on_text(turn: Turn[Any], text: str) -> None:
         if pressed is not None:
             await _press(turn, *pressed)
         elif _interrupts(turn, step.own_intents):
-            await _interrupt(turn)
+            # The step's own hint too: the NLU may have misread an answer the step refused.
+            await _interrupt(turn, hint=result.text)
         else:
             await turn.say(result.text)
             await _show(turn)
@@ -281,7 +282,7 @@ def _interrupts(turn: Turn[Any], own: frozenset[str]) -> bool:
     return not (analysis.unsure or analysis.intent in _NOT_INTERRUPTIONS or analysis.intent in own)
 
 
-async def _interrupt(turn: Turn[Any]) -> None:
+async def _interrupt(turn: Turn[Any], hint: str = "") -> None:
     """Answer the question (nothing is stored), then offer to continue the step (rule 1)."""
     await _answer_elsewhere(turn)
     _ = turn._
@@ -289,10 +290,8 @@ async def _interrupt(turn: Turn[Any]) -> None:
     markup = turn.keyboard([[Button(label, RESUME, words=words.RESUME)]], nav=False)
     # keyboard() recorded only the offer: the step's own buttons stay typeable too.
     turn.buttons = [*turn.state.buttons, *turn.buttons]
-    await turn.say(
-        _("Your answers so far are kept. Tap below to continue, or just type your answer."),
-        markup,
-    )
+    kept = _("Your answers so far are kept. Tap below to continue, or just type your answer.")
+    await turn.say(f"{hint}\n\n{kept}" if hint else kept, markup)
     await _save(turn, active=True)
 
 
