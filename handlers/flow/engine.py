@@ -210,6 +210,9 @@ async def route(update: Update, context: BotContext) -> None:
             raise ApplicationHandlerStop
         await store.park(user.id)  # another command: answered as usual, the draft stays
         return
+    step = flow.steps.get(state.step)
+    if step is not None and step.takes and not step.takes(_draft(flow, state), message):
+        return  # not for the flow: the group's other handlers see it
     turn = _turn(update, context, flow, state)
     if text is not None:
         await _on_text(turn, text)
@@ -462,14 +465,20 @@ async def _leave(turn: Turn[Any]) -> None:
         text = _("Stopped; nothing was saved.")
     await turn.close_pressed()
     await store_of(turn.context).delete(turn.user_id, turn.flow.name)
-    await turn.say(text, main_menu(turn.t))
+    chat = turn.update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    await turn.say(text, main_menu(turn.t) if private else None)  # no menu in a staff group
 
 
 # --- state ---------------------------------------------------------------------------------------
 
 
 def _turn(update: Update, context: BotContext, flow: Flow[Any], state: FlowState) -> Turn[Any]:
-    return Turn(update, context, flow, drafts.decode(flow.draft, state.draft), state)
+    return Turn(update, context, flow, _draft(flow, state), state)
+
+
+def _draft(flow: Flow[Any], state: FlowState) -> Any:
+    return drafts.decode(flow.draft, state.draft)
 
 
 def _step(turn: Turn[Any]) -> Any:
