@@ -509,6 +509,84 @@ def parse_queue_args(
     return codes, statuses or OPEN_STATUSES, overdue, unknown
 
 
+def _queue_scope(context: BotContext, member: StaffMember, codes: list[str] | None) -> str:
+    visits = context.services.visits
+    if codes:
+        return escape(visits.kecamatan_name(codes[0]))
+    if member.role == "admin":
+        return context.t.gettext("all kecamatan")
+    return escape(", ".join(visits.kecamatan_name(c) for c in member.kecamatan))
+
+
+def _queue_line(context: BotContext, number: int, item: Any) -> str:
+    """One request of /kunjungan: ticket, where, who (masked), why, status, age, lateness."""
+    t = context.t
+    _ = t.gettext
+    visit = item.visit
+    age = t.ngettext("{n} day", "{n} days", item.age_days).format(n=t.number(item.age_days))
+    line = _(
+        "{n}. {icon} <b>{ticket}</b> · {kecamatan} · {name} · {reason} · {status} · {age}"
+    ).format(
+        n=number,
+        icon=STATUS_ICONS.get(visit.status, ""),
+        ticket=visit.ticket,
+        kecamatan=escape(context.services.visits.kecamatan_name(visit.kecamatan_code)),
+        name=escape(mask_name(visit.person_name)),
+        reason=reason_label(t, visit.reason),
+        status=status_label(t, visit.status),
+        age=age,
+    )
+    if visit.status == "scheduled" and visit.visit_date:
+        line += " · " + t.date_short(visit.visit_date)
+    if item.overdue:
+        late = _("<b>overdue</b> (due {date})").format(date=t.date_short(item.due))
+        line = f"⚠️ {line} · {late}"
+    return line
+
+
+def _queue_text(
+    context: BotContext, found: Any, header: str
+) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The /kunjungan list and its ticket buttons, within one Telegram message."""
+    t = context.t
+    _ = t.gettext
+    late = found.overdue
+    lines = [
+        header,
+        t.ngettext(
+            "{n} request, oldest first.", "{n} requests, oldest first.", found.total
+        ).format(n=t.number(found.total)),
+    ]
+    if late:
+        lines.append(
+            "⚠️ "
+            + t.ngettext(
+                "{n} is past the promised response time.",
+                "{n} are past the promised response time.",
+                late,
+            ).format(n=t.number(late))
+        )
+    lines.append("")
+    buttons: list[tuple[str, str]] = []
+    for number, item in enumerate(found.items, start=1):
+        line = _queue_line(context, number, item)
+        if sum(len(x) + 1 for x in lines) + len(line) > TEXT_BUDGET:
+            break  # Telegram's 4,096 characters, with room for the lines below
+        lines.append(line)
+        buttons.append((item.visit.ticket, STAFF.pack("open", item.visit.id)))
+    if found.total > len(buttons):
+        lines.append("")
+        lines.append(
+            _("…and {n} more. Narrow the list with a kecamatan or a status.").format(
+                n=t.number(found.total - len(buttons))
+            )
+        )
+    lines.append("")
+    lines.append(_("Press a ticket to open the request and act on it."))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return "\n".join(lines), rows
+
+
 @staff_only(action="kunjungan")
 async def queue(update: Update, context: BotContext) -> None:
     member = checked_staff(update, context)
@@ -540,74 +618,14 @@ async def queue(update: Update, context: BotContext) -> None:
     except NotAllowed:
         await _refuse_other_kecamatan(update, context, "queue", codes[0] if codes else "")
         return
-    if codes:
-        scope = escape(services.visits.kecamatan_name(codes[0]))
-    elif member.role == "admin":
-        scope = _("all kecamatan")
-    else:
-        scope = escape(", ".join(services.visits.kecamatan_name(c) for c in member.kecamatan))
+    scope = _queue_scope(context, member, codes)
     what = ", ".join(status_label(t, s) for s in statuses)
-    items, late = found.items, found.overdue
     header = _("🏠 <b>Home-visit requests</b> · {scope} · {what}").format(scope=scope, what=what)
-    if not items:
+    if not found.items:
         await reply(update, context, header + "\n\n" + _("Nothing here."))
         return
-    lines = [
-        header,
-        t.ngettext(
-            "{n} request, oldest first.", "{n} requests, oldest first.", found.total
-        ).format(n=t.number(found.total)),
-    ]
-    if late:
-        lines.append(
-            "⚠️ "
-            + t.ngettext(
-                "{n} is past the promised response time.",
-                "{n} are past the promised response time.",
-                late,
-            ).format(n=t.number(late))
-        )
-    lines.append("")
-    buttons: list[tuple[str, str]] = []
-    for number, item in enumerate(items, start=1):
-        visit = item.visit
-        age = t.ngettext("{n} day", "{n} days", item.age_days).format(n=t.number(item.age_days))
-        line = _(
-            "{n}. {icon} <b>{ticket}</b> · {kecamatan} · {name} · {reason} · {status} · {age}"
-        ).format(
-            n=number,
-            icon=STATUS_ICONS.get(visit.status, ""),
-            ticket=visit.ticket,
-            kecamatan=escape(services.visits.kecamatan_name(visit.kecamatan_code)),
-            name=escape(mask_name(visit.person_name)),
-            reason=reason_label(t, visit.reason),
-            status=status_label(t, visit.status),
-            age=age,
-        )
-        if visit.status == "scheduled" and visit.visit_date:
-            line += " · " + t.date_short(visit.visit_date)
-        if item.overdue:
-            line = (
-                "⚠️ "
-                + line
-                + " · "
-                + _("<b>overdue</b> (due {date})").format(date=t.date_short(item.due))
-            )
-        if sum(len(x) + 1 for x in lines) + len(line) > TEXT_BUDGET:
-            break  # Telegram's 4,096 characters, with room for the lines below
-        lines.append(line)
-        buttons.append((visit.ticket, STAFF.pack("open", visit.id)))
-    if found.total > len(buttons):
-        lines.append("")
-        lines.append(
-            _("…and {n} more. Narrow the list with a kecamatan or a status.").format(
-                n=t.number(found.total - len(buttons))
-            )
-        )
-    lines.append("")
-    lines.append(_("Press a ticket to open the request and act on it."))
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    await reply(update, context, "\n".join(lines), link_markup(rows))
+    text, rows = _queue_text(context, found, header)
+    await reply(update, context, text, link_markup(rows))
 
 
 HANDLERS = [
