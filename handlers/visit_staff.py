@@ -13,18 +13,14 @@ private chat (opened from ``/kunjungan`` there) is full. Both views are audited.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from telegram import ForceReply, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.config import StaffMember
 from bot.context import BotContext
@@ -48,20 +44,19 @@ from handlers.common import (
     checked_staff,
     echo,
     final,
+    refuse,
     reply,
     staff_only,
     user_id_of,
 )
+from handlers.flow import FINISH, STAY, Flow, Result, Step, Turn, register, start
 from handlers.keyboards import link_markup, parse_day_data
 
 log = logging.getLogger(__name__)
 
-REASON = "reason"
-PENDING = "visit_staff_pending"
 # The start of the bot's "reply with the reason" prompts: in the staff group only replies to such
 # a prompt are taken as a staff member's words (the group also answers residents' questions).
 PROMPT_MARK = "📝 "
-END = ConversationHandler.END
 DAYS_PER_PAGE = 9
 QUEUE_LIMIT = 30
 TEXT_BUDGET = 3600
@@ -367,44 +362,57 @@ WORD_ACTIONS = {
 }
 
 
+@dataclass
+class WordsDraft:
+    """A staff member's words on a request: a question for the family, why it is rejected, why
+    the visit could not be done. The card the button was on is refreshed afterwards."""
+
+    action: str = ""
+    visit_id: int = 0
+    ticket: str = ""
+    card_chat_id: int | None = None
+    card_message_id: int | None = None
+    prompt_id: int | None = None
+    full: bool = False  # the card was in the staff member's private chat: shown in full
+
+
 @staff_only(action="visit_button")
-async def ask_words(update: Update, context: BotContext) -> object:
+async def ask_words(update: Update, context: BotContext) -> None:
+    """❓ Ask for information, ⛔ Reject, ⚠️ Not done: the staff member types their words."""
     member = checked_staff(update, context)
     query = update.callback_query
     try:
         data = STAFF.unpack(query.data if query else None)
     except ValueError:
-        return None
+        return
     visit = await _visit_for(update, context, member, data["id"])
     if visit is None:
-        return None
-    action = data["action"]
-    t = context.t
-    _ = t.gettext
-    if visit.status not in WORD_ACTIONS.get(action, ()):
-        await answer(
-            update.callback_query,
-            _error_text(context, DomainError("status", status=visit.status)),
-            alert=True,
-        )
+        return
+    if visit.status not in WORD_ACTIONS.get(data["action"], ()):
+        refusal = _error_text(context, DomainError("status", status=visit.status))
+        await answer(query, refusal, alert=True)
         await _show_card(update, context, visit)
-        return None
-    message = query.message if query is not None else None
-    if context.user_data is not None:
-        context.user_data[PENDING] = {
-            "action": action,
-            "visit_id": visit.id,
-            "chat_id": message.chat.id if isinstance(message, Message) else None,
-            "message_id": message.message_id if isinstance(message, Message) else None,
-            "full": _private(update),
-        }
-    user = update.effective_user
+        return
+    await answer(query)
+    card = query.message if query is not None else None
+    draft = WordsDraft(
+        action=data["action"], visit_id=visit.id, ticket=visit.ticket, full=_private(update)
+    )
+    if isinstance(card, Message):
+        draft.card_chat_id, draft.card_message_id = card.chat.id, card.message_id
+    await start(update, context, WORDS, draft)
+
+
+async def _show_words(turn: Turn[WordsDraft]) -> None:
+    """A prompt to reply to (in the group, only a reply to it is the member's answer)."""
+    _ = turn._
+    user = turn.update.effective_user
     who = f'<a href="tg://user?id={user.id}">{escape(user.first_name)}</a>' if user else ""
-    if action == "info":
+    if turn.draft.action == "info":
         prompt = _(
             "{who}, reply with the question for the family ({ticket}). /batal: nothing is sent."
         )
-    elif action == "rej":
+    elif turn.draft.action == "rej":
         prompt = _(
             "{who}, reply with the reason for rejecting {ticket}; the family will read it. "
             "/batal: nothing changes."
@@ -414,101 +422,100 @@ async def ask_words(update: Update, context: BotContext) -> object:
             "{who}, reply with why the visit {ticket} could not be done; the family will read "
             "it. /batal: nothing changes."
         )
-    await answer(update.callback_query)
-    chat = update.effective_chat
-    if chat is not None:
-        sent = await chat.send_message(
-            PROMPT_MARK + prompt.format(who=who, ticket=visit.ticket),
-            reply_markup=ForceReply(selective=True),
-        )
-        if context.user_data is not None and isinstance(context.user_data.get(PENDING), dict):
-            context.user_data[PENDING]["prompt_id"] = sent.message_id
-    return REASON
+    text = PROMPT_MARK + prompt.format(who=who, ticket=turn.draft.ticket)
+    sent = await turn.say(text, ForceReply(selective=True))
+    turn.draft.prompt_id = sent.message_id if sent is not None else None
 
 
-@staff_only(action="visit_words", refused=END)
-async def on_words(update: Update, context: BotContext) -> object:
-    member = checked_staff(update, context)
-    pending = context.user_data.get(PENDING) if context.user_data is not None else None
-    if not isinstance(pending, dict):
-        return END
-    services = context.services
-    t = context.t
-    _ = t.gettext
-    message = update.effective_message
-    replied = message.reply_to_message if message else None
-    if replied is not None and replied.message_id != pending.get("prompt_id"):
-        await reply(update, context, _("Please reply to your own question message (or /batal)."))
-        return REASON
-    text = update.effective_message.text if update.effective_message else ""
-    visit_id = int(pending.get("visit_id", 0))
-    action = pending.get("action")
+def _takes_words(draft: WordsDraft, message: Message) -> bool:
+    """In a private chat any text; in a group only a reply to one of the bot's prompts."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    replied = message.reply_to_message
+    return bool(
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.is_bot
+        and (replied.text or "").startswith(PROMPT_MARK)
+    )
+
+
+async def _read_words(turn: Turn[WordsDraft], text: str) -> Result:
+    """Apply the words. Staff words are free text: never taken for a question (no Invalid)."""
+    _ = turn._
+    member = turn.services.staff(turn.user_id)
+    if member is None:  # no longer staff since the button was pressed
+        await refuse(turn.update, turn.context, "visit_words")
+        return FINISH
+    message = turn.update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is not None and replied.message_id != turn.draft.prompt_id:
+        await turn.say(_("Please reply to your own question message (or /batal)."))
+        return STAY
     try:
-        if action == "info":
-            visit = await services.visits.request_info(visit_id, member, text or "")
-            done = _("Question sent to the family ({ticket}).")
-        elif action == "rej":
-            visit = await services.visits.reject(visit_id, member, text or "")
-            done = _("Request {ticket} rejected; the family is told.")
-        else:
-            visit = await services.visits.mark_not_done(visit_id, member, text or "")
-            done = _("Visit {ticket} marked as not done; the family is told.")
+        visit, done = await _apply_words(turn, member, text)
     except NotAllowed as err:
-        context.user_data.pop(PENDING, None)
-        await _refuse_other_kecamatan(
-            update, context, visit_id, str(err.params.get("kecamatan", ""))
-        )
-        return END
+        kecamatan = str(err.params.get("kecamatan", ""))
+        await _refuse_other_kecamatan(turn.update, turn.context, turn.draft.visit_id, kecamatan)
+        return FINISH
     except DomainError as err:
-        if err.code in ("text_long", "text_empty", "text_short"):
-            await reply(update, context, _error_text(context, err))
-            return REASON
-        context.user_data.pop(PENDING, None)
-        await reply(update, context, _error_text(context, err))
-        return END
-    context.user_data.pop(PENDING, None)
-    await reply(update, context, done.format(ticket=visit.ticket))
-    await _refresh_card(context, visit, pending)
-    return END
+        await turn.say(_error_text(turn.context, err))
+        return STAY if err.code in ("text_long", "text_empty", "text_short") else FINISH
+    await turn.say(done.format(ticket=visit.ticket))
+    await _refresh_card(turn.context, visit, turn.draft)
+    return FINISH
 
 
-async def _refresh_card(context: BotContext, visit: HomeVisit, pending: dict[str, Any]) -> None:
+async def _apply_words(
+    turn: Turn[WordsDraft], member: StaffMember, text: str
+) -> tuple[HomeVisit, str]:
+    visits, _ = turn.services.visits, turn._
+    visit_id = turn.draft.visit_id
+    if turn.draft.action == "info":
+        visit = await visits.request_info(visit_id, member, text)
+        return visit, _("Question sent to the family ({ticket}).")
+    if turn.draft.action == "rej":
+        visit = await visits.reject(visit_id, member, text)
+        return visit, _("Request {ticket} rejected; the family is told.")
+    visit = await visits.mark_not_done(visit_id, member, text)
+    return visit, _("Visit {ticket} marked as not done; the family is told.")
+
+
+async def _refresh_card(context: BotContext, visit: HomeVisit, draft: WordsDraft) -> None:
     """Show the new state on the card the button was pressed on."""
-    chat_id, message_id = pending.get("chat_id"), pending.get("message_id")
-    if not chat_id or not message_id:
+    if not draft.card_chat_id or not draft.card_message_id:
         return
-    card = await staff_card(context.services, context.t, visit, full=bool(pending.get("full")))
+    card = await staff_card(context.services, context.t, visit, full=draft.full)
     try:
         await context.bot.edit_message_text(
             card.text,
-            chat_id=chat_id,
-            message_id=message_id,
+            chat_id=draft.card_chat_id,
+            message_id=draft.card_message_id,
             reply_markup=link_markup(card.buttons),
         )
     except TelegramError as exc:
         log.info("card of visit %s not refreshed: %s", visit.id, type(exc).__name__)
 
 
-async def cancel_words(update: Update, context: BotContext) -> object:
-    if context.user_data is not None:
-        context.user_data.pop(PENDING, None)
-    await reply(update, context, context.t.gettext("OK, nothing was changed."))
-    return END
+async def _first_words(turn: Turn[WordsDraft]) -> str:
+    return "words"
 
 
-class _WordsForVisit(filters.MessageFilter):
-    """In a private chat any text; in a group only a reply to one of the bot's prompts."""
+async def _leave_words(turn: Turn[WordsDraft]) -> str:
+    return turn._("OK, nothing was changed.")
 
-    def filter(self, message: Message) -> bool:
-        if message.chat.type == "private":
-            return True
-        replied = message.reply_to_message
-        return bool(
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.is_bot
-            and (replied.text or "").startswith(PROMPT_MARK)
-        )
+
+WORDS: Flow[WordsDraft] = register(
+    Flow(
+        name="visit_staff_words",
+        draft=WordsDraft,
+        steps={"words": Step(_show_words, read=_read_words, takes=_takes_words)},
+        first=_first_words,
+        title=lambda t: t.gettext("words on a home-visit request"),
+        leave=_leave_words,
+        private=False,  # asked in the staff group
+    )
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,6 +551,84 @@ def parse_queue_args(
     return codes, statuses or OPEN_STATUSES, overdue, unknown
 
 
+def _queue_scope(context: BotContext, member: StaffMember, codes: list[str] | None) -> str:
+    visits = context.services.visits
+    if codes:
+        return escape(visits.kecamatan_name(codes[0]))
+    if member.role == "admin":
+        return context.t.gettext("all kecamatan")
+    return escape(", ".join(visits.kecamatan_name(c) for c in member.kecamatan))
+
+
+def _queue_line(context: BotContext, number: int, item: Any) -> str:
+    """One request of /kunjungan: ticket, where, who (masked), why, status, age, lateness."""
+    t = context.t
+    _ = t.gettext
+    visit = item.visit
+    age = t.ngettext("{n} day", "{n} days", item.age_days).format(n=t.number(item.age_days))
+    line = _(
+        "{n}. {icon} <b>{ticket}</b> · {kecamatan} · {name} · {reason} · {status} · {age}"
+    ).format(
+        n=number,
+        icon=STATUS_ICONS.get(visit.status, ""),
+        ticket=visit.ticket,
+        kecamatan=escape(context.services.visits.kecamatan_name(visit.kecamatan_code)),
+        name=escape(mask_name(visit.person_name)),
+        reason=reason_label(t, visit.reason),
+        status=status_label(t, visit.status),
+        age=age,
+    )
+    if visit.status == "scheduled" and visit.visit_date:
+        line += " · " + t.date_short(visit.visit_date)
+    if item.overdue:
+        late = _("<b>overdue</b> (due {date})").format(date=t.date_short(item.due))
+        line = f"⚠️ {line} · {late}"
+    return line
+
+
+def _queue_text(
+    context: BotContext, found: Any, header: str
+) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The /kunjungan list and its ticket buttons, within one Telegram message."""
+    t = context.t
+    _ = t.gettext
+    late = found.overdue
+    lines = [
+        header,
+        t.ngettext(
+            "{n} request, oldest first.", "{n} requests, oldest first.", found.total
+        ).format(n=t.number(found.total)),
+    ]
+    if late:
+        lines.append(
+            "⚠️ "
+            + t.ngettext(
+                "{n} is past the promised response time.",
+                "{n} are past the promised response time.",
+                late,
+            ).format(n=t.number(late))
+        )
+    lines.append("")
+    buttons: list[tuple[str, str]] = []
+    for number, item in enumerate(found.items, start=1):
+        line = _queue_line(context, number, item)
+        if sum(len(x) + 1 for x in lines) + len(line) > TEXT_BUDGET:
+            break  # Telegram's 4,096 characters, with room for the lines below
+        lines.append(line)
+        buttons.append((item.visit.ticket, STAFF.pack("open", item.visit.id)))
+    if found.total > len(buttons):
+        lines.append("")
+        lines.append(
+            _("…and {n} more. Narrow the list with a kecamatan or a status.").format(
+                n=t.number(found.total - len(buttons))
+            )
+        )
+    lines.append("")
+    lines.append(_("Press a ticket to open the request and act on it."))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return "\n".join(lines), rows
+
+
 @staff_only(action="kunjungan")
 async def queue(update: Update, context: BotContext) -> None:
     member = checked_staff(update, context)
@@ -575,87 +660,18 @@ async def queue(update: Update, context: BotContext) -> None:
     except NotAllowed:
         await _refuse_other_kecamatan(update, context, "queue", codes[0] if codes else "")
         return
-    if codes:
-        scope = escape(services.visits.kecamatan_name(codes[0]))
-    elif member.role == "admin":
-        scope = _("all kecamatan")
-    else:
-        scope = escape(", ".join(services.visits.kecamatan_name(c) for c in member.kecamatan))
+    scope = _queue_scope(context, member, codes)
     what = ", ".join(status_label(t, s) for s in statuses)
-    items, late = found.items, found.overdue
     header = _("🏠 <b>Home-visit requests</b> · {scope} · {what}").format(scope=scope, what=what)
-    if not items:
+    if not found.items:
         await reply(update, context, header + "\n\n" + _("Nothing here."))
         return
-    lines = [
-        header,
-        t.ngettext(
-            "{n} request, oldest first.", "{n} requests, oldest first.", found.total
-        ).format(n=t.number(found.total)),
-    ]
-    if late:
-        lines.append(
-            "⚠️ "
-            + t.ngettext(
-                "{n} is past the promised response time.",
-                "{n} are past the promised response time.",
-                late,
-            ).format(n=t.number(late))
-        )
-    lines.append("")
-    buttons: list[tuple[str, str]] = []
-    for number, item in enumerate(items, start=1):
-        visit = item.visit
-        age = t.ngettext("{n} day", "{n} days", item.age_days).format(n=t.number(item.age_days))
-        line = _(
-            "{n}. {icon} <b>{ticket}</b> · {kecamatan} · {name} · {reason} · {status} · {age}"
-        ).format(
-            n=number,
-            icon=STATUS_ICONS.get(visit.status, ""),
-            ticket=visit.ticket,
-            kecamatan=escape(services.visits.kecamatan_name(visit.kecamatan_code)),
-            name=escape(mask_name(visit.person_name)),
-            reason=reason_label(t, visit.reason),
-            status=status_label(t, visit.status),
-            age=age,
-        )
-        if visit.status == "scheduled" and visit.visit_date:
-            line += " · " + t.date_short(visit.visit_date)
-        if item.overdue:
-            line = (
-                "⚠️ "
-                + line
-                + " · "
-                + _("<b>overdue</b> (due {date})").format(date=t.date_short(item.due))
-            )
-        if sum(len(x) + 1 for x in lines) + len(line) > TEXT_BUDGET:
-            break  # Telegram's 4,096 characters, with room for the lines below
-        lines.append(line)
-        buttons.append((visit.ticket, STAFF.pack("open", visit.id)))
-    if found.total > len(buttons):
-        lines.append("")
-        lines.append(
-            _("…and {n} more. Narrow the list with a kecamatan or a status.").format(
-                n=t.number(found.total - len(buttons))
-            )
-        )
-    lines.append("")
-    lines.append(_("Press a ticket to open the request and act on it."))
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    await reply(update, context, "\n".join(lines), link_markup(rows))
+    text, rows = _queue_text(context, found, header)
+    await reply(update, context, text, link_markup(rows))
 
 
 HANDLERS = [
-    ConversationHandler(
-        entry_points=[CallbackQueryHandler(final(ask_words), pattern=r"^vs:(info|rej|nd):")],
-        states={
-            REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND & _WordsForVisit(), on_words)]
-        },
-        fallbacks=[CommandHandler(["batal", "cancel"], cancel_words)],
-        name="visit_staff",
-        persistent=True,
-        allow_reentry=True,
-    ),
+    CallbackQueryHandler(final(ask_words), pattern=r"^vs:(info|rej|nd):"),
     CallbackQueryHandler(final(staff_button), pattern=STAFF.pattern),
     CommandHandler("kunjungan", queue),
 ]

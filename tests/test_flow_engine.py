@@ -11,6 +11,7 @@ import pytest
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
 from handlers.flow import (
+    FINISH,
     NEXT,
     STAY,
     Button,
@@ -183,3 +184,99 @@ async def test_an_old_draft_expires(chat, pets, clock):
     await chat.send("Rex")
     clock.advance(hours=25)
     assert "What is the pet's name?" in texts(await chat.send("/pet"))
+
+
+# --- a refused answer that the NLU takes for a question ----------------------------------------
+
+
+async def show_age(turn: Turn[PetDraft]) -> None:
+    await turn.ask("How old is the pet?")
+
+
+async def read_age(turn: Turn[PetDraft], text: str):
+    return NEXT if text.strip().isdigit() else Invalid("An age is a number of years.")
+
+
+AGES = Flow(
+    name="pet_ages",
+    draft=PetDraft,
+    steps={"age": Step(show_age, read=read_age)},
+    first=lambda turn: _first_age(),
+    title=lambda t: "pet age",
+    private=False,
+)
+
+
+async def _first_age() -> str:
+    return "age"
+
+
+async def test_an_interruption_keeps_the_refusing_steps_hint(chat, app):
+    register(AGES)
+
+    async def entry(update, context):
+        await start(update, context, AGES)
+        raise ApplicationHandlerStop
+
+    app.add_handler(CommandHandler("age", entry), group=-4)
+    try:
+        await chat.send("/age")
+        answer = await chat.send("syaratnya apa aja?")
+        # Answered as the question it looks like, and told what the step wanted in case the
+        # NLU misread an answer.
+        assert "Kartu Keluarga" in texts(answer) or "KK" in texts(answer)
+        assert "An age is a number of years." in answer[-1].plain_text()
+    finally:
+        REGISTRY.flows.pop("pet_ages", None)
+
+
+# --- a step that takes only some messages (a staff group talks on) ------------------------------
+
+
+async def show_reply_prompt(turn: Turn[PetDraft]) -> None:
+    await turn.ask("Reply to this message with the pet's name.")
+
+
+async def read_reply_name(turn: Turn[PetDraft], text: str):
+    turn.draft.name = text
+    await turn.say(f"Noted: {text}.")
+    return FINISH
+
+
+REPLIES = Flow(
+    name="pet_replies",
+    draft=PetDraft,
+    steps={
+        "name": Step(
+            show_reply_prompt,
+            read=read_reply_name,
+            takes=lambda draft, message: message.reply_to_message is not None,
+        )
+    },
+    first=lambda turn: _first_name(),
+    title=lambda t: "pet name by reply",
+    private=False,
+)
+
+
+async def _first_name() -> str:
+    return "name"
+
+
+async def test_a_step_takes_only_the_messages_it_wants(chat, app, services):
+    register(REPLIES)
+
+    async def entry(update, context):
+        await start(update, context, REPLIES)
+        raise ApplicationHandlerStop
+
+    app.add_handler(CommandHandler("petreply", entry), group=-4)
+    try:
+        prompt = await chat.send("/petreply")
+        passed_on = await chat.send("Rex")  # not a reply: the rest of the bot answers it
+        assert "Noted" not in texts(passed_on)
+        state = await services.flow_states.get(chat.chat_id, "pet_replies")
+        assert state is not None and state.draft.get("name") is None
+        assert "Noted: Rex." in texts(await chat.send("Rex", reply_to=prompt[-1]))
+    finally:
+        REGISTRY.flows.pop("pet_replies", None)

@@ -153,13 +153,13 @@ async def test_batal_leaves_the_flow_and_nothing_is_stored(chat, services):
     assert await services.visits.open_for_owner(RESIDENT_ID) == []
     # The old button of the flow is now stale.
     await chat.press("Kembali", nik_prompt)
-    assert "tidak aktif" in chat.api.callback_answers[-1]["text"]
+    assert "sudah selesai" in chat.api.callback_answers[-1]["text"]
 
 
 async def test_the_cancel_button_leaves_too(chat):
     await chat.send("/rumah")
     await chat.send("Siti Aminah")
-    left = await chat.press("Batal")
+    left = await chat.press("Keluar")
     assert "Dihentikan" in texts(left)
 
 

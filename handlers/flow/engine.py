@@ -223,6 +223,9 @@ async def route(update: Update, context: BotContext) -> None:
             raise ApplicationHandlerStop
         await store.park(user.id)  # another command: answered as usual, the draft stays
         return
+    step = flow.steps.get(state.step)
+    if step is not None and step.takes and not step.takes(_draft(flow, state), message):
+        return  # not for the flow: the group's other handlers see it
     turn = _turn(update, context, flow, state)
     if text is not None:
         await _on_text(turn, text)
@@ -283,7 +286,8 @@ async def _on_text(turn: Turn[Any], text: str) -> None:
         if pressed is not None:
             await _press(turn, *pressed)
         elif _interrupts(turn, step.own_intents):
-            await _interrupt(turn)
+            # The step's own hint too: the NLU may have misread an answer the step refused.
+            await _interrupt(turn, hint=result.text)
         else:
             await turn.say(result.text)
             await _show(turn)
@@ -299,7 +303,7 @@ def _interrupts(turn: Turn[Any], own: frozenset[str]) -> bool:
     return not (analysis.unsure or analysis.intent in _NOT_INTERRUPTIONS or analysis.intent in own)
 
 
-async def _interrupt(turn: Turn[Any]) -> None:
+async def _interrupt(turn: Turn[Any], hint: str = "") -> None:
     """Answer the question (nothing is stored), then offer to continue the step (rule 1)."""
     await _answer_elsewhere(turn)
     _ = turn._
@@ -307,10 +311,8 @@ async def _interrupt(turn: Turn[Any]) -> None:
     markup = turn.keyboard([[Button(label, RESUME, words=words.RESUME)]], nav=False)
     # keyboard() recorded only the offer: the step's own buttons stay typeable too.
     turn.buttons = [*turn.state.buttons, *turn.buttons]
-    await turn.say(
-        _("Your answers so far are kept. Tap below to continue, or just type your answer."),
-        markup,
-    )
+    kept = _("Your answers so far are kept. Tap below to continue, or just type your answer.")
+    await turn.say(f"{hint}\n\n{kept}" if hint else kept, markup)
     await _save(turn, active=True)
 
 
@@ -481,14 +483,20 @@ async def _leave(turn: Turn[Any]) -> None:
         text = _("Stopped; nothing was saved.")
     await turn.close_pressed()
     await store_of(turn.context).delete(turn.user_id, turn.flow.name)
-    await turn.say(text, main_menu(turn.t))
+    chat = turn.update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    await turn.say(text, main_menu(turn.t) if private else None)  # no menu in a staff group
 
 
 # --- state ---------------------------------------------------------------------------------------
 
 
 def _turn(update: Update, context: BotContext, flow: Flow[Any], state: FlowState) -> Turn[Any]:
-    return Turn(update, context, flow, drafts.decode(flow.draft, state.draft), state)
+    return Turn(update, context, flow, _draft(flow, state), state)
+
+
+def _draft(flow: Flow[Any], state: FlowState) -> Any:
+    return drafts.decode(flow.draft, state.draft)
 
 
 def _step(turn: Turn[Any]) -> Any:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from telegram import Location
+from telegram import Location, Message
 
 from bot.callbacks import CallbackCodec
 from bot.i18n import Translator
@@ -102,6 +102,9 @@ class Step:
     (free text such as a name: "syaratnya apa?" is no name) unless its intent is one of
     ``own_intents`` (an address may name a kecamatan without being a question about places).
     ``back`` names the step ◀️ returns to; by default the step shown before this one.
+    ``takes`` decides which messages are for this step at all (by the draft and the message):
+    the others pass on to the rest of the bot, e.g. in a staff group only a reply to the step's
+    prompt is the member's answer, while the group talks on.
     """
 
     show: Show
@@ -112,6 +115,7 @@ class Step:
     own_intents: frozenset[str] = frozenset()
     back: str | None = None
     can_go_back: bool = True
+    takes: Callable[[Any, Message], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,90 +1,68 @@
 """Home-visit requests, the family side: /rumah (or the menu button, or a sentence about it).
 
-Who needs the visit (name, NIK), why, the address and optionally a shared location, the
-kecamatan (taken from the location when shared), a contact phone, preferred days and notes; a
-summary to confirm; then a ticket and what happens next. The same conversation answers the
-team's question and asks for another date; /saya lists requests (``mine_entries``) with a cancel
-button handled here.
+The request itself is a flow on the conversation engine (``handlers.visit.request``); so are the
+family's answer to the team's question and their wish for another date
+(``handlers.visit.requests``). /saya lists requests (``mine_entries``) with a cancel button
+handled here.
 """
 
 from __future__ import annotations
 
-from handlers.visit.buttons import on_button, on_kecamatan_button
-from handlers.visit.conversation import HANDLERS, not_text, text_entry
-from handlers.visit.entries import back, cancel, start
-from handlers.visit.flow import (
-    ADDRESS,
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+
+from bot.context import BotContext
+from handlers.common import answer, final
+from handlers.flow import start
+from handlers.intents import analysis_of, starts
+from handlers.keyboards import MENU, MENU_VISIT
+from handlers.visit.request import REQUEST
+from handlers.visit.requests import (
     ANSWER,
-    ANY_DAY_WORDS,
-    BACK_WORDS,
     CHANGE,
-    CONFIRM,
-    DAYS,
-    DRAFT,
-    END,
-    KECAMATAN,
-    LOCATION,
-    NAME,
-    NIK,
-    NO_WORDS,
-    NONE_WORDS,
-    NOTES,
-    PHONE,
-    REASON,
-    REASON_NOTE,
-    REASON_WORDS,
-    SKIP_WORDS,
-    VK,
-    VR,
-    YES_WORDS,
+    family_button,
+    mine_entries,
+    start_answer,
+    start_change,
 )
-from handlers.visit.prompts import PROMPTS, summary_text
-from handlers.visit.requests import family_button, mine_entries, start_answer, start_change
-from handlers.visit.submit import submit
-from handlers.visit.typed import TEXT_READERS, TEXT_STEPS, on_location, on_text
+from handlers.visit.views import VisitDraft, summary_text
+
+
+async def open_request(update: Update, context: BotContext) -> None:
+    """/rumah or the menu button: the request (a request left half-way is offered to continue)."""
+    await answer(update.callback_query)  # the menu keeps its buttons
+    await start(update, context, REQUEST)
+
+
+async def open_from_sentence(update: Update, context: BotContext) -> None:
+    """A sentence about a home visit; a served kecamatan it names is suggested later (rule 5)."""
+    match = analysis_of(update, context).kecamatan
+    draft = None
+    if match is not None and context.services.visits.is_served(match.code):
+        draft = VisitDraft(kec_suggested=match.code)
+    await start(update, context, REQUEST, draft)
+
+
+HANDLERS = [
+    CommandHandler("rumah", open_request),
+    CallbackQueryHandler(final(open_request), pattern=f"^{MENU.pack(MENU_VISIT)}$"),
+    CallbackQueryHandler(final(start_answer), pattern=r"^vf:ans:"),
+    CallbackQueryHandler(final(start_change), pattern=r"^vf:chg:"),
+    CallbackQueryHandler(final(family_button), pattern=r"^vf:(cx|cxy|keep):"),
+    MessageHandler(starts("rumah"), open_from_sentence),
+]
 
 __all__ = [
-    "ADDRESS",
     "ANSWER",
-    "ANY_DAY_WORDS",
-    "BACK_WORDS",
     "CHANGE",
-    "CONFIRM",
-    "DAYS",
-    "DRAFT",
-    "END",
     "HANDLERS",
-    "KECAMATAN",
-    "LOCATION",
-    "NAME",
-    "NIK",
-    "NONE_WORDS",
-    "NOTES",
-    "NO_WORDS",
-    "PHONE",
-    "PROMPTS",
-    "REASON",
-    "REASON_NOTE",
-    "REASON_WORDS",
-    "SKIP_WORDS",
-    "TEXT_READERS",
-    "TEXT_STEPS",
-    "VK",
-    "VR",
-    "YES_WORDS",
-    "back",
-    "cancel",
+    "REQUEST",
+    "VisitDraft",
     "family_button",
     "mine_entries",
-    "not_text",
-    "on_button",
-    "on_kecamatan_button",
-    "on_location",
-    "on_text",
-    "start",
+    "open_from_sentence",
+    "open_request",
     "start_answer",
     "start_change",
-    "submit",
     "summary_text",
-    "text_entry",
 ]

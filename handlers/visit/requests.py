@@ -1,7 +1,10 @@
-"""Existing home-visit requests: answering the team, another date, cancelling, /saya."""
+"""Existing home-visit requests: answering the team and asking for another date (two one-step
+flows on the engine), cancelling, and the list in /saya."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -10,10 +13,18 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.privacy import mask_name
-from bot.services.visits import FAMILY, STATUS_ICONS, family_status, status_label
+from bot.services.visits import (
+    FAMILY,
+    STATUS_ICONS,
+    HomeVisit,
+    family_status,
+    status_label,
+    window_label,
+)
 from handlers.common import close_buttons, reply, user_id_of
+from handlers.flow import FINISH, Flow, Invalid, Result, Step, Turn, register, start
 from handlers.keyboards import main_menu, markup
-from handlers.visit.flow import ANSWER, CHANGE, DRAFT, VR, _error_text
+from handlers.visit.views import error_text
 
 # --------------------------------------------------------------------------------------------
 # After sending: answer the team, ask for another date, cancel (from /saya or a notice)
@@ -51,39 +62,128 @@ async def _owned_open(
     return visit
 
 
-async def start_answer(update: Update, context: BotContext) -> object:
-    query = update.callback_query
-    data = FAMILY.unpack(query.data if query else None)
-    visit = await _owned_open(update, context, data["id"], "info_requested")
-    if visit is None:
-        return None
-    _ = context.t.gettext
-    if context.user_data is not None:
-        context.user_data[DRAFT] = {"step": ANSWER, "visit_id": visit.id}
-    await close_buttons(update, only_if_answered=True)
-    text = _("The team asks: <i>{question}</i>\n\nType your answer.").format(
-        question=escape(visit.outcome_note)
-    )
-    await reply(update, context, text, markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
-    return ANSWER
+@dataclass
+class TeamDraft:
+    """Words for the team on an existing request: an answer to its question, another date."""
+
+    visit_id: int = 0
+    question: str = ""
 
 
-async def start_change(update: Update, context: BotContext) -> object:
+async def _show_answer(turn: Turn[TeamDraft]) -> None:
+    await turn.ask(
+        turn._("The team asks: <i>{question}</i>\n\nType your answer.").format(
+            question=escape(turn.draft.question)
+        )
+    )
+
+
+async def _show_change(turn: Turn[TeamDraft]) -> None:
+    await turn.ask(
+        turn._(
+            "Which days or times would suit you better? Type it, for example "
+            "<i>Kamis atau Jumat pagi</i>. The team will confirm a new date."
+        )
+    )
+
+
+async def _send_to_team(
+    turn: Turn[TeamDraft],
+    text: str,
+    send: Callable[[int, int, str], Awaitable[HomeVisit]],
+    done: Callable[[HomeVisit], str],
+) -> Result:
+    """The family's typed words for the team, sent with ``send``; ``done(visit)`` is said. Words
+    too long or too short are asked again; any other refusal (another account's request, gone,
+    changed meanwhile) ends the flow."""
+    try:
+        visit = await send(turn.draft.visit_id, turn.user_id, text)
+    except DomainError as err:
+        if err.code in ("text_long", "text_empty", "text_short"):
+            return Invalid(error_text(turn.context, err))
+        await turn.say(error_text(turn.context, err))
+        return FINISH
+    await turn.say(done(visit), main_menu(turn.t))
+    return FINISH
+
+
+async def _read_answer(turn: Turn[TeamDraft], text: str) -> Result:
+    _ = turn._
+    return await _send_to_team(
+        turn,
+        text,
+        turn.services.visits.answer_info,
+        lambda visit: _(
+            "Thank you. Your answer was sent to the team ({ticket}); they will schedule the visit."
+        ).format(ticket=visit.ticket),
+    )
+
+
+async def _read_change(turn: Turn[TeamDraft], text: str) -> Result:
+    t, _ = turn.t, turn._
+    return await _send_to_team(
+        turn,
+        text,
+        turn.services.visits.request_change,
+        lambda visit: _(
+            "Sent to the team ({ticket}). Until they confirm a new date, the visit stays on "
+            "{when}."
+        ).format(ticket=visit.ticket, when=window_label(t, visit)),
+    )
+
+
+async def _first(turn: Turn[TeamDraft]) -> str:
+    return "words"
+
+
+async def _leave_team(turn: Turn[TeamDraft]) -> str:
+    return turn._("OK, nothing was sent. The request stays as it is (see /saya).")
+
+
+# The words are free text for the team: whatever is typed is sent (a question back to the team
+# included), so these steps read everything and never take it for an interruption.
+ANSWER: Flow[TeamDraft] = register(
+    Flow(
+        name="visit_answer",
+        draft=TeamDraft,
+        steps={"words": Step(_show_answer, read=_read_answer)},
+        first=_first,
+        title=lambda t: t.gettext("answer to the home-visit team"),
+        leave=_leave_team,
+    )
+)
+CHANGE: Flow[TeamDraft] = register(
+    Flow(
+        name="visit_change",
+        draft=TeamDraft,
+        steps={"words": Step(_show_change, read=_read_change)},
+        first=_first,
+        title=lambda t: t.gettext("another date for the home visit"),
+        leave=_leave_team,
+    )
+)
+
+
+async def start_answer(update: Update, context: BotContext) -> None:
+    """✍️ Answer on the team's question (a notice or /saya): type the answer."""
+    await _start_team_flow(update, context, ANSWER, "info_requested")
+
+
+async def start_change(update: Update, context: BotContext) -> None:
+    """🔁 Ask for another date (a reminder, a notice or /saya): type the wish."""
+    await _start_team_flow(update, context, CHANGE, "scheduled")
+
+
+async def _start_team_flow(
+    update: Update, context: BotContext, flow: Flow[TeamDraft], status: str
+) -> None:
     query = update.callback_query
     data = FAMILY.unpack(query.data if query else None)
-    visit = await _owned_open(update, context, data["id"], "scheduled")
+    visit = await _owned_open(update, context, data["id"], status)
     if visit is None:
-        return None
-    _ = context.t.gettext
-    if context.user_data is not None:
-        context.user_data[DRAFT] = {"step": CHANGE, "visit_id": visit.id}
-    await close_buttons(update, only_if_answered=True)
-    text = _(
-        "Which days or times would suit you better? Type it, for example "
-        "<i>Kamis atau Jumat pagi</i>. The team will confirm a new date."
-    )
-    await reply(update, context, text, markup([[(_("✖️ Cancel"), VR.pack("quit"))]]))
-    return CHANGE
+        return
+    await close_buttons(update)
+    await start(update, context, flow, TeamDraft(visit_id=visit.id, question=visit.outcome_note))
 
 
 async def family_button(update: Update, context: BotContext) -> None:
@@ -119,7 +219,7 @@ async def family_button(update: Update, context: BotContext) -> None:
     try:
         visit = await services.visits.cancel(visit.id, user_id_of(update))
     except DomainError as err:
-        await reply(update, context, _error_text(context, err))
+        await reply(update, context, error_text(context, err))
         return
     await close_buttons(update, only_if_answered=True)
     await reply(
