@@ -44,7 +44,19 @@ FLOWS = [
         field="name",
         leave_says="Tidak ada yang dikirim",
     ),
+    FlowCase(
+        flow="report",
+        entry="/lapor",
+        before=("Petugas di loket minta uang 100 ribu supaya cepat",),
+        prompt="2/4",
+        answer="Kantor Kecamatan Cikupa",
+        next_prompt="3/4",
+        field="place",
+        leave_says="tidak dikirim",
+    ),
 ]
+# Not in the table: /tanya, whose typed step takes questions by design (they are what it sends to
+# staff), and /langganan, a view rather than steps; their own tests cover the rules that apply.
 
 QUESTION = "syaratnya apa aja?"
 
