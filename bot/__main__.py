@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
-from bot.logging_setup import setup_logging
+from bot.logging_setup import level_number, setup_logging
 from bot.storage.db import StorageError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_DATABASE, EXIT_TOKEN = 0, 1, 2, 3, 4
@@ -105,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    quiet = args.command in ("console", "nlu-eval") or not config.has_token
-    setup_logging(logging.WARNING if quiet else logging.INFO)
+    level = level_number(config.logging.level)
+    if args.command in ("console", "nlu-eval") or not config.has_token:
+        # Log lines would break into the console chat and the evaluation report.
+        level = max(level, logging.WARNING)
+    setup_logging(level)
     try:
         return _dispatch(args, config)
     except StorageError as exc:

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPPORTED_LANGUAGES = ("id", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ROLES = ("admin", "operator")
 _TOKEN_RE = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -94,6 +95,12 @@ class ReminderConfig:
 
 
 @dataclass(frozen=True)
+class LoggingConfig:
+    # One of LOG_LEVELS. Personal data is masked at every level (bot/logging_setup.py).
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     database: Path = Path("var/ektp.sqlite3")
@@ -107,6 +114,7 @@ class Config:
     broadcast_rate: float = 25.0
     visit_response_days: int = 3
     retention_days: int = 90
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -132,6 +140,7 @@ _SCHEMA: dict[str, set[str]] = {
         "broadcast",
         "visits",
         "privacy",
+        "logging",
     },
     "telegram": {"token", "base_url", "mode", "webhook", "max_messages_per_second"},
     "telegram.webhook": {"listen", "port", "url", "secret_token"},
@@ -158,6 +167,7 @@ _SCHEMA: dict[str, set[str]] = {
     "broadcast": {"rate_per_second"},
     "visits": {"response_working_days"},
     "privacy": {"retention_days"},
+    "logging": {"level"},
 }
 
 
@@ -234,6 +244,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         broadcast_rate=_rate(root.section("broadcast")),
         visit_response_days=root.section("visits").int_in("response_working_days", 3, 1, 30),
         retention_days=root.section("privacy").int_in("retention_days", 90, 1, 3650),
+        logging=_logging(root.section("logging")),
     )
 
 
@@ -373,6 +384,16 @@ def _reminders(section: _Section) -> ReminderConfig:
         quiet_end=section.clock("quiet_end", time(6, 0)),
         poll_seconds=section.int_in("poll_seconds", 20, 1, 3600),
     )
+
+
+def _logging(section: _Section) -> LoggingConfig:
+    level = section.get("level", str, "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(
+            f"logging.level must be one of {', '.join(LOG_LEVELS)}, got "
+            f"{section.data.get('level')!r}"
+        )
+    return LoggingConfig(level=level)
 
 
 def _rate(section: _Section) -> float:

@@ -9,8 +9,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackCodec
 from bot.context import BotContext
+from bot.i18n import Translator
 from bot.privacy import mask_address, mask_name, mask_nik, mask_phone
 from bot.services.container import Services
+from bot.services.privacy import Kept
 from handlers.common import reply, user_id_of
 from handlers.keyboards import button
 
@@ -94,22 +96,65 @@ async def erase_button(update: Update, context: BotContext) -> None:
     elif step != "yes":
         await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
     else:
-        await context.services.privacy.erase(user_id_of(update))
+        await erase(update, context)
+
+
+async def erase(update: Update, context: BotContext) -> None:
+    """Erase everything, then say exactly what was kept."""
+    _ = context.t.gettext
+    user_id = user_id_of(update)
+    # Emptied first: PTB writes the drafts of unfinished flows to the database every few seconds,
+    # and a write during the erasure must not put a typed name or NIK back.
+    if context.user_data is not None:
         context.user_data.clear()
-        await reply(
-            update,
-            context,
-            _(
-                "Your data has been deleted. Thank you for using the e-KTP assistant. Type /start "
-                "whenever you need us again."
+    kept = await context.services.privacy.erase(user_id)
+    context.application.drop_user_data(user_id)
+    done = _(
+        "Your data has been deleted. Thank you for using the e-KTP assistant. Type /start "
+        "whenever you need us again."
+    )
+    await reply(update, context, f"{done}\n\n{kept_text(context.t, kept)}", edit=True)
+
+
+def kept_text(t: Translator, kept: Kept) -> str:
+    """What an erasure kept, as the counts it is."""
+    if kept.nothing:
+        return t.gettext("Nothing about you was kept.")
+    counts = [
+        (kept.bookings, t.ngettext("{n} booking", "{n} bookings", kept.bookings)),
+        (
+            kept.visits,
+            t.ngettext("{n} home-visit request", "{n} home-visit requests", kept.visits),
+        ),
+        (kept.reports, t.ngettext("{n} report", "{n} reports", kept.reports)),
+        (
+            kept.questions,
+            t.ngettext("{n} question to staff", "{n} questions to staff", kept.questions),
+        ),
+        (
+            kept.waitlist,
+            t.ngettext("{n} waiting-list entry", "{n} waiting-list entries", kept.waitlist),
+        ),
+        (
+            kept.announcements,
+            t.ngettext(
+                "{n} announcement delivery", "{n} announcement deliveries", kept.announcements
             ),
-            edit=True,
-        )
+        ),
+    ]
+    items = ", ".join(text.format(n=t.number(n)) for n, text in counts if n)
+    return t.gettext(
+        "Kept without your name, NIK, phone, address or account, only as numbers for "
+        "Disdukcapil's reports: {items}."
+    ).format(items=items)
 
 
 async def retention_job(context: BotContext) -> None:
-    """Anonymise appointments older than the retention period (idempotent, runs hourly)."""
-    await context.services.privacy.apply_retention()
+    """Anonymise what is older than the retention period (idempotent, runs hourly)."""
+    done = await context.services.privacy.apply_retention()
+    # PTB holds every user's drafts in memory too and would write them back on their next message.
+    for user_id in done.drafts:
+        context.application.drop_user_data(user_id)
 
 
 def jobs(services: Services) -> list[tuple[str, object, float]]:

@@ -18,6 +18,7 @@ def test_defaults_without_a_file():
     assert config.served_regencies == ("3603", "3674")
     assert not config.has_token
     assert config.booking.max_active_per_account == 4
+    assert config.logging.level == "INFO"
 
 
 def test_example_file_is_valid_and_documents_every_section():
@@ -36,6 +37,7 @@ def test_example_file_is_valid_and_documents_every_section():
         "[broadcast]",
         "[visits]",
         "[privacy]",
+        "[logging]",
     ):
         assert section in text
 
@@ -66,6 +68,8 @@ def test_token_from_environment_wins(tmp_path):
         ("[[staff.members]]\nuser_id = 1\nrole = 'operator'", "operator without any kecamatan"),
         ("[staff]\ngroup_chat_id = true", "staff.group_chat_id must be a whole number"),
         ("[telegram\n", "is not valid TOML"),
+        ("[logging]\nlevel = 'LOUD'", "logging.level must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("[logging]\nlevel = 10", "logging.level must be a str"),
     ],
 )
 def test_each_problem_is_named(tmp_path, text, message):
@@ -73,6 +77,12 @@ def test_each_problem_is_named(tmp_path, text, message):
         load_config(write(tmp_path, text), env={})
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_log_level_in_any_case(tmp_path):
+    assert load_config(write(tmp_path, "[logging]\nlevel = 'debug'"), env={}).logging.level == (
+        "DEBUG"
+    )
 
 
 def test_missing_file(tmp_path):

@@ -100,6 +100,9 @@ class Database:
             await self.conn.execute("PRAGMA journal_mode = WAL")
         await self.conn.execute("PRAGMA synchronous = NORMAL")
         await self.conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten rows are zeroed on their page: an erased NIK or name must not
+        # live on in the file's free space (see ``checkpoint``).
+        await self.conn.execute("PRAGMA secure_delete = ON")
 
     async def _migrate(self) -> None:
         await self.conn.execute(
@@ -121,6 +124,19 @@ class Database:
 
     async def close(self) -> None:
         await self.conn.close()
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and empty it; False if a reader (another
+        process) kept it from finishing.
+
+        Erased data stays readable in the -wal file's older page images until then.
+        """
+        async with self._write_lock:
+            rows = await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = next(iter(rows), (0,))[0]
+        if busy:
+            log.warning("the write-ahead log could not be emptied: another connection reads")
+        return not busy
 
     # --- queries ---------------------------------------------------------------------------------
 

@@ -142,6 +142,13 @@ class FlowStateStore:
         self._remember(user_id, None)
         return cursor.rowcount
 
+    def forget(self, user_id: int) -> None:
+        """Drop the in-memory copy after the rows were deleted elsewhere (erasure)."""
+        self._active.pop(user_id, None)
+
+    def forget_all(self) -> None:
+        self._active.clear()
+
     async def delete_older_than(self, epoch: int) -> int:
         """Drafts untouched since ``epoch`` are gone (the draft expiry)."""
         cursor = await self.db.write("DELETE FROM flow_states WHERE touched_at < ?", (epoch,))

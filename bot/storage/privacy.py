@@ -6,8 +6,7 @@ reports stay true.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from bot.storage.db import Database
 
@@ -57,6 +56,33 @@ class Holdings:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What an erasure kept: rows that no longer point to anyone, counted in reports."""
+
+    bookings: int = 0
+    visits: int = 0
+    reports: int = 0
+    questions: int = 0
+    waitlist: int = 0
+    announcements: int = 0
+
+    @property
+    def nothing(self) -> bool:
+        return not any(astuple(self))
+
+
+@dataclass(frozen=True, slots=True)
+class Anonymised:
+    """What one run of the retention rule anonymised."""
+
+    bookings: int = 0
+    visits: int = 0
+    reports: int = 0
+    questions: int = 0
+    drafts: tuple[int, ...] = ()  # users whose drafts of unfinished flows were deleted
+
+
 class PrivacyStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -98,66 +124,139 @@ class PrivacyStore:
             questions=await count("SELECT count(*) FROM handoffs WHERE user_id = ?"),
         )
 
-    async def erase(self, user_id: int) -> None:
-        """Everything personal about this Telegram user, in one transaction. Active bookings and
-        open visits must have been cancelled through their services first (seats, events)."""
-        key = json.dumps([user_id, user_id])
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE bookings SET person_name = '', nik = 'erased-' || id, phone = NULL, "
-                "anonymized = 1 WHERE owner_id = ? AND status != 'active'",
-                (user_id,),
-            )
-            await conn.execute(
-                "UPDATE home_visits SET person_name = '', nik = 'erased-' || id, phone = '', "
-                "address = '', lat = NULL, lon = NULL, notes = '', reason_note = '', "
-                "outcome_note = '', anonymized = 1 "
-                "WHERE owner_id = ? AND status NOT IN ('new', 'info_requested', 'scheduled')",
-                (user_id,),
-            )
-            # Free text in the history (family answers, staff questions) may name people too.
-            await conn.execute(
-                "UPDATE visit_history SET detail = '' WHERE visit_id IN "
-                "(SELECT id FROM home_visits WHERE owner_id = ? AND anonymized = 1)",
-                (user_id,),
-            )
-            for sql in (
-                "DELETE FROM subscriptions WHERE user_id = ?",
-                "DELETE FROM school_follows WHERE user_id = ?",
-                "DELETE FROM user_data WHERE user_id = ?",
-                "UPDATE waitlist SET status = 'cancelled' WHERE owner_id = ? "
-                "AND status IN ('waiting', 'offered')",
-                "UPDATE outbox SET status = 'cancelled' WHERE user_id = ? AND status = 'pending'",
-                "UPDATE broadcast_deliveries SET status = 'cancelled' WHERE user_id = ? "
-                "AND status = 'pending'",
-                # A report of extortion stays on record for the office, but no longer points to
-                # the resident: their contact and account are removed.
-                "UPDATE complaints SET contact = '', user_id = 0 WHERE user_id = ?",
-                "UPDATE handoffs SET question = '', user_id = 0 WHERE user_id = ?",
-                "DELETE FROM users WHERE id = ?",
-            ):
-                await conn.execute(sql, (user_id,))
-            await conn.execute("DELETE FROM conversations WHERE key = ?", (key,))
+    async def erase(self, user_id: int, *, keep_staff_trail: bool = False) -> Kept:
+        """Everything personal about this Telegram user, in one transaction; returns what stays as
+        rows that name no one. Active bookings and open visits must have been cancelled through
+        their services first (seats, waitlists, staff notices).
 
-    async def anonymise_before(self, cutoff: str, cutoff_epoch: int) -> tuple[int, int]:
-        """Anonymise finished bookings dated before ``cutoff`` (YYYY-MM-DD) and closed visits last
-        changed before ``cutoff_epoch``; returns (bookings, visits) anonymised."""
+        ``keep_staff_trail``: the user is a staff member, whose actions stay in the audit log.
+        """
+        params = {"uid": user_id, "uid_text": str(user_id), "key": f"[%, {user_id}]"}
         async with self.db.transaction() as conn:
-            bookings = await conn.execute(
-                "UPDATE bookings SET person_name = '', nik = 'anon-' || id, phone = NULL, "
-                "anonymized = 1 WHERE anonymized = 0 AND status != 'active' AND slot_id IN "
-                "(SELECT id FROM slots WHERE date < ?)",
-                (cutoff,),
+            counts = []
+            for sql in _KEPT_COUNTS:
+                rows = await conn.execute_fetchall(sql, params)
+                counts.append(int(next(iter(rows))[0]))
+            for sql in _ERASE + (() if keep_staff_trail else _ERASE_TRAIL):
+                await conn.execute(sql, params)
+        return Kept(*counts)
+
+    async def anonymise_before(self, cutoff: str, cutoff_epoch: int) -> Anonymised:
+        """Anonymise finished bookings dated before ``cutoff`` (YYYY-MM-DD), closed visits, reports
+        and questions to staff quiet since before ``cutoff_epoch``, and drop the drafts of
+        unfinished flows of users not seen since then."""
+        params = {"day": cutoff, "at": cutoff_epoch}
+        async with self.db.transaction() as conn:
+            counts = [(await conn.execute(sql, params)).rowcount for sql in _RETAIN]
+            for sql in _RETAIN_TEXTS:
+                await conn.execute(sql, params)
+            drafts = [row[0] for row in await conn.execute_fetchall(_IDLE_DRAFTS, params)]
+            await conn.executemany(
+                "DELETE FROM user_data WHERE user_id = ?", [(u,) for u in drafts]
             )
-            visits = await conn.execute(
-                "UPDATE home_visits SET person_name = '', nik = 'anon-' || id, phone = '', "
-                "address = '', lat = NULL, lon = NULL, notes = '', reason_note = '', "
-                "outcome_note = '', anonymized = 1 WHERE anonymized = 0 "
-                "AND status NOT IN ('new', 'info_requested', 'scheduled') AND updated_at < ?",
-                (cutoff_epoch,),
-            )
-            await conn.execute(
-                "UPDATE visit_history SET detail = '' WHERE detail != '' AND visit_id IN "
-                "(SELECT id FROM home_visits WHERE anonymized = 1)"
-            )
-            return bookings.rowcount, visits.rowcount
+        return Anonymised(*counts, drafts=tuple(drafts))
+
+
+# The same order as Kept's fields.
+_KEPT_COUNTS = (
+    "SELECT count(*) FROM bookings WHERE owner_id = :uid",
+    "SELECT count(*) FROM home_visits WHERE owner_id = :uid",
+    "SELECT count(*) FROM complaints WHERE user_id = :uid",
+    "SELECT count(*) FROM handoffs WHERE user_id = :uid",
+    "SELECT count(*) FROM waitlist WHERE owner_id = :uid",
+    "SELECT count(*) FROM broadcast_deliveries WHERE user_id = :uid",
+)
+
+# What anonymising a booking or a visit empties (its NIK becomes a unique placeholder).
+_BOOKING_BLANK = "person_name = '', phone = NULL, anonymized = 1"
+_VISIT_BLANK = (
+    "person_name = '', phone = '', address = '', lat = NULL, lon = NULL, notes = '', "
+    "reason_note = '', preferred_days = '', outcome_note = '', anonymized = 1"
+)
+
+# Order matters: the histories find the resident's bookings and visits by their owner, so they
+# go before the owner is cleared. Every table of the migrations that can hold a resident's words or
+# account is here; tests/test_erasure.py scans them all after an erasure.
+_ERASE = (
+    # The resident's own steps in the histories no longer name them; staff steps keep their actor.
+    "UPDATE booking_history SET actor_id = 0 WHERE actor_id = :uid "
+    "AND booking_id IN (SELECT id FROM bookings WHERE owner_id = :uid)",
+    "UPDATE visit_history SET detail = '', "
+    "actor_id = CASE WHEN actor_id = :uid THEN 0 ELSE actor_id END "
+    "WHERE visit_id IN (SELECT id FROM home_visits WHERE owner_id = :uid)",
+    f"UPDATE bookings SET {_BOOKING_BLANK}, nik = 'erased-' || id, owner_id = 0 "
+    "WHERE owner_id = :uid",
+    f"UPDATE home_visits SET {_VISIT_BLANK}, nik = 'erased-' || id, owner_id = 0 "
+    "WHERE owner_id = :uid",
+    # Reports and questions stay on record for the office without their words; the triggers of
+    # migration 003 empty every message of a thread (staff replies too) when its user becomes 0.
+    "UPDATE handoff_messages SET author_id = 0 WHERE direction = 'resident' AND author_id = :uid",
+    "UPDATE complaints SET what = '', place = '', contact = '', user_id = 0 WHERE user_id = :uid",
+    "UPDATE handoffs SET question = '', user_id = 0 WHERE user_id = :uid",
+    # Kept for the waitlist and broadcast figures under a negative id, which no Telegram user has
+    # and which keeps their unique keys: one per waitlist row, one per broadcast.
+    "UPDATE waitlist SET owner_id = -id, status = CASE WHEN status IN ('waiting', 'offered') "
+    "THEN 'cancelled' ELSE status END WHERE owner_id = :uid",
+    "UPDATE broadcast_deliveries SET status = 'cancelled' WHERE user_id = :uid "
+    "AND status = 'pending'",
+    "UPDATE broadcast_deliveries SET user_id = -1 - (SELECT count(*) FROM broadcast_deliveries d "
+    "WHERE d.broadcast_id = broadcast_deliveries.broadcast_id AND d.user_id < 0) "
+    "WHERE user_id = :uid",
+    "DELETE FROM outbox WHERE user_id = :uid",
+    "DELETE FROM subscriptions WHERE user_id = :uid",
+    "DELETE FROM school_follows WHERE user_id = :uid",
+    # Unfinished flows: drafts (typed names, NIKs) and conversation states, in any chat.
+    "DELETE FROM user_data WHERE user_id = :uid",
+    "DELETE FROM flow_states WHERE user_id = :uid",
+    "DELETE FROM chat_data WHERE chat_id = :uid",
+    "DELETE FROM conversations WHERE key LIKE :key",
+    "DELETE FROM users WHERE id = :uid",
+)
+
+# A resident's entries in the audit log (refused attempts, an earlier erasure) stop naming them;
+# a staff member's stay, since staff actions must remain accountable.
+_ERASE_TRAIL = (
+    "UPDATE audit_log SET actor_id = NULL WHERE actor_id = :uid",
+    "UPDATE audit_log SET target_id = '' WHERE target_type = 'user' AND target_id = :uid_text",
+)
+
+# A report or question is quiet when neither it nor any message of its thread changed since :at.
+_QUIET_REPORT = (
+    "coalesce(complaints.updated_at, complaints.created_at) < :at AND NOT EXISTS (SELECT 1 FROM "
+    "handoff_messages m WHERE m.thread_type = 'complaint' AND m.thread_id = complaints.id "
+    "AND m.at >= :at)"
+)
+_QUIET_QUESTION = (
+    "handoffs.created_at < :at AND coalesce(handoffs.answered_at, 0) < :at AND NOT EXISTS "
+    "(SELECT 1 FROM handoff_messages m WHERE m.thread_type = 'handoff' "
+    "AND m.thread_id = handoffs.id AND m.at >= :at)"
+)
+
+# The same order as Anonymised's counted fields.
+_RETAIN = (
+    f"UPDATE bookings SET {_BOOKING_BLANK}, nik = 'anon-' || id WHERE anonymized = 0 "
+    "AND status != 'active' AND slot_id IN (SELECT id FROM slots WHERE date < :day)",
+    f"UPDATE home_visits SET {_VISIT_BLANK}, nik = 'anon-' || id WHERE anonymized = 0 "
+    "AND status NOT IN ('new', 'info_requested', 'scheduled') AND updated_at < :at",
+    "UPDATE complaints SET what = '', place = '', contact = '' "
+    f"WHERE (what != '' OR place != '' OR contact != '') AND {_QUIET_REPORT}",
+    f"UPDATE handoffs SET question = '' WHERE question != '' AND {_QUIET_QUESTION}",
+)
+_RETAIN_TEXTS = (
+    # Drafts of the conversation engine's flows untouched since the cutoff.
+    "DELETE FROM flow_states WHERE touched_at < :at",
+    # Free text in the history (family answers, staff questions) may name people too.
+    "UPDATE visit_history SET detail = '' WHERE detail != '' AND visit_id IN "
+    "(SELECT id FROM home_visits WHERE anonymized = 1)",
+    "UPDATE handoff_messages SET text = '' WHERE text != '' AND ("
+    "(thread_type = 'complaint' AND thread_id IN "
+    f"(SELECT id FROM complaints WHERE {_QUIET_REPORT})) OR "
+    "(thread_type = 'handoff' AND thread_id IN "
+    f"(SELECT id FROM handoffs WHERE {_QUIET_QUESTION})))",
+)
+# Drafts of flows left unfinished by users not seen since :at (PTB keeps a copy in memory: the
+# retention job drops that too).
+_IDLE_DRAFTS = (
+    "SELECT d.user_id FROM user_data d LEFT JOIN users u ON u.id = d.user_id "
+    "WHERE u.seen_at IS NULL OR u.seen_at < :at"
+)
