@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import texts
+from tests.conftest import ADMIN_ID, RESIDENT_ID, texts
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Case:
     again: str  # the command that comes back to the flow
     leaves: str  # what leaving says (rule 4: what stays and what does not)
     title: str  # the flow's title on the "continue" button
+    user: int = RESIDENT_ID  # who uses it (staff flows: a staff member)
 
 
 CASES = [
@@ -32,6 +33,16 @@ CASES = [
         again="/sekolah",
         leaves="Tidak ada yang didaftarkan",
         title="acara perekaman di sekolah",
+    ),
+    Case(
+        flow="acara",
+        user=ADMIN_ID,
+        reach=(("send", "/acara sman 6 tangsel"), ("press", 1), ("press", "Tanggal")),
+        asks="Tanggal barunya?",
+        before="Status:",
+        again="/acara",
+        leaves="Yang sudah Anda konfirmasi tetap berlaku",
+        title="hari perekaman di sekolah (petugas)",
     ),
 ]
 
@@ -50,7 +61,8 @@ def case(request) -> Case:
     return request.param
 
 
-async def test_rule_1_a_question_is_answered_not_stored(chat, case, services):
+async def test_rule_1_a_question_is_answered_not_stored(make_chat, case, services):
+    chat = make_chat(case.user)
     await _reach(chat, case)
     before = await services.flow_states.get(chat.chat_id, case.flow)
     answer = await chat.send("syaratnya apa aja?")
@@ -61,7 +73,8 @@ async def test_rule_1_a_question_is_answered_not_stored(chat, case, services):
     assert case.asks in texts(await chat.press(chat.last.button_labels[-1]))
 
 
-async def test_rule_2_idle_flow_lets_go_and_resumes(chat, case, clock):
+async def test_rule_2_idle_flow_lets_go_and_resumes(make_chat, case, clock):
+    chat = make_chat(case.user)
     await _reach(chat, case)
     clock.advance(minutes=31)
     fresh = await chat.send("syarat rekam ktp apa aja")
@@ -71,14 +84,16 @@ async def test_rule_2_idle_flow_lets_go_and_resumes(chat, case, clock):
     assert case.asks in texts(await chat.send("lanjutkan"))
 
 
-async def test_rule_3_typed_equivalents(chat, case):
+async def test_rule_3_typed_equivalents(make_chat, case):
+    chat = make_chat(case.user)
     await _reach(chat, case)
     assert case.before in texts(await chat.send("kembali"))
     assert case.asks in texts(await chat.send("1"))
     assert case.before in texts(await chat.send("◀️ Kembali"))
 
 
-async def test_rule_4_leaving_is_honest_and_unambiguous(chat, case):
+async def test_rule_4_leaving_is_honest_and_unambiguous(make_chat, case):
+    chat = make_chat(case.user)
     await _reach(chat, case)
     labels = chat.last.button_labels
     assert "✖️ Keluar" in labels and not any(label.endswith("Batal") for label in labels)
