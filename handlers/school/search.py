@@ -87,6 +87,7 @@ def found_schools(draft: SchoolDraft, query: str, found: list[School]) -> Result
 async def press_search(turn: SchoolTurn, action: str, value: str) -> Result:
     schools = schools_of(turn)
     if action == "p":
+        await turn.toast()  # a Stay is not answered by the engine
         turn.draft.page = int(value) if value.isdigit() else 0
         await show_search(turn, edit=True)  # the same message, the next page
         return STAY

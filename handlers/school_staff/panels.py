@@ -68,6 +68,7 @@ async def press_kec(turn: StaffTurn, action: str, value: str) -> Result:
     if member is None:
         return FINISH
     if action == "p":
+        await turn.toast()  # a Stay is not answered by the engine
         turn.draft.page = int(value) if value.isdigit() else 0
         await show_kec(turn, edit=True)
         return STAY
