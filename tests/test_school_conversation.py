@@ -119,3 +119,10 @@ async def test_an_event_with_one_time_opens_on_the_name(chat, services):
     from bot.services.schools import SK
 
     assert "Nama lengkap siswa" in texts(await chat.press_data(SK.pack("e", ev.id)))
+
+
+async def test_an_unknown_school_typed_at_the_card_is_said_unknown(chat):
+    await chat.send("/sekolah man 2")
+    unknown = texts(await chat.send("sman 17"))
+    assert "tidak menemukan sekolah bernama “sman 17”" in unknown
+    assert "MAN 2 Kabupaten Tangerang" in unknown  # the card again, to go on from

@@ -198,7 +198,11 @@ async def read_card(turn: SchoolTurn, text: str) -> Result:
     """After the card, a typed school name is a new search; anything else (a question) is not
     a school name and goes to the answerer (rule 1)."""
     if parse_school(text).kind is not None:
-        return await read_search(turn, text)
+        result = await read_search(turn, text)
+        if isinstance(result, Invalid):  # a school's name, not a question: say it is unknown
+            await turn.say(result.text)
+            return REASK
+        return result
     return Invalid(turn._("To see another school, type its name (for example SMAN 6 Tangsel)."))
 
 
