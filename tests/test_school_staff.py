@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 import pytest
 
 from bot.errors import NotAllowed
+from handlers.flow import FLOW_BUTTON
 from tests.conftest import ADMIN_ID, OPERATOR_ID, texts
 from tests.school_helpers import TUE, add_user, book, event, school, seen_by, send_outbox
 
@@ -41,9 +42,10 @@ async def test_an_operator_acts_only_in_their_kecamatan(make_chat, services, api
     operator = make_chat(OPERATOR_ID)  # Pondok Aren only
     panel = await operator.send("/acara")
     assert "SMA Negeri 4 Kota Tangerang Selatan" in texts(panel)  # their only school
-    token = operator.last.buttons[0][0]["callback_data"].split(":")[3]
+    # A forged button of their own flow (its current token) for another kecamatan's day.
+    token = FLOW_BUTTON.unpack(operator.last.buttons[0][0]["callback_data"])["tok"]
     other = await event(services, "sman-6-tangsel", TUE)  # Pamulang
-    await operator.press_data(f"ac:ev:{other.id}:{token}")
+    await operator.press_data(FLOW_BUTTON.pack("acara", token, "ev", other.id))
     assert "di luar kecamatan yang Anda kelola" in api.callback_answers[-1]["text"]
     assert await _refusals(services)
     typed = await operator.send("sman 6 tangsel")

@@ -1,4 +1,5 @@
-"""School recording events, the staff side: /acara (a guided chat flow) and /cetak KODE.
+"""School recording events, the staff side: /acara (a flow on the conversation engine) and
+/cetak KODE.
 
 - choose the school (kecamatan buttons, or a typed name; operators see their kecamatan only);
 - the school panel: its target students, bookings, attendance and cards printed the same day,
@@ -15,76 +16,6 @@ their kecamatan; every action is audited (by ``bot.services.schools``).
 
 from __future__ import annotations
 
-from handlers.school_staff.conversation import HANDLERS, on_button, on_kecamatan, on_text, stale
-from handlers.school_staff.entries import back, cancel, leave, printed, start
-from handlers.school_staff.flow import (
-    AC,
-    ACK,
-    ALL_STEPS,
-    CANCEL_OK,
-    CHUNK,
-    DRAFT,
-    END,
-    EVENT,
-    FIELD,
-    FIELD_NAMES,
-    HOUR_PRESETS,
-    KEC,
-    N_16,
-    N_DATE,
-    N_HOURS,
-    N_NOTE,
-    N_OK,
-    N_PRINT,
-    N_ROOM,
-    N_SEATS,
-    NEW_STEPS,
-    PANEL,
-    PREVIEW,
-    REASON,
-    SCHOOL,
-    SEAT_PRESETS,
-    STEPS,
-)
-from handlers.school_staff.new_event import NEW_PREVIOUS
+from handlers.school_staff.conversation import FLOW, HANDLERS
 
-__all__ = [
-    "AC",
-    "ACK",
-    "ALL_STEPS",
-    "CANCEL_OK",
-    "CHUNK",
-    "DRAFT",
-    "END",
-    "EVENT",
-    "FIELD",
-    "FIELD_NAMES",
-    "HANDLERS",
-    "HOUR_PRESETS",
-    "KEC",
-    "NEW_PREVIOUS",
-    "NEW_STEPS",
-    "N_16",
-    "N_DATE",
-    "N_HOURS",
-    "N_NOTE",
-    "N_OK",
-    "N_PRINT",
-    "N_ROOM",
-    "N_SEATS",
-    "PANEL",
-    "PREVIEW",
-    "REASON",
-    "SCHOOL",
-    "SEAT_PRESETS",
-    "STEPS",
-    "back",
-    "cancel",
-    "leave",
-    "on_button",
-    "on_kecamatan",
-    "on_text",
-    "printed",
-    "stale",
-    "start",
-]
+__all__ = ["FLOW", "HANDLERS"]

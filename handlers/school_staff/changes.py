@@ -2,102 +2,154 @@
 
 from __future__ import annotations
 
-from datetime import time
 from html import escape
 from typing import Any
 
-from telegram import Update
-
 from bot.config import StaffMember
-from bot.context import BotContext
 from bot.errors import NotAllowed
 from bot.i18n import Translator
 from bot.services import schools as sc
 from bot.services.schools import Affected, SchoolError, lost_text
 from bot.storage.places import ServiceDay
-from handlers.common import draft_of, say
+from handlers.flow import FINISH, REASK, STAY, Button, Goto, Invalid, Result
+from handlers.keyboards import parse_day_data
 from handlers.school_staff.flow import (
-    CANCEL_OK,
-    DRAFT,
-    EVENT,
-    FIELD,
     FIELD_NAMES,
-    HOUR_PRESETS,
-    PREVIEW,
-    REASON,
     SEAT_PRESETS,
-    _b,
+    StaffTurn,
     _date_rows,
     _error_text,
+    _hour_rows,
+    _hours_of,
     _outside,
     _schools,
     _value_text,
+    member_of,
 )
-from handlers.school_staff.panels import _event_panel
+from handlers.school_staff.panels import press_anywhere, show_history
 
-# --------------------------------------------------------------------------------------------
-# Changing an event
+# --- the event panel's buttons --------------------------------------------------------------
 
 
-async def _ask_field(update: Update, context: BotContext, field: str) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
-    draft.update(step=FIELD, field=field)
-    nav = [(_("◀️ Back"), _b(draft, "back"))]
+async def press_event(turn: StaffTurn, action: str, value: str) -> Result:
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    d = turn.draft
+    if action == "hist":
+        try:
+            await show_history(turn, member)
+        except NotAllowed:
+            await _outside(turn.update, turn.context, "acara")
+            return STAY
+        return REASK
+    if action == "fld" and value in (*sc.EVENT_FIELDS, "hours"):
+        d.field = value
+        return Goto("field")
+    if action == "tog" and value in ("same_day_print", "allow_16"):
+        event = await _schools(turn.context).event(d.event or 0)
+        d.field, d.ch_flag = value, not getattr(event, value)
+        return await to_preview(turn, member)
+    if action == "cx":
+        return Goto("reason")
+    return await press_anywhere(turn, member, action, value)
+
+
+# --- changing an event ------------------------------------------------------------------------
+
+
+async def show_field(turn: StaffTurn) -> None:
+    _ = turn._
+    field = turn.draft.field
     if field == "date":
-        rows = [*_date_rows(context, draft, "d"), nav]
-        await say(update, _("The new date? Press one or type it (e.g. 5/12)."), rows)
+        await turn.ask(_("The new date? Press one or type it (e.g. 5/12)."), _date_rows(turn))
     elif field == "hours":
-        presets = [
-            (h.replace(":00", ".00"), _b(draft, "h", h.replace(":", ""))) for h in HOUR_PRESETS
-        ]
-        await say(
-            update,
-            _("The new hours? Press one or type them (e.g. 08:00-12:00)."),
-            [presets[:2], presets[2:], nav],
+        await turn.ask(
+            _("The new hours? Press one or type them (e.g. 08:00-12:00)."), _hour_rows()
         )
     elif field == "seats_per_slot":
-        presets = [(str(n), _b(draft, "n", n)) for n in SEAT_PRESETS]
-        await say(
-            update,
+        await turn.ask(
             _("Seats per slot? Press one or type a number from 1 to 500."),
-            [presets, nav],
+            [[Button(str(n), "n", str(n)) for n in SEAT_PRESETS]],
         )
     elif field == "room":
-        await say(update, _("The room in the school? (e.g. Aula)"), [nav])
+        await turn.ask(_("The room in the school? (e.g. Aula)"))
     else:
-        await say(
-            update,
-            _("The note for parents (what to bring, etc.)? Type - to remove it."),
-            [nav],
-        )
-    return FIELD
+        await turn.ask(_("The note for parents (what to bring, etc.)? Type - to remove it."))
 
 
-async def _preview(
-    update: Update, context: BotContext, member: StaffMember, changes: dict[str, Any]
-) -> str:
-    """What the change would do, to confirm."""
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
-    event_id = int(draft.get("event") or 0)
-    schools = _schools(context)
+async def read_field(turn: StaffTurn, text: str) -> Result:
+    """A typed value for the field being changed."""
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    d = turn.draft
+    event = await _schools(turn.context).event(d.event or 0)
     try:
-        affected = await schools.preview_change(member, event_id, changes)
-        event = await schools.event(event_id)
-        followers = len(await schools.store.followers(event.school_id or 0))
-    except NotAllowed:
-        await _outside(update, context, "acara")
-        return EVENT
+        if d.field == "date":
+            d.ch_date = sc.parse_event_date(text, turn.services.clock.today())
+        elif d.field == "hours":
+            d.ch_opens, d.ch_closes = sc.parse_event_hours(text, event.slot_minutes or 60)
+        elif d.field == "seats_per_slot":
+            d.ch_seats = sc.parse_seats(text)
+        elif d.field == "note":
+            d.ch_text = "" if text.strip() == "-" else text
+        else:
+            d.ch_text = text
     except SchoolError as err:
-        await say(update, _error_text(t, err))
+        return Invalid(_error_text(turn.t, err))
+    return await to_preview(turn, member)
+
+
+async def press_field(turn: StaffTurn, action: str, value: str) -> Result:
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    d = turn.draft
+    if action == "d" and d.field == "date" and (day := parse_day_data(value)) is not None:
+        d.ch_date = day
+        return await to_preview(turn, member)
+    if action == "h" and d.field == "hours":
+        return await read_field(turn, _hours_of(value))
+    if action == "n" and d.field == "seats_per_slot" and value.isdigit():
+        d.ch_seats = int(value)
+        return await to_preview(turn, member)
+    return REASK
+
+
+async def to_preview(turn: StaffTurn, member: StaffMember) -> Result:
+    """The change is checked (and its effects computed) before it is shown to confirm."""
+    try:
+        await _schools(turn.context).preview_change(
+            member, turn.draft.event or 0, turn.draft.changes()
+        )
+    except NotAllowed:
+        await _outside(turn.update, turn.context, "acara")
+        return Goto("event")
+    except SchoolError as err:
+        await turn.say(_error_text(turn.t, err))
         if err.code in (sc.GONE, sc.STARTED, sc.NOTHING):
-            return await _event_panel(update, context, member, event_id)
-        return await _ask_field(update, context, draft.get("field") or "date")
-    draft["step"] = PREVIEW
-    draft["changes"] = {k: _store(v) for k, v in changes.items()}
+            return Goto("event")
+        return Goto("field")
+    return Goto("preview")
+
+
+async def show_preview(turn: StaffTurn) -> None:
+    """What the change would do, to confirm."""
+    t, _ = turn.t, turn._
+    member = await member_of(turn)
+    if member is None:
+        return
+    schools = _schools(turn.context)
+    changes = turn.draft.changes()
+    event = await schools.event(turn.draft.event or 0)
+    try:
+        affected = await schools.preview_change(member, event.id, changes)
+    except (NotAllowed, SchoolError) as err:
+        text = _error_text(t, err) if isinstance(err, SchoolError) else ""
+        await turn.ask(text or _("Sorry, that did not work. Please try again."))
+        return
+    followers = set(await schools.store.followers(event.school_id or 0))
     lines = [_("<b>Change this recording day?</b>")]
     for field, value in _display_changes(event, changes).items():
         lines.append(
@@ -107,38 +159,20 @@ async def _preview(
                 new=_value_text(t, field, value[1]),
             )
         )
-    lines.append("")
-    lines += _affected_lines(t, affected)
+    lines += ["", *_affected_lines(t, affected)]
     bookers = {a.owner_id for a in affected}
     if not schools.tells(changes) and all(a.outcome == "kept" for a in affected):
         lines.append(_("Nobody is told of a change of seats."))
     elif bookers or followers:
-        people = bookers | set(await schools.store.followers(event.school_id or 0))
         lines.append(
             _(
                 "{n} people (bookers and followers) will be told at once, in their language."
-            ).format(n=t.number(len(people)))
+            ).format(n=t.number(len(bookers | followers)))
         )
     else:
         lines.append(_("Nobody has booked or follows this school yet."))
-    rows = [[(_("✅ Change it"), _b(draft, "ok")), (_("✖️ Keep as it is"), _b(draft, "back"))]]
-    await say(update, "\n".join(lines), rows)
-    return PREVIEW
-
-
-def _store(value: Any) -> Any:
-    """A change value as the draft keeps it (JSON: dates stay dates, times become text)."""
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    return value
-
-
-def _load(changes: dict[str, Any]) -> dict[str, Any]:
-    loaded = dict(changes)
-    for key in ("opens", "closes"):
-        if isinstance(loaded.get(key), str):
-            loaded[key] = time.fromisoformat(loaded[key])
-    return loaded
+    rows = [[Button(_("✅ Change it"), "ok"), Button(_("✖️ Keep as it is"), "keep")]]
+    await turn.ask("\n".join(lines), rows)
 
 
 def _display_changes(event: ServiceDay, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -180,90 +214,62 @@ def _affected_lines(t: Translator, affected: list[Affected]) -> list[str]:
     return lines
 
 
-async def _apply_change(update: Update, context: BotContext, member: StaffMember) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
-    event_id = int(draft.get("event") or 0)
-    changes = _load(draft.get("changes") or {})
+async def press_preview(turn: StaffTurn, action: str, value: str) -> Result:
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    if action != "ok":
+        return Goto("event")
+    t = turn.t
     try:
-        result = await _schools(context).change_event(member, event_id, changes)
+        result = await _schools(turn.context).change_event(
+            member, turn.draft.event or 0, turn.draft.changes()
+        )
     except NotAllowed:
-        await _outside(update, context, "acara")
-        return EVENT
+        await _outside(turn.update, turn.context, "acara")
+        return Goto("event")
     except SchoolError as err:
-        await say(update, _error_text(t, err))
-        return await _event_panel(update, context, member, event_id)
-    draft.pop("changes", None)
-    lines = [_("✅ Changed.")]
-    lines += _affected_lines(t, result.bookings)
+        await turn.say(_error_text(t, err))
+        return Goto("event")
+    lines = [t.gettext("✅ Changed."), *_affected_lines(t, result.bookings)]
     lines.append(
         t.ngettext(
             "{n} person is being told.", "{n} people are being told.", result.notified
         ).format(n=t.number(result.notified))
     )
-    return await _event_panel(update, context, member, event_id, "\n".join(lines))
+    turn.draft.note = "\n".join(lines)
+    return Goto("event")
 
 
-async def _read_field(update: Update, context: BotContext, member: StaffMember, text: str) -> str:
-    """A typed value for the field being changed."""
-    draft = draft_of(context, DRAFT)
-    field = draft.get("field")
-    t = context.t
-    event = await _schools(context).event(int(draft.get("event") or 0))
-    try:
-        if field == "date":
-            changes: dict[str, Any] = {
-                "date": sc.parse_event_date(text, context.services.clock.today())
-            }
-        elif field == "hours":
-            opens, closes = sc.parse_event_hours(text, event.slot_minutes or 60)
-            changes = {"opens": opens, "closes": closes}
-        elif field == "seats_per_slot":
-            changes = {"seats_per_slot": sc.parse_seats(text)}
-        elif field == "room":
-            changes = {"room": text}
-        elif field == "note":
-            changes = {"note": "" if text.strip() == "-" else text}
-        else:
-            return await _event_panel(update, context, member, event.id)
-    except SchoolError as err:
-        await say(update, _error_text(t, err))
-        return await _ask_field(update, context, field or "date")
-    return await _preview(update, context, member, changes)
+# --- cancelling an event ----------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------------------------
-# Cancelling an event
-
-
-async def _ask_reason(update: Update, context: BotContext) -> str:
-    _ = context.t.gettext
-    draft = draft_of(context, DRAFT)
-    draft["step"] = REASON
-    await say(
-        update,
-        _("Why is this recording day cancelled? The bookers and followers will read it."),
-        [[(_("◀️ Back"), _b(draft, "back"))]],
+async def show_reason(turn: StaffTurn) -> None:
+    await turn.ask(
+        turn._("Why is this recording day cancelled? The bookers and followers will read it.")
     )
-    return REASON
 
 
-async def _confirm_cancel(update: Update, context: BotContext, member: StaffMember) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
-    schools = _schools(context)
-    event_id = int(draft.get("event") or 0)
+async def read_reason(turn: StaffTurn, text: str) -> Result:
+    turn.draft.reason = text[:300]
+    return Goto("cancel_ok")
+
+
+async def show_cancel_ok(turn: StaffTurn) -> None:
+    t, _ = turn.t, turn._
+    member = await member_of(turn)
+    if member is None:
+        return
+    schools = _schools(turn.context)
+    event_id = turn.draft.event or 0
     try:
         view, _counts = await schools.event_report(member, event_id)
-    except NotAllowed:
-        await _outside(update, context, "acara")
-        return EVENT
+    except (NotAllowed, SchoolError):
+        await turn.ask(_("This recording day no longer exists."))
+        return
     bookings = await schools.store.event_bookings(event_id)
     followers = set(await schools.store.followers(view.school.id))
     people = len({b.owner_id for b in bookings} | followers)
-    draft["step"] = CANCEL_OK
     text = _(
         "Cancel the recording day at <b>{school}</b> on {date}, {time}?\nReason: {reason}\n\n"
         "{n} active bookings will be cancelled; {people} people (bookers and followers) will be "
@@ -272,36 +278,33 @@ async def _confirm_cancel(update: Update, context: BotContext, member: StaffMemb
         school=escape(view.school.name),
         date=t.date(view.event.date),
         time=t.time_range(view.event.opens, view.event.closes),
-        reason=escape(draft.get("reason") or ""),
+        reason=escape(turn.draft.reason or ""),
         n=t.number(len(bookings)),
         people=t.number(people),
     )
-    await say(
-        update,
-        text,
-        [[(_("❌ Cancel the day"), _b(draft, "ok")), (_("◀️ Keep it"), _b(draft, "back"))]],
-    )
-    return CANCEL_OK
+    await turn.ask(text, [[Button(_("❌ Cancel the day"), "ok"), Button(_("◀️ Keep it"), "keep")]])
 
 
-async def _apply_cancel(update: Update, context: BotContext, member: StaffMember) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
-    event_id = int(draft.get("event") or 0)
+async def press_cancel_ok(turn: StaffTurn, action: str, value: str) -> Result:
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    if action != "ok":
+        return Goto("event")
+    t = turn.t
     try:
-        result = await _schools(context).cancel_event(
-            member, event_id, str(draft.get("reason") or "")
+        result = await _schools(turn.context).cancel_event(
+            member, turn.draft.event or 0, turn.draft.reason or ""
         )
     except NotAllowed:
-        await _outside(update, context, "acara")
-        return EVENT
+        await _outside(turn.update, turn.context, "acara")
+        return Goto("event")
     except SchoolError as err:
-        await say(update, _error_text(t, err))
-        return await _event_panel(update, context, member, event_id)
-    note = t.ngettext(
+        await turn.say(_error_text(t, err))
+        return Goto("event")
+    turn.draft.note = t.ngettext(
         "❌ Cancelled. {n} booking was cancelled; {people} people are being told.",
         "❌ Cancelled. {n} bookings were cancelled; {people} people are being told.",
         len(result.bookings),
     ).format(n=t.number(len(result.bookings)), people=t.number(result.notified))
-    return await _event_panel(update, context, member, event_id, note)
+    return Goto("event")

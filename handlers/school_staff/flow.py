@@ -1,15 +1,14 @@
-"""/acara flow state: callback codecs, steps, presets and small shared helpers."""
+"""/acara: the typed draft, presets and small helpers every step shares."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, time, timedelta
 from html import escape
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
-from bot.callbacks import CallbackCodec
 from bot.config import StaffMember
 from bot.context import BotContext
 from bot.errors import DomainError, NotFound
@@ -21,37 +20,12 @@ from bot.storage.places import ServiceDay
 from bot.storage.schools import EventCounts
 from handlers.booking_views import error_text as booking_error_text
 from handlers.common import refuse, staff_member
+from handlers.flow import Button, Turn
 from handlers.keyboards import day_data
 
-DRAFT = "school_staff"
-END = ConversationHandler.END
-AC = CallbackCodec("ac", "act", "a", "tok")
-ACK = CallbackCodec("ack", "kind", "value")
-
-# Steps (also the conversation states).
-KEC, SCHOOL, PANEL, EVENT, FIELD, PREVIEW, REASON, CANCEL_OK = (
-    "kec",
-    "school",
-    "panel",
-    "event",
-    "field",
-    "preview",
-    "reason",
-    "cancel_ok",
-)
-N_DATE, N_HOURS, N_SEATS, N_ROOM, N_PRINT, N_16, N_NOTE, N_OK = (
-    "n_date",
-    "n_hours",
-    "n_seats",
-    "n_room",
-    "n_print",
-    "n_16",
-    "n_note",
-    "n_ok",
-)
-STEPS = (KEC, SCHOOL, PANEL, EVENT, FIELD, PREVIEW, REASON, CANCEL_OK)
-NEW_STEPS = (N_DATE, N_HOURS, N_SEATS, N_ROOM, N_PRINT, N_16, N_NOTE, N_OK)
-ALL_STEPS = STEPS + NEW_STEPS
+FLOW_NAME = "acara"
+# Buttons of the old ConversationHandler (before the engine): answered as no longer active.
+OLD_BUTTONS = r"^ack?:"
 
 HOUR_PRESETS = ("08:00-12:00", "08:00-11:00", "09:00-12:00", "13:00-15:00")
 SEAT_PRESETS = (10, 20, 25, 30)
@@ -73,10 +47,6 @@ CHUNK = 3500
 
 def _schools(context: BotContext) -> Schools:
     return context.services.schools
-
-
-def _b(draft: dict[str, Any], act: str, value: object = "") -> str:
-    return AC.pack(act, value, draft.get("tok", ""))
 
 
 async def _outside(update: Update, context: BotContext, action: str) -> None:
@@ -122,21 +92,69 @@ def _short_event(t: Translator, event: ServiceDay) -> str:
     return f"{mark}{t.date_short(event.date)} {t.time_range(event.opens, event.closes)}"
 
 
-def _date_rows(
-    context: BotContext, draft: dict[str, Any], act: str
-) -> list[list[tuple[str, str]]]:
+def _date_rows(turn: Turn[Any]) -> list[list[Button]]:
     """The next school days (Monday–Saturday), three a row."""
-    t = context.t
-    today = context.services.clock.today()
+    t = turn.t
+    today = turn.services.clock.today()
     days = [today + timedelta(days=n) for n in range(1, 22)]
     days = [d for d in days if d.weekday() < 6][:15]
-    buttons = [(t.date_short(d), _b(draft, act, day_data(d))) for d in days]
+    buttons = [Button(t.date_short(d), "d", day_data(d)) for d in days]
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
 
 
-def _nav(context: BotContext, draft: dict[str, Any]) -> list[tuple[str, str]]:
-    _ = context.t.gettext
-    return [(_("◀️ Back"), _b(draft, "back")), (_("✖️ Close"), _b(draft, "x"))]
+def _hour_rows() -> list[list[Button]]:
+    presets = [Button(h.replace(":00", ".00"), "h", h.replace(":", "")) for h in HOUR_PRESETS]
+    return [presets[:2], presets[2:]]
+
+
+def _hours_of(value: str) -> str:
+    """A pressed hours preset ("0800-1200") as typed hours ("08:00-12:00")."""
+    return f"{value[:2]}:{value[2:4]}-{value[5:7]}:{value[7:9]}"
+
+
+@dataclass
+class StaffDraft:
+    """Where a staff member is in /acara. ``choices``: the schools listed; ``field`` and the
+    ``ch_*`` values: the change being previewed; ``n_*``: the new day being composed."""
+
+    single: bool = False  # an operator of one kecamatan: no kecamatan step
+    page: int = 0
+    choices: list[int] | None = None
+    school: int | None = None
+    event: int | None = None
+    note: str | None = None  # said above the event panel once (the result of an action)
+    field: str | None = None
+    ch_date: date | None = None
+    ch_opens: time | None = None
+    ch_closes: time | None = None
+    ch_seats: int | None = None
+    ch_text: str | None = None
+    ch_flag: bool | None = None
+    reason: str | None = None
+    n_date: date | None = None
+    n_opens: time | None = None
+    n_closes: time | None = None
+    n_seats: int | None = None
+    n_room: str | None = None
+    n_print: bool = False
+    n_16: bool = True
+    n_note: str | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The change being previewed, as ``Schools.change_event`` takes it."""
+        field = self.field or ""
+        if field == "date":
+            return {"date": self.ch_date}
+        if field == "hours":
+            return {"opens": self.ch_opens, "closes": self.ch_closes}
+        if field == "seats_per_slot":
+            return {"seats_per_slot": self.ch_seats}
+        if field in ("room", "note"):
+            return {field: self.ch_text or ""}
+        return {field: self.ch_flag}
+
+
+StaffTurn = Turn[StaffDraft]
 
 
 def _error_text(t: Translator, err: DomainError) -> str:
@@ -181,6 +199,11 @@ def _error_text(t: Translator, err: DomainError) -> str:
     if isinstance(err, BookingError | NotFound):
         return booking_error_text(t, err)
     return _("Sorry, that did not work. Please try again.")
+
+
+async def member_of(turn: StaffTurn) -> StaffMember | None:
+    """The staff member on every use (a role can be taken away mid-flow), or a refusal."""
+    return await _member(turn.update, turn.context)
 
 
 async def _member(update: Update, context: BotContext) -> StaffMember | None:

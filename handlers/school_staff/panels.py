@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from bot.config import StaffMember
 from bot.context import BotContext
@@ -13,147 +13,229 @@ from bot.errors import NotAllowed, NotFound
 from bot.services import schools as sc
 from bot.services.schools import SchoolError, event_lines
 from bot.storage.places import School
-from handlers.common import draft_of, say
+from handlers.common import say
+from handlers.flow import FINISH, REASK, STAY, Button, Goto, Result
 from handlers.pickers import kecamatan_keyboard
 from handlers.school_staff.flow import (
-    ACK,
     CHUNK,
-    DRAFT,
-    EVENT,
-    KEC,
-    PANEL,
-    SCHOOL,
-    _b,
+    StaffDraft,
+    StaffTurn,
     _bool_text,
     _counts_line,
-    _nav,
     _outside,
     _schools,
     _short_event,
     _upper_first,
+    member_of,
 )
 
-# --------------------------------------------------------------------------------------------
-# Choosing the school
+Rows = list[list[Button]]
 
 
-async def _ask_kecamatan(update: Update, context: BotContext, member: StaffMember) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
-    draft["step"] = KEC
-    schools = _schools(context)
+class _Pick:
+    """The shared kecamatan picker packs ("k", code) or ("p", page): here, flow buttons."""
+
+    @staticmethod
+    def pack(kind: str, value: object) -> str:
+        return f"{kind}|{value}"
+
+
+# --- choosing the school --------------------------------------------------------------------
+
+
+async def show_kec(turn: StaffTurn, *, edit: bool = False) -> None:
+    _ = turn._
+    member = await member_of(turn)
+    if member is None:
+        return
+    schools = _schools(turn.context)
     managed = {d.code for d in schools.managed_districts(member)}
     districts = [d for d in schools.districts_of(await schools.schools()) if d.code in managed]
-    extra = [
-        [InlineKeyboardButton(_("📊 Program summary"), callback_data=_b(draft, "prog"))],
-        [InlineKeyboardButton(_("✖️ Close"), callback_data=_b(draft, "x"))],
+    markup = kecamatan_keyboard(turn.t, _Pick, districts, turn.draft.page)  # type: ignore[arg-type]
+    rows: Rows = [
+        [Button(b.text, *str(b.callback_data).split("|", 1)) for b in row]
+        for row in markup.inline_keyboard
     ]
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(
-            _(
-                "🏫 <b>School recording days</b> (staff)\n"
-                "Choose the kecamatan, or type the school's name."
-            ),
-            reply_markup=kecamatan_keyboard(
-                t, ACK, districts, int(draft.get("page") or 0), extra_rows=extra
-            ),
-        )
-    return KEC
+    rows.append([Button(_("📊 Program summary"), "prog")])
+    text = _(
+        "🏫 <b>School recording days</b> (staff)\nChoose the kecamatan, or type the school's name."
+    )
+    await turn.ask(text, rows, edit=edit)
 
 
-async def _list_schools(
-    update: Update, context: BotContext, member: StaffMember, schools: list[School]
-) -> str:
-    _ = context.t.gettext
-    draft = draft_of(context, DRAFT)
-    draft["step"] = SCHOOL
-    mine = [s for s in schools if member.may_manage(s.kecamatan_code)]
-    if not mine:
-        await say(
-            update,
-            _("No school you manage matches. Type another name, or /batal."),
-            [[(_("◀️ Back"), _b(draft, "back")), (_("✖️ Close"), _b(draft, "x"))]],
-        )
-        return SCHOOL
+async def press_kec(turn: StaffTurn, action: str, value: str) -> Result:
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    if action == "p":
+        await turn.toast()  # a Stay is not answered by the engine
+        turn.draft.page = int(value) if value.isdigit() else 0
+        await show_kec(turn, edit=True)
+        return STAY
+    if action == "k":
+        if not member.may_manage(value):
+            await _outside(turn.update, turn.context, "acara")
+            return STAY
+        return listed(turn.draft, member, await _schools(turn.context).schools(value))
+    return await press_anywhere(turn, member, action, value)
+
+
+async def press_anywhere(turn: StaffTurn, member: StaffMember, action: str, value: str) -> Result:
+    """Buttons several steps show: the program summary, another school, a school."""
+    if action == "prog":
+        await turn.toast()
+        await program(turn.update, turn.context, member)
+        return STAY
+    if action == "schools":
+        turn.draft.page, turn.draft.school, turn.draft.event = 0, None, None
+        if turn.draft.single:
+            managed = _schools(turn.context).managed_districts(member)
+            found = await _schools(turn.context).schools(managed[0].code) if managed else []
+            return listed(turn.draft, member, found)
+        return Goto("kec")
+    if action == "sch" and value.isdigit():
+        return await open_school(turn, member, int(value))
+    return REASK
+
+
+async def read_school_name(turn: StaffTurn, text: str) -> Result:
+    """A typed school name, at the kecamatan, the list or a school's panel."""
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    return listed(turn.draft, member, await _schools(turn.context).search(text))
+
+
+def listed(draft: StaffDraft, member: StaffMember, found: list[School]) -> Result:
+    """The schools found that this member manages: one opens its panel, else a list."""
+    mine = [s for s in found if member.may_manage(s.kecamatan_code)]
+    draft.event = None
     if len(mine) == 1:
-        return await _school_panel(update, context, member, mine[0].id)
-    rows = [[(s.name[:60], _b(draft, "sch", s.id))] for s in mine[:30]]
-    rows.append(_nav(context, draft))
-    await say(update, _("Which school?"), rows)
-    return SCHOOL
+        draft.school, draft.choices = mine[0].id, None
+        return Goto("panel")
+    draft.school, draft.choices = None, [s.id for s in mine[:30]]
+    return Goto("schools")
 
 
-# --------------------------------------------------------------------------------------------
-# The school panel and the event panel
+async def show_schools(turn: StaffTurn) -> None:
+    _ = turn._
+    rows: Rows = []
+    for school_id in turn.draft.choices or []:
+        try:
+            school = await _schools(turn.context).school(school_id)
+        except NotFound:
+            continue
+        rows.append([Button(school.name[:60], "sch", str(school.id))])
+    if not rows:
+        await turn.ask(_("No school you manage matches. Type another name, or /batal."))
+        return
+    await turn.ask(_("Which school?"), rows)
 
 
-async def _school_panel(
-    update: Update, context: BotContext, member: StaffMember, school_id: int
-) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
+async def press_schools(turn: StaffTurn, action: str, value: str) -> Result:
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    return await press_anywhere(turn, member, action, value)
+
+
+async def open_school(turn: StaffTurn, member: StaffMember, school_id: int) -> Result:
     try:
-        report = await _schools(context).school_report(member, school_id)
-    except NotAllowed:
-        await _outside(update, context, "acara")
-        return draft.get("step") or KEC
+        school = await _schools(turn.context).school(school_id)
     except NotFound:
-        await say(update, _("I cannot find this school any more."))
-        return await _ask_kecamatan(update, context, member)
-    draft.update(step=PANEL, school=school_id)
-    draft.pop("event", None)
+        return REASK
+    if not member.may_manage(school.kecamatan_code):
+        await _outside(turn.update, turn.context, "acara")
+        return STAY
+    turn.draft.school, turn.draft.event = school_id, None
+    return Goto("panel")
+
+
+# --- the school panel and the event panel ----------------------------------------------------
+
+
+async def show_panel(turn: StaffTurn) -> None:
+    t, _ = turn.t, turn._
+    member = await member_of(turn)
+    if member is None:
+        return
+    try:
+        report = await _schools(turn.context).school_report(member, turn.draft.school or 0)
+    except (NotAllowed, NotFound):
+        await turn.ask(_("I cannot find this school any more."), [_another(turn)])
+        return
     figures = report.figures
     school = figures.school
     lines = [
         f"🏫 <b>{escape(school.name)}</b>",
         _("Kecamatan {name}").format(
-            name=escape(_schools(context).kecamatan_name(school.kecamatan_code))
+            name=escape(_schools(turn.context).kecamatan_name(school.kecamatan_code))
         ),
         _("🎯 Target students: {n}").format(n=t.number(school.target_students)),
         "📊 " + _counts_line(t, figures.counts),
         _("🔔 Followers: {n}").format(n=t.number(figures.followers)),
         "",
     ]
-    today = context.services.clock.today()
+    today = turn.services.clock.today()
     shown = [(e, c) for e, c in report.events if e.date >= today - timedelta(days=30)]
-    if shown:
-        lines.append(_("<b>Recording days</b> (booked / seats):"))
-    else:
-        lines.append(_("No recording day is planned yet."))
-    rows: list[list[tuple[str, str]]] = []
+    lines.append(
+        _("<b>Recording days</b> (booked / seats):")
+        if shown
+        else _("No recording day is planned yet.")
+    )
+    rows: Rows = []
     for event, counts in shown[-20:]:
         label = (
             f"{_short_event(t, event)} · {t.number(counts.booked)}/{t.number(sc.capacity(event))}"
         )
-        rows.append([(label[:60], _b(draft, "ev", event.id))])
-    rows.append([(_("➕ New recording day"), _b(draft, "new"))])
-    rows.append([(_("🏫 Another school"), _b(draft, "schools")), (_("✖️ Close"), _b(draft, "x"))])
-    await say(update, "\n".join(lines), rows)
-    return PANEL
+        rows.append([Button(label[:60], "ev", str(event.id))])
+    rows.append([Button(_("➕ New recording day"), "new")])
+    rows.append(_another(turn))
+    await turn.ask("\n".join(lines), rows)
 
 
-async def _event_panel(
-    update: Update, context: BotContext, member: StaffMember, event_id: int, note: str = ""
-) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
+def _another(turn: StaffTurn) -> list[Button]:
+    return [Button(turn._("🏫 Another school"), "schools")]
+
+
+async def press_panel(turn: StaffTurn, action: str, value: str) -> Result:
+    member = await member_of(turn)
+    if member is None:
+        return FINISH
+    schools = _schools(turn.context)
+    if action == "ev" and value.isdigit():
+        try:
+            await schools.event_report(member, int(value))
+        except NotAllowed:
+            await _outside(turn.update, turn.context, "acara")
+            return STAY
+        except (SchoolError, NotFound):
+            await turn.say(turn._("This recording day no longer exists."))
+            return REASK
+        turn.draft.event = int(value)
+        return Goto("event")
+    if action == "new":
+        school = await schools.school(turn.draft.school or 0)
+        if not member.may_manage(school.kecamatan_code):
+            await _outside(turn.update, turn.context, "acara")
+            return STAY
+        return Goto("n_date")
+    return await press_anywhere(turn, member, action, value)
+
+
+async def show_event(turn: StaffTurn) -> None:
+    t, _ = turn.t, turn._
+    member = await member_of(turn)
+    if member is None:
+        return
     try:
-        view, counts = await _schools(context).event_report(member, event_id)
-    except NotAllowed:
-        await _outside(update, context, "acara")
-        return draft.get("step") or KEC
-    except (SchoolError, NotFound):
-        await say(update, _("This recording day no longer exists."))
-        return await _school_panel(update, context, member, int(draft.get("school") or 0))
-    draft.update(step=EVENT, school=view.school.id, event=event_id)
-    for key in ("field", "value", "reason"):
-        draft.pop(key, None)
+        view, counts = await _schools(turn.context).event_report(member, turn.draft.event or 0)
+    except (NotAllowed, SchoolError, NotFound):
+        await turn.ask(_("This recording day no longer exists."), [_another(turn)])
+        return
     event = view.event
-    lines = [note, ""] if note else []
+    lines = [turn.draft.note, ""] if turn.draft.note else []
+    turn.draft.note = None
     lines += event_lines(t, view, with_school=True)
     status = {
         "scheduled": _("scheduled"),
@@ -172,51 +254,51 @@ async def _event_panel(
         ),
         "📊 " + _counts_line(t, counts),
     ]
-    rows: list[list[tuple[str, str]]] = []
-    started = datetime.combine(event.date, event.opens, tzinfo=context.services.config.tz) <= (
-        context.services.clock.now()
-    )
+    await turn.ask("\n".join(lines), _event_rows(turn, event))
+
+
+def _event_rows(turn: StaffTurn, event) -> Rows:
+    t, _ = turn.t, turn._
+    tz, now = turn.services.config.tz, turn.services.clock.now()
+    rows: Rows = []
+    started = datetime.combine(event.date, event.opens, tzinfo=tz) <= now
     if event.status != "cancelled" and not started:
         rows += [
             [
-                (_("📅 Date"), _b(draft, "fld", "date")),
-                (_("🕗 Hours"), _b(draft, "fld", "hours")),
-                (_("🪑 Seats"), _b(draft, "fld", "seats_per_slot")),
+                Button(_("📅 Date"), "fld", "date"),
+                Button(_("🕗 Hours"), "fld", "hours"),
+                Button(_("🪑 Seats"), "fld", "seats_per_slot"),
             ],
-            [(_("🚪 Room"), _b(draft, "fld", "room")), (_("📝 Note"), _b(draft, "fld", "note"))],
+            [Button(_("🚪 Room"), "fld", "room"), Button(_("📝 Note"), "fld", "note")],
             [
-                (
+                Button(
                     _("🪪 Same-day printing: {v}").format(v=_bool_text(t, event.same_day_print)),
-                    _b(draft, "tog", "same_day_print"),
+                    "tog",
+                    "same_day_print",
                 )
             ],
             [
-                (
+                Button(
                     _("🎂 16-year-olds: {v}").format(v=_bool_text(t, event.allow_16)),
-                    _b(draft, "tog", "allow_16"),
+                    "tog",
+                    "allow_16",
                 )
             ],
         ]
-    row = [(_("📜 History"), _b(draft, "hist"))]
-    if event.status != "cancelled":
-        ended = datetime.combine(event.date, event.closes, tzinfo=context.services.config.tz)
-        if ended > context.services.clock.now():
-            row.append((_("❌ Cancel this day"), _b(draft, "cx")))
+    row = [Button(_("📜 History"), "hist")]
+    if event.status != "cancelled" and datetime.combine(event.date, event.closes, tzinfo=tz) > now:
+        row.append(Button(_("❌ Cancel this day"), "cx"))
     rows.append(row)
-    rows.append([(_("◀️ Back"), _b(draft, "back")), (_("✖️ Close"), _b(draft, "x"))])
-    await say(update, "\n".join(lines), rows)
-    return EVENT
+    return rows
 
 
-async def _history(update: Update, context: BotContext, member: StaffMember) -> str:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, DRAFT)
-    changes = await _schools(context).history(member, int(draft.get("event") or 0))
+async def show_history(turn: StaffTurn, member: StaffMember) -> None:
+    t, _ = turn.t, turn._
+    changes = await _schools(turn.context).history(member, turn.draft.event or 0)
     lines = [_("<b>History of this recording day</b>")]
     actions = {"created": _("created"), "changed": _("changed"), "cancelled": _("cancelled")}
     for change in changes:
-        when = t.datetime(context.services.clock.local(change.at))
+        when = t.datetime(turn.services.clock.local(change.at))
         detail = ", ".join(
             f"{k}: {escape(str(change.before.get(k, '')))} → {escape(str(v))}"
             for k, v in change.after.items()
@@ -227,15 +309,13 @@ async def _history(update: Update, context: BotContext, member: StaffMember) -> 
             + _("staff {id}").format(id=change.actor_id or "—")
             + (f" · {detail}" if detail else "")
         )
-    await say(update, "\n".join(lines))
-    return await _event_panel(update, context, member, int(draft.get("event") or 0))
+    await turn.say("\n".join(lines))
 
 
-# --------------------------------------------------------------------------------------------
-# The program summary
+# --- the program summary -------------------------------------------------------------------
 
 
-async def _program(update: Update, context: BotContext, member: StaffMember) -> None:
+async def program(update: Update, context: BotContext, member: StaffMember) -> None:
     t = context.t
     _ = t.gettext
     report = await _schools(context).program(member)

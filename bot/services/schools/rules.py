@@ -17,8 +17,8 @@ KIND_CHANGED = "school_event_changed"  # to bookers and followers
 KIND_CANCELLED = "school_event_cancelled"  # to bookers and followers
 REF_CHANGE = "school_change"
 
-# Buttons of the resident flow and of the notices (answered by handlers/school.py):
-# s = open a school, e = book at an event, f / u = follow / unfollow, k = kecamatan filter, ...
+# Buttons of the notices and /ikuti (answered by handlers/school/entries.py): s = open a
+# school's card, e = book at an event (both open the school flow there), f / u = follow / unfollow.
 SK = CallbackCodec("sk", "act", "a", "b")
 
 # More matches than this: ask for the kecamatan first.
