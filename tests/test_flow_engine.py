@@ -183,3 +183,11 @@ async def test_an_old_draft_expires(chat, pets, clock):
     await chat.send("Rex")
     clock.advance(hours=25)
     assert "What is the pet's name?" in texts(await chat.send("/pet"))
+
+
+def test_a_minus_sign_is_kept_when_typed_words_are_normalised():
+    from handlers.flow import words
+
+    # "−5" (U+2212) typed at a step with a "5" button must reach the step's reader, not press 5.
+    assert words.normalize("−5") == "-5"
+    assert words.normalize("◀️ Kembali!") == "kembali"

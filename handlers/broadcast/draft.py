@@ -114,6 +114,10 @@ def kecamatan_rows(
     return rows
 
 
+def in_pairs(buttons: Sequence[Button]) -> list[list[Button]]:
+    return [list(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+
+
 def allowed_districts(turn: Turn[BroadcastDraft]) -> list[District]:
     member = member_of(turn)
     return [d for d in turn.services.served_districts if member.may_manage(d.code)]

@@ -20,6 +20,7 @@ from handlers.broadcast.draft import (
     BroadcastDraft,
     audience_of,
     district_name,
+    in_pairs,
     member_of,
     overlaps_of,
     service_of,
@@ -38,7 +39,7 @@ from handlers.broadcast.views import (
 )
 from handlers.common import checked_staff, final, reply, staff_only
 from handlers.flow import FINISH, NEXT, REASK, STAY, Button, Goto, Invalid, Result, Turn
-from handlers.keyboards import button, rows
+from handlers.keyboards import button
 
 T = Turn[BroadcastDraft]
 
@@ -153,7 +154,7 @@ async def show_when(turn: T) -> None:
         "🕒 When should it go out? Choose, or type a day and time, e.g. <i>besok 07.00</i> "
         "or <i>28/11 08.30</i>."
     )
-    await turn.ask(text, rows(choices, 2))
+    await turn.ask(text, in_pairs(choices))
 
 
 async def read_when(turn: T, text: str) -> Result:

@@ -12,6 +12,7 @@ from handlers.broadcast.draft import (
     BroadcastDraft,
     allowed_districts,
     district_name,
+    in_pairs,
     kecamatan_rows,
     member_of,
     unresolved,
@@ -25,7 +26,6 @@ from handlers.broadcast.flow import (
 )
 from handlers.common import echo
 from handlers.flow import NEXT, REASK, STAY, Button, Invalid, Result, Turn, words
-from handlers.keyboards import rows
 
 T = Turn[BroadcastDraft]
 
@@ -156,7 +156,7 @@ async def show_dates(turn: T, *, edit: bool = False) -> None:
     if chosen:
         text += "\n" + _("Chosen: {dates}").format(dates=", ".join(map(t.date_short, chosen)))
     done = [Button(_("✔️ Done"), "datesdone", words=words.DONE)]
-    await turn.ask(text, [*rows(buttons, 2), done], edit=edit)
+    await turn.ask(text, [*in_pairs(buttons), done], edit=edit)
 
 
 async def read_dates(turn: T, text: str) -> Result:
@@ -264,7 +264,7 @@ async def show_hours(turn: T) -> None:
         opens, closes = (time.fromisoformat(x) for x in choice.split("-"))
         buttons.append(Button(t.time_range(opens, closes), "hours", f"{opens:%H%M}{closes:%H%M}"))
     text = turn._("🕗 Opening hours? Choose, or type them, e.g. <i>08.00-12.00</i>.")
-    await turn.ask(text, rows(buttons, 2))
+    await turn.ask(text, in_pairs(buttons))
 
 
 async def read_hours(turn: T, text: str) -> Result:
