@@ -388,8 +388,7 @@ def _cancel_markup(turn: T, broadcast_id: int) -> InlineKeyboardMarkup:
 @final
 @staff_only()
 async def stop_pressed(update: Update, context: BotContext) -> None:
-    t = context.t
-    _ = t.gettext
+    """⏹ / ✖️ of a running or scheduled announcement: ask, then stop it (author or admin)."""
     query = update.callback_query
     try:
         fields = BCX.unpack(query.data if query else None)
@@ -397,62 +396,71 @@ async def stop_pressed(update: Update, context: BotContext) -> None:
     except (ValueError, KeyError):
         await _stale(update, context)
         return
-    services = context.services
     member = checked_staff(update, context)
-    action = fields["action"]
     try:
-        broadcast = await services.broadcasts.get(broadcast_id)
+        broadcast = await context.services.broadcasts.get(broadcast_id)
     except NotFound as exc:
         await reply(update, context, _error_text(context, exc))
         return
     if member.role != "admin" and broadcast.author_id != member.user_id:
         await _not_yours(update, context, "siaran.stop", stop=True)
         return
+    action = fields["action"]
     if action == "stop":
-        if broadcast.status not in ("scheduled", "sending"):
-            if query:
-                await query.answer(
-                    _error_text(context, BroadcastError("not_open")), show_alert=True
-                )
-            return
-        progress = await services.broadcasts.progress(broadcast_id)
-        text = _(
-            "Stop announcement #{id}? {sent} of {total} messages have been sent; the rest "
-            "will not be sent."
-        ).format(id=broadcast_id, sent=t.number(progress.sent), total=t.number(progress.total))
-        if broadcast.status == "scheduled":
-            text = _("Cancel announcement #{id}? It has not been sent to anyone yet.").format(
-                id=broadcast_id
-            )
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    button(_("⏹ Yes, stop it"), BCX.pack("stopyes", broadcast_id)),
-                    button(_("↩️ No, carry on"), BCX.pack("stopno", broadcast_id)),
-                ]
-            ]
+        await _ask_stop(update, context, broadcast)
+    elif action == "stopno":
+        await reply(update, context, context.t.gettext("Carrying on."), edit=True)
+    elif action == "stopyes":
+        await _stop(update, context, broadcast)
+    else:
+        await _stale(update, context)
+
+
+async def _ask_stop(update: Update, context: BotContext, broadcast: Broadcast) -> None:
+    t = context.t
+    _ = t.gettext
+    query = update.callback_query
+    if broadcast.status not in ("scheduled", "sending"):
+        if query:
+            await query.answer(_error_text(context, BroadcastError("not_open")), show_alert=True)
+        return
+    progress = await context.services.broadcasts.progress(broadcast.id)
+    text = _(
+        "Stop announcement #{id}? {sent} of {total} messages have been sent; the rest "
+        "will not be sent."
+    ).format(id=broadcast.id, sent=t.number(progress.sent), total=t.number(progress.total))
+    if broadcast.status == "scheduled":
+        text = _("Cancel announcement #{id}? It has not been sent to anyone yet.").format(
+            id=broadcast.id
         )
-        await reply(update, context, text, markup)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(_("⏹ Yes, stop it"), BCX.pack("stopyes", broadcast.id)),
+                button(_("↩️ No, carry on"), BCX.pack("stopno", broadcast.id)),
+            ]
+        ]
+    )
+    await reply(update, context, text, markup)
+
+
+async def _stop(update: Update, context: BotContext, broadcast: Broadcast) -> None:
+    t = context.t
+    _ = t.gettext
+    services = context.services
+    try:
+        await services.broadcasts.cancel(checked_staff(update, context), broadcast.id)
+    except NotAllowed:
+        await _not_yours(update, context, "siaran.stop", stop=True)
         return
-    if action == "stopno":
-        await reply(update, context, _("Carrying on."), edit=True)
+    except BroadcastError as exc:
+        await reply(update, context, _error_text(context, exc), edit=True)
         return
-    if action == "stopyes":
-        try:
-            await services.broadcasts.cancel(member, broadcast_id)
-        except NotAllowed:
-            await _not_yours(update, context, "siaran.stop", stop=True)
-            return
-        except BroadcastError as exc:
-            await reply(update, context, _error_text(context, exc), edit=True)
-            return
-        if broadcast.status == "sending" and services.broadcasts.running:
-            text = _("⏹ Stopping announcement #{id}; the final report follows.")
-        elif broadcast.status == "sending":  # no sender in this process: report it here
-            progress = await services.broadcasts.progress(broadcast_id, final=True)
-            text = progress_text(t, progress, services.broadcasts.rate)
-        else:
-            text = _("✖️ Announcement #{id} cancelled; nothing was sent.")
-        await reply(update, context, text.format(id=broadcast_id), edit=True)
-        return
-    await _stale(update, context)
+    if broadcast.status == "sending" and services.broadcasts.running:
+        text = _("⏹ Stopping announcement #{id}; the final report follows.")
+    elif broadcast.status == "sending":  # no sender in this process: report it here
+        progress = await services.broadcasts.progress(broadcast.id, final=True)
+        text = progress_text(t, progress, services.broadcasts.rate)
+    else:
+        text = _("✖️ Announcement #{id} cancelled; nothing was sent.")
+    await reply(update, context, text.format(id=broadcast.id), edit=True)
