@@ -19,6 +19,7 @@ from bot.services.broadcast import (
     parse_when,
 )
 from handlers.broadcast import BC, BCX, TelegramTransport, duration_text
+from handlers.flow import FLOW_BUTTON
 from tests.broadcast_helpers import (
     CIPUTAT,
     PONDOK_AREN,
@@ -283,8 +284,9 @@ async def test_cancel_and_stale_buttons_and_batal(services, app, admin, api):
     assert "Nothing was sent" in texts(gone)
     await admin.send("/siaran")
     await admin.press_data(old.buttons[0][0]["callback_data"], old)
-    assert "no longer active" in api.callback_answers[-1]["text"]
-    closed = await admin.press("Close")
+    # The engine's wording for a button of an earlier screen (handlers/flow).
+    assert "earlier step" in api.callback_answers[-1]["text"]
+    closed = await admin.press("Leave")  # the engine's ✖️ Leave (was "✖️ Close")
     assert "Nothing was sent" in texts(closed)
 
 
@@ -388,8 +390,8 @@ async def test_operators_broadcast_only_to_their_kecamatan(services, app, operat
     refused = await operator.send("ciputat")
     assert "only send announcements for your own kecamatan" in texts(refused)
     # A forged "everyone" button is refused too.
-    nonce = BC.unpack(audience.buttons[0][0]["callback_data"])["nonce"]
-    await operator.press_data(BC.pack(nonce, "aud", "all"), audience)
+    token = FLOW_BUTTON.unpack(audience.buttons[0][0]["callback_data"])["tok"]
+    await operator.press_data(FLOW_BUTTON.pack("broadcast", token, "aud", "all"), audience)
     assert "your own kecamatan" in api.callback_answers[-1]["text"]
     await operator.press("Choose kecamatan")
     picker = operator.last_with_buttons()

@@ -280,3 +280,11 @@ async def test_a_step_takes_only_the_messages_it_wants(chat, app, services):
         assert "Noted: Rex." in texts(await chat.send("Rex", reply_to=prompt[-1]))
     finally:
         REGISTRY.flows.pop("pet_replies", None)
+
+
+def test_a_minus_sign_is_kept_when_typed_words_are_normalised():
+    from handlers.flow import words
+
+    # "−5" (U+2212) typed at a step with a "5" button must reach the step's reader, not press 5.
+    assert words.normalize("−5") == "-5"
+    assert words.normalize("◀️ Kembali!") == "kembali"

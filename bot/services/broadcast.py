@@ -49,6 +49,7 @@ from bot.config import StaffMember
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.services.outbox import DeliveryError, FloodWait, Transient, Unreachable
 from bot.storage.broadcasts import Audience, Broadcast, BroadcastStore, Recipient
+from bot.storage.place_records import ServiceDay
 from bot.storage.places import Place
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096  # Telegram's limit for one message
 MAX_DATES = 14
 MAX_DAYS_AHEAD = 180
+MAX_SEATS = 1000
 MAX_ATTEMPTS = 3  # network errors and flood waits per recipient
 MAX_BACKLOG = 64  # outcomes known but not yet written before the sender waits for the writer
 TRANSIENT_BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd try after a network error
@@ -70,7 +72,9 @@ __all__ = [
     "Broadcasts",
     "DeliveryError",
     "FloodWait",
+    "Overlap",
     "Progress",
+    "SavedDays",
     "ServiceAnnouncement",
     "Transient",
     "Transport",
@@ -87,7 +91,9 @@ class BroadcastError(DomainError):
 
     ``empty_text``, ``text_too_long``, ``no_dates``, ``too_many_dates``, ``past_date``,
     ``far_date``, ``bad_hours``, ``bad_seats``, ``place_unknown``, ``past_time``,
-    ``unknown_kecamatan``, ``unknown_school``, ``empty_audience``, ``not_open``.
+    ``unknown_kecamatan``, ``unknown_school``, ``empty_audience``, ``not_open``, ``weekday``
+    (a weekday in the weekend-service flow), ``overlap`` (a date with a service day that staff
+    did not resolve), ``overlap_booked`` (replacing a day that has bookings).
     """
 
     code = "broadcast"
@@ -105,6 +111,11 @@ class ServiceAnnouncement:
     opens: time
     closes: time
     seats_per_slot: int
+    # Dates that already have a service day at the place, as staff resolved them: ``keep`` the
+    # existing day as it is (it is announced as it stands), ``replace`` it with these hours and
+    # seats. A date with an existing day in neither is refused before anything is written.
+    keep: tuple[date, ...] = ()
+    replace: tuple[date, ...] = ()
 
     def to_details(self) -> dict[str, Any]:
         return {
@@ -113,6 +124,8 @@ class ServiceAnnouncement:
             "opens": self.opens.strftime("%H:%M"),
             "closes": self.closes.strftime("%H:%M"),
             "seats_per_slot": self.seats_per_slot,
+            "keep": [d.isoformat() for d in self.keep],
+            "replace": [d.isoformat() for d in self.replace],
         }
 
     @classmethod
@@ -123,7 +136,28 @@ class ServiceAnnouncement:
             opens=time.fromisoformat(data["opens"]),
             closes=time.fromisoformat(data["closes"]),
             seats_per_slot=int(data["seats_per_slot"]),
+            keep=tuple(date.fromisoformat(d) for d in data.get("keep", ())),
+            replace=tuple(date.fromisoformat(d) for d in data.get("replace", ())),
         )
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A chosen date on which the place already has a service day (with its active bookings)."""
+
+    day: date
+    existing: ServiceDay
+    bookings: int
+
+
+@dataclass(frozen=True)
+class SavedDays:
+    """What submitting a service announcement did to the service days, in date order."""
+
+    days: tuple[ServiceDay, ...]
+    created: int
+    replaced: int
+    kept: int
 
 
 def service_day_kind(day: date) -> str:
@@ -147,11 +181,15 @@ def parse_hours(text: str) -> tuple[time, time] | None:
     return (opens, closes) if opens < closes else None
 
 
+_SEATS_RE = re.compile(r"^\s*([-+−]?\s*\d{1,5})\s*(?:kursi|seats?|orang)?\s*$")
+
+
 def parse_seats(text: str) -> int | None:
-    digits = re.sub(r"[^\d]", "", text)
-    if not digits or len(digits) > 5:
+    """'15', '15 kursi' → 15; '-5' → -5 (the caller refuses it: a sign is never dropped)."""
+    match = _SEATS_RE.match(text.strip().lower())
+    if not match:
         return None
-    return int(digits)
+    return int(match[1].replace("−", "-").replace(" ", ""))
 
 
 def parse_dates(text: str, today: date) -> list[date] | None:
@@ -186,6 +224,9 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         return datetime.combine(day, at, tzinfo=now.tzinfo)
     when = datetime.combine(now.date(), at, tzinfo=now.tzinfo)
     return when if when > now else when + timedelta(days=1)
+
+
+Render = Callable[[list[ServiceDay]], tuple[str, str]]
 
 
 # --- delivery ---------------------------------------------------------------------------------
@@ -426,7 +467,9 @@ class Broadcasts:
         if len(text) > TEXT_LIMIT:
             raise BroadcastError("text_too_long", limit=TEXT_LIMIT, length=len(text))
 
-    def check_dates(self, dates: list[date] | tuple[date, ...]) -> None:
+    def check_dates(self, dates: list[date] | tuple[date, ...], *, weekend: bool = False) -> None:
+        """``weekend``: the weekend-service flow, where a weekday is refused rather than
+        announced as a weekend (its regular hours would run beside it)."""
         today = self.services.clock.today()
         if not dates:
             raise BroadcastError("no_dates")
@@ -437,13 +480,28 @@ class Broadcasts:
                 raise BroadcastError("past_date", date=day)
             if day > today + timedelta(days=MAX_DAYS_AHEAD):
                 raise BroadcastError("far_date", date=day, days=MAX_DAYS_AHEAD)
+            if weekend and day.weekday() < 5:
+                raise BroadcastError("weekday", date=day)
 
     def check_service(self, service: ServiceAnnouncement) -> None:
-        self.check_dates(service.dates)
+        self.check_dates(service.dates, weekend=True)
         if not service.opens < service.closes:
             raise BroadcastError("bad_hours")
-        if not 1 <= service.seats_per_slot <= 1000:
-            raise BroadcastError("bad_seats")
+        if not 1 <= service.seats_per_slot <= MAX_SEATS:
+            raise BroadcastError("bad_seats", limit=MAX_SEATS)
+
+    async def overlaps(self, place_id: int, dates: list[date] | tuple[date, ...]) -> list[Overlap]:
+        """The chosen dates on which the place already has a service day, with its bookings."""
+        found = []
+        for day in sorted(dates):
+            for existing in await self.services.places.service_days(day, day, place_id=place_id):
+                bookings = await self.services.db.scalar(
+                    "SELECT COUNT(*) FROM bookings b JOIN slots s ON s.id = b.slot_id "
+                    "WHERE s.service_day_id = ? AND b.status = 'active'",
+                    (existing.id,),
+                )
+                found.append(Overlap(day, existing, int(bookings or 0)))
+        return found
 
     async def audience_count(self, audience: Audience) -> int:
         return await self.store.audience_count(audience)
@@ -454,19 +512,24 @@ class Broadcasts:
         self,
         member: StaffMember,
         *,
-        text_id: str,
+        text_id: str = "",
         text_en: str = "",
         audience: Audience,
         send_at: datetime | None = None,
         service: ServiceAnnouncement | None = None,
+        render: Render | None = None,
         author_language: str | None = None,
     ) -> Broadcast:
-        """Keep the broadcast (and create the service days of a service announcement); start it
-        at once when ``send_at`` is None or already past, else schedule it. ``author_language``:
-        the language the author's progress reports are written in."""
-        self.check_text(text_id)
-        if text_en:
-            self.check_text(text_en)
+        """Keep the broadcast (and save the service days of a service announcement); start it
+        at once when ``send_at`` is None or already past, else schedule it.
+
+        For a service announcement, ``render`` writes the texts (Indonesian, English) from the
+        service days as saved, so that what is announced is exactly what can be booked.
+        ``author_language``: the language the author's progress reports are written in."""
+        if service is None or render is None:
+            self.check_text(text_id)
+            if text_en:
+                self.check_text(text_en)
         await self.check_audience(member, audience)
         clock = self.services.clock
         now = clock.epoch()
@@ -476,10 +539,16 @@ class Broadcasts:
         details: dict[str, Any] = {"author_language": author_language} if author_language else {}
         kind = "text"
         if service is not None:
-            self.check_service(service)
-            await self.check_place(member, service.place_id)
-            day_ids = await self._create_service_days(member, service)
-            details.update(service.to_details(), service_day_ids=day_ids)
+            saved = await self._save_service_days(member, service)
+            if render is not None:
+                text_id, text_en = render(list(saved.days))
+            details.update(
+                service.to_details(),
+                service_day_ids=[d.id for d in saved.days],
+                created=saved.created,
+                replaced=saved.replaced,
+                kept=saved.kept,
+            )
             kind = "service"
         broadcast_id = await self.store.create(
             author_id=member.user_id,
@@ -508,36 +577,83 @@ class Broadcasts:
         assert broadcast is not None
         return broadcast
 
-    async def _create_service_days(
+    async def _save_service_days(
         self, member: StaffMember, service: ServiceAnnouncement
-    ) -> list[int]:
-        places = self.services.places
-        created: list[tuple[str, int]] = []
+    ) -> SavedDays:
+        """Every overlap is checked before anything is written: a date whose existing day staff
+        did not resolve, or a booked day to replace, refuses the whole announcement."""
+        self.check_service(service)
+        await self.check_place(member, service.place_id)
+        overlaps = await self.overlaps(service.place_id, service.dates)
+        for overlap in overlaps:
+            if overlap.day not in service.keep and overlap.day not in service.replace:
+                raise BroadcastError("overlap", date=overlap.day)
+            if overlap.day in service.replace and overlap.bookings:
+                raise BroadcastError("overlap_booked", date=overlap.day, n=overlap.bookings)
+        ids: list[int] = []
+        counts = {"created": 0, "replaced": 0, "kept": 0}
         for day in service.dates:
-            existing = await places.service_days(day, day, place_id=service.place_id)
-            known = any(s.opens == service.opens for s in existing)
-            day_id = await places.upsert_service_day(
-                place_id=service.place_id,
-                day=day,
-                opens=service.opens,
-                closes=service.closes,
-                seats_per_slot=service.seats_per_slot,
-                kind=service_day_kind(day),
-            )
-            created.append(("service_day.changed" if known else "service_day.created", day_id))
-            await self._audit(
-                member.user_id,
-                "service_day.changed" if known else "service_day.created",
-                day_id,
-                target_type="service_day",
-                place_id=service.place_id,
-                date=day.isoformat(),
-                hours=f"{service.opens:%H:%M}-{service.closes:%H:%M}",
-                seats=service.seats_per_slot,
-            )
-        for event, day_id in created:
-            await self.services.events.emit(event, service_day_id=day_id)
-        return [day_id for _, day_id in created]
+            existing = [o.existing for o in overlaps if o.day == day]
+            if existing and day in service.keep:
+                ids.extend(e.id for e in existing)
+                counts["kept"] += len(existing)
+                continue
+            ids.append(await self._write_day(member, service, day, existing))
+            counts["replaced" if existing else "created"] += 1
+        days = [await self.services.places.service_day(i) for i in ids]
+        return SavedDays(tuple(d for d in days if d is not None), **counts)
+
+    async def _write_day(
+        self,
+        member: StaffMember,
+        service: ServiceAnnouncement,
+        day: date,
+        existing: list[ServiceDay],
+    ) -> int:
+        """Create the day, or replace the existing one(s): what they were titled stays, those at
+        other hours are cancelled (they have no bookings: checked before)."""
+        places = self.services.places
+        same = next((e for e in existing if e.opens == service.opens), None)
+        for other in existing:
+            if other is not same:
+                await places.set_service_day_status(other.id, "cancelled")
+                await self._audit_day(member, "service_day.cancelled", other.id, service, day)
+        day_id = await places.upsert_service_day(
+            place_id=service.place_id,
+            day=day,
+            opens=service.opens,
+            closes=service.closes,
+            seats_per_slot=service.seats_per_slot,
+            kind=same.kind if same else service_day_kind(day),
+            slot_minutes=same.slot_minutes if same else None,
+            school_id=same.school_id if same else None,
+            title=same.title if same else "",
+            room=same.room if same else "",
+            note=same.note if same else "",
+        )
+        event = "service_day.changed" if existing else "service_day.created"
+        await self._audit_day(member, event, day_id, service, day)
+        await self.services.events.emit(event, service_day_id=day_id)
+        return day_id
+
+    async def _audit_day(
+        self,
+        member: StaffMember,
+        action: str,
+        day_id: int,
+        service: ServiceAnnouncement,
+        day: date,
+    ) -> None:
+        await self._audit(
+            member.user_id,
+            action,
+            day_id,
+            target_type="service_day",
+            place_id=service.place_id,
+            date=day.isoformat(),
+            hours=f"{service.opens:%H:%M}-{service.closes:%H:%M}",
+            seats=service.seats_per_slot,
+        )
 
     async def start(self, broadcast_id: int) -> int | None:
         """Write the delivery rows (the audience as it is now) and mark it sending."""

@@ -12,8 +12,9 @@ broadcasts and resumes an interrupted one after a restart.
 
 from __future__ import annotations
 
-from handlers.broadcast.conversation import HANDLERS
-from handlers.broadcast.flow import BC, BCX, DRAFT, PICK_PATTERN, STEPS, TICK_SECONDS
+from handlers.broadcast.compose import BROADCAST, HANDLERS
+from handlers.broadcast.draft import BroadcastDraft
+from handlers.broadcast.flow import BC, BCX, TICK_SECONDS
 from handlers.broadcast.transport import TelegramTransport, jobs, tick
 from handlers.broadcast.views import (
     announcement_markup,
@@ -28,11 +29,10 @@ from handlers.broadcast.views import (
 __all__ = [
     "BC",
     "BCX",
-    "DRAFT",
+    "BROADCAST",
     "HANDLERS",
-    "PICK_PATTERN",
-    "STEPS",
     "TICK_SECONDS",
+    "BroadcastDraft",
     "TelegramTransport",
     "announcement_markup",
     "announcement_notice",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time
 from html import escape
+from typing import Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -12,7 +16,6 @@ from bot.services.broadcast import (
     Audience,
     Broadcast,
     Progress,
-    ServiceAnnouncement,
 )
 from bot.services.outbox import Notice
 from bot.storage.places import Place
@@ -36,12 +39,34 @@ def announcement_notice(t: Translator, broadcast: Broadcast) -> Notice:
     return Notice(broadcast.text_for(t.lang), buttons)
 
 
+class Offered(Protocol):
+    """One announced day: a saved ``ServiceDay``, or what the preview plans to save."""
+
+    @property
+    def date(self) -> date: ...
+    @property
+    def opens(self) -> time: ...
+    @property
+    def closes(self) -> time: ...
+    @property
+    def seats_per_slot(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    date: date
+    opens: time
+    closes: time
+    seats_per_slot: int
+
+
 def service_announcement_text(
-    t: Translator, place: Place, kecamatan: str, service: ServiceAnnouncement
+    t: Translator, place: Place, kecamatan: str, days: Sequence[Offered]
 ) -> str:
-    """The weekend-service announcement, written from the template in ``t``'s language."""
+    """The weekend-service announcement, written from the template in ``t``'s language, from
+    the days exactly as they can be booked (one line each when their hours or seats differ)."""
     _ = t.gettext
-    weekend = all(d.weekday() >= 5 for d in service.dates)
+    weekend = all(d.date.weekday() >= 5 for d in days)
     title = _("Weekend e-KTP recording service") if weekend else _("Extra e-KTP recording service")
     lines = [
         f"📢 <b>{title}</b>",
@@ -53,14 +78,7 @@ def service_announcement_text(
     if place.address:
         lines.append(escape(place.address))
     lines.append("")
-    lines.append(t.ngettext("🗓 Date:", "🗓 Dates:", len(service.dates)))
-    lines.extend(f"• {t.date(d)}" for d in service.dates)
-    lines.append(_("🕗 Hours: {hours}").format(hours=t.time_range(service.opens, service.closes)))
-    lines.append(
-        t.ngettext(
-            "💺 {n} seat per time slot", "💺 {n} seats per time slot", service.seats_per_slot
-        ).format(n=t.number(service.seats_per_slot))
-    )
+    lines.extend(_day_lines(t, days))
     lines.append("")
     lines.append(
         _(
@@ -69,6 +87,32 @@ def service_announcement_text(
         )
     )
     return "\n".join(lines)
+
+
+def _seats(t: Translator, n: int) -> str:
+    return t.ngettext("💺 {n} seat per time slot", "💺 {n} seats per time slot", n).format(
+        n=t.number(n)
+    )
+
+
+def _day_lines(t: Translator, days: Sequence[Offered]) -> list[str]:
+    _ = t.gettext
+    if len({(d.opens, d.closes, d.seats_per_slot) for d in days}) == 1:
+        first = days[0]
+        return [
+            t.ngettext("🗓 Date:", "🗓 Dates:", len(days)),
+            *(f"• {t.date(d.date)}" for d in days),
+            _("🕗 Hours: {hours}").format(hours=t.time_range(first.opens, first.closes)),
+            _seats(t, first.seats_per_slot),
+        ]
+    return [
+        t.ngettext("🗓 Date:", "🗓 Dates:", len(days)),
+        *(
+            f"• {t.date(d.date)}: {t.time_range(d.opens, d.closes)}, "
+            + _seats(t, d.seats_per_slot).removeprefix("💺 ")
+            for d in days
+        ),
+    ]
 
 
 def duration_text(t: Translator, seconds: float) -> str:

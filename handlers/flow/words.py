@@ -39,7 +39,8 @@ _EMOJI_AND_MARKS = re.compile(r"[^\w\s'/-]+", re.UNICODE)
 
 def normalize(text: str) -> str:
     """Casefolded words without emoji, arrows or punctuation: "◀️ Kembali!" → "kembali"."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    # A minus sign is a sign, not a mark: "−5" must never press a "5" button.
+    text = unicodedata.normalize("NFKC", text).casefold().replace("\u2212", "-")
     text = _EMOJI_AND_MARKS.sub(" ", text)
     words = " ".join(text.split())
     return words if words != "" else text.strip()
