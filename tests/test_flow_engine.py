@@ -194,7 +194,8 @@ async def show_age(turn: Turn[PetDraft]) -> None:
 
 
 async def read_age(turn: Turn[PetDraft], text: str):
-    return NEXT if text.strip().isdigit() else Invalid("An age is a number of years.")
+    hint = "An age is a number of years."
+    return NEXT if text.strip().isdigit() else Invalid(hint, hint=hint)
 
 
 AGES = Flow(

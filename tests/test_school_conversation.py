@@ -50,9 +50,9 @@ async def test_an_idle_school_search_lets_go_across_a_restart(config, clock, cha
             fresh = await again.send("syarat rekam ktp apa aja")
             assert NOT_FOUND not in texts(fresh)
             assert "Syarat perekaman e-KTP" in texts(fresh)
-            offer = await again.send("/sekolah")
-            assert "acara perekaman di sekolah" in texts(offer)
-            assert SEARCH in texts(await again.send("lanjutkan"))
+            # Nothing was filled in before the break: /sekolah simply opens the search again
+            # (a draft with answers is offered to be continued, tests/test_flow_rules*.py).
+            assert SEARCH in texts(await again.send("/sekolah"))
     assert not errors
 
 

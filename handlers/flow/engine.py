@@ -287,7 +287,7 @@ async def _on_text(turn: Turn[Any], text: str) -> None:
             await _press(turn, *pressed)
         elif _interrupts(turn, step.own_intents):
             # The step's own hint too: the NLU may have misread an answer the step refused.
-            await _interrupt(turn, hint=result.text)
+            await _interrupt(turn, hint=result.hint)
         else:
             await turn.say(result.text)
             await _show(turn)

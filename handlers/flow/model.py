@@ -61,9 +61,12 @@ class Reask:
 @dataclass(frozen=True, slots=True)
 class Invalid:
     """Typed input that is not this step's answer; ``text`` says why. Nothing of it is kept:
-    when the NLU recognises a question or another request, the engine answers that instead."""
+    when the NLU recognises a question or another request, the engine answers that instead, and
+    then repeats ``hint`` (what the step wants, in case the NLU misread a real answer). ``text``
+    itself is not repeated then: "no school called 'petugas minta uang'" would be nonsense."""
 
     text: str
+    hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,8 @@ async def press_reason(turn: T, action: str, value: str) -> Result:
 async def read_reason(turn: T, text: str) -> Result:
     reason = typed_reason(turn.t, text)
     if reason is None:
-        return Invalid(turn._("Please choose one of the reasons with the buttons."))
+        hint = turn._("Please choose one of the reasons with the buttons.")
+        return Invalid(hint, hint=hint)
     return _set_reason(turn, reason)
 
 
@@ -181,7 +182,7 @@ async def read_address(turn: T, text: str) -> Result:
     if not _looks_like_address(text):
         analysis = analysis_of(turn.update, turn.context)
         if not analysis.unsure and analysis.intent not in ADDRESS_OWN | {"lainnya"}:
-            return Invalid(_address_hint(turn))
+            return Invalid(_address_hint(turn), hint=_address_hint(turn))
     try:
         turn.draft.address = clean_text(text, ADDRESS_MAX, ADDRESS_MIN)
     except DomainError as err:
