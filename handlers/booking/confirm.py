@@ -11,7 +11,7 @@ from bot.services.booking import BookingError, BookingView
 from bot.validation import ELIGIBLE_ADULT, eligibility_text
 from handlers.booking.draft import MOVE, NEW, REBOOKING, BookingTurn, service
 from handlers.booking_views import error_text, send_ticket, when_text
-from handlers.flow import FINISH, LEAVE, NEXT, REASK, Button, Goto, Result, words
+from handlers.flow import FINISH, LEAVE, NEXT, Button, Goto, Invalid, Result, words
 
 _CONFIRM_WORDS = words.YES | {"konfirmasi", "confirm", "pesan", "daftar"}
 
@@ -96,7 +96,8 @@ async def press_confirm(turn: BookingTurn, action: str, value: str) -> Result:
 async def read_confirm(turn: BookingTurn, text: str) -> Result:
     if words.is_in(text, words.NO):
         return LEAVE
-    return REASK
+    # Not an answer: a question is answered by the engine, anything else is asked again.
+    return Invalid(turn._("Please choose one of the buttons (you can also type its number)."))
 
 
 CHANGE_FIELDS = {
@@ -131,7 +132,7 @@ async def read_change(turn: BookingTurn, text: str) -> Result:
     for name, keys in CHANGE_FIELDS.items():
         if typed & keys:
             return await press_change(turn, "c", name)
-    return REASK
+    return Invalid(turn._("Please choose one of the buttons (you can also type its number)."))
 
 
 async def press_change(turn: BookingTurn, action: str, value: str) -> Result:
