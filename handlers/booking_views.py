@@ -190,20 +190,15 @@ def nik_active_text(t: Translator, err: DomainError) -> str:
     )
 
 
-async def send_ticket(
-    chat: Chat, context: BotContext, view: BookingView, *, headline: str, qr: bool = True
-) -> None:
-    """The result of a booking: code, place, time, what to bring; map pin; QR; calendar file."""
-    t = context.t
+def ticket_lines(t: Translator, view: BookingView, headline: str, bring: list[str]) -> list[str]:
+    """The ticket's text: code, person (NIK masked), place, time, what to bring, the rules."""
     _ = t.gettext
-    place = view.place
-    bring = bring_list(t, nik=view.nik, day=view.date, married=view.married)
-    lines = [
+    return [
         headline,
         _("Booking code: <b>{code}</b>").format(code=view.code),
         "",
         _("👤 {name} (NIK {nik})").format(name=escape(view.person_name), nik=mask_nik(view.nik)),
-        *place_lines(place.name, place.address),
+        *place_lines(view.place.name, view.place.address),
         f"🗓 {t.date(view.date)}",
         f"🕗 {t.time_range(view.starts, view.ends)}",
         "",
@@ -217,6 +212,17 @@ async def send_ticket(
         _("Recording is free of charge. If anyone asks you for money, report it with /lapor."),
         _("To move or cancel: /saya."),
     ]
+
+
+async def send_ticket(
+    chat: Chat, context: BotContext, view: BookingView, *, headline: str, qr: bool = True
+) -> None:
+    """The result of a booking: code, place, time, what to bring; map pin; QR; calendar file."""
+    t = context.t
+    _ = t.gettext
+    place = view.place
+    bring = bring_list(t, nik=view.nik, day=view.date, married=view.married)
+    lines = ticket_lines(t, view, headline, bring)
     from handlers.subscribe import subscribe_offer_button
 
     # Offer the kecamatan's announcements (weekend services, jemput bola days) in one tap.

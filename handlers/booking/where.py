@@ -90,6 +90,7 @@ async def press_kec(turn: BookingTurn, action: str, value: str) -> Result:
         paging = not turn.draft.cands
         turn.draft.cands = None
         turn.draft.page = int(value) if value.isdigit() else 0
+        await turn.toast()  # STAY: the engine leaves the press to the step to answer
         await show_kec(turn, edit=paging)
         return STAY
     if not served(turn.services, value):
