@@ -14,15 +14,14 @@ from bot.errors import DomainError, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.privacy import mask_nik, mask_phone
 from bot.services import booking as bk
-from bot.services.booking import BookingView, DayAvailability, SlotView
+from bot.services.booking import BookingService, BookingView, DayAvailability, SlotView
 from bot.services.tickets import booking_calendar, checkin_link, qr_png
-from bot.validation import ADULT_AGE, age_on, eligibility_text, nik_birth_date, nik_error_text
+from bot.validation import eligibility_text, nik_error_text
 from handlers.keyboards import MENU, MENU_MINE, markup
 
-# Buttons inside the booking flow: a per-flow token, an action and a value ("bk:Q7XZ:d:20261128").
-BK = CallbackCodec("bk", "tok", "act", "val")
-# The kecamatan picker of the flow (handlers.pickers packs ("k", code) and ("p", page)).
-BKK = CallbackCodec("bkk", "kind", "value")
+# "📝 Book at <place>" on other screens (/lokasi, /jadwal): the place, or the kecamatan, and the
+# day the screen showed, carried into the booking flow (design.md §7 rule 5).
+BKP = CallbackCodec("bkp", "place", "kec", "day")
 # "Reschedule" on a booking (/saya, reminders): enters the flow at step 2.
 BKM = CallbackCodec("bkm", "id")
 # /saya: cancel (cx) → confirm (cy) or keep; ticket again (tk); leave the waitlist (wl).
@@ -68,17 +67,16 @@ def place_lines(view_place_name: str, address: str) -> list[str]:
     return lines
 
 
-def needs_marriage_book(nik: str, day: date, married: bool) -> bool:
-    if not married:
-        return False
-    born = nik_birth_date(nik[6:12], day)
-    return born is not None and age_on(born[0], day) < ADULT_AGE
+def place_entry_data(place_id: int | None, kecamatan: str = "", day: date | None = None) -> str:
+    """The callback data of a button that opens the booking flow at a place (or a kecamatan),
+    on ``day`` when the screen showed one."""
+    return BKP.pack(place_id or "", kecamatan, day.strftime("%Y%m%d") if day else "")
 
 
 def bring_list(t: Translator, *, nik: str, day: date, married: bool) -> list[str]:
     _ = t.gettext
     items = [_("the original, latest Kartu Keluarga (KK)")]
-    if needs_marriage_book(nik, day, married):
+    if BookingService.needs_marriage_book(nik, day, married):
         items.append(_("the marriage book (buku nikah) or marriage certificate"))
     return items
 
@@ -116,7 +114,7 @@ def action_buttons(t: Translator, booking_id: int) -> list[InlineKeyboardButton]
     _ = t.gettext
     return [
         InlineKeyboardButton(_("🔁 Reschedule"), callback_data=BKM.pack(booking_id)),
-        InlineKeyboardButton(_("✖️ Cancel"), callback_data=MINE.pack("cx", booking_id)),
+        InlineKeyboardButton(_("✖️ Cancel booking"), callback_data=MINE.pack("cx", booking_id)),
     ]
 
 
@@ -202,20 +200,15 @@ def nik_held_text(t: Translator) -> str:
     )
 
 
-async def send_ticket(
-    chat: Chat, context: BotContext, view: BookingView, *, headline: str, qr: bool = True
-) -> None:
-    """The result of a booking: code, place, time, what to bring; map pin; QR; calendar file."""
-    t = context.t
+def ticket_lines(t: Translator, view: BookingView, headline: str, bring: list[str]) -> list[str]:
+    """The ticket's text: code, person (NIK masked), place, time, what to bring, the rules."""
     _ = t.gettext
-    place = view.place
-    bring = bring_list(t, nik=view.nik, day=view.date, married=view.married)
-    lines = [
+    return [
         headline,
         _("Booking code: <b>{code}</b>").format(code=view.code),
         "",
         _("👤 {name} (NIK {nik})").format(name=escape(view.person_name), nik=mask_nik(view.nik)),
-        *place_lines(place.name, place.address),
+        *place_lines(view.place.name, view.place.address),
         f"🗓 {t.date(view.date)}",
         f"🕗 {t.time_range(view.starts, view.ends)}",
         "",
@@ -229,6 +222,17 @@ async def send_ticket(
         _("Recording is free of charge. If anyone asks you for money, report it with /lapor."),
         _("To move or cancel: /saya."),
     ]
+
+
+async def send_ticket(
+    chat: Chat, context: BotContext, view: BookingView, *, headline: str, qr: bool = True
+) -> None:
+    """The result of a booking: code, place, time, what to bring; map pin; QR; calendar file."""
+    t = context.t
+    _ = t.gettext
+    place = view.place
+    bring = bring_list(t, nik=view.nik, day=view.date, married=view.married)
+    lines = ticket_lines(t, view, headline, bring)
     from handlers.subscribe import subscribe_offer_button
 
     # Offer the kecamatan's announcements (weekend services, jemput bola days) in one tap.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import logging
-import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -39,6 +38,7 @@ from bot.services.answers import (
 )
 from bot.services.schedule import DayStatus, Opening, holiday_name
 from bot.storage.places import Place
+from handlers.booking_views import place_entry_data
 from handlers.common import echo, final, reply
 from handlers.keyboards import MENU, MENU_BOOK, MENU_WHERE, button, day_data
 from handlers.pickers import kecamatan_keyboard
@@ -369,7 +369,11 @@ async def show_schedule(
             [
                 button(
                     _("📝 Book a slot"),
-                    book_data(schedules[0].place if len(schedules) == 1 else None),
+                    book_data(
+                        schedules[0].place if len(schedules) == 1 else None,
+                        kecamatan=code,
+                        day=day,
+                    ),
                 )
             ]
         )
@@ -503,17 +507,12 @@ def clear_match(matches: Sequence[KecamatanMatch]) -> str | None:
     return best.code
 
 
-def book_data(place: Place | None) -> str:
-    """The booking feature's entry for a place when it offers one (``handlers.booking.
-    place_entry_data(place_id)``), else its menu entry."""
-    module = sys.modules.get("handlers.booking")
-    entry = getattr(module, "place_entry_data", None)
-    if place is not None and callable(entry):
-        try:
-            return str(entry(place.id))
-        except (ValueError, TypeError):
-            log.warning("booking entry for place %s unavailable", place.id)
-    return MENU.pack(MENU_BOOK)
+def book_data(place: Place | None, *, kecamatan: str = "", day: date | None = None) -> str:
+    """ "📝 Book …": opens the booking flow at ``place`` (or at ``kecamatan``), on ``day`` when the
+    screen showed one; with neither, the flow's first step."""
+    if place is None and not kecamatan:
+        return MENU.pack(MENU_BOOK)
+    return place_entry_data(place.id if place else None, kecamatan, day)
 
 
 def _place_lines(t: Translator, now, info: PlaceInfo, number: int) -> list[str]:

@@ -53,7 +53,11 @@ async def test_lists_every_active_booking_with_its_buttons(resident, chat, servi
     assert first.code in text and second.code in text
     assert "3674••••••••0001" in text and nik(1) not in text
     card = next(m for m in messages if first.code in m.plain_text())
-    assert card.button_labels == ["🔁 Pindah jadwal", "✖️ Batal", "🎫 Kode, QR dan kalender"]
+    assert card.button_labels == [
+        "🔁 Pindah jadwal",
+        "✖️ Batalkan pendaftaran",
+        "🎫 Kode, QR dan kalender",
+    ]
 
 
 async def test_the_menu_button_and_a_sentence_show_the_list(resident, chat, services):
@@ -144,7 +148,7 @@ async def test_waitlist_entries_can_be_left(resident, chat, services):
 async def test_reminders_carry_the_same_buttons(services):
     t = services.translator("id")
     buttons = booking_action_buttons(t, 42)
-    assert [b.text for b in buttons] == ["🔁 Pindah jadwal", "✖️ Batal"]
+    assert [b.text for b in buttons] == ["🔁 Pindah jadwal", "✖️ Batalkan pendaftaran"]
     assert [b.callback_data for b in buttons] == [BKM.pack(42), MINE.pack("cx", 42)]
 
 

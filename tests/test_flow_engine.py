@@ -289,3 +289,26 @@ def test_a_minus_sign_is_kept_when_typed_words_are_normalised():
     # "−5" (U+2212) typed at a step with a "5" button must reach the step's reader, not press 5.
     assert words.normalize("−5") == "-5"
     assert words.normalize("◀️ Kembali!") == "kembali"
+
+
+async def test_a_leave_that_speaks_for_itself_is_followed_by_the_menu_only(chat, pets):
+    """``Flow.leave`` may say its text itself (with a keyboard of its own) and return None."""
+
+    async def say_it(turn: Turn[PetDraft]) -> None:
+        await turn.say("Left in my own words.")
+
+    REGISTRY.flows["pets"] = quiet = Flow(
+        name="pets",
+        draft=PetDraft,
+        steps=PETS.steps,
+        first=first,
+        title=PETS.title,
+        leave=say_it,
+        private=False,
+    )
+    assert quiet.leave is say_it
+    await chat.send("/pet")
+    left = await chat.send("keluar")
+    assert [m.plain_text() for m in left][:1] == ["Left in my own words."]
+    assert "Left; no pet was saved." not in texts(left)
+    assert left[-1].button_labels  # the main menu follows

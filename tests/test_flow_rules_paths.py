@@ -27,6 +27,19 @@ class Case:
 
 CASES = [
     Case(
+        flow="booking",
+        reach=(
+            ("send", "/daftar pondok aren"),
+            ("press", "Sel, 24 Nov"),
+            ("press", "08.00–09.00"),
+        ),
+        asks="siapa yang akan merekam",
+        before="Pilih jam",
+        again="/daftar",
+        leaves="Tidak ada yang didaftarkan",
+        title="pendaftaran jadwal perekaman",
+    ),
+    Case(
         flow="school",
         reach=(("send", "/sekolah sman 6 tangsel"), ("press", "Daftar"), ("press", 1)),
         asks="Nama lengkap siswa",

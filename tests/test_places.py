@@ -10,7 +10,6 @@ from datetime import date, time
 import pytest
 
 from bot.services.answers import Answers, FreeDay
-from handlers.keyboards import MENU
 from handlers.places import JDW, LOC
 from tests.answers_helpers import fresh_intent_cache
 from tests.conftest import texts
@@ -51,8 +50,8 @@ async def test_lokasi_with_a_kecamatan_shows_places_hours_pin_and_booking(en, se
     assert pin.kind == "venue"
     assert pin.data == {"latitude": -6.2601, "longitude": 106.7112}
     assert "Kantor Kecamatan Pondok Aren" in pin.text
-    # The booking button opens the booking flow (no place-specific entry exists yet).
-    assert MENU.pack("daftar") in button_data(answer)
+    # "📝 Book at <place>" carries the place into the booking flow (was the plain menu entry).
+    assert any(data.startswith("bkp:") for data in button_data(answer))
     assert JDW.pack("k", PONDOK_AREN) in button_data(answer)
 
 

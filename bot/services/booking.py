@@ -56,12 +56,15 @@ from bot.storage.bookings import (
 from bot.storage.place_snapshot import PlaceSnapshot
 from bot.storage.places import Closure, Place, ServiceDay
 from bot.validation import (
+    ADULT_AGE,
     Eligibility,
     NameError_,
     NikError,
     NikInfo,
     PhoneError,
+    age_on,
     eligibility,
+    nik_birth_date,
     normalize_phone,
     parse_nik,
     validate_name,
@@ -174,6 +177,17 @@ class BookingView:
 
     def end_at(self, tz: Any) -> datetime:
         return datetime.combine(self.date, self.ends, tzinfo=tz)
+
+
+@dataclass(frozen=True, slots=True)
+class WhoCheck:
+    """May this person record on the slot's day (``BookingService.who_may_record``)."""
+
+    birth_date: date
+    day: date
+    age: int
+    ask_married: bool  # under 17 and "married?" not yet answered: no verdict yet
+    verdict: Eligibility | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +313,37 @@ class BookingService:
         service_day: ServiceDay | None = None,
     ) -> Eligibility:
         return eligibility(birth_date, day, married=married, allow_16=self.allow_16(service_day))
+
+    async def who_may_record(
+        self, nik: str, slot_id: int, *, married: bool | None
+    ) -> WhoCheck | None:
+        """The one eligibility decision of the booking flow: the person of ``nik`` on the day of
+        ``slot_id``. Under 17 the answer waits for "married?" (``ask_married``); otherwise the
+        verdict (17+, married, or 16 where the place or event does first-time recording).
+        None when the NIK or the slot is no longer usable (the flow asks again)."""
+        try:
+            info = self.parse_nik(nik)
+        except BookingError:
+            return None
+        slot = await self.slot_info(slot_id)
+        if slot is None or slot.slot.date is None:
+            return None
+        day = slot.slot.date
+        age = age_on(info.birth_date, day)
+        if age < ADULT_AGE and married is None:
+            return WhoCheck(info.birth_date, day, age, ask_married=True, verdict=None)
+        verdict = self.eligibility(
+            info.birth_date, day, married=bool(married), service_day=slot.service_day
+        )
+        return WhoCheck(info.birth_date, day, age, ask_married=False, verdict=verdict)
+
+    @staticmethod
+    def needs_marriage_book(nik: str, day: date, married: bool) -> bool:
+        """A married person under 17 on the day brings the marriage book."""
+        if not married:
+            return False
+        born = nik_birth_date(nik[6:12], day)
+        return born is not None and age_on(born[0], day) < ADULT_AGE
 
     def parse_nik(self, text: str) -> NikInfo:
         """The checked NIK, or BookingError(NIK_INVALID, error=NikError)."""

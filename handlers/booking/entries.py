@@ -1,4 +1,6 @@
-"""Ways into the booking flow (/daftar, menu, move, waitlist offer, rebook) and outbox buttons."""
+"""Ways into the booking flow (/daftar, the menu, a sentence, "📝 Book at <place>" on /lokasi and
+/jadwal, 🔁 Reschedule, a waitlist offer, booking again after a closure) and the two outbox
+buttons answered without the flow (no thanks to an offer, one tap on a new time)."""
 
 from __future__ import annotations
 
@@ -9,41 +11,37 @@ from telegram import Update
 from bot.context import BotContext
 from bot.errors import NotAllowed, NotFound
 from bot.services import booking as bk
-from bot.services.booking import OFFER, REBOOK, BookingError
-from handlers.booking.flow import (
-    DAY,
-    DRAFT,
-    END,
-    KEC,
-    MOVE,
-    NAME,
-    REBOOKING,
-    _ask,
-    _new_draft,
-    _served,
-    _service,
-)
-from handlers.booking.where import _set_kecamatan
-from handlers.booking_views import (
-    BKM,
-    error_text,
-    send_ticket,
-    when_text,
-)
-from handlers.common import answer, clear_draft, close_buttons, say, user_id_of
+from bot.services.booking import OFFER, REBOOK, BookingError, BookingService
+from handlers import flow as engine
+from handlers.booking.draft import MOVE, REBOOKING, BookingDraft, served
+from handlers.booking.flow import FLOW
+from handlers.booking_views import BKM, BKP, error_text, send_ticket, when_text
+from handlers.common import answer, close_buttons, say, user_id_of
 from handlers.intents import analysis_of
+from handlers.keyboards import parse_day_data
 
 
-async def start(update: Update, context: BotContext) -> object:
-    """/daftar [kecamatan] [date], the menu button, or a sentence about booking."""
+def _service(context: BotContext) -> BookingService:
+    return context.services.booking
+
+
+async def _room_for_another(update: Update, context: BotContext) -> bool:
+    """The account may hold another booking; if not, say so."""
+    if await _service(context).room_for_another(user_id_of(update)):
+        return True
+    limit = context.services.config.booking.max_active_per_account
+    await say(update, error_text(context.t, BookingError(bk.OWNER_LIMIT, limit=limit)))
+    return False
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/daftar [kecamatan] [date], the menu button, or a sentence about booking: what it names
+    is carried over; with nothing named, a booking left half-way is offered to be continued."""
     services = context.services
-    draft = _new_draft(context)
+    await answer(update.callback_query)
     await close_buttons(update)
-    if not await _service(context).room_for_another(user_id_of(update)):
-        clear_draft(context, DRAFT)
-        limit = services.config.booking.max_active_per_account
-        await say(update, error_text(context.t, BookingError(bk.OWNER_LIMIT, limit=limit)))
-        return END
+    if not await _room_for_another(update, context):
+        return
     text = " ".join(context.args or [])
     analysis = None
     message = update.message
@@ -51,37 +49,62 @@ async def start(update: Update, context: BotContext) -> object:
         analysis = services.nlu.analyze(text, today=services.clock.today())
     elif message is not None and message.text and not message.text.startswith("/"):
         analysis = analysis_of(update, context)
-    if analysis is not None:
-        if analysis.date is not None:
-            draft["want"] = analysis.date
+    draft = None
+    if analysis is not None and (analysis.date is not None or analysis.kecamatan is not None):
+        draft = BookingDraft(want=analysis.date)
         match = analysis.kecamatan
-        if match is not None and _served(services, match.code):
-            return await _set_kecamatan(update, context, match.code)
-    return await _ask(update, context, KEC)
+        if match is not None and served(services, match.code):
+            draft.kec = match.code
+    await engine.start(update, context, FLOW, draft)
 
 
-async def start_move(update: Update, context: BotContext) -> object:
-    """🔁 Reschedule (from /saya or a reminder): the same flow from step 2; the code stays."""
+async def start_at_place(update: Update, context: BotContext) -> None:
+    """ "📝 Book at <place>" (/lokasi, /jadwal): the flow at that place (or kecamatan), on the day
+    the screen showed: the day step, or the time step (design.md §7 rule 5)."""
+    query = update.callback_query
+    try:
+        data = BKP.unpack(query.data if query else None)
+    except ValueError:
+        await answer(query)
+        return
+    await answer(query)
+    if not await _room_for_another(update, context):
+        return
+    draft = BookingDraft(want=parse_day_data(data["day"]) if data["day"] else None)
+    place = (
+        await context.services.places.place(int(data["place"]))
+        if data["place"].isdigit()
+        else None
+    )
+    if place is not None and place.active and place.kind != "school":
+        draft.place, draft.kec, draft.choices = place.id, place.kecamatan_code, [place.id]
+    elif served(context.services, data["kec"]):
+        draft.kec = data["kec"]
+    await engine.start(update, context, FLOW, draft)
+
+
+async def start_move(update: Update, context: BotContext) -> None:
+    """🔁 Reschedule (from /saya or a reminder): the flow from the day step; the code stays."""
     query = update.callback_query
     t = context.t
     try:
         booking_id = int(BKM.unpack(query.data if query else None)["id"])
     except (ValueError, KeyError):
         await answer(query)
-        return None
+        return
     view = await _service(context).booking(booking_id)
     if view is None or view.owner_id != user_id_of(update):
         await answer(query, t.gettext("This booking belongs to another account."), alert=True)
-        return None
+        return
     if view.status != "active":
         await answer(query, error_text(t, BookingError(bk.NOT_ACTIVE)), alert=True)
-        return None
+        return
+    await answer(query)
     await close_buttons(update)
     # A booking at a school event moves among that school's event slots (the audience rule).
     held = await _service(context).slot_info(view.slot_id)
     school = held.service_day.school_id if held and held.service_day else None
-    _new_draft(
-        context,
+    draft = BookingDraft(
         mode=MOVE,
         booking=view.id,
         place=view.place.id,
@@ -89,11 +112,11 @@ async def start_move(update: Update, context: BotContext) -> object:
         choices=[view.place.id],
         school=school,
     )
-    return await _ask(update, context, DAY)
+    await engine.start(update, context, FLOW, draft)
 
 
-async def accept_offer(update: Update, context: BotContext) -> object:
-    """✅ Book this seat (a waitlist offer): straight to step 3 with the seat kept."""
+async def accept_offer(update: Update, context: BotContext) -> None:
+    """✅ Book this seat (a waitlist offer): straight to the name, with the seat kept."""
     query = update.callback_query
     t = context.t
     _ = t.gettext
@@ -101,32 +124,24 @@ async def accept_offer(update: Update, context: BotContext) -> object:
         entry_id = int(OFFER.unpack(query.data if query else None)["id"])
     except (ValueError, KeyError):
         await answer(query)
-        return None
+        return
     service = _service(context)
     try:
         offer = await service.offer(entry_id, user_id_of(update))
     except NotAllowed:
         await answer(query, _("This offer was made to another account."), alert=True)
-        return None
+        return
     except BookingError as err:
+        await answer(query)
         await close_buttons(update)
         await say(update, error_text(t, err) + "\n" + _("/daftar shows the free times."))
-        return END
+        return
+    await answer(query)
     await close_buttons(update)
     if offer.slot is None or offer.slot.date is None:
-        return END
-    if not await service.room_for_another(user_id_of(update)):
-        limit = context.services.config.booking.max_active_per_account
-        await say(update, error_text(t, BookingError(bk.OWNER_LIMIT, limit=limit)))
-        return END
-    _new_draft(
-        context,
-        place=offer.place.id,
-        kec=offer.place.kecamatan_code,
-        day=offer.slot.date,
-        slot=offer.slot.slot_id,
-        waitlist=entry_id,
-    )
+        return
+    if not await _room_for_another(update, context):
+        return
     deadline = offer.entry.offer_expires_at or 0
     await say(
         update,
@@ -136,10 +151,18 @@ async def accept_offer(update: Update, context: BotContext) -> object:
             deadline=t.datetime(context.services.clock.local(deadline)),
         ),
     )
-    return await _ask(update, context, NAME)
+    draft = BookingDraft(
+        place=offer.place.id,
+        kec=offer.place.kecamatan_code,
+        choices=[offer.place.id],
+        day=offer.slot.date,
+        slot=offer.slot.slot_id,
+        waitlist=entry_id,
+    )
+    await engine.start(update, context, FLOW, draft)
 
 
-async def rebook_other(update: Update, context: BotContext) -> object:
+async def rebook_other(update: Update, context: BotContext) -> None:
     """📝 Another place or day, after a closure: the flow for the same person and code."""
     query = update.callback_query
     _ = context.t.gettext
@@ -147,17 +170,18 @@ async def rebook_other(update: Update, context: BotContext) -> object:
         booking_id = int(REBOOK.unpack(query.data if query else None)["booking"])
     except (ValueError, KeyError):
         await answer(query)
-        return None
+        return
     view = await _service(context).booking(booking_id)
     if view is None or view.owner_id != user_id_of(update):
         await answer(query, _("This booking belongs to another account."), alert=True)
-        return None
+        return
     if view.status != "cancelled" or await _service(context).school_of(view) is not None:
         await answer(query, error_text(context.t, BookingError(bk.NOT_REBOOKABLE)), alert=True)
-        return None
+        return
+    await answer(query)
     await close_buttons(update)
-    _new_draft(context, mode=REBOOKING, booking=view.id)
-    return await _set_kecamatan(update, context, view.place.kecamatan_code)
+    draft = BookingDraft(mode=REBOOKING, booking=view.id, kec=view.place.kecamatan_code)
+    await engine.start(update, context, FLOW, draft)
 
 
 async def decline_offer(update: Update, context: BotContext) -> None:

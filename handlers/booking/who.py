@@ -1,20 +1,17 @@
-"""Booking step 3, who: name, NIK, the married question for under-17s, refusals, phone."""
+"""Booking step 3, who: name, NIK, "married?" only for someone under 17 on the day, the refusal
+when they may not record yet, and the phone (optional). The decision itself is the booking
+service's (``BookingService.who_may_record``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from html import escape
-from typing import Any
 
-from telegram import Update
-
-from bot.context import BotContext
 from bot.services import booking as bk
 from bot.services.booking import BookingError
 from bot.validation import (
     NameError_,
     PhoneError,
-    age_on,
     eligibility_text,
     name_error_text,
     nik_warning_text,
@@ -22,200 +19,127 @@ from bot.validation import (
     phone_error_text,
     validate_name,
 )
-from handlers.booking.flow import (
-    DAY,
-    DRAFT,
-    MARRIED,
-    NAME,
-    NIK,
-    NO_WORDS,
-    PHONE,
-    REFUSED,
-    SKIP_WORDS,
-    YES_WORDS,
-    _ask,
-    _b,
-    _nav,
-    _next_missing,
-    _service,
-    _who_facts,
-    _words,
-    prompt,
-)
-from handlers.booking_views import error_text
-from handlers.common import draft_of, say, user_id_of
+from handlers.booking.draft import BookingTurn, service
+from handlers.booking_views import error_text, nik_active_text
+from handlers.flow import NEXT, REASK, Button, Goto, Invalid, Result, words
 
 
-@prompt(NAME)
-async def _prompt_name(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
-    _ = context.t.gettext
-    text = _(
+async def show_name(turn: BookingTurn) -> None:
+    text = turn._(
         "<b>Step 3 of 4 — who will record?</b> Type the full name as written on the "
         "Kartu Keluarga."
     )
-    await say(update, text, [_nav(context, draft, NAME)])
-    return NAME
+    await turn.ask(text)
 
 
-@prompt(NIK)
-async def _prompt_nik(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
-    _ = context.t.gettext
-    text = _("Type the NIK of <b>{name}</b>: the 16 digits on the Kartu Keluarga.").format(
-        name=escape(draft.get("name", ""))
+async def read_name(turn: BookingTurn, text: str) -> Result:
+    try:
+        turn.draft.name = validate_name(text)
+    except NameError_ as err:
+        return Invalid(escape(name_error_text(err, turn._), quote=False))
+    return NEXT
+
+
+async def show_nik(turn: BookingTurn) -> None:
+    text = turn._("Type the NIK of <b>{name}</b>: the 16 digits on the Kartu Keluarga.").format(
+        name=escape(turn.draft.name or "")
     )
-    await say(update, text, [_nav(context, draft, NIK)])
-    return NIK
+    await turn.ask(text)
 
 
-@prompt(MARRIED)
-async def _prompt_married(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
-    t = context.t
+async def read_nik(turn: BookingTurn, text: str) -> Result:
+    t = turn.t
     _ = t.gettext
-    facts = await _who_facts(context, draft)
-    if facts is None:
-        return await _next_missing(update, context)
-    birth_date, day, _service_day = facts
+    try:
+        info = service(turn).parse_nik(text)
+        await service(turn).check_nik_free(info.nik, turn.user_id)
+    except BookingError as err:
+        if err.code not in (bk.NIK_ACTIVE, bk.NIK_HELD):
+            return Invalid(error_text(t, err))
+        # A real NIK, already booked: said as it is (no question to answer instead). Another
+        # account's booking (NIK_HELD) is said without a word about it.
+        said = nik_active_text(t, err) if err.code == bk.NIK_ACTIVE else error_text(t, err)
+        await turn.say(said + "\n" + _("To book for someone else, type their NIK."))
+        return REASK
+    for warning in info.warnings:
+        await turn.say(nik_warning_text(warning, _))
+    turn.draft.nik, turn.draft.married = info.nik, None
+    return NEXT
+
+
+async def show_married(turn: BookingTurn) -> None:
+    t, draft = turn.t, turn.draft
+    _ = t.gettext
+    check = await service(turn).who_may_record(draft.nik or "", draft.slot or 0, married=None)
+    age, day = (check.age, check.day) if check else (0, None)
     text = _(
         "{name} will be {age} on {date}. Is {name} married, or have they been married "
         "before? (Married residents may record before 17.)"
-    ).format(
-        name=escape(draft.get("name", "")),
-        age=t.number(age_on(birth_date, day)),
-        date=t.date(day),
+    ).format(name=escape(draft.name or ""), age=t.number(age), date=t.date(day) if day else "")
+    await turn.ask(
+        text,
+        [[Button(_("Yes, married"), "m", "y", words.YES), Button(_("No"), "m", "n", words.NO)]],
     )
-    buttons = [
-        [(_("Yes, married"), _b(draft, "m", "y")), (_("No"), _b(draft, "m", "n"))],
-        _nav(context, draft, MARRIED),
-    ]
-    await say(update, text, buttons)
-    return MARRIED
 
 
-@prompt(REFUSED)
-async def _prompt_refused(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
-    t = context.t
+async def press_married(turn: BookingTurn, action: str, value: str) -> Result:
+    turn.draft.married = value == "y"
+    return NEXT
+
+
+async def show_refused(turn: BookingTurn) -> None:
+    t, draft = turn.t, turn.draft
     _ = t.gettext
-    facts = await _who_facts(context, draft)
-    if facts is None:
-        return await _next_missing(update, context)
-    birth_date, day, service_day = facts
-    service = _service(context)
-    verdict = service.eligibility(
-        birth_date, day, married=bool(draft.get("married")), service_day=service_day
+    check = await service(turn).who_may_record(
+        draft.nik or "", draft.slot or 0, married=bool(draft.married)
     )
-    lines = [
-        _("<b>{name} cannot record on {date}.</b>").format(
-            name=escape(draft.get("name", "")), date=t.date(day)
-        ),
-        eligibility_text(verdict, _, t),
-    ]
-    buttons: list[list[tuple[str, str]]] = []
-    start, horizon = service.horizon()
-    if verdict.eligible_from and verdict.eligible_from < start + timedelta(days=horizon):
-        buttons.append([(_("📅 Choose a later day"), _b(draft, "days"))])
-    buttons.append([(_("👤 Book for someone else"), _b(draft, "who"))])
-    buttons.append(_nav(context, draft, REFUSED))
-    await say(update, "\n".join(lines), buttons)
-    return REFUSED
+    lines, rows = [], []
+    if check is not None and check.verdict is not None:
+        verdict = check.verdict
+        lines = [
+            _("<b>{name} cannot record on {date}.</b>").format(
+                name=escape(draft.name or ""), date=t.date(check.day)
+            ),
+            eligibility_text(verdict, _, t),
+        ]
+        start, horizon = service(turn).horizon()
+        if verdict.eligible_from and verdict.eligible_from < start + timedelta(days=horizon):
+            rows.append([Button(_("📅 Choose a later day"), "days", words=_LATER)])
+    rows.append([Button(_("👤 Book for someone else"), "who", words=_SOMEONE_ELSE)])
+    await turn.ask("\n".join(lines), rows)
 
 
-@prompt(PHONE)
-async def _prompt_phone(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
-    _ = context.t.gettext
+_LATER = frozenset({"hari lain", "tanggal lain", "later", "another day", "later day"})
+_SOMEONE_ELSE = frozenset({"orang lain", "someone else", "other person"})
+
+
+async def press_refused(turn: BookingTurn, action: str, value: str) -> Result:
+    draft = turn.draft
+    if action == "days":
+        draft.day = draft.slot = None
+        return Goto("day")
+    draft.name = draft.nik = draft.married = None
+    return Goto("name")
+
+
+async def show_phone(turn: BookingTurn) -> None:
+    _ = turn._
     text = _(
         "A phone number the officers can call if something changes (optional). "
         "Type it, or tap <b>Skip</b>."
     )
-    buttons = [[(_("Skip ➡️"), _b(draft, "skip"))], _nav(context, draft, PHONE)]
-    await say(update, text, buttons)
-    return PHONE
+    await turn.ask(text, [[Button(_("Skip ➡️"), "skip", words=words.SKIP)]])
 
 
-async def _read_name(update: Update, context: BotContext, draft: dict[str, Any], text: str) -> str:
-    _ = context.t.gettext
+async def press_phone(turn: BookingTurn, action: str, value: str) -> Result:
+    turn.draft.phone, turn.draft.phone_done = None, True
+    return NEXT
+
+
+async def read_phone(turn: BookingTurn, text: str) -> Result:
     try:
-        name = validate_name(text)
-    except NameError_ as err:
-        await say(
-            update,
-            escape(name_error_text(err, _), quote=False),
-            [_nav(context, draft, NAME)],
-        )
-        return NAME
-    draft["name"] = name
-    return await _next_missing(update, context)
-
-
-async def _read_nik(update: Update, context: BotContext, draft: dict[str, Any], text: str) -> str:
-    t = context.t
-    _ = t.gettext
-    service = _service(context)
-    try:
-        info = service.parse_nik(text)
-        await service.check_nik_free(info.nik, user_id_of(update))
-    except BookingError as err:
-        message = error_text(t, err)
-        if err.code in (bk.NIK_ACTIVE, bk.NIK_HELD):
-            message += "\n" + _("To book for someone else, type their NIK.")
-        await say(update, message, [_nav(context, draft, NIK)])
-        return NIK
-    for warning in info.warnings:
-        await say(update, nik_warning_text(warning, _))
-    draft["nik"] = info.nik
-    draft.pop("married", None)
-    draft.pop("asked_married", None)
-    return await _next_missing(update, context)
-
-
-async def _set_married(update: Update, context: BotContext, married: bool) -> str:
-    draft = draft_of(context, DRAFT)
-    draft["married"] = married
-    draft["asked_married"] = True
-    return await _next_missing(update, context)
-
-
-async def _read_married(
-    update: Update, context: BotContext, draft: dict[str, Any], text: str
-) -> str:
-    words = _words(text)
-    if words in YES_WORDS or words.startswith(("ya", "sudah", "yes")):
-        return await _set_married(update, context, True)
-    if words in NO_WORDS or words.startswith(("tidak", "belum", "no")):
-        return await _set_married(update, context, False)
-    return await _ask(update, context, MARRIED)
-
-
-async def _read_phone(
-    update: Update, context: BotContext, draft: dict[str, Any], text: str
-) -> str:
-    _ = context.t.gettext
-    if _words(text) in SKIP_WORDS:
-        draft["phone"] = None
-        draft["phone_done"] = True
-        return await _next_missing(update, context)
-    try:
-        draft["phone"] = normalize_phone(text)
+        turn.draft.phone = normalize_phone(text)
     except PhoneError as err:
-        await say(
-            update,
-            phone_error_text(err, _),
-            [[(_("Skip ➡️"), _b(draft, "skip"))], _nav(context, draft, PHONE)],
-        )
-        return PHONE
-    draft["phone_done"] = True
-    return await _next_missing(update, context)
-
-
-async def _read_refused(
-    update: Update, context: BotContext, draft: dict[str, Any], text: str
-) -> str:
-    words = set(_words(text).split())
-    if words & {"hari", "tanggal", "day", "date", "later"}:
-        draft.pop("slot", None)
-        draft.pop("day", None)
-        return await _ask(update, context, DAY)
-    if words & {"orang", "lain", "someone", "else", "other"}:
-        for key in ("name", "nik", "married", "asked_married"):
-            draft.pop(key, None)
-        return await _ask(update, context, NAME)
-    return await _ask(update, context, REFUSED)
+        return Invalid(phone_error_text(err, turn._))
+    turn.draft.phone_done = True
+    return NEXT

@@ -477,12 +477,16 @@ async def _leave(turn: Turn[Any]) -> None:
     from handlers.keyboards import main_menu
 
     _ = turn._
+    await turn.close_pressed()
     if turn.flow.leave is not None:
         text = await turn.flow.leave(turn)
     else:
         text = _("Stopped; nothing was saved.")
-    await turn.close_pressed()
     await store_of(turn.context).delete(turn.user_id, turn.flow.name)
+    if text is None:
+        # The flow said it itself (with a keyboard of its own, e.g. one that removes a reply
+        # keyboard): the menu follows in a message of its own.
+        text = _("What would you like to do?")
     chat = turn.update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
     await turn.say(text, main_menu(turn.t) if private else None)  # no menu in a staff group

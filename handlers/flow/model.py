@@ -127,7 +127,8 @@ class Flow(Generic[D]):
 
     ``first`` returns the first step whose answer the draft still lacks: a flow opened with some
     answers already known (a place, a date) starts after them, and a resumed one where it was.
-    ``leave`` says, on leaving, what stays and what does not (design.md §7 rule 4).
+    ``leave`` says, on leaving, what stays and what does not (design.md §7 rule 4): it returns the
+    text, or None when it has said it itself (the engine then only shows the menu).
     ``private``: the flow asks for or shows personal data, so it runs in private chats only.
     """
 
@@ -136,7 +137,7 @@ class Flow(Generic[D]):
     steps: Mapping[str, Step]
     first: Callable[[Turn[D]], Awaitable[str]]
     title: Callable[[Translator], str]
-    leave: Callable[[Turn[D]], Awaitable[str]] | None = None
+    leave: Callable[[Turn[D]], Awaitable[str | None]] | None = None
     private: bool = True
     # Buttons of the flow's own screen that live outside the engine (a stateless view's): they
     # keep the flow open, where any other button leaves it for what that button opens.

@@ -14,7 +14,7 @@ from bot.i18n import Translator
 from bot.services.schools import SK
 from bot.storage.places import School
 from handlers import flow
-from handlers.common import answer, say, user_id_of
+from handlers.common import answer, echo, say, user_id_of
 from handlers.school.booking import open_event
 from handlers.school.flow import FLOW
 from handlers.school.model import SchoolDraft
@@ -41,7 +41,7 @@ async def start(update: Update, context: BotContext) -> None:
         _ = context.t.gettext
         await say(
             update,
-            _("I could not find a school named “{query}”.").format(query=escape(query[:60])),
+            _("I could not find a school named “{query}”.").format(query=echo(query)),
         )
     await flow.start(update, context, FLOW, draft)
 

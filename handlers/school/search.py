@@ -10,6 +10,7 @@ from bot.errors import NotFound
 from bot.nlu.schools import parse_school
 from bot.services.schools import MANY, event_lines
 from bot.storage.places import School
+from handlers.common import echo
 from handlers.flow import NEXT, REASK, STAY, Button, Goto, Invalid, Result, Turn
 from handlers.pickers import kecamatan_keyboard
 from handlers.school.model import SchoolDraft, school_label, schools_of
@@ -47,7 +48,7 @@ async def show_search(turn: SchoolTurn, *, edit: bool = False) -> None:
             "{n} school matches “{query}”. In which kecamatan is it?",
             "{n} schools match “{query}”. In which kecamatan is it?",
             len(found),
-        ).format(n=t.number(len(found)), query=escape(query[:60]))
+        ).format(n=t.number(len(found)), query=echo(query))
     else:
         text = _(
             "🏫 <b>School recording events</b> (Disdukcapil Goes to School)\n\n"
@@ -67,7 +68,7 @@ async def read_search(turn: SchoolTurn, text: str) -> Result:
     found = await schools_of(turn).search(text)
     if not found:
         return Invalid(
-            turn._("I could not find a school named “{query}”.").format(query=escape(text[:60]))
+            turn._("I could not find a school named “{query}”.").format(query=echo(text))
         )
     return found_schools(turn.draft, text, found)
 
