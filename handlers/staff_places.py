@@ -364,8 +364,19 @@ async def read_seats(turn: Turn[PlaceDraft], text: str) -> Result:
 
 
 async def show_slot(turn: Turn[PlaceDraft]) -> None:
-    rows = [[Button(str(m), "len", str(m)) for m in SLOT_LENGTHS]]
+    t = turn.t
+    label = t.gettext("{minutes} min")
+    buttons = [Button(label.format(minutes=t.number(m)), "len", str(m)) for m in SLOT_LENGTHS]
+    rows = [buttons[:4], buttons[4:]]
     await turn.ask(turn._("Slot length in minutes?"), rows)
+
+
+async def read_slot(turn: Turn[PlaceDraft], text: str) -> Result:
+    """Typed minutes ("30", "30 menit") are the slot length, not a button's number."""
+    minutes = text.split()[0] if text.split() else ""
+    if minutes.isdigit() and int(minutes) in SLOT_LENGTHS:
+        return await press_slot(turn, "len", minutes)
+    return Invalid(turn._("Please press one of the lengths."))
 
 
 async def press_slot(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
@@ -595,7 +606,7 @@ FLOW = register(
             CARD: Step(show_card, press=press_card, back=PLACE),
             HOURS: Step(show_hours, read=read_hours, back=CARD, own_intents=SCHEDULE_INTENTS),
             SEATS: Step(show_seats, read=read_seats, back=CARD, own_intents=SCHEDULE_INTENTS),
-            SLOT: Step(show_slot, press=press_slot, back=CARD),
+            SLOT: Step(show_slot, read=read_slot, press=press_slot, back=CARD),
             CONFIRM: Step(show_confirm, press=press_confirm, back=CARD),
             SD_DATE: Step(
                 show_sd_date,
