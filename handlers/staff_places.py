@@ -19,7 +19,7 @@ from html import escape
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.errors import NotAllowed
@@ -37,7 +37,7 @@ from bot.services.staff import (
     parse_seats,
 )
 from bot.storage.places import Place
-from handlers.common import refuse
+from handlers.common import answer, refuse
 from handlers.flow import (
     FINISH,
     NEXT,
@@ -625,4 +625,17 @@ FLOW = register(
     )
 )
 
-HANDLERS = [CommandHandler("aturtempat", cmd_aturtempat)]
+
+async def stale(update: Update, context: BotContext) -> None:
+    """A button of the place settings from before the engine (``pl:…``): answered, not silent."""
+    await answer(
+        update.callback_query,
+        context.t.gettext("This button is no longer active. Type /aturtempat to start again."),
+        alert=True,
+    )
+
+
+HANDLERS = [
+    CommandHandler("aturtempat", cmd_aturtempat),
+    CallbackQueryHandler(stale, pattern=r"^pl:"),
+]

@@ -208,3 +208,11 @@ async def test_a_longer_slot_that_hits_bookings_is_previewed(make_chat, services
     applied = texts(await operator.press("Terapkan perubahan"))
     assert "Lama sesi diubah" in applied
     assert (await services.booking.booking(view.id)).status == "cancelled"
+
+
+@pytest.mark.parametrize("data", ["pl:wd:0", "pl:place:1", "chc:ok:", "chck:k:367403"])
+async def test_buttons_from_before_the_engine_are_answered(make_chat, api, data):
+    operator = make_chat(OPERATOR_ID)
+    await operator.send("/staf")
+    await operator.press_data(data)
+    assert "tidak aktif lagi" in api.callback_answers[-1]["text"]

@@ -23,7 +23,7 @@ from typing import Any
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.checkin.check_in import checkin_link, hadir, on_check_button
-from handlers.checkin.closing import cmd_tutup
+from handlers.checkin.closing import cmd_tutup, stale
 from handlers.checkin.day_list import daftarhadir, on_daylist_kecamatan
 from handlers.checkin.shared import CHK, DLK
 from handlers.common import final
@@ -52,6 +52,7 @@ def build_handlers() -> list:
         CallbackQueryHandler(final(on_daylist_kecamatan), pattern=DLK.pattern),
         # /tutup opens the closing flow; its steps are the engine's (handlers.flow.route).
         CommandHandler("tutup", cmd_tutup),
+        CallbackQueryHandler(final(stale), pattern=r"^chck?:"),
     ]
 
 

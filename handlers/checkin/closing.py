@@ -22,7 +22,7 @@ from bot.services.booking import CHOSEN_REASONS, CLOSE_REASONS
 from bot.storage.places import Place
 from handlers.booking_views import error_text
 from handlers.checkin.shared import parse_list_date, places_for, refuse_place
-from handlers.common import refuse
+from handlers.common import answer, refuse
 from handlers.flow import (
     FINISH,
     NEXT,
@@ -81,6 +81,15 @@ async def cmd_tutup(update: Update, context: BotContext) -> None:
     if member.role != "admin":
         draft.kecamatan = member.kecamatan[0] if len(member.kecamatan) == 1 else ALL_MINE
     await start(update, context, FLOW, draft)
+
+
+async def stale(update: Update, context: BotContext) -> None:
+    """A /tutup button from before the engine (``chc:…``, ``chck:…``): answered, not silent."""
+    await answer(
+        update.callback_query,
+        context.t.gettext("This button is no longer active. Type /tutup to start again."),
+        alert=True,
+    )
 
 
 async def first_missing(turn: Turn[CloseDraft]) -> str:
