@@ -216,3 +216,24 @@ async def test_buttons_from_before_the_engine_are_answered(make_chat, api, data)
     await operator.send("/staf")
     await operator.press_data(data)
     assert "tidak aktif lagi" in api.callback_answers[-1]["text"]
+
+
+async def test_a_closure_can_be_reopened(make_chat, services):
+    office = await place_id(services)
+    operator = make_chat(OPERATOR_ID)
+    await operator.send("/tutup")
+    await operator.press("Kantor Kecamatan Pondok Aren")
+    await operator.press("Sel, 24 Nov")
+    await operator.press("09.00–10.00")
+    await operator.press("Listrik padam")
+    await operator.send("ya")
+    free = [s.starts for s in await services.booking.free_slots(office, date(2026, 11, 24))]
+    assert time(9) not in free
+    await operator.send("/tutup")
+    await operator.press("Kantor Kecamatan Pondok Aren")
+    reopened = texts(await operator.press("🔓 Buka lagi Sel, 24 Nov"))
+    assert "Buka kembali pada Selasa, 24 November 2026 (09.00–10.00)" in reopened
+    assert "tetap batal" in reopened
+    free = [s.starts for s in await services.booking.free_slots(office, date(2026, 11, 24))]
+    assert time(9) in free
+    assert (await services.audit.recent(1))[0].action == "booking.reopen"

@@ -1076,6 +1076,34 @@ class BookingService:
         )
         return CloseResult(len(closed_now), lost)
 
+    async def reopen(self, closure_id: int, place_id: int, *, actor_id: int) -> Closure:
+        """Lift a closure of the place: its slots open again. Bookings it cancelled stay
+        cancelled (their residents were told and offered new times). Staff of the place only."""
+        place = await self._place(place_id)
+        self._staff_for(actor_id, place.kecamatan_code)
+        today = self.today()
+        found = [
+            c
+            for c in await self.services.places.closures(
+                today, today + timedelta(days=366), place_id
+            )
+            if c.id == closure_id and c.place_id == place_id
+        ]
+        if not found:
+            raise NotFound("closure")
+        closure = found[0]
+        await self.services.places.remove_closure(closure_id)
+        await self._sync(place, closure.date, closure.date, actor_id=actor_id)
+        await self.services.audit.record(
+            self._epoch(),
+            actor_id,
+            "booking.reopen",
+            "place",
+            place_id,
+            f"{closure.date.isoformat()} {closure.starts or ''}-{closure.ends or ''}",
+        )
+        return closure
+
     # --- waitlist ----------------------------------------------------------------------------
 
     async def join_waitlist(self, owner_id: int, place_id: int, day: date) -> WaitlistView:

@@ -304,6 +304,9 @@ class PlaceStore:
         )
         return int(cursor.lastrowid or 0)
 
+    async def remove_closure(self, closure_id: int) -> None:
+        await self.db.write("DELETE FROM closures WHERE id = ?", (closure_id,))
+
     async def closures(self, start: date, end: date, place_id: int | None = None) -> list[Closure]:
         """Closures in the range that apply to ``place_id`` (its own and those of every place)."""
         return (await self.snapshot()).closures_between(start, end, place_id)

@@ -19,7 +19,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.services.booking import CHOSEN_REASONS, CLOSE_REASONS
-from bot.storage.places import Place
+from bot.storage.places import Closure, Place
 from handlers.booking_views import error_text
 from handlers.checkin.shared import parse_list_date, places_for, refuse_place
 from handlers.common import answer, refuse
@@ -219,16 +219,62 @@ async def show_day(turn: Turn[CloseDraft]) -> None:
                 day=t.date_short(status.date), n=t.number(sum(s.booked for s in slots))
             )
             buttons.append(Button(label, "day", day_data(status.date)))
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows += [[button] for button in await _reopen_buttons(turn, place)]
     if not buttons:
         text = _("{place} has no open days in the coming {days} days.")
-        await turn.ask(text.format(place=escape(place.name), days=t.number(horizon)))
+        await turn.ask(text.format(place=escape(place.name), days=t.number(horizon)), rows)
         return
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await turn.ask(_("<b>{place}</b>: which day?").format(place=escape(place.name)), rows)
 
 
+def _closed_what(turn: Turn[CloseDraft], closure: Closure) -> str:
+    if closure.starts is None or closure.ends is None:
+        return turn._("the whole day")
+    return turn.t.time_range(closure.starts, closure.ends)
+
+
+async def _reopen_buttons(turn: Turn[CloseDraft], place: Place) -> list[Button]:
+    """The place's own closures from today on, each one tap from being lifted."""
+    today = turn.services.clock.today()
+    closures = await turn.services.places.closures(today, today + timedelta(days=366), place.id)
+    label = turn._("🔓 Reopen {day} ({what})")
+    return [
+        Button(
+            label.format(day=turn.t.date_short(c.date), what=_closed_what(turn, c)),
+            "reopen",
+            str(c.id),
+        )
+        for c in closures
+        if c.place_id == place.id
+    ][:10]
+
+
 async def press_day(turn: Turn[CloseDraft], action: str, value: str) -> Result:
+    if action == "reopen":
+        return await _reopen(turn, int(value) if value.isdigit() else 0)
     return _set_day(turn, parse_day_data(value))
+
+
+async def _reopen(turn: Turn[CloseDraft], closure_id: int) -> Result:
+    member, place_id = member_of(turn), turn.draft.place_id
+    if member is None or place_id is None:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    try:
+        closure = await turn.services.booking.reopen(closure_id, place_id, actor_id=member.user_id)
+    except NotAllowed:
+        await refuse_place(turn.update, turn.context, ACTION)
+        return FINISH
+    except NotFound:
+        return REASK
+    await turn.say(
+        turn._(
+            "🔓 Open again on {day} ({what}): residents can book these times. Bookings the "
+            "closure cancelled stay cancelled; those residents were already offered new times."
+        ).format(day=turn.t.date(closure.date), what=_closed_what(turn, closure))
+    )
+    return FINISH
 
 
 async def read_day(turn: Turn[CloseDraft], text: str) -> Result:
