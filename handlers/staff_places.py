@@ -13,8 +13,9 @@ tap (``BookingService._bookings_lost_their_seat``, as /tutup does).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from html import escape
 from typing import Any
 
@@ -98,6 +99,11 @@ NOTES = {
         "✅ Slot length changed. The bookings that lost their slot were cancelled; the "
         "residents are told and offered new times."
     ),
+    "hours_later": N_("✅ New hours saved; they start on the date shown below."),
+    "hours_later_hit": N_(
+        "✅ New hours saved; they start on the date shown below. The bookings from then on "
+        "outside them were cancelled; the residents are told and offered new times."
+    ),
     "kept": N_("Nothing was changed."),
     "sd": N_("✅ Service day added. Residents can book it now; announce it with /siaran."),
 }
@@ -113,6 +119,7 @@ class PlaceDraft:
     hours: str | None = None  # the weekday's new hours, as parse_opening reads them
     seats: int | None = None
     minutes: int | None = None
+    starts_on: date | None = None  # new hours from this date on; None: from now
     sd_date: date | None = None
     sd_hours: str | None = None
     sd_seats: int | None = None
@@ -256,6 +263,10 @@ async def read_place(turn: Turn[PlaceDraft], text: str) -> Result:
 # --- the card ------------------------------------------------------------------------------------
 
 
+def _ranges_text(turn: Turn[PlaceDraft], ranges: Sequence[tuple[time, time]]) -> str:
+    return ", ".join(turn.t.time_range(a, b) for a, b in ranges) or turn._("closed")
+
+
 async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
     t, _ = turn.t, turn._
     hours = await turn.services.places.hours(place.id)
@@ -266,9 +277,15 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
     lines = [f"<b>{escape(place.name)}</b>", escape(place.address), ""]
     if turn.draft.note in NOTES:
         lines = [t.gettext(NOTES[turn.draft.note]), "", *lines]
+    changes = [c for c in await turn.services.places.hour_changes(place.id) if c.starts_on > today]
     for weekday, name in enumerate(WEEKDAY_NAMES):
-        ranges = [t.time_range(h.opens, h.closes) for h in hours if h.weekday == weekday]
-        lines.append(f"{t.gettext(name)}: {', '.join(ranges) if ranges else _('closed')}")
+        ranges = [(h.opens, h.closes) for h in hours if h.weekday == weekday]
+        line = f"{t.gettext(name)}: {_ranges_text(turn, ranges)}"
+        for change in (c for c in changes if c.weekday == weekday):
+            line += " " + _("→ from {date}: {hours}").format(
+                date=t.date_short(change.starts_on), hours=_ranges_text(turn, change.ranges)
+            )
+        lines.append(line)
     lines += [
         "",
         _("Seats per slot: {seats} · slot length: {minutes} minutes").format(
@@ -305,7 +322,7 @@ async def show_card(turn: Turn[PlaceDraft]) -> None:
 
 async def press_card(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
     draft = turn.draft
-    draft.change = None
+    draft.change, draft.starts_on = None, None
     if action == "wd" and value.isdigit() and 0 <= int(value) <= 6:
         draft.weekday = int(value)
         return Goto(HOURS)
@@ -392,7 +409,9 @@ async def _hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
     draft, admin = turn.draft, turn.services.place_admin
     member = member_of(turn)
     if draft.change == "hours":
-        return await admin.preview_day_hours(member, place, draft.weekday or 0, draft.hours or "")
+        return await admin.preview_day_hours(
+            member, place, draft.weekday or 0, draft.hours or "", draft.starts_on
+        )
     if draft.change == "slot":
         return await admin.preview_slot_minutes(member, place, draft.minutes or 0)
     return await turn.services.booking.overbooked_by_seats(place.id, draft.seats or 0)
@@ -412,7 +431,9 @@ async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
     draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
     try:
         if draft.change == "hours":
-            await admin.set_day_hours(member, place, draft.weekday or 0, draft.hours or "")
+            await admin.set_day_hours(
+                member, place, draft.weekday or 0, draft.hours or "", draft.starts_on
+            )
         elif draft.change == "slot":
             await admin.set_slot_minutes(member, place, draft.minutes or 0)
         elif draft.change == "seats":
@@ -421,6 +442,8 @@ async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
     note = draft.change or "kept"
+    if note == "hours" and draft.starts_on is not None:
+        note = "hours_later"
     draft.note = f"{note}_hit" if hit and f"{note}_hit" in NOTES else note
     draft.change, draft.saved = None, draft.saved + 1
     return Goto(CARD)
@@ -430,31 +453,67 @@ async def show_confirm(turn: Turn[PlaceDraft]) -> None:
     _ = turn._
     place = await _place(turn)
     hit = await _hit(turn, place) if place is not None else []
-    if place is None or not hit:  # booked or changed meanwhile: nothing to confirm any more
+    hours = turn.draft.change == "hours"  # only new hours can start later
+    if place is None or not (hit or hours):  # booked or changed meanwhile
         await turn.ask(_("Nothing left to confirm; press ◀️ to go back to the place."))
         return
     if turn.draft.change == "seats":
         text = _seats_preview(turn, hit)
     else:
         text = _cancel_preview(turn, place, hit)
-    rows = [
-        [Button(_("✅ Apply the change"), "apply", words=words.YES)],
-        [Button(_("↩️ Keep it as it is"), "keep", words=words.NO)],
-    ]
+    rows = [[Button(_("✅ Apply the change"), "apply", words=words.YES)]]
+    if hours:
+        rows.append(_when_row(turn))
+    rows.append([Button(_("↩️ Keep it as it is"), "keep", words=words.NO)])
     await turn.ask(text, rows)
+
+
+def _next_monday(turn: Turn[PlaceDraft]) -> date:
+    today = turn.services.clock.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def _when_row(turn: Turn[PlaceDraft]) -> list[Button]:
+    """From when new hours start: now, next week, or a typed date."""
+    t, _ = turn.t, turn._
+    monday = _next_monday(turn)
+    return [
+        Button(_("⏱ From now"), "when", "now"),
+        Button(_("📅 From {date}").format(date=t.date_short(monday)), "when", monday.isoformat()),
+    ]
+
+
+async def read_confirm(turn: Turn[PlaceDraft], text: str) -> Result:
+    """A typed date: the new hours start then."""
+    today = turn.services.clock.today()
+    chosen = parse_date(text, today) if turn.draft.change == "hours" else None
+    if chosen is None or not today < chosen <= today + timedelta(days=366):
+        return Invalid(
+            turn._(
+                "Press a button, or type the date the new hours start (e.g. {example})."
+            ).format(example=_example_date(turn))
+        )
+    turn.draft.starts_on = chosen
+    return REASK
 
 
 def _change_text(turn: Turn[PlaceDraft]) -> str:
     t, draft = turn.t, turn.draft
     if draft.change == "hours":
-        ranges = parse_opening(draft.hours or "")
-        hours = ", ".join(t.time_range(a, b) for a, b in ranges) or turn._("closed")
-        return f"{_weekday_name(turn)}: {hours}"
+        hours = f"{_weekday_name(turn)}: {_ranges_text(turn, parse_opening(draft.hours or ''))}"
+        if draft.starts_on is None:
+            return hours + " " + turn._("(from now)")
+        return hours + " " + turn._("(from {date})").format(date=t.date(draft.starts_on))
     return turn._("slot length {minutes} minutes").format(minutes=t.number(draft.minutes or 0))
 
 
 def _cancel_preview(turn: Turn[PlaceDraft], place: Place, hit: list[Any]) -> str:
     t = turn.t
+    if not hit:
+        return turn._(
+            "<b>{place}</b>, {change}\nNo active booking is affected: the bookings before that "
+            "date stay as they are."
+        ).format(place=escape(place.name), change=_change_text(turn))
     head = t.ngettext(
         "⚠️ <b>{place}</b>, {change}\n{n} active booking no longer fits and would be cancelled:",
         "⚠️ <b>{place}</b>, {change}\n{n} active bookings no longer fit and would be cancelled:",
@@ -492,8 +551,14 @@ async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Resu
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
+    if action == "when":
+        try:
+            turn.draft.starts_on = None if value == "now" else date.fromisoformat(value)
+        except ValueError:
+            pass
+        return REASK
     if action == "apply" and turn.draft.change:
-        return await _apply(turn, place, hit=True)
+        return await _apply(turn, place, hit=bool(await _hit(turn, place)))
     turn.draft.change, turn.draft.note = None, "kept"
     return Goto(CARD)
 
@@ -607,7 +672,13 @@ FLOW = register(
             HOURS: Step(show_hours, read=read_hours, back=CARD, own_intents=SCHEDULE_INTENTS),
             SEATS: Step(show_seats, read=read_seats, back=CARD, own_intents=SCHEDULE_INTENTS),
             SLOT: Step(show_slot, read=read_slot, press=press_slot, back=CARD),
-            CONFIRM: Step(show_confirm, press=press_confirm, back=CARD),
+            CONFIRM: Step(
+                show_confirm,
+                read=read_confirm,
+                press=press_confirm,
+                back=CARD,
+                own_intents=SCHEDULE_INTENTS,
+            ),
             SD_DATE: Step(
                 show_sd_date,
                 read=read_sd_date,

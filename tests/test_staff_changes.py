@@ -237,3 +237,33 @@ async def test_a_closure_can_be_reopened(make_chat, services):
     free = [s.starts for s in await services.booking.free_slots(office, date(2026, 11, 24))]
     assert time(9) in free
     assert (await services.audit.recent(1))[0].action == "booking.reopen"
+
+
+async def test_new_hours_can_start_later_and_spare_the_bookings_before(
+    make_chat, services, three_mondays
+):
+    _chats, views = three_mondays
+    office = await place_id(services)
+    place = await services.places.place(office)
+    operator = make_chat(OPERATOR_ID)
+    await open_card(operator)
+    await operator.press("Sen")
+    await operator.send("10.00-15.00")
+    # Next week (Monday 30 November) still hits the three bookings of that day.
+    week = texts(await operator.press("📅 Mulai"))
+    assert "mulai Senin, 30 November 2026" in week and "3 pendaftaran aktif" in week
+    # From 1 December on, nobody is hit: the bookings before stay as they are.
+    later = texts(await operator.send("1/12"))
+    assert "Tidak ada pendaftaran aktif yang terdampak" in later
+    saved = texts(await operator.press("Terapkan perubahan"))
+    assert "mulai berlaku pada tanggal" in saved and "→ mulai Sel, 1 Des: 10.00–15.00" in saved
+    assert await statuses(services, views) == ["active"] * 3
+    monday_30 = await services.schedule.day(place, NEXT_MONDAY)
+    monday_7 = await services.schedule.day(place, date(2026, 12, 7))
+    assert monday_30.openings[0].opens == time(8)
+    assert [(o.opens, o.closes) for o in monday_7.openings] == [(time(10), time(15))]
+    # Hours set "from now" later replace the planned change.
+    await operator.press("Sen")
+    assert "tidak ada pendaftaran yang terdampak" in texts(await operator.send("8-12"))
+    monday_7 = await services.schedule.day(place, date(2026, 12, 7))
+    assert [(o.opens, o.closes) for o in monday_7.openings] == [(time(8), time(12))]

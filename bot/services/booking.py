@@ -513,15 +513,23 @@ class BookingService:
         place_id: int,
         hours: list[WeeklyHours] | None = None,
         slot_minutes: int | None = None,
+        *,
+        weekday: int | None = None,
+        starts_on: date | None = None,
     ) -> list[BookingView]:
         """Active bookings that new weekly ``hours`` or a new ``slot_minutes`` would cancel: those
-        whose slot no longer exists under the new schedule (the rule ``_sync`` applies)."""
+        whose slot no longer exists under the new schedule (the rule ``_sync`` applies).
+        ``weekday``: only that day's hours change; ``starts_on``: the change starts then."""
         place = await self._place(place_id)
         if slot_minutes is not None:
             place = dataclasses.replace(place, slot_minutes=slot_minutes)
         weekly = hours if hours is not None else await self.services.places.hours(place_id)
         lost = []
         for slot in await self._future_regular_slots(place_id):
+            if weekday is not None and slot.date.weekday() != weekday:
+                continue
+            if starts_on is not None and slot.date < starts_on:
+                continue
             starts = {
                 window[0]
                 for h in weekly

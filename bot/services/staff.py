@@ -65,6 +65,11 @@ def parse_opening(text: str) -> tuple[tuple[time, time], ...]:
     return tuple(ranges)
 
 
+def format_hours(ranges: tuple[tuple[time, time], ...]) -> str:
+    """Ranges as stored: '08:00-12:00,13:00-15:00', '' when closed."""
+    return ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
+
+
 def format_opening(ranges: tuple[tuple[time, time], ...]) -> str:
     """The inverse of ``parse_opening``: '08:00-12:00,13:00-15:00', 'tutup' when closed."""
     if not ranges:
@@ -103,23 +108,46 @@ class PlaceAdmin:
         return sorted(hours, key=lambda h: (h.weekday, h.opens))
 
     async def preview_day_hours(
-        self, member: StaffMember | None, place: Place, weekday: int, text: str
+        self,
+        member: StaffMember | None,
+        place: Place,
+        weekday: int,
+        text: str,
+        starts_on: date | None = None,
     ) -> list[BookingView]:
-        """The active bookings new hours for ``weekday`` would cancel (nothing is changed)."""
+        """The active bookings new hours for ``weekday`` (from ``starts_on``, else from now)
+        would cancel; nothing is changed."""
         self._check(member, place)
         hours = await self.week_with(place, weekday, parse_opening(text))
-        return await self.services.booking.affected_by_schedule(place.id, hours=hours)
+        return await self.services.booking.affected_by_schedule(
+            place.id, hours=hours, weekday=weekday, starts_on=starts_on
+        )
 
     async def set_day_hours(
-        self, member: StaffMember | None, place: Place, weekday: int, text: str
+        self,
+        member: StaffMember | None,
+        place: Place,
+        weekday: int,
+        text: str,
+        starts_on: date | None = None,
     ) -> list[WeeklyHours]:
-        """New hours for a weekday, from now: bookings outside them are cancelled and their
-        residents told with new times (``BookingService._sync``); preview them first."""
+        """New hours for a weekday, from now or from ``starts_on``: bookings outside them are
+        cancelled and their residents told with new times (``BookingService._sync``); preview
+        them first."""
         member = self._check(member, place)
-        hours = await self.week_with(place, weekday, parse_opening(text))
-        places = self.services.places
+        ranges = parse_opening(text)
+        places, today = self.services.places, self.services.clock.today()
+        if starts_on is not None and starts_on > today:
+            await places.change_hours_from(place.id, weekday, starts_on, format_hours(ranges))
+            await places.drop_unbooked_future_slots(place.id, starts_on)
+            detail = f"weekday={weekday} from={starts_on.isoformat()} {text.strip()}"
+            await self._audit(member, "place_hours", place, detail)
+            await self._changed(member, place)
+            return await places.hours(place.id)
+        hours = await self.week_with(place, weekday, ranges)
         await places.replace_hours(place.id, hours)
-        await places.drop_unbooked_future_slots(place.id, self.services.clock.today())
+        await places.drop_hour_changes(place.id, weekday)
+        await places.drop_unbooked_future_slots(place.id, today)
         await self._audit(member, "place_hours", place, f"weekday={weekday} {text.strip()}")
         await self._changed(member, place)
         return hours
