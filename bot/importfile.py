@@ -33,6 +33,7 @@ from typing import Any
 
 from bot.regions import Regions
 from bot.spreadsheet import csv_text, restore
+from bot.validation import MAX_SEATS_PER_SLOT
 
 PLACE_KINDS = ("office", "kecamatan", "mpp", "mall", "village_hall", "school")
 # Places that may have no weekly hours: they open only on their service days / school events.
@@ -45,7 +46,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Indonesian abbreviations accepted in relative dates ("sab+1").
 _WEEKDAY_ALIASES = {"sen": 0, "sel": 1, "rab": 2, "kam": 3, "jum": 4, "sab": 5, "min": 6}
 
-SEATS_MIN, SEATS_MAX = 1, 500
+SEATS_MIN, SEATS_MAX = 1, MAX_SEATS_PER_SLOT
 SLOT_MIN, SLOT_MAX = 15, 240
 TARGET_STUDENTS_MAX = 5000
 SCHOOL_EVENT_SLOT_MINUTES = 60

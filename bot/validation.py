@@ -52,6 +52,10 @@ class NikError(ValidationError):
     """A typed NIK is not valid; ``code`` is one of the ``NIK_*`` constants."""
 
 
+# Seats per slot, one bound for every path that sets them (/aturtempat, /acara, /siaran, the
+# importer): an office counter serves at most this many people in one time window.
+MAX_SEATS_PER_SLOT = 500
+
 NIK_EMPTY = "empty"
 NIK_CHARACTERS = "characters"  # something other than digits and separators
 NIK_LENGTH = "length"  # params: count

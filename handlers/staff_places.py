@@ -1,32 +1,76 @@
-"""/aturtempat (staff): a place's weekly hours, seats per slot, slot length, extra service days."""
+"""/aturtempat (staff): a place's weekly hours, seats per slot, slot length, extra service days.
+
+Runs on the conversation engine (handlers/flow). A change that would cancel bookings (hours, slot
+length) or leave slots over their seats is previewed first: staff see the bookings it hits and
+apply it or keep things as they are (design.md §8); residents hit are told with new times in one
+tap (``BookingService._bookings_lost_their_seat``, as /tutup does).
+
+    kecamatan ─▶ place ─▶ card ─┬▶ hours ──┐
+                                ├▶ seats ──┼─(bookings hit?)─▶ confirm ─▶ card
+                                ├▶ slot ───┘
+                                └▶ date ▶ hours ▶ seats ▶ kind ─▶ card
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
 from html import escape
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import CallbackCodec
 from bot.context import BotContext
 from bot.errors import NotAllowed
-from bot.i18n import N_
-from bot.services.staff import SERVICE_DAY_KINDS, SLOT_LENGTHS, BadDate, BadHours, BadSeats
+from bot.i18n import N_, Translator
+from bot.nlu import parse_date
+from bot.services.staff import (
+    MAX_SEATS,
+    SERVICE_DAY_KINDS,
+    SLOT_LENGTHS,
+    BadDate,
+    BadHours,
+    BadSeats,
+    format_opening,
+    parse_opening,
+    parse_seats,
+)
 from bot.storage.places import Place
-from handlers.common import refuse, reply, staff_member
-from handlers.keyboards import button
-from handlers.pickers import kecamatan_keyboard, parse_pick
+from handlers.common import answer, refuse
+from handlers.flow import (
+    FINISH,
+    NEXT,
+    REASK,
+    STAY,
+    Button,
+    Flow,
+    Goto,
+    Invalid,
+    Result,
+    Step,
+    Turn,
+    register,
+    start,
+    words,
+)
+from handlers.staff_steps import (
+    booking_lines,
+    districts_of,
+    kecamatan_rows,
+    managed,
+    member_of,
+    typed_kecamatan,
+)
 
-PL = CallbackCodec("pl", "a", "b")
-CHOOSE, CARD, DAY_HOURS, SEATS, SD_DATE, SD_HOURS, SD_SEATS, SD_KIND = range(8)
-DRAFT = "staff_place"
+ACTION = "aturtempat"
+KEC, PLACE, CARD, HOURS, SEATS, SLOT, CONFIRM = (
+    "kec", "place", "card", "hours", "seats", "slot", "confirm"
+)  # fmt: skip
+SD_DATE, SD_HOURS, SD_SEATS, SD_KIND = "sd_date", "sd_hours", "sd_seats", "sd_kind"
+# Typed hours and dates look like schedule questions to the NLU: here they are answers.
+SCHEDULE_INTENTS = frozenset({"jadwal", "lokasi", "biaya"})
 WEEKDAY_NAMES = (
     N_("Monday"),
     N_("Tuesday"),
@@ -42,101 +86,206 @@ KIND_NAMES = {
     "evening": N_("Evening service"),
     "extra": N_("Extra opening"),
 }
+# What the card says on top after a step (kept as a key: the draft holds no texts).
+NOTES = {
+    "hours": N_("✅ Hours saved; no booking was affected."),
+    "hours_hit": N_(
+        "✅ Hours saved. The bookings outside them were cancelled; the residents are told "
+        "and offered new times."
+    ),
+    "seats": N_("✅ Seats per slot saved."),
+    "slot": N_("✅ Slot length changed."),
+    "slot_hit": N_(
+        "✅ Slot length changed. The bookings that lost their slot were cancelled; the "
+        "residents are told and offered new times."
+    ),
+    "hours_later": N_("✅ New hours saved; they start on the date shown below."),
+    "hours_later_hit": N_(
+        "✅ New hours saved; they start on the date shown below. The bookings from then on "
+        "outside them were cancelled; the residents are told and offered new times."
+    ),
+    "kept": N_("Nothing was changed."),
+    "sd": N_("✅ Service day added. Residents can book it now; announce it with /siaran."),
+}
 
 
-def _kind_name(t, kind: str) -> str:
+@dataclass
+class PlaceDraft:
+    kecamatan: str | None = None
+    page: int = 0
+    place_id: int | None = None
+    weekday: int | None = None
+    change: str | None = None  # "hours", "seats", "slot": waiting for the staff's confirmation
+    hours: str | None = None  # the weekday's new hours, as parse_opening reads them
+    seats: int | None = None
+    minutes: int | None = None
+    starts_on: date | None = None  # new hours from this date on; None: from now
+    sd_date: date | None = None
+    sd_hours: str | None = None
+    sd_seats: int | None = None
+    note: str = ""
+    saved: int = 0  # changes saved since the flow opened (the exit says they stay)
+
+
+def _kind_name(t: Translator, kind: str) -> str:
     return t.gettext(KIND_NAMES[kind]) if kind in KIND_NAMES else escape(kind)
 
 
-def _draft(context: BotContext) -> dict:
-    return context.user_data.setdefault(DRAFT, {})
+def _example_date(turn: Turn[Any]) -> str:
+    """A date a week ahead, as staff type it: an example never already past."""
+    day = turn.services.clock.today() + timedelta(days=7)
+    return f"{day.day}/{day.month}"
 
 
-async def start(update: Update, context: BotContext) -> int:
-    """Staff only: choose the kecamatan (operators: theirs), then the place."""
-    member = staff_member(update, context)
-    if member is None:
-        await refuse(update, context, "aturtempat")
-        return ConversationHandler.END
-    context.user_data[DRAFT] = {}
-    districts = [d for d in context.services.served_districts if member.may_manage(d.code)]
-    if len(districts) == 1:
-        return await _places_of(update, context, districts[0].code)
-    text = context.t.gettext("Which kecamatan? (/batal to stop)")
-    await reply(update, context, text, kecamatan_keyboard(context.t, PL, districts))
-    return CHOOSE
-
-
-async def choose(update: Update, context: BotContext) -> int:
-    """A kecamatan, a page turn, or a place was pressed."""
-    data = update.callback_query.data if update.callback_query else None
-    pick = parse_pick(PL, data)
-    member = staff_member(update, context)
-    if member is None:
-        await refuse(update, context, "aturtempat")
-        return ConversationHandler.END
-    if pick and pick[0] == "p":
-        districts = [d for d in context.services.served_districts if member.may_manage(d.code)]
-        markup = kecamatan_keyboard(context.t, PL, districts, int(pick[1]))
-        await reply(
-            update,
-            context,
-            context.t.gettext("Which kecamatan? (/batal to stop)"),
-            markup,
-            edit=True,
+def hours_error(t: Translator, err: BadHours) -> str:
+    reason = err.params.get("reason")
+    if reason == "order":
+        return t.gettext(
+            "Those hours close before they open. Type the opening time first, e.g. 08.00-15.00."
         )
-        return CHOOSE
-    if pick and pick[0] == "k":
-        if not member.may_manage(pick[1]):
-            await refuse(update, context, "aturtempat")
-            return CHOOSE
-        return await _places_of(update, context, pick[1])
-    fields = PL.unpack(data)
-    if fields["a"] == "place" and fields["b"].isdigit():
-        place = await context.services.places.place(int(fields["b"]))
-        if place is None or not member.may_manage(place.kecamatan_code):
-            await refuse(update, context, "aturtempat")
-            return CHOOSE
-        _draft(context)["place_id"] = place.id
-        return await _card(update, context, place)
-    return CHOOSE
+    if reason == "overlap":
+        return t.gettext("Those ranges overlap. Type them in order, e.g. 08.00-12.00,13.00-15.00.")
+    return t.gettext("I couldn't read those hours. Type for example 08.00-15.00, 8-12, or tutup.")
 
 
-async def _places_of(update: Update, context: BotContext, kecamatan_code: str) -> int:
-    places = await context.services.places.places(kecamatan_code=kecamatan_code)
-    _ = context.t.gettext
-    if not places:
-        await reply(update, context, _("There is no recording place in this kecamatan yet."))
-        return ConversationHandler.END
-    rows = [[button(p.name, PL.pack("place", p.id))] for p in places]
-    await reply(update, context, _("Which place?"), InlineKeyboardMarkup(rows), edit=True)
-    return CHOOSE
+def _seats_error(t: Translator) -> str:
+    return t.gettext("Please type a number from 1 to {max}.").format(max=t.number(MAX_SEATS))
 
 
-async def _current_place(update: Update, context: BotContext) -> Place | None:
-    place_id = _draft(context).get("place_id")
-    place = await context.services.places.place(place_id) if place_id else None
-    member = staff_member(update, context)
+# --- entry ---------------------------------------------------------------------------------------
+
+
+async def cmd_aturtempat(update: Update, context: BotContext) -> None:
+    """/aturtempat: staff only; operators see their kecamatan only."""
+    if context.services.staff(update.effective_user.id if update.effective_user else 0) is None:
+        await refuse(update, context, ACTION)
+        return
+    await start(update, context, FLOW, PlaceDraft())
+
+
+async def first_missing(turn: Turn[PlaceDraft]) -> str:
+    draft = turn.draft
+    if draft.place_id is not None:
+        return CARD
+    if draft.kecamatan is None:
+        member = member_of(turn)
+        districts = districts_of(turn, member) if member else []
+        if len(districts) != 1:
+            return KEC
+        draft.kecamatan = districts[0].code  # an operator of one kecamatan skips the question
+    return PLACE
+
+
+async def on_leave(turn: Turn[PlaceDraft]) -> str:
+    if turn.draft.saved:
+        return turn._("Stopped. The changes you saved stay; nothing else was changed.")
+    return turn._("Stopped. Nothing was changed.")
+
+
+async def _place(turn: Turn[PlaceDraft]) -> Place | None:
+    """The chosen place, if the staff member (still) manages it."""
+    place_id = turn.draft.place_id
+    place = await turn.services.places.place(place_id) if place_id else None
+    member = member_of(turn)
     if place is None or member is None or not member.may_manage(place.kecamatan_code):
         return None
     return place
 
 
-async def _card(update: Update, context: BotContext, place: Place, note: str = "") -> int:
-    t = context.t
-    _ = t.gettext
-    hours = await context.services.places.hours(place.id)
-    today = context.services.clock.today()
-    days = await context.services.places.service_days(
+# --- kecamatan and place -------------------------------------------------------------------------
+
+
+async def show_kecamatan(turn: Turn[PlaceDraft]) -> None:
+    member = member_of(turn)
+    districts = districts_of(turn, member) if member else []
+    await turn.ask(
+        turn._("Which kecamatan? Press one or type its name."),
+        kecamatan_rows(turn, districts, turn.draft.page),
+        edit=bool(turn.update.callback_query),
+    )
+
+
+async def press_kecamatan(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    if action == "p":
+        turn.draft.page = int(value) if value.isdigit() else 0
+        return REASK
+    return await _choose_kecamatan(turn, value)
+
+
+async def read_kecamatan(turn: Turn[PlaceDraft], text: str) -> Result:
+    code = typed_kecamatan(turn, text)
+    if code is None:
+        return Invalid(turn._("I don't know that kecamatan. Press one or type its name."))
+    return await _choose_kecamatan(turn, code)
+
+
+async def _choose_kecamatan(turn: Turn[PlaceDraft], code: str) -> Result:
+    if not await managed(turn, code, ACTION):
+        return REASK
+    turn.draft.kecamatan, turn.draft.place_id = code, None
+    return Goto(PLACE)
+
+
+async def _places(turn: Turn[PlaceDraft]) -> list[Place]:
+    places = await turn.services.places.places(kecamatan_code=turn.draft.kecamatan)
+    member = member_of(turn)
+    return [p for p in places if member is not None and member.may_manage(p.kecamatan_code)]
+
+
+async def show_place(turn: Turn[PlaceDraft]) -> None:
+    _ = turn._
+    places = await _places(turn)
+    if not places:
+        await turn.ask(_("There is no recording place in this kecamatan yet."))
+        return
+    await turn.ask(_("Which place?"), [[Button(p.name, "place", str(p.id))] for p in places])
+
+
+async def press_place(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    place = await turn.services.places.place(int(value)) if value.isdigit() else None
+    if place is None:
+        return REASK
+    if not await managed(turn, place.kecamatan_code, ACTION):
+        return STAY  # refused with an alert on the button; the step stays as it was
+    turn.draft.place_id = place.id
+    return NEXT
+
+
+async def read_place(turn: Turn[PlaceDraft], text: str) -> Result:
+    wanted = text.strip().casefold()
+    for place in await _places(turn):
+        if wanted and wanted in place.name.casefold():
+            turn.draft.place_id = place.id
+            return NEXT
+    return Invalid(turn._("Please press one of the places, or type part of its name."))
+
+
+# --- the card ------------------------------------------------------------------------------------
+
+
+def _ranges_text(turn: Turn[PlaceDraft], ranges: Sequence[tuple[time, time]]) -> str:
+    return ", ".join(turn.t.time_range(a, b) for a, b in ranges) or turn._("closed")
+
+
+async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
+    t, _ = turn.t, turn._
+    hours = await turn.services.places.hours(place.id)
+    today = turn.services.clock.today()
+    days = await turn.services.places.service_days(
         today, today + timedelta(days=60), place_id=place.id
     )
     lines = [f"<b>{escape(place.name)}</b>", escape(place.address), ""]
-    if note:
-        lines = [note, "", *lines]
-    closed = _("closed")
+    if turn.draft.note in NOTES:
+        lines = [t.gettext(NOTES[turn.draft.note]), "", *lines]
+    changes = [c for c in await turn.services.places.hour_changes(place.id) if c.starts_on > today]
     for weekday, name in enumerate(WEEKDAY_NAMES):
-        ranges = [t.time_range(h.opens, h.closes) for h in hours if h.weekday == weekday]
-        lines.append(f"{t.gettext(name)}: {', '.join(ranges) if ranges else closed}")
+        ranges = [(h.opens, h.closes) for h in hours if h.weekday == weekday]
+        line = f"{t.gettext(name)}: {_ranges_text(turn, ranges)}"
+        for change in (c for c in changes if c.weekday == weekday):
+            line += " " + _("→ from {date}: {hours}").format(
+                date=t.date_short(change.starts_on), hours=_ranges_text(turn, change.ranges)
+            )
+        lines.append(line)
     lines += [
         "",
         _("Seats per slot: {seats} · slot length: {minutes} minutes").format(
@@ -150,264 +299,414 @@ async def _card(update: Update, context: BotContext, place: Place, note: str = "
             f"({_kind_name(t, d.kind)})"
             for d in days[:10]
         ]
-    weekday_buttons = [
-        button(t.gettext(name)[:3], PL.pack("wd", i)) for i, name in enumerate(WEEKDAY_NAMES)
-    ]
-    markup = InlineKeyboardMarkup(
-        [
-            weekday_buttons[:4],
-            weekday_buttons[4:],
-            [
-                button(_("Seats per slot"), PL.pack("seats")),
-                button(_("Slot length"), PL.pack("slotlen")),
-            ],
-            [button(_("➕ Add a service day"), PL.pack("sd"))],
-            [button(_("Done"), PL.pack("done"))],
-        ]
-    )
-    await reply(
-        update,
-        context,
-        "\n".join(lines) + "\n\n" + _("Press a weekday to change its hours."),
-        markup,
-    )
-    return CARD
+    return "\n".join(lines) + "\n\n" + _("Press a weekday to change its hours.")
 
 
-async def card_button(update: Update, context: BotContext) -> int:
-    """The place card's buttons."""
-    _ = context.t.gettext
-    place = await _current_place(update, context)
+async def show_card(turn: Turn[PlaceDraft]) -> None:
+    _ = turn._
+    place = await _place(turn)
     if place is None:
-        await refuse(update, context, "aturtempat")
-        return ConversationHandler.END
-    fields = PL.unpack(update.callback_query.data if update.callback_query else None)
-    action, value = fields["a"], fields["b"]
-    if action == "wd" and value.isdigit() and 0 <= int(value) <= 6:
-        _draft(context)["weekday"] = int(value)
-        await reply(
-            update,
-            context,
-            _(
-                "New hours for {day}: type for example 08:00-15:00, or 08:00-12:00,13:00-15:00 "
-                "with a "
-                "break, or tutup when closed."
-            ).format(day=context.t.gettext(WEEKDAY_NAMES[int(value)])),
-        )
-        return DAY_HOURS
-    if action == "seats":
-        await reply(update, context, _("How many seats per slot? Type a number from 1 to 500."))
-        return SEATS
-    if action == "slotlen" and not value:
-        rows = [[button(str(m), PL.pack("slotlen", m)) for m in SLOT_LENGTHS]]
-        await reply(update, context, _("Slot length in minutes?"), InlineKeyboardMarkup(rows))
-        return CARD
-    if action == "slotlen" and value.isdigit():
-        await context.services.place_admin.set_slot_minutes(
-            staff_member(update, context), place, int(value)
-        )
-        return await _card(
-            update,
-            context,
-            await context.services.places.place(place.id) or place,
-            _("✅ Slot length changed."),
-        )
-    if action == "sd":
-        today = context.services.clock.today()
-        choices = [today + timedelta(days=n) for n in range(1, 22)]
-        rows = [
-            [
-                button(context.t.date_short(d), PL.pack("sdd", d.isoformat()))
-                for d in choices[i : i + 3]
-            ]
-            for i in range(0, len(choices), 3)
-        ]
-        await reply(
-            update,
-            context,
-            _("Which date? Press one or type it (e.g. 5/12)."),
-            InlineKeyboardMarkup(rows),
-        )
-        return SD_DATE
-    if action == "done":
-        context.user_data.pop(DRAFT, None)
-        await reply(update, context, _("Done."), edit=True)
-        return ConversationHandler.END
-    return CARD
-
-
-async def day_hours(update: Update, context: BotContext) -> int:
-    """The typed hours of the chosen weekday."""
-    _ = context.t.gettext
-    place = await _current_place(update, context)
-    if place is None:
-        return ConversationHandler.END
-    try:
-        await context.services.place_admin.set_day_hours(
-            staff_member(update, context),
-            place,
-            _draft(context).get("weekday", 0),
-            update.effective_message.text or "",
-        )
-    except BadHours:
-        await reply(
-            update,
-            context,
-            _("I couldn't read those hours. Type for example 08:00-15:00, or tutup."),
-        )
-        return DAY_HOURS
-    except NotAllowed:
-        await refuse(update, context, "aturtempat")
-        return ConversationHandler.END
-    return await _card(update, context, place, _("✅ Hours saved. Bookings already made stay."))
-
-
-async def seats(update: Update, context: BotContext) -> int:
-    """The typed seat count."""
-    _ = context.t.gettext
-    place = await _current_place(update, context)
-    if place is None:
-        return ConversationHandler.END
-    try:
-        await context.services.place_admin.set_seats(
-            staff_member(update, context), place, update.effective_message.text or ""
-        )
-    except BadSeats:
-        await reply(update, context, _("Please type a number from 1 to 500."))
-        return SEATS
-    refreshed = await context.services.places.place(place.id) or place
-    return await _card(update, context, refreshed, _("✅ Seats per slot saved."))
-
-
-async def service_day_date(update: Update, context: BotContext) -> int:
-    """A date button or a typed date for the new service day."""
-    _ = context.t.gettext
-    chosen: date | None = None
-    if update.callback_query:
-        value = PL.unpack(update.callback_query.data)["b"]
-        try:
-            chosen = date.fromisoformat(value)
-        except ValueError:
-            chosen = None
-        await update.callback_query.answer()
-    else:
-        from bot.nlu import parse_date
-
-        chosen = parse_date(update.effective_message.text or "", context.services.clock.today())
-    if chosen is None or chosen < context.services.clock.today():
-        await reply(update, context, _("Please choose a date from today on (e.g. 5/12)."))
-        return SD_DATE
-    _draft(context)["sd_date"] = chosen
-    await reply(
-        update,
-        context,
-        _("{day}: the hours? (e.g. 08:00-12:00)").format(day=context.t.date(chosen)),
-    )
-    return SD_HOURS
-
-
-async def service_day_hours(update: Update, context: BotContext) -> int:
-    _ = context.t.gettext
-    text = update.effective_message.text or ""
-    try:
-        from bot.services.staff import parse_opening
-
-        if not parse_opening(text):
-            raise BadHours()
-    except BadHours:
-        await reply(
-            update, context, _("I couldn't read those hours. Type for example 08:00-12:00.")
-        )
-        return SD_HOURS
-    _draft(context)["sd_hours"] = text
-    await reply(update, context, _("How many seats per slot? Type a number from 1 to 500."))
-    return SD_SEATS
-
-
-async def service_day_seats(update: Update, context: BotContext) -> int:
-    _ = context.t.gettext
-    text = (update.effective_message.text or "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= 500:
-        await reply(update, context, _("Please type a number from 1 to 500."))
-        return SD_SEATS
-    _draft(context)["sd_seats"] = text
+        await turn.ask(_("This place is not among the places you manage."))
+        return
+    days = [Button(turn.t.gettext(name)[:3], "wd", str(i)) for i, name in enumerate(WEEKDAY_NAMES)]
     rows = [
-        [button(context.t.gettext(KIND_NAMES[k]), PL.pack("kind", k))] for k in SERVICE_DAY_KINDS
+        days[:4],
+        days[4:],
+        [Button(_("Seats per slot"), "seats"), Button(_("Slot length"), "slot")],
+        [Button(_("➕ Add a service day"), "sd")],
+        [Button(_("Done"), "done", words=words.DONE)],
     ]
-    await reply(update, context, _("What kind of service day?"), InlineKeyboardMarkup(rows))
-    return SD_KIND
+    await turn.ask(await card_text(turn, place), rows)
+    turn.draft.note = ""
 
 
-async def service_day_kind(update: Update, context: BotContext) -> int:
-    _ = context.t.gettext
-    place = await _current_place(update, context)
-    if place is None:
-        await refuse(update, context, "aturtempat")
-        return ConversationHandler.END
-    kind = PL.unpack(update.callback_query.data if update.callback_query else None)["b"]
-    draft = _draft(context)
-    try:
-        await context.services.place_admin.add_service_day(
-            staff_member(update, context),
-            place,
-            draft["sd_date"],
-            draft["sd_hours"],
-            draft["sd_seats"],
-            kind,
-        )
-    except (BadHours, BadSeats, BadDate, KeyError):
-        await reply(update, context, _("That service day could not be saved; please start again."))
-        return await _card(update, context, place)
-    return await _card(
-        update,
-        context,
-        place,
-        _("✅ Service day added. Residents can book it now; announce it with /siaran."),
+async def press_card(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    draft = turn.draft
+    draft.change, draft.starts_on = None, None
+    if action == "wd" and value.isdigit() and 0 <= int(value) <= 6:
+        draft.weekday = int(value)
+        return Goto(HOURS)
+    if action in ("seats", "slot"):
+        return Goto(SEATS if action == "seats" else SLOT)
+    if action == "sd":
+        draft.sd_date, draft.sd_hours, draft.sd_seats = None, None, None
+        return Goto(SD_DATE)
+    if action == "done":
+        await turn.say(turn._("Done."))
+        return FINISH
+    return REASK
+
+
+# --- hours, seats, slot length: previewed when they hit bookings ---------------------------------
+
+
+def _weekday_name(turn: Turn[PlaceDraft]) -> str:
+    return turn.t.gettext(WEEKDAY_NAMES[turn.draft.weekday or 0])
+
+
+async def show_hours(turn: Turn[PlaceDraft]) -> None:
+    await turn.ask(
+        turn._(
+            "New hours for {day}: type for example 08.00-15.00 or 8-15, or "
+            "08.00-12.00,13.00-15.00 with a break, or tutup when closed."
+        ).format(day=_weekday_name(turn))
     )
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """/batal leaves the flow."""
-    context.user_data.pop(DRAFT, None)
-    await reply(update, context, context.t.gettext("Stopped. Nothing else was changed."))
-    return ConversationHandler.END
+async def read_hours(turn: Turn[PlaceDraft], text: str) -> Result:
+    try:
+        ranges = parse_opening(text)
+    except BadHours as err:
+        return Invalid(hours_error(turn.t, err))
+    turn.draft.hours, turn.draft.change = format_opening(ranges), "hours"
+    return await _preview_or_apply(turn)
 
 
-async def stale(update: Update, context: BotContext) -> int | None:
-    """A button from another step of this flow."""
-    if update.callback_query:
-        await update.callback_query.answer(
-            context.t.gettext("This button is no longer active."), show_alert=True
+async def show_seats(turn: Turn[PlaceDraft]) -> None:
+    t = turn.t
+    await turn.ask(
+        t.gettext("How many seats per slot? Type a number from 1 to {max}.").format(
+            max=t.number(MAX_SEATS)
         )
-    return None
+    )
 
 
-def _typed(callback):
-    return MessageHandler(filters.TEXT & ~filters.COMMAND, callback)
+async def read_seats(turn: Turn[PlaceDraft], text: str) -> Result:
+    try:
+        turn.draft.seats = parse_seats(text)
+    except BadSeats:
+        return Invalid(_seats_error(turn.t))
+    turn.draft.change = "seats"
+    return await _preview_or_apply(turn)
+
+
+async def show_slot(turn: Turn[PlaceDraft]) -> None:
+    t = turn.t
+    label = t.gettext("{minutes} min")
+    buttons = [Button(label.format(minutes=t.number(m)), "len", str(m)) for m in SLOT_LENGTHS]
+    rows = [buttons[:4], buttons[4:]]
+    await turn.ask(turn._("Slot length in minutes?"), rows)
+
+
+async def read_slot(turn: Turn[PlaceDraft], text: str) -> Result:
+    """Typed minutes ("30", "30 menit") are the slot length, not a button's number."""
+    minutes = text.split()[0] if text.split() else ""
+    if minutes.isdigit() and int(minutes) in SLOT_LENGTHS:
+        return await press_slot(turn, "len", minutes)
+    return Invalid(turn._("Please press one of the lengths."))
+
+
+async def press_slot(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    if not value.isdigit() or int(value) not in SLOT_LENGTHS:
+        return REASK
+    turn.draft.minutes, turn.draft.change = int(value), "slot"
+    return await _preview_or_apply(turn)
+
+
+async def _hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
+    """What the pending change would do to bookings: the bookings it cancels (hours, slot
+    length) or the slots left with more bookings than seats (seats)."""
+    draft, admin = turn.draft, turn.services.place_admin
+    member = member_of(turn)
+    if draft.change == "hours":
+        return await admin.preview_day_hours(
+            member, place, draft.weekday or 0, draft.hours or "", draft.starts_on
+        )
+    if draft.change == "slot":
+        return await admin.preview_slot_minutes(member, place, draft.minutes or 0)
+    return await turn.services.booking.overbooked_by_seats(place.id, draft.seats or 0)
+
+
+async def _preview_or_apply(turn: Turn[PlaceDraft]) -> Result:
+    place = await _place(turn)
+    if place is None:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    if await _hit(turn, place):
+        return Goto(CONFIRM)
+    return await _apply(turn, place, hit=False)
+
+
+async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
+    draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
+    try:
+        if draft.change == "hours":
+            await admin.set_day_hours(
+                member, place, draft.weekday or 0, draft.hours or "", draft.starts_on
+            )
+        elif draft.change == "slot":
+            await admin.set_slot_minutes(member, place, draft.minutes or 0)
+        elif draft.change == "seats":
+            await admin.set_seats(member, place, str(draft.seats or 0))
+    except NotAllowed:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    note = draft.change or "kept"
+    if note == "hours" and draft.starts_on is not None:
+        note = "hours_later"
+    draft.note = f"{note}_hit" if hit and f"{note}_hit" in NOTES else note
+    draft.change, draft.saved = None, draft.saved + 1
+    return Goto(CARD)
+
+
+async def show_confirm(turn: Turn[PlaceDraft]) -> None:
+    _ = turn._
+    place = await _place(turn)
+    hit = await _hit(turn, place) if place is not None else []
+    hours = turn.draft.change == "hours"  # only new hours can start later
+    if place is None or not (hit or hours):  # booked or changed meanwhile
+        await turn.ask(_("Nothing left to confirm; press ◀️ to go back to the place."))
+        return
+    if turn.draft.change == "seats":
+        text = _seats_preview(turn, hit)
+    else:
+        text = _cancel_preview(turn, place, hit)
+    rows = [[Button(_("✅ Apply the change"), "apply", words=words.YES)]]
+    if hours:
+        rows.append(_when_row(turn))
+    rows.append([Button(_("↩️ Keep it as it is"), "keep", words=words.NO)])
+    await turn.ask(text, rows)
+
+
+def _next_monday(turn: Turn[PlaceDraft]) -> date:
+    today = turn.services.clock.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def _when_row(turn: Turn[PlaceDraft]) -> list[Button]:
+    """From when new hours start: now, next week, or a typed date."""
+    t, _ = turn.t, turn._
+    monday = _next_monday(turn)
+    return [
+        Button(_("⏱ From now"), "when", "now"),
+        Button(_("📅 From {date}").format(date=t.date_short(monday)), "when", monday.isoformat()),
+    ]
+
+
+async def read_confirm(turn: Turn[PlaceDraft], text: str) -> Result:
+    """A typed date: the new hours start then."""
+    today = turn.services.clock.today()
+    chosen = parse_date(text, today) if turn.draft.change == "hours" else None
+    if chosen is None or not today < chosen <= today + timedelta(days=366):
+        return Invalid(
+            turn._(
+                "Press a button, or type the date the new hours start (e.g. {example})."
+            ).format(example=_example_date(turn))
+        )
+    turn.draft.starts_on = chosen
+    return REASK
+
+
+def _change_text(turn: Turn[PlaceDraft]) -> str:
+    t, draft = turn.t, turn.draft
+    if draft.change == "hours":
+        hours = f"{_weekday_name(turn)}: {_ranges_text(turn, parse_opening(draft.hours or ''))}"
+        if draft.starts_on is None:
+            return hours + " " + turn._("(from now)")
+        return hours + " " + turn._("(from {date})").format(date=t.date(draft.starts_on))
+    return turn._("slot length {minutes} minutes").format(minutes=t.number(draft.minutes or 0))
+
+
+def _cancel_preview(turn: Turn[PlaceDraft], place: Place, hit: list[Any]) -> str:
+    t = turn.t
+    if not hit:
+        return turn._(
+            "<b>{place}</b>, {change}\nNo active booking is affected: the bookings before that "
+            "date stay as they are."
+        ).format(place=escape(place.name), change=_change_text(turn))
+    head = t.ngettext(
+        "⚠️ <b>{place}</b>, {change}\n{n} active booking no longer fits and would be cancelled:",
+        "⚠️ <b>{place}</b>, {change}\n{n} active bookings no longer fit and would be cancelled:",
+        len(hit),
+    ).format(place=escape(place.name), change=_change_text(turn), n=t.number(len(hit)))
+    tail = turn._(
+        "Nothing has changed yet. If you apply the change now, these bookings are cancelled and "
+        "each resident is told and offered new times in one tap."
+    )
+    return f"{head}\n{booking_lines(t, hit)}\n\n{tail}"
+
+
+def _seats_preview(turn: Turn[PlaceDraft], slots: list[Any]) -> str:
+    t = turn.t
+    head = t.ngettext(
+        "⚠️ {n} slot already has more bookings than {seats} seats:",
+        "⚠️ {n} slots already have more bookings than {seats} seats:",
+        len(slots),
+    ).format(n=t.number(len(slots)), seats=t.number(turn.draft.seats or 0))
+    lines = [
+        turn._("• {date} {time}: {booked} booked").format(
+            date=t.date_short(s.date), time=t.time(s.starts), booked=t.number(s.booked)
+        )
+        for s in slots[:15]
+    ]
+    tail = turn._(
+        "Nobody is cancelled: those slots keep their bookings and take no new ones. Other slots "
+        "get the new number."
+    )
+    return "\n".join([head, *lines, "", tail])
+
+
+async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    place = await _place(turn)
+    if place is None:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    if action == "when":
+        try:
+            turn.draft.starts_on = None if value == "now" else date.fromisoformat(value)
+        except ValueError:
+            pass
+        return REASK
+    if action == "apply" and turn.draft.change:
+        return await _apply(turn, place, hit=bool(await _hit(turn, place)))
+    turn.draft.change, turn.draft.note = None, "kept"
+    return Goto(CARD)
+
+
+# --- a new service day ---------------------------------------------------------------------------
+
+
+async def show_sd_date(turn: Turn[PlaceDraft]) -> None:
+    t = turn.t
+    today = turn.services.clock.today()
+    choices = [today + timedelta(days=n) for n in range(1, 22)]
+    rows = [
+        [Button(t.date_short(d), "date", d.isoformat()) for d in choices[i : i + 3]]
+        for i in range(0, len(choices), 3)
+    ]
+    text = t.gettext("Which date? Press one or type it (e.g. {example}).")
+    await turn.ask(text.format(example=_example_date(turn)), rows)
+
+
+async def press_sd_date(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    try:
+        return _set_sd_date(turn, date.fromisoformat(value))
+    except ValueError:
+        return REASK
+
+
+async def read_sd_date(turn: Turn[PlaceDraft], text: str) -> Result:
+    return _set_sd_date(turn, parse_date(text, turn.services.clock.today()))
+
+
+def _set_sd_date(turn: Turn[PlaceDraft], chosen: date | None) -> Result:
+    today = turn.services.clock.today()
+    if chosen is None or not today <= chosen <= today + timedelta(days=366):
+        return Invalid(
+            turn._("Please choose a date from today on (e.g. {example}).").format(
+                example=_example_date(turn)
+            )
+        )
+    turn.draft.sd_date = chosen
+    return Goto(SD_HOURS)
+
+
+async def show_sd_hours(turn: Turn[PlaceDraft]) -> None:
+    day = turn.draft.sd_date or turn.services.clock.today()
+    await turn.ask(
+        turn._("{day}: the hours? (e.g. 08.00-12.00 or 8-12)").format(day=turn.t.date(day))
+    )
+
+
+async def read_sd_hours(turn: Turn[PlaceDraft], text: str) -> Result:
+    try:
+        ranges = parse_opening(text)
+    except BadHours as err:
+        return Invalid(hours_error(turn.t, err))
+    if not ranges:
+        return Invalid(hours_error(turn.t, BadHours()))
+    turn.draft.sd_hours = format_opening(ranges)
+    return Goto(SD_SEATS)
+
+
+async def read_sd_seats(turn: Turn[PlaceDraft], text: str) -> Result:
+    try:
+        turn.draft.sd_seats = parse_seats(text)
+    except BadSeats:
+        return Invalid(_seats_error(turn.t))
+    return Goto(SD_KIND)
+
+
+async def show_sd_kind(turn: Turn[PlaceDraft]) -> None:
+    rows = [[Button(turn.t.gettext(KIND_NAMES[k]), "kind", k)] for k in SERVICE_DAY_KINDS]
+    await turn.ask(turn._("What kind of service day?"), rows)
+
+
+async def press_sd_kind(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    draft = turn.draft
+    place = await _place(turn)
+    if place is None or draft.sd_date is None:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    try:
+        await turn.services.place_admin.add_service_day(
+            member_of(turn),
+            place,
+            draft.sd_date,
+            draft.sd_hours or "",
+            str(draft.sd_seats or 0),
+            value,
+        )
+    except (BadHours, BadSeats, BadDate):
+        return Invalid(turn._("That service day could not be saved; please check it again."))
+    except NotAllowed:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    draft.note, draft.saved = "sd", draft.saved + 1
+    return Goto(CARD)
+
+
+FLOW = register(
+    Flow(
+        name="aturtempat",
+        draft=PlaceDraft,
+        steps={
+            KEC: Step(
+                show_kecamatan,
+                read=read_kecamatan,
+                press=press_kecamatan,
+                own_intents=SCHEDULE_INTENTS,
+            ),
+            PLACE: Step(show_place, read=read_place, press=press_place),
+            CARD: Step(show_card, press=press_card, back=PLACE),
+            HOURS: Step(show_hours, read=read_hours, back=CARD, own_intents=SCHEDULE_INTENTS),
+            SEATS: Step(show_seats, read=read_seats, back=CARD, own_intents=SCHEDULE_INTENTS),
+            SLOT: Step(show_slot, read=read_slot, press=press_slot, back=CARD),
+            CONFIRM: Step(
+                show_confirm,
+                read=read_confirm,
+                press=press_confirm,
+                back=CARD,
+                own_intents=SCHEDULE_INTENTS,
+            ),
+            SD_DATE: Step(
+                show_sd_date,
+                read=read_sd_date,
+                press=press_sd_date,
+                back=CARD,
+                own_intents=SCHEDULE_INTENTS,
+            ),
+            SD_HOURS: Step(show_sd_hours, read=read_sd_hours, own_intents=SCHEDULE_INTENTS),
+            SD_SEATS: Step(show_seats, read=read_sd_seats, own_intents=SCHEDULE_INTENTS),
+            SD_KIND: Step(show_sd_kind, press=press_sd_kind),
+        },
+        first=first_missing,
+        title=lambda t: t.gettext("place settings"),
+        leave=on_leave,
+    )
+)
+
+
+async def stale(update: Update, context: BotContext) -> None:
+    """A button of the place settings from before the engine (``pl:…``): answered, not silent."""
+    await answer(
+        update.callback_query,
+        context.t.gettext("This button is no longer active. Type /aturtempat to start again."),
+        alert=True,
+    )
 
 
 HANDLERS = [
-    ConversationHandler(
-        entry_points=[CommandHandler("aturtempat", start)],
-        states={
-            CHOOSE: [CallbackQueryHandler(choose, pattern=PL.pattern)],
-            CARD: [CallbackQueryHandler(card_button, pattern=PL.pattern)],
-            DAY_HOURS: [_typed(day_hours)],
-            SEATS: [_typed(seats)],
-            SD_DATE: [
-                CallbackQueryHandler(service_day_date, pattern=r"^pl:sdd:"),
-                _typed(service_day_date),
-            ],
-            SD_HOURS: [_typed(service_day_hours)],
-            SD_SEATS: [_typed(service_day_seats)],
-            SD_KIND: [CallbackQueryHandler(service_day_kind, pattern=r"^pl:kind:")],
-        },
-        fallbacks=[
-            CommandHandler(["batal", "cancel"], cancel),
-            CallbackQueryHandler(stale, pattern=PL.pattern),
-        ],
-        name="staff_places",
-        persistent=True,
-        allow_reentry=True,
-    )
+    CommandHandler("aturtempat", cmd_aturtempat),
+    CallbackQueryHandler(stale, pattern=r"^pl:"),
 ]

@@ -86,7 +86,9 @@ async def test_forged_place_button_is_refused_to_another_operator(make_chat, ser
     other = (await services.places.places(kecamatan_code="360301"))[0]
     hours = await services.places.hours(other.id)
     answered = len(api.callback_answers)
-    answer = await operator.press_data(f"pl:place:{other.id}")
+    # The place button of the operator's own list, its value swapped for the other place.
+    own = operator.last.buttons[0][0]["callback_data"]
+    answer = await operator.press_data(own.rsplit(":", 1)[0] + f":{other.id}")
     # The operator is told, in an alert on the button, and the attempt is on the record.
     assert len(api.callback_answers) == answered + 1
     refusal = api.callback_answers[-1]
@@ -99,8 +101,8 @@ async def test_forged_place_button_is_refused_to_another_operator(make_chat, ser
     )
     # Nothing changed: no card of that place, no draft pointing at it, the place as it was.
     assert not any(other.name in m.plain_text() for m in answer)
-    draft = operator.application.user_data[OPERATOR_ID].get("staff_place", {})
-    assert draft.get("place_id") != other.id
+    state = await services.flow_states.get(OPERATOR_ID, "aturtempat")
+    assert state is not None and state.draft.get("place_id") != other.id
     assert await services.places.place(other.id) == other
     assert await services.places.hours(other.id) == hours
 

@@ -28,6 +28,7 @@ The two outbox messages of this feature are rendered at the bottom of this modul
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -54,7 +55,7 @@ from bot.storage.bookings import (
     WrongStatus,
 )
 from bot.storage.place_snapshot import PlaceSnapshot
-from bot.storage.places import Closure, Place, ServiceDay
+from bot.storage.places import Closure, Place, ServiceDay, WeeklyHours
 from bot.validation import (
     ADULT_AGE,
     Eligibility,
@@ -112,7 +113,10 @@ CLOSE_REASONS = {
     "power": N_("a power cut"),
     "system": N_("a network or system outage"),
     "event": N_("an official event"),
+    # Not offered as a button: what a change of weekly hours or slot length gives as its reason.
+    "hours": N_("the opening hours of this place changed"),
 }
+CHOSEN_REASONS = ("ill", "power", "system", "event")
 
 
 class BookingError(DomainError):
@@ -530,13 +534,73 @@ class BookingService:
         if place is not None:
             await self._sync(place, day.date, day.date)
 
-    async def _on_hours_changed(self, place_id: int, **_: Any) -> None:
+    async def _on_hours_changed(
+        self, place_id: int, actor_id: int | None = None, reason_key: str = "", **_: Any
+    ) -> None:
         place = await self.services.places.place(place_id)
         if place is None:
             return
         dates = await self.store.slot_dates(place_id, self.today())
         if dates:
-            await self._sync(place, dates[0], dates[-1])
+            reason = str(CLOSE_REASONS.get(reason_key, ""))
+            await self._sync(
+                place, dates[0], dates[-1], actor_id=actor_id, reason=reason, reason_key=reason_key
+            )
+
+    # --- what a change would do (shown to staff before it takes effect: design.md §8) -------
+
+    async def _future_regular_slots(self, place_id: int) -> list[Slot]:
+        """The place's booked regular (weekly-hours) slots from today on."""
+        dates = await self.store.slot_dates(place_id, self.today())
+        if not dates:
+            return []
+        slots = await self.store.slots(place_id, dates[0], dates[-1], self._epoch())
+        return [s for s in slots if s.service_day_id is None and not s.closed and s.booked > 0]
+
+    async def affected_by_schedule(
+        self,
+        place_id: int,
+        hours: list[WeeklyHours] | None = None,
+        slot_minutes: int | None = None,
+        *,
+        weekday: int | None = None,
+        starts_on: date | None = None,
+    ) -> list[BookingView]:
+        """Active bookings that new weekly ``hours`` or a new ``slot_minutes`` would cancel: those
+        whose slot no longer exists under the new schedule (the rule ``_sync`` applies).
+        ``weekday``: only that day's hours change; ``starts_on``: the change starts then."""
+        place = await self._place(place_id)
+        if slot_minutes is not None:
+            place = dataclasses.replace(place, slot_minutes=slot_minutes)
+        weekly = hours if hours is not None else await self.services.places.hours(place_id)
+        lost = []
+        for slot in await self._future_regular_slots(place_id):
+            if weekday is not None and slot.date.weekday() != weekday:
+                continue
+            if starts_on is not None and slot.date < starts_on:
+                continue
+            starts = {
+                window[0]
+                for h in weekly
+                if h.weekday == slot.date.weekday()
+                for window in _windows(
+                    Opening(place, slot.date, h.opens, h.closes, place.seats_per_slot)
+                )
+            }
+            if slot.starts not in starts:
+                lost.append(slot.id)
+        return await self._active_in(lost)
+
+    async def overbooked_by_seats(self, place_id: int, seats: int) -> list[SlotView]:
+        """Regular slots from today on that already hold more bookings than ``seats``: they keep
+        them (a slot never has fewer seats than bookings) and take no new ones."""
+        return [
+            self._view(s) for s in await self._future_regular_slots(place_id) if s.booked > seats
+        ]
+
+    async def _active_in(self, slot_ids: list[int]) -> list[BookingView]:
+        views = await self._views(await self.store.for_slots(slot_ids, ("active",)))
+        return sorted(views, key=lambda v: (v.date, v.starts, v.code))
 
     # --- availability ------------------------------------------------------------------------
 
@@ -991,12 +1055,19 @@ class BookingService:
     async def affected_by_closing(
         self, place_id: int, day: date, starts: time | None = None, ends: time | None = None
     ) -> int:
-        """How many active bookings a closure would cancel (for the confirmation)."""
+        """How many active bookings a closure would cancel."""
+        return len(await self.bookings_hit_by_closing(place_id, day, starts, ends))
+
+    async def bookings_hit_by_closing(
+        self, place_id: int, day: date, starts: time | None = None, ends: time | None = None
+    ) -> list[BookingView]:
+        """The active bookings a closure would cancel (for the confirmation)."""
         place = await self._place(place_id)
         slots = (await self._sync(place, day, day)).slots
         probe = Closure(0, place_id, day, starts, ends, "")
-        ids = [s.id for s in slots if not s.closed and _overlaps(s.starts, s.ends, probe)]
-        return len(await self.store.for_slots(ids, ("active",)))
+        return await self._active_in(
+            [s.id for s in slots if not s.closed and _overlaps(s.starts, s.ends, probe)]
+        )
 
     async def close(
         self,
@@ -1103,6 +1174,34 @@ class BookingService:
         released = await self.booking(booking_id)
         assert released is not None
         return released
+
+    async def reopen(self, closure_id: int, place_id: int, *, actor_id: int) -> Closure:
+        """Lift a closure of the place: its slots open again. Bookings it cancelled stay
+        cancelled (their residents were told and offered new times). Staff of the place only."""
+        place = await self._place(place_id)
+        self._staff_for(actor_id, place.kecamatan_code)
+        today = self.today()
+        found = [
+            c
+            for c in await self.services.places.closures(
+                today, today + timedelta(days=366), place_id
+            )
+            if c.id == closure_id and c.place_id == place_id
+        ]
+        if not found:
+            raise NotFound("closure")
+        closure = found[0]
+        await self.services.places.remove_closure(closure_id)
+        await self._sync(place, closure.date, closure.date, actor_id=actor_id)
+        await self.services.audit.record(
+            self._epoch(),
+            actor_id,
+            "booking.reopen",
+            "place",
+            place_id,
+            f"{closure.date.isoformat()} {closure.starts or ''}-{closure.ends or ''}",
+        )
+        return closure
 
     # --- waitlist ----------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ from bot.services.outbox import DeliveryError, FloodWait, Transient, Unreachable
 from bot.storage.broadcasts import Audience, Broadcast, BroadcastStore, Recipient
 from bot.storage.place_records import ServiceDay
 from bot.storage.places import Place
+from bot.validation import MAX_SEATS_PER_SLOT
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096  # Telegram's limit for one message
 MAX_DATES = 14
 MAX_DAYS_AHEAD = 180
-MAX_SEATS = 1000
+MAX_SEATS = MAX_SEATS_PER_SLOT
 MAX_ATTEMPTS = 3  # network errors and flood waits per recipient
 MAX_BACKLOG = 64  # outcomes known but not yet written before the sender waits for the writer
 TRANSIENT_BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd try after a network error

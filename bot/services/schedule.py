@@ -6,12 +6,14 @@ features all share.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import cache, lru_cache
 
 import holidays
 
+from bot.storage.place_records import HourChange, WeeklyHours
 from bot.storage.place_snapshot import PlaceSnapshot
 from bot.storage.places import Closure, Place, PlaceStore, ServiceDay
 
@@ -96,8 +98,23 @@ class Schedule:
         return [c for c in await self.places.closures(day, day, place.id) if c.starts is not None]
 
 
+def hours_on(
+    hours: Iterable[WeeklyHours], changes: Iterable[HourChange], day: date
+) -> list[tuple[time, time]]:
+    """A place's hours on ``day``: the latest change of its weekday in force, else the weekly."""
+    weekday = day.weekday()
+    latest = None
+    for change in changes:  # by starts_on
+        if change.weekday == weekday and change.starts_on <= day:
+            latest = change
+    if latest is not None:
+        return list(latest.ranges)
+    return [(h.opens, h.closes) for h in hours if h.weekday == weekday]
+
+
 def _days(snapshot: PlaceSnapshot, place: Place, start: date, end: date) -> tuple[DayStatus, ...]:
     hours = snapshot.hours.get(place.id, ())
+    changes = snapshot.hour_changes.get(place.id, ())
     service_days = snapshot.service_days_between(
         start,
         end,
@@ -117,9 +134,8 @@ def _days(snapshot: PlaceSnapshot, place: Place, start: date, end: date) -> tupl
         if whole_day is None:
             if holiday is None:
                 openings.extend(
-                    Opening(place, day, h.opens, h.closes, place.seats_per_slot)
-                    for h in hours
-                    if h.weekday == day.weekday()
+                    Opening(place, day, opens, closes, place.seats_per_slot)
+                    for opens, closes in hours_on(hours, changes, day)
                 )
             # A service day is a deliberate opening: it stands even on a holiday.
             openings.extend(

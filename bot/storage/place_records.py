@@ -33,6 +33,15 @@ class WeeklyHours:
 
 
 @dataclass(frozen=True, slots=True)
+class HourChange:
+    """A weekday's hours from ``starts_on`` on (``ranges`` empty: closed from then on)."""
+
+    weekday: int
+    starts_on: date
+    ranges: tuple[tuple[time, time], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class School:
     id: int
     code: str

@@ -18,6 +18,7 @@ from bot.storage.place_records import (
     _PLACE_COLUMNS,
     _SERVICE_DAY_COLUMNS,
     Closure,
+    HourChange,
     Place,
     ServiceDay,
     WeeklyHours,
@@ -36,6 +37,7 @@ class PlaceSnapshot:
     service_days: tuple[ServiceDay, ...]  # by date, opens
     service_day_by_id: dict[int, ServiceDay]
     closures: tuple[Closure, ...]  # by date, starts
+    hour_changes: dict[int, tuple[HourChange, ...]]  # by place; each by starts_on
 
     def places(self, kecamatan_code: str | None, public_only: bool) -> list[Place]:
         return [
@@ -98,7 +100,7 @@ def _nulls_first(value: time | None) -> tuple[bool, time]:
 
 
 async def load_snapshot(db: Database, generation: int) -> PlaceSnapshot:
-    """Read the four tables (four queries; only after a change)."""
+    """Read the five tables (five queries; only after a change)."""
     place_rows = await db.fetchall(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
     hour_rows = await db.fetchall(
         "SELECT place_id, weekday, opens, closes FROM place_hours ORDER BY weekday, opens"
@@ -109,7 +111,15 @@ async def load_snapshot(db: Database, generation: int) -> PlaceSnapshot:
     closure_rows = await db.fetchall(
         "SELECT id, place_id, date, starts, ends, reason FROM closures ORDER BY id"
     )
+    change_rows = await db.fetchall(
+        "SELECT place_id, weekday, starts_on, hours FROM hour_changes ORDER BY starts_on"
+    )
     places = [place_from_row(r) for r in place_rows]
+    changes: dict[int, list[HourChange]] = {}
+    for r in change_rows:
+        changes.setdefault(r[0], []).append(
+            HourChange(r[1], date.fromisoformat(r[2]), _ranges(r[3]))
+        )
     hours: dict[int, list[WeeklyHours]] = {}
     for r in hour_rows:
         hours.setdefault(r[0], []).append(
@@ -130,4 +140,11 @@ async def load_snapshot(db: Database, generation: int) -> PlaceSnapshot:
         service_days=service_days,
         service_day_by_id={sd.id: sd for sd in service_days},
         closures=tuple(closures),
+        hour_changes={place_id: tuple(rows) for place_id, rows in changes.items()},
     )
+
+
+def _ranges(text: str) -> tuple[tuple[time, time], ...]:
+    """'08:00-12:00,13:00-15:00' → ranges; '' → none (closed)."""
+    pairs = [part.split("-") for part in text.split(",") if part]
+    return tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in pairs)

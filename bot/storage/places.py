@@ -12,6 +12,7 @@ from bot.storage.place_records import (  # re-exported: the records' usual home 
     _SCHOOL_COLUMNS,
     _SERVICE_DAY_COLUMNS,
     Closure,
+    HourChange,
     Place,
     School,
     ServiceDay,
@@ -30,6 +31,7 @@ __all__ = [
     "_SCHOOL_COLUMNS",
     "_SERVICE_DAY_COLUMNS",
     "Closure",
+    "HourChange",
     "Place",
     "PlaceStore",
     "School",
@@ -143,6 +145,30 @@ class PlaceStore:
                 "INSERT INTO place_hours (place_id, weekday, opens, closes) VALUES (?, ?, ?, ?)",
                 [(place_id, h.weekday, hhmm(h.opens), hhmm(h.closes)) for h in hours],
             )
+
+    async def change_hours_from(
+        self, place_id: int, weekday: int, starts_on: date, hours: str
+    ) -> None:
+        """``hours`` for ``weekday`` from ``starts_on`` on; later changes of it are replaced."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM hour_changes WHERE place_id = ? AND weekday = ? AND starts_on >= ?",
+                (place_id, weekday, starts_on.isoformat()),
+            )
+            await conn.execute(
+                "INSERT INTO hour_changes (place_id, weekday, starts_on, hours) "
+                "VALUES (?, ?, ?, ?)",
+                (place_id, weekday, starts_on.isoformat(), hours),
+            )
+
+    async def drop_hour_changes(self, place_id: int, weekday: int) -> None:
+        """Hours set from now on replace any change of the weekday planned for later."""
+        await self.db.write(
+            "DELETE FROM hour_changes WHERE place_id = ? AND weekday = ?", (place_id, weekday)
+        )
+
+    async def hour_changes(self, place_id: int) -> list[HourChange]:
+        return list((await self.snapshot()).hour_changes.get(place_id, ()))
 
     async def place(self, place_id: int) -> Place | None:
         return (await self.snapshot()).by_id.get(place_id)
@@ -303,6 +329,9 @@ class PlaceStore:
             ),
         )
         return int(cursor.lastrowid or 0)
+
+    async def remove_closure(self, closure_id: int) -> None:
+        await self.db.write("DELETE FROM closures WHERE id = ?", (closure_id,))
 
     async def closures(self, start: date, end: date, place_id: int | None = None) -> list[Closure]:
         """Closures in the range that apply to ``place_id`` (its own and those of every place)."""

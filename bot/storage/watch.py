@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.storage.db import Database
 
-WATCHED_TABLES = ("places", "place_hours", "service_days", "closures")
+WATCHED_TABLES = ("places", "place_hours", "hour_changes", "service_days", "closures")
 EXTERNAL_CHECK_SECONDS = 1.0
 
 

@@ -64,7 +64,7 @@ def _error_text(context: BotContext, error: Exception) -> str:
             "{date} is too far ahead (at most {days} days). Please choose an earlier date."
         ),
         "bad_hours": _("The closing time must be after the opening time."),
-        "bad_seats": _("Seats per time slot must be a whole number from 1 to 1000."),
+        "bad_seats": _("Seats per time slot must be a whole number from 1 to {limit}."),
         "weekday": _(
             "{date} is a weekday. The weekend service is for Saturdays and Sundays only; "
             "please choose a Saturday or Sunday."

@@ -309,6 +309,6 @@ async def press_seats(turn: T, action: str, value: str) -> Result:
 def _set_seats(turn: T, seats: int | None) -> Result:
     """A sign is never dropped: "-5" and "0" are refused, not read as 5 or as nothing."""
     if seats is None or not 1 <= seats <= MAX_SEATS:
-        return Invalid(_error_text(turn.context, BroadcastError("bad_seats")))
+        return Invalid(_error_text(turn.context, BroadcastError("bad_seats", limit=MAX_SEATS)))
     turn.draft.seats = seats
     return NEXT

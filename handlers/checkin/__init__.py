@@ -15,7 +15,7 @@ Every command and button checks the staff role on each use; operators act only o
 their kecamatan (``handlers.checkin.shared.manages``). Every staff action is in the audit log.
 
 Modules: ``check_in`` (/hadir, the QR link, the check-in buttons), ``day_list`` (/daftarhadir),
-``close_steps`` and ``closing`` (the /tutup conversation), ``release`` (/lepasnik), ``shared``
+``closing`` (the /tutup flow, on the conversation engine), ``release`` (/lepasnik), ``shared``
 (buttons, the kecamatan rule, dates).
 """
 
@@ -23,41 +23,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.checkin.check_in import checkin_link, hadir, on_check_button
-from handlers.checkin.close_steps import CLOSE_STEPS
-from handlers.checkin.closing import (
-    close_button,
-    close_cancel,
-    close_kecamatan,
-    close_start,
-    close_text,
-)
+from handlers.checkin.closing import cmd_tutup, stale
 from handlers.checkin.day_list import daftarhadir, on_daylist_kecamatan
 from handlers.checkin.release import RLS, lepasnik, on_release_button
-from handlers.checkin.shared import CHK, CL, CLK, DLK
+from handlers.checkin.shared import CHK, DLK
 from handlers.common import final
 
 __all__ = [
     "CHK",
-    "CL",
-    "CLK",
     "DLK",
     "RLS",
     "build_handlers",
     "checkin_link",
-    "close_button",
-    "close_cancel",
-    "close_kecamatan",
-    "close_start",
-    "close_text",
+    "cmd_tutup",
     "daftarhadir",
     "hadir",
     "lepasnik",
@@ -68,8 +49,7 @@ __all__ = [
 
 
 def build_handlers() -> list:
-    """Fresh handler objects: a ConversationHandler keeps its states in memory as well as in the
-    persistence, so each Application (the tests build many) gets its own."""
+    """Fresh handler objects for each Application (the tests build many)."""
     return [
         # The QR code's deep link; before the plain /start (handlers.start).
         CommandHandler("start", checkin_link, filters=filters.Regex(r"^/start ci_")),
@@ -79,21 +59,9 @@ def build_handlers() -> list:
         CallbackQueryHandler(final(on_daylist_kecamatan), pattern=DLK.pattern),
         CommandHandler("lepasnik", lepasnik),
         CallbackQueryHandler(final(on_release_button), pattern=RLS.pattern),
-        ConversationHandler(
-            entry_points=[CommandHandler("tutup", close_start)],
-            states={
-                step: [
-                    CallbackQueryHandler(final(close_button), pattern=CL.pattern),
-                    CallbackQueryHandler(final(close_kecamatan), pattern=CLK.pattern),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, close_text),
-                ]
-                for step in CLOSE_STEPS
-            },
-            fallbacks=[CommandHandler(["batal", "cancel"], close_cancel)],
-            name="booking_close",
-            persistent=True,
-            allow_reentry=True,
-        ),
+        # /tutup opens the closing flow; its steps are the engine's (handlers.flow.route).
+        CommandHandler("tutup", cmd_tutup),
+        CallbackQueryHandler(final(stale), pattern=r"^chck?:"),
     ]
 
 

@@ -1,274 +1,462 @@
-"""Closing a day or a slot: ``/tutup``, its buttons and typed answers, and the closing itself
-(``BookingService.close``: the bookings there are cancelled and their residents told)."""
+"""/tutup (staff): close a whole day or one time slot at a place, on the conversation engine.
+
+Before anything closes, staff see the bookings it hits (date, time, code, masked name) and
+confirm; the closing itself is ``BookingService.close``: the bookings there are cancelled and
+their residents told, in their language, with the next free times to rebook in one tap.
+
+    kecamatan ─▶ place ─▶ day ─▶ whole day / one slot ─▶ reason ─▶ confirm
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from html import escape
 
 from telegram import Update
-from telegram.error import BadRequest
 
-from bot.config import StaffMember
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.services.booking import CLOSE_REASONS
+from bot.services.booking import CHOSEN_REASONS, CLOSE_REASONS
+from bot.storage.places import Closure, Place
 from handlers.booking_views import error_text
-from handlers.checkin.close_steps import (
-    CL_CONFIRM,
-    CL_DAY,
-    CL_KEC,
-    CL_PLACE,
-    CL_REASON,
-    CL_WHAT,
-    CLOSING,
-    END,
-    ask,
-    closing_window,
-    kecamatan_buttons,
-    previous_step,
+from handlers.checkin.shared import parse_list_date, places_for, refuse_place
+from handlers.common import answer, refuse
+from handlers.flow import (
+    FINISH,
+    NEXT,
+    REASK,
+    STAY,
+    Button,
+    Flow,
+    Invalid,
+    Result,
+    Step,
+    Turn,
+    register,
+    start,
+    words,
 )
-from handlers.checkin.shared import (
-    CL,
-    CLK,
-    manages,
-    parse_list_date,
-    places_for,
-    refuse_place,
+from handlers.keyboards import day_data, parse_day_data
+from handlers.staff_steps import (
+    booking_lines,
+    districts_of,
+    kecamatan_rows,
+    managed,
+    member_of,
+    typed_kecamatan,
 )
-from handlers.common import (
-    answer,
-    checked_staff,
-    clear_draft,
-    close_buttons,
-    draft_of,
-    staff_only,
-)
-from handlers.keyboards import parse_day_data
-from handlers.pickers import parse_pick
 
-# Every handler of the conversation: staff only, and a refusal leaves the conversation.
-_staff_closing = staff_only(action="close", refused=END)
+ACTION = "close"
+KEC, PLACE, DAY, WHAT, REASON, CONFIRM = "kec", "place", "day", "what", "reason", "confirm"
+ALL_MINE = ""  # an operator of several kecamatan: the places of all of them
+WHOLE_DAY_WORDS = frozenset({"seharian", "semua", "sehari", "whole day", "all day"})
+_HOUR = re.compile(r"(?<!\d)([01]?\d|2[0-3])(?:[.:](\d{2}))?(?!\d)")
+# Places, dates and times typed here look like schedule questions to the NLU: they are answers.
+SCHEDULE_INTENTS = frozenset({"jadwal", "lokasi"})
 
 
-@_staff_closing
-async def close_start(update: Update, context: BotContext) -> object:
+@dataclass
+class CloseDraft:
+    kecamatan: str | None = None
+    page: int = 0
+    place_id: int | None = None
+    day: date | None = None
+    whole_day: bool | None = None
+    starts: time | None = None
+    ends: time | None = None
+    reason: str | None = None  # as typed, or the chosen reason in the default language
+    reason_key: str = ""
+
+
+async def cmd_tutup(update: Update, context: BotContext) -> None:
     """/tutup: staff close a day or a time slot."""
-    member = checked_staff(update, context)
-    clear_draft(context, CLOSING)
-    draft = draft_of(context, CLOSING)
-    if member.role != "admin" and len(member.kecamatan) == 1:
-        draft["kec"] = member.kecamatan[0]
-        draft["single_kec"] = True
-        return await ask(update, context, CL_PLACE)
+    user = update.effective_user
+    member = context.services.staff(user.id if user else None)
+    if member is None:
+        await refuse(update, context, ACTION)
+        return
+    draft = CloseDraft()
     if member.role != "admin":
-        draft["kec"] = None
-        return await ask(update, context, CL_PLACE)
-    return await ask(update, context, CL_KEC)
+        draft.kecamatan = member.kecamatan[0] if len(member.kecamatan) == 1 else ALL_MINE
+    await start(update, context, FLOW, draft)
 
 
-async def close_cancel(update: Update, context: BotContext) -> object:
-    clear_draft(context, CLOSING)
-    _ = context.t.gettext
-    await answer(update.callback_query)
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(_("Stopped. Nothing was closed."))
-    return END
-
-
-@_staff_closing
-async def close_button(update: Update, context: BotContext) -> object:
-    member = checked_staff(update, context)
-    query = update.callback_query
-    try:
-        data = CL.unpack(query.data if query else None)
-    except ValueError:
-        await answer(query)
-        return None
-    draft = draft_of(context, CLOSING)
-    step = draft.get("step")
-    act, value = data["act"], data["value"]
-    services = context.services
-    if act == "x":
-        await close_buttons(update)
-        return await close_cancel(update, context)
-    if act == "back":
-        previous = previous_step(step or "", draft)
-        await close_buttons(update)
-        if previous is None:
-            return await close_cancel(update, context)
-        return await ask(update, context, previous)
-    if act == "place" and step == CL_PLACE and value.isdigit():
-        place = await services.places.place(int(value))
-        if place is None:
-            await refuse_place(update, context, "close")
-            return None
-        if not await manages(update, context, member, place.kecamatan_code, "close"):
-            return None
-        await close_buttons(update)
-        draft["place"] = place.id
-        return await ask(update, context, CL_DAY)
-    if act == "day" and step == CL_DAY:
-        day = parse_day_data(value)
-        if day is not None:
-            await close_buttons(update)
-            draft["day"] = day
-            return await ask(update, context, CL_WHAT)
-    if act == "what" and step == CL_WHAT:
-        await close_buttons(update)
-        draft.pop("starts", None)
-        draft.pop("ends", None)
-        if value.isdigit():
-            slot = await services.booking.slot_info(int(value))
-            if slot is not None:
-                draft["starts"] = slot.slot.starts.strftime("%H:%M")
-                draft["ends"] = slot.slot.ends.strftime("%H:%M")
-        return await ask(update, context, CL_REASON)
-    if act == "reason" and step == CL_REASON and value in CLOSE_REASONS:
-        await close_buttons(update)
-        draft["reason_key"] = value
-        draft["reason"] = services.translator(services.config.default_language).gettext(
-            CLOSE_REASONS[value]
-        )
-        return await ask(update, context, CL_CONFIRM)
-    if act == "ok" and step == CL_CONFIRM:
-        await close_buttons(update)
-        return await _submit(update, context, member)
+async def stale(update: Update, context: BotContext) -> None:
+    """A /tutup button from before the engine (``chc:…``, ``chck:…``): answered, not silent."""
     await answer(
-        query,
-        context.t.gettext(
-            "That button belongs to an earlier step; please answer the last question."
-        ),
+        update.callback_query,
+        context.t.gettext("This button is no longer active. Type /tutup to start again."),
         alert=True,
     )
-    return None
 
 
-@_staff_closing
-async def close_kecamatan(update: Update, context: BotContext) -> object:
-    member = checked_staff(update, context)
-    query = update.callback_query
-    draft = draft_of(context, CLOSING)
-    picked = parse_pick(CLK, query.data if query else None)
-    if picked is None or draft.get("step") != CL_KEC:
-        await answer(query)
+async def first_missing(turn: Turn[CloseDraft]) -> str:
+    draft = turn.draft
+    for step, missing in (
+        (KEC, draft.kecamatan is None),
+        (PLACE, draft.place_id is None),
+        (DAY, draft.day is None),
+        (WHAT, draft.whole_day is None),
+        (REASON, draft.reason is None),
+    ):
+        if missing:
+            return step
+    return CONFIRM
+
+
+async def on_leave(turn: Turn[CloseDraft]) -> str:
+    return turn._("Stopped. Nothing was closed.")
+
+
+async def _place(turn: Turn[CloseDraft]) -> Place | None:
+    place_id = turn.draft.place_id
+    place = await turn.services.places.place(place_id) if place_id else None
+    member = member_of(turn)
+    if place is None or member is None or not member.may_manage(place.kecamatan_code):
         return None
-    kind, value = picked
-    if kind == "p":
-        await answer(query)
-        try:
-            draft["page"] = int(value)
-        except ValueError:
-            draft["page"] = 0
-        if query is not None:
-            try:
-                await query.edit_message_reply_markup(kecamatan_buttons(context, draft["page"]))
-            except BadRequest:
-                pass
-        return CL_KEC
-    if not await manages(update, context, member, value, "close"):
-        return None
-    await close_buttons(update)
-    draft["kec"] = value
-    return await ask(update, context, CL_PLACE)
+    return place
 
 
-@_staff_closing
-async def close_text(update: Update, context: BotContext) -> object:
-    """Typed answers: a kecamatan, a place (number or name), a date, "seharian" or a time, the
-    reason, "ya" to confirm, "kembali" to go back."""
-    member = checked_staff(update, context)
-    services = context.services
-    draft = draft_of(context, CLOSING)
-    step = draft.get("step", CL_KEC)
-    message = update.effective_message
-    text = " ".join(((message.text or "") if message else "").split())
-    words = text.casefold()
-    if words in ("kembali", "back"):
-        previous = previous_step(step, draft)
-        if previous is None:
-            return await close_cancel(update, context)
-        return await ask(update, context, previous)
-    if step == CL_KEC:
-        matches = services.nlu.match_kecamatan(text)
-        # A kecamatan the operator does not manage: refused, and the question asked again.
-        if matches and await manages(update, context, member, matches[0].code, "close"):
-            draft["kec"] = matches[0].code
-            return await ask(update, context, CL_PLACE)
-    elif step == CL_PLACE:
-        places = await places_for(services, member, draft.get("kec"))
-        chosen = None
-        if words.isdigit() and 1 <= int(words) <= len(places):
-            chosen = places[int(words) - 1]
-        else:
-            chosen = next((p for p in places if words and words in p.name.casefold()), None)
-        if chosen is not None:
-            draft["place"] = chosen.id
-            return await ask(update, context, CL_DAY)
-    elif step == CL_DAY:
-        day, _rest = parse_list_date(text, services.clock.today())
-        if day is not None and day >= services.clock.today():
-            draft["day"] = day
-            return await ask(update, context, CL_WHAT)
-    elif step == CL_WHAT:
-        if words in ("seharian", "semua", "whole day", "all day", "sehari"):
-            draft.pop("starts", None)
-            draft.pop("ends", None)
-            return await ask(update, context, CL_REASON)
-        match = re.search(r"(?<!\d)([01]?\d|2[0-3])(?:[.:](\d{2}))?(?!\d)", text)
-        day = draft.get("day")
-        place_id = draft.get("place")
-        if match and isinstance(day, date) and place_id:
-            wanted = (int(match[1]), int(match[2] or 0))
-            for slot in await services.booking.open_slots(int(place_id), day):
-                if (slot.starts.hour, slot.starts.minute) == wanted:
-                    draft["starts"] = slot.starts.strftime("%H:%M")
-                    draft["ends"] = slot.ends.strftime("%H:%M")
-                    return await ask(update, context, CL_REASON)
-    elif step == CL_REASON and text:
-        draft["reason"] = text[:200]
-        draft.pop("reason_key", None)
-        return await ask(update, context, CL_CONFIRM)
-    elif step == CL_CONFIRM and words in ("ya", "yes", "ok", "oke", "tutup", "close"):
-        return await _submit(update, context, member)
-    return await ask(update, context, step)
+def _heading(turn: Turn[CloseDraft]) -> str:
+    return turn._("🚫 <b>Close a day or a time</b>")
 
 
-async def _submit(update: Update, context: BotContext, member: StaffMember) -> object:
-    t = context.t
-    _ = t.gettext
-    draft = draft_of(context, CLOSING)
-    services = context.services
-    day = draft.get("day")
-    starts, ends = closing_window(draft)
-    chat = update.effective_chat
-    if not isinstance(day, date) or not draft.get("place"):
-        return await close_cancel(update, context)
+# --- kecamatan and place -------------------------------------------------------------------------
+
+
+async def show_kecamatan(turn: Turn[CloseDraft]) -> None:
+    member = member_of(turn)
+    districts = districts_of(turn, member) if member else []
+    await turn.ask(
+        _heading(turn) + "\n" + turn._("Choose the kecamatan, or type its name:"),
+        kecamatan_rows(turn, districts, turn.draft.page),
+        edit=bool(turn.update.callback_query),
+    )
+
+
+async def press_kecamatan(turn: Turn[CloseDraft], action: str, value: str) -> Result:
+    if action == "p":
+        turn.draft.page = int(value) if value.isdigit() else 0
+        return REASK
+    return await _choose_kecamatan(turn, value)
+
+
+async def read_kecamatan(turn: Turn[CloseDraft], text: str) -> Result:
+    code = typed_kecamatan(turn, text)
+    if code is None:
+        return Invalid(turn._("I don't know that kecamatan. Press one or type its name."))
+    return await _choose_kecamatan(turn, code)
+
+
+async def _choose_kecamatan(turn: Turn[CloseDraft], code: str) -> Result:
+    if not await managed(turn, code, ACTION):
+        return REASK
+    turn.draft.kecamatan, turn.draft.place_id = code, None
+    return NEXT
+
+
+async def _places(turn: Turn[CloseDraft]) -> list[Place]:
+    member = member_of(turn)
+    if member is None:
+        return []
+    return await places_for(turn.services, member, turn.draft.kecamatan or None)
+
+
+async def show_place(turn: Turn[CloseDraft]) -> None:
+    _ = turn._
+    places = await _places(turn)
+    if not places:
+        await turn.ask(_("There are no recording places in this kecamatan."))
+        return
+    rows = [[Button(p.name[:60], "place", str(p.id))] for p in places]
+    await turn.ask(_heading(turn) + "\n" + _("Which place?"), rows)
+
+
+async def press_place(turn: Turn[CloseDraft], action: str, value: str) -> Result:
+    place = await turn.services.places.place(int(value)) if value.isdigit() else None
+    if place is None:
+        await refuse_place(turn.update, turn.context, ACTION)
+        return STAY
+    member = member_of(turn)
+    if member is None or not member.may_manage(place.kecamatan_code):
+        await refuse_place(turn.update, turn.context, ACTION)
+        return STAY
+    return _set_place(turn, place)
+
+
+def _set_place(turn: Turn[CloseDraft], place: Place) -> Result:
+    turn.draft.place_id, turn.draft.day, turn.draft.whole_day = place.id, None, None
+    return NEXT
+
+
+async def read_place(turn: Turn[CloseDraft], text: str) -> Result:
+    wanted = " ".join(text.split()).casefold()
+    for place in await _places(turn):
+        if wanted and wanted in place.name.casefold():
+            return _set_place(turn, place)
+    return Invalid(turn._("Please press one of the places, or type part of its name."))
+
+
+# --- day and time --------------------------------------------------------------------------------
+
+
+async def show_day(turn: Turn[CloseDraft]) -> None:
+    t, _ = turn.t, turn._
+    place = await _place(turn)
+    if place is None:
+        await turn.ask(_("Sorry, this place is outside the kecamatan you manage."))
+        return
+    services = turn.services
+    today = services.clock.today()
+    horizon = services.config.booking.horizon_days
+    buttons = []
+    for status in await services.schedule.days(place, today, today + timedelta(days=horizon - 1)):
+        slots = await services.booking.open_slots(place.id, status.date) if status.openings else []
+        if slots:
+            label = _("{day} ({n} booked)").format(
+                day=t.date_short(status.date), n=t.number(sum(s.booked for s in slots))
+            )
+            buttons.append(Button(label, "day", day_data(status.date)))
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows += [[button] for button in await _reopen_buttons(turn, place)]
+    if not buttons:
+        text = _("{place} has no open days in the coming {days} days.")
+        await turn.ask(text.format(place=escape(place.name), days=t.number(horizon)), rows)
+        return
+    await turn.ask(_("<b>{place}</b>: which day?").format(place=escape(place.name)), rows)
+
+
+def _closed_what(turn: Turn[CloseDraft], closure: Closure) -> str:
+    if closure.starts is None or closure.ends is None:
+        return turn._("the whole day")
+    return turn.t.time_range(closure.starts, closure.ends)
+
+
+async def _reopen_buttons(turn: Turn[CloseDraft], place: Place) -> list[Button]:
+    """The place's own closures from today on, each one tap from being lifted."""
+    today = turn.services.clock.today()
+    closures = await turn.services.places.closures(today, today + timedelta(days=366), place.id)
+    label = turn._("🔓 Reopen {day} ({what})")
+    return [
+        Button(
+            label.format(day=turn.t.date_short(c.date), what=_closed_what(turn, c)),
+            "reopen",
+            str(c.id),
+        )
+        for c in closures
+        if c.place_id == place.id
+    ][:10]
+
+
+async def press_day(turn: Turn[CloseDraft], action: str, value: str) -> Result:
+    if action == "reopen":
+        return await _reopen(turn, int(value) if value.isdigit() else 0)
+    return _set_day(turn, parse_day_data(value))
+
+
+async def _reopen(turn: Turn[CloseDraft], closure_id: int) -> Result:
+    member, place_id = member_of(turn), turn.draft.place_id
+    if member is None or place_id is None:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
     try:
-        result = await services.booking.close(
-            int(draft["place"]),
-            day,
-            starts=starts,
-            ends=ends,
-            reason=str(draft.get("reason") or ""),
-            reason_key=str(draft.get("reason_key") or ""),
+        closure = await turn.services.booking.reopen(closure_id, place_id, actor_id=member.user_id)
+    except NotAllowed:
+        await refuse_place(turn.update, turn.context, ACTION)
+        return FINISH
+    except NotFound:
+        return REASK
+    await turn.say(
+        turn._(
+            "🔓 Open again on {day} ({what}): residents can book these times. Bookings the "
+            "closure cancelled stay cancelled; those residents were already offered new times."
+        ).format(day=turn.t.date(closure.date), what=_closed_what(turn, closure))
+    )
+    return FINISH
+
+
+async def read_day(turn: Turn[CloseDraft], text: str) -> Result:
+    day, _rest = parse_list_date(text, turn.services.clock.today())
+    return _set_day(turn, day)
+
+
+def _set_day(turn: Turn[CloseDraft], day: date | None) -> Result:
+    if day is None or day < turn.services.clock.today():
+        return Invalid(turn._("Please press one of the days, or type a date from today on."))
+    turn.draft.day, turn.draft.whole_day = day, None
+    return NEXT
+
+
+async def show_what(turn: Turn[CloseDraft]) -> None:
+    t, _ = turn.t, turn._
+    place, day = await _place(turn), turn.draft.day
+    if place is None or day is None:
+        await turn.ask(_("Sorry, this place is outside the kecamatan you manage."))
+        return
+    slots = await turn.services.booking.open_slots(place.id, day)
+    buttons = [
+        Button(
+            _("{time} ({n} booked)").format(
+                time=t.time_range(s.starts, s.ends), n=t.number(s.booked)
+            ),
+            "slot",
+            f"{s.starts:%H%M}{s.ends:%H%M}",
+        )
+        for s in slots
+    ]
+    rows = [[Button(_("🚫 The whole day"), "day", words=WHOLE_DAY_WORDS)]]
+    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    text = _("<b>{place}</b>, {date}: close the whole day, or one time?")
+    await turn.ask(text.format(place=escape(place.name), date=t.date(day)), rows)
+
+
+async def press_what(turn: Turn[CloseDraft], action: str, value: str) -> Result:
+    draft = turn.draft
+    if action == "day":
+        draft.whole_day, draft.starts, draft.ends = True, None, None
+        return NEXT
+    try:  # "08000900": the slot's start and end (callback data holds no ':')
+        starts, ends = (time(int(value[i : i + 2]), int(value[i + 2 : i + 4])) for i in (0, 4))
+    except ValueError:
+        return REASK
+    draft.whole_day, draft.starts, draft.ends = False, starts, ends
+    return NEXT
+
+
+async def read_what(turn: Turn[CloseDraft], text: str) -> Result:
+    """A typed time ("9", "09.00") names the slot starting then."""
+    match, place, day = _HOUR.search(text), await _place(turn), turn.draft.day
+    if match and place is not None and day is not None:
+        wanted = time(int(match[1]), int(match[2] or 0))
+        for slot in await turn.services.booking.open_slots(place.id, day):
+            if slot.starts == wanted:
+                return await press_what(turn, "slot", f"{slot.starts:%H%M}{slot.ends:%H%M}")
+    return Invalid(turn._("Please press the whole day or one of the times, or type its start."))
+
+
+# --- reason and confirmation ---------------------------------------------------------------------
+
+
+async def show_reason(turn: Turn[CloseDraft]) -> None:
+    t = turn.t
+    rows = [
+        [Button(t.gettext(CLOSE_REASONS[key]).capitalize(), "reason", key)]
+        for key in CHOSEN_REASONS
+    ]
+    await turn.ask(
+        turn._("Why? The residents will read the reason. Choose one, or type it."), rows
+    )
+
+
+async def press_reason(turn: Turn[CloseDraft], action: str, value: str) -> Result:
+    if value not in CHOSEN_REASONS:
+        return REASK
+    services = turn.services
+    default = services.translator(services.config.default_language)
+    turn.draft.reason, turn.draft.reason_key = default.gettext(CLOSE_REASONS[value]), value
+    return NEXT
+
+
+async def read_reason(turn: Turn[CloseDraft], text: str) -> Result:
+    reason = " ".join(text.split())[:200]
+    if not reason:
+        return Invalid(turn._("Why? The residents will read the reason. Choose one, or type it."))
+    turn.draft.reason, turn.draft.reason_key = reason, ""
+    return NEXT
+
+
+def _reason_text(turn: Turn[CloseDraft]) -> str:
+    key = turn.draft.reason_key
+    return turn.t.gettext(CLOSE_REASONS[key]) if key in CLOSE_REASONS else turn.draft.reason or ""
+
+
+async def show_confirm(turn: Turn[CloseDraft]) -> None:
+    t, _, draft = turn.t, turn._, turn.draft
+    place = await _place(turn)
+    if place is None or draft.day is None:
+        await turn.ask(_("Sorry, this place is outside the kecamatan you manage."))
+        return
+    hit = await turn.services.booking.bookings_hit_by_closing(
+        place.id, draft.day, draft.starts, draft.ends
+    )
+    what = _("the whole day") if draft.whole_day else t.time_range(draft.starts, draft.ends)
+    text = _("Close <b>{place}</b> on {date} ({what})?\nReason: {reason}").format(
+        place=escape(place.name),
+        date=t.date(draft.day),
+        what=what,
+        reason=escape(_reason_text(turn)),
+    )
+    if hit:
+        text += "\n\n" + t.ngettext(
+            "{n} active booking will be cancelled:",
+            "{n} active bookings will be cancelled:",
+            len(hit),
+        ).format(n=t.number(len(hit)))
+        text += "\n" + booking_lines(t, hit) + "\n\n"
+        text += _("The residents are told in their language and offered the next free times.")
+    else:
+        text += "\n\n" + _("No active booking is affected.")
+    await turn.ask(text, [[Button(_("✅ Close"), "ok", words=words.YES)]])
+
+
+async def press_confirm(turn: Turn[CloseDraft], action: str, value: str) -> Result:
+    t, draft = turn.t, turn.draft
+    member = member_of(turn)
+    if member is None or draft.place_id is None or draft.day is None:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    try:
+        result = await turn.services.booking.close(
+            draft.place_id,
+            draft.day,
+            starts=draft.starts,
+            ends=draft.ends,
+            reason=draft.reason or "",
+            reason_key=draft.reason_key,
             actor_id=member.user_id,
         )
     except NotAllowed:
-        await refuse_place(update, context, "close")
-        return END
+        await refuse_place(turn.update, turn.context, ACTION)
+        return FINISH
     except (DomainError, NotFound) as err:
-        if chat is not None:
-            await chat.send_message(error_text(t, err))
-        return END
-    clear_draft(context, CLOSING)
-    if chat is not None:
-        await chat.send_message(
-            t.ngettext(
-                "🚫 Closed. {n} booking was cancelled; the resident is being told.",
-                "🚫 Closed. {n} bookings were cancelled; the residents are being told.",
-                len(result.booking_ids),
-            ).format(n=t.number(len(result.booking_ids)))
-        )
-    return END
+        await turn.say(error_text(t, err))
+        return FINISH
+    lost = len(result.booking_ids)
+    if lost:
+        text = t.ngettext(
+            "🚫 Closed. {n} booking was cancelled; the resident is being told.",
+            "🚫 Closed. {n} bookings were cancelled; the residents are being told.",
+            lost,
+        ).format(n=t.number(lost))
+    else:
+        text = turn._("🚫 Closed. No booking was affected.")
+    await turn.say(text)
+    return FINISH
+
+
+FLOW = register(
+    Flow(
+        name="tutup",
+        draft=CloseDraft,
+        steps={
+            KEC: Step(
+                show_kecamatan,
+                read=read_kecamatan,
+                press=press_kecamatan,
+                own_intents=SCHEDULE_INTENTS,
+            ),
+            PLACE: Step(
+                show_place, read=read_place, press=press_place, own_intents=SCHEDULE_INTENTS
+            ),
+            DAY: Step(show_day, read=read_day, press=press_day, own_intents=SCHEDULE_INTENTS),
+            WHAT: Step(show_what, read=read_what, press=press_what, own_intents=SCHEDULE_INTENTS),
+            REASON: Step(show_reason, read=read_reason, press=press_reason),
+            CONFIRM: Step(show_confirm, press=press_confirm),
+        },
+        first=first_missing,
+        title=lambda t: t.gettext("closing a day or a time"),
+        leave=on_leave,
+    )
+)

@@ -18,9 +18,6 @@ from handlers.common import refuse
 # Check-in buttons: in (today), force (another day); day list of a place and date.
 CHK = CallbackCodec("chk", "act", "id", "day")
 DLK = CallbackCodec("chkd", "kind", "value")  # day list: kecamatan picker for admins
-# The closing flow: its buttons, and its kecamatan picker.
-CL = CallbackCodec("chc", "act", "value")
-CLK = CallbackCodec("chck", "kind", "value")
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DMY_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")

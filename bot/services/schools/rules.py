@@ -10,6 +10,7 @@ from bot.callbacks import CallbackCodec
 from bot.errors import DomainError
 from bot.nlu.dates import parse_date
 from bot.storage.places import ServiceDay
+from bot.validation import MAX_SEATS_PER_SLOT
 
 # Outbox kinds (ref_type "school_change", ref_id = the service_day_changes row).
 KIND_ADDED = "school_event_added"  # to followers
@@ -27,7 +28,7 @@ MANY = 6
 UPCOMING_DAYS = 120
 # Staff may plan events up to this many days ahead.
 MAX_DAYS_AHEAD = 366
-MAX_SEATS = 500
+MAX_SEATS = MAX_SEATS_PER_SLOT
 SLOT_LENGTHS = (15, 20, 30, 45, 60, 90, 120)
 DEFAULT_SLOT_MINUTES = 60
 ADULT_AGE = 17
