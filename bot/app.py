@@ -15,11 +15,9 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
     ContextTypes,
-    ConversationHandler,
     Defaults,
     TypeHandler,
 )
-from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
@@ -116,8 +114,6 @@ def handler_groups() -> dict[int, list[BaseHandler[Any, Any, Any]]]:
     return {
         # Before anything else: remember the user and pick their language (never stops the update).
         -10: [TypeHandler(Update, handlers.common.prepare_context)],
-        # Then: a command or menu button outside the user's open flow leaves that flow.
-        -9: [TypeHandler(Update, handlers.common.leave_abandoned_flows)],
         # Then, in groups only: what would open a personal flow gets a link to the private chat
         # instead and stops here (design.md §7 rule 6; the flows are in private_chat.FLOWS).
         -8: [TypeHandler(Update, handlers.private_chat.guard)],
@@ -168,8 +164,6 @@ def build_application(
     application = builder.build()
     application.bot_data.services = services
     for group, group_handlers in handler_groups().items():
-        for handler in group_handlers:
-            _forget_other_applications_state(handler)
         application.add_handlers(group_handlers, group=group)
     application.add_error_handler(handlers.errors.on_error)
     # A question typed in the middle of a flow is answered by the question answerer; a private
@@ -178,14 +172,6 @@ def build_application(
     handlers.flow.REGISTRY.private_redirect = handlers.private_chat.link_to_private_chat
     handlers.intents.watch(application)
     return application
-
-
-def _forget_other_applications_state(handler: BaseHandler[Any, Any, Any]) -> None:
-    """Handlers are module-level objects; a ConversationHandler keeps its in-memory states and
-    carries them into the next Application that initialises it. Each Application (one per process
-    in production; one per test) must start from its own persistence only."""
-    if isinstance(handler, ConversationHandler):
-        handler._conversations = TrackingDict()
 
 
 async def register_commands(application: AnyApplication) -> None:

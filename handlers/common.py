@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop, ConversationHandler
+from telegram.ext import ApplicationHandlerStop
 
 from bot.config import StaffMember
 from bot.context import BotContext
@@ -80,39 +80,13 @@ def user_id_of(update: Update) -> int:
     return user.id if user else 0
 
 
-async def leave_abandoned_flows(update: Update, context: BotContext) -> None:
-    """A command or a main-menu button that the user's open flow does not handle leaves that flow.
-
-    Without this, someone who walked away from a booking halfway and later asks a question would
-    have the question taken as the booking's next answer (a name, say).
-    """
-    message = update.message
-    query = update.callback_query
-    is_command = bool(message and message.text and message.text.startswith("/"))
-    is_menu = bool(query and query.data and query.data.startswith("menu:"))
-    chat, user = update.effective_chat, update.effective_user
-    if not (is_command or is_menu) or chat is None or user is None:
-        return
-    key = (chat.id, user.id)
-    for group in context.application.handlers.values():
-        for handler in group:
-            if (
-                isinstance(handler, ConversationHandler)
-                and key in handler._conversations
-                and not handler.check_update(update)
-            ):
-                # PTB has no public way to end a conversation from outside; this is what its own
-                # END return does (and it is persisted like one).
-                handler._update_state(ConversationHandler.END, key)
-
-
 def staff_only(
     *, admin: bool = False, action: str | None = None, refused: Any = None
 ) -> Callable[[Handler], Handler]:
     """Refuse the handler politely to everyone but staff (and to operators when ``admin``).
 
     ``action`` names the attempt in the audit log (by default the handler's name); ``refused`` is
-    what the handler returns to someone refused (``ConversationHandler.END`` in a conversation).
+    what the handler returns to someone refused.
     Inside the handler, ``checked_staff`` gives the staff member.
     """
 

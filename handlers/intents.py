@@ -11,45 +11,20 @@ from datetime import date
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ConversationHandler, filters
+from telegram.ext import Application, filters
 
 from bot.context import BotContext
 
 _CACHE_SIZE = 256
-# The running Application, so the filter can tell whether the user is inside a flow (set by the
-# wiring; one Application per process, the latest one in tests).
+# The running Application, whose analyzer and clock the filter uses (set by the wiring; one
+# Application per process, the latest one in tests). Text typed inside a flow never reaches these
+# filters: the conversation engine takes it first (handlers/flow, an earlier handler group).
 _application: Application | None = None
 
 
 def watch(application: Application) -> None:
     global _application
     _application = application
-
-
-def _flows(application: Application) -> list[ConversationHandler]:
-    """The Application's conversation handlers (looked up again only when handlers change)."""
-    global _flows_of
-    count = sum(len(group) for group in application.handlers.values())
-    if _flows_of[0] is not application or _flows_of[1] != count:
-        flows = [
-            handler
-            for group in application.handlers.values()
-            for handler in group
-            if isinstance(handler, ConversationHandler)
-        ]
-        _flows_of = (application, count, flows)
-    return _flows_of[2]
-
-
-_flows_of: tuple[Application | None, int, list[ConversationHandler]] = (None, 0, [])
-
-
-def _inside_a_flow(message: Message) -> bool:
-    """Typed text inside a flow belongs to that flow, never starts another one."""
-    if _application is None or message.from_user is None:
-        return False
-    key = (message.chat.id, message.from_user.id)
-    return any(key in flow._conversations for flow in _flows(_application))
 
 
 _cache: OrderedDict[tuple[int, int, int, str, date], object] = OrderedDict()
@@ -92,7 +67,7 @@ class _IntentFilter(filters.MessageFilter):
         # Text that is no command, checked here rather than by composing filters.TEXT and
         # ~filters.COMMAND: every message passes this filter once per flow, and PTB's composed
         # filters cost several times more than the two tests.
-        if not message.text or message.text.startswith("/") or _inside_a_flow(message):
+        if not message.text or message.text.startswith("/"):
             return False
         if message.chat.type != ChatType.PRIVATE:
             # Flows started by a sentence ask for personal data: never in a group, where
