@@ -30,6 +30,11 @@ def watch(application: Application) -> None:
 _cache: OrderedDict[tuple[int, int, int, str, date], object] = OrderedDict()
 
 
+def clear_cache() -> None:
+    """Forget every analysis (tests reuse message ids across Applications)."""
+    _cache.clear()
+
+
 def _analyze(message: Message, today: date | None = None):  # -> bot.nlu.Analysis
     from bot.nlu import Analyzer
 

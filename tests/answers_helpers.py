@@ -8,8 +8,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from telegram.ext import ConversationHandler
-from telegram.ext._utils.trackingdict import TrackingDict
 
 import handlers.intents
 from bot.fakebotapi import FakeBotAPI, SentMessage, to_update
@@ -19,26 +17,16 @@ from tests.conftest import ADMIN_ID, STAFF_GROUP
 
 @pytest.fixture(autouse=True)
 def fresh_intent_cache():
-    """Start every test from a clean slate that per-test databases do not give:
-
-    - handlers.intents caches analyses by (chat id, message id), which the fake Bot API reuses
-      from one test to the next;
-    - the ConversationHandlers are module-level objects, and PTB keeps their in-memory
-      conversations when a new Application loads its (empty) persistence.
-    """
+    """Start every test from a clean slate that per-test databases do not give: handlers.intents
+    caches analyses by (chat id, message id), which the fake Bot API reuses from one test to the
+    next. (Flow state lives in each test's own database: handlers/flow.)"""
     _reset()
     yield
     _reset()
 
 
 def _reset() -> None:
-    from bot.app import feature_modules
-
-    handlers.intents._cache.clear()
-    for module in feature_modules():
-        for handler in module.HANDLERS:
-            if isinstance(handler, ConversationHandler):
-                handler._conversations = TrackingDict()
+    handlers.intents.clear_cache()
 
 
 def group_messages(api: FakeBotAPI) -> list[SentMessage]:

@@ -114,7 +114,7 @@ def fresh_intent_cache() -> None:
     in-process Bot API to the next: start each test without another test's analyses."""
     import handlers.intents
 
-    handlers.intents._cache.clear()
+    handlers.intents.clear_cache()
 
 
 def fake_context(services: Services, lang: str = "id") -> Any:

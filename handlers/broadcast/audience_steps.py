@@ -17,7 +17,7 @@ from handlers.broadcast.draft import (
     kecamatan_rows,
     member_of,
 )
-from handlers.broadcast.flow import _error_text, _not_yours
+from handlers.broadcast.flow import error_text, not_yours
 from handlers.broadcast.service_steps import kecamatan_codes, unknown_kecamatan
 from handlers.flow import REASK, STAY, Button, Goto, Invalid, Result, Turn, words
 
@@ -85,7 +85,7 @@ async def read_audience(turn: T, text: str) -> Result:
 
 async def _everyone(turn: T) -> Result:
     if member_of(turn).role != "admin":
-        await _not_yours(turn.update, turn.context, "siaran.everyone")
+        await not_yours(turn.update, turn.context, "siaran.everyone")
         return STAY
     turn.draft.audience = "all"
     return Goto(PREVIEW)
@@ -93,7 +93,7 @@ async def _everyone(turn: T) -> Result:
 
 async def _kecamatan(turn: T, codes: list[str]) -> Result:
     if not all(member_of(turn).may_manage(code) for code in codes):
-        await _not_yours(turn.update, turn.context, "siaran.kecamatan")
+        await not_yours(turn.update, turn.context, "siaran.kecamatan")
         return STAY
     turn.draft.audience_kecamatan = codes
     return await chosen(turn, "kecamatan")
@@ -107,11 +107,11 @@ async def chosen(turn: T, kind: str) -> Result:
         await turn.services.broadcasts.check_audience(member_of(turn), audience_of(draft))
     except NotAllowed:
         draft.audience = None
-        await _not_yours(turn.update, turn.context, "siaran.audience")
+        await not_yours(turn.update, turn.context, "siaran.audience")
         return STAY
     except BroadcastError as exc:
         draft.audience = None
-        return Invalid(_error_text(turn.context, exc))
+        return Invalid(error_text(turn.context, exc))
     return Goto(PREVIEW)
 
 
@@ -139,7 +139,7 @@ async def press_kecamatan_choice(turn: T, action: str, value: str) -> Result:
         return await chosen(turn, "kecamatan")
     if action == "kec":
         if not member_of(turn).may_manage(value):
-            await _not_yours(turn.update, turn.context, "siaran.kecamatan")
+            await not_yours(turn.update, turn.context, "siaran.kecamatan")
             return STAY
         draft.audience_kecamatan = sorted(set(draft.audience_kecamatan) ^ {value})
     elif action == "page" and value.isdigit():
@@ -157,7 +157,7 @@ async def read_kecamatan_choice(turn: T, text: str) -> Result:
     if unknown or not codes:
         return unknown_kecamatan(turn, unknown or text)
     if not all(member_of(turn).may_manage(code) for code in codes):
-        await _not_yours(turn.update, turn.context, "siaran.kecamatan")
+        await not_yours(turn.update, turn.context, "siaran.kecamatan")
         return STAY
     turn.draft.audience_kecamatan = sorted({*turn.draft.audience_kecamatan, *codes})
     return REASK
@@ -191,7 +191,7 @@ async def read_school_kecamatan(turn: T, text: str) -> Result:
 
 async def _school_kecamatan(turn: T, code: str) -> Result:
     if not member_of(turn).may_manage(code):
-        await _not_yours(turn.update, turn.context, "siaran.kecamatan")
+        await not_yours(turn.update, turn.context, "siaran.kecamatan")
         return STAY
     turn.draft.school_kecamatan = code
     return Goto(A_SCHOOL)

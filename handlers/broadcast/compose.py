@@ -35,7 +35,7 @@ from handlers.broadcast.draft import (
     member_of,
     unresolved,
 )
-from handlers.broadcast.flow import BC, BCX, _error_text, _stale
+from handlers.broadcast.flow import BC, BCX, error_text, stale
 from handlers.broadcast.send import stop_pressed
 from handlers.common import final, staff_only
 from handlers.flow import (
@@ -164,7 +164,7 @@ async def read_text(turn: T, text: str) -> Result:
     try:
         turn.services.broadcasts.check_text(html_text)
     except BroadcastError as exc:
-        return Invalid(_error_text(turn.context, exc))
+        return Invalid(error_text(turn.context, exc))
     if turn.step == TEXT_ID:
         turn.draft.text_id = html_text
     else:
@@ -236,5 +236,5 @@ HANDLERS = [
     CommandHandler(["siaran", "broadcast"], cmd_siaran),
     CallbackQueryHandler(stop_pressed, pattern=BCX.pattern),
     # Buttons of a compose screen shown before /siaran ran on the engine.
-    CallbackQueryHandler(final(_stale), pattern=BC.pattern),
+    CallbackQueryHandler(final(stale), pattern=BC.pattern),
 ]

@@ -37,12 +37,12 @@ def _allowed_districts(context: BotContext, member: StaffMember) -> list[Distric
     return [d for d in context.services.served_districts if member.may_manage(d.code)]
 
 
-def _district_name(context: BotContext, code: str) -> str:
+def district_name(context: BotContext, code: str) -> str:
     district = context.services.regions.districts.get(code)
     return district.name if district else code
 
 
-def _error_text(context: BotContext, error: Exception) -> str:
+def error_text(context: BotContext, error: Exception) -> str:
     t = context.t
     _ = t.gettext
     if isinstance(error, NotAllowed):
@@ -96,7 +96,7 @@ def _error_text(context: BotContext, error: Exception) -> str:
         return text
 
 
-async def _not_yours(
+async def not_yours(
     update: Update, context: BotContext, action: str, *, stop: bool = False
 ) -> None:
     """A staff member outside their scope: say why, and keep a trace of the attempt."""
@@ -104,11 +104,11 @@ async def _not_yours(
     if stop:
         text = _("Only the author of an announcement or an administrator may stop it.")
     else:
-        text = _error_text(context, NotAllowed())
+        text = error_text(context, NotAllowed())
     await refuse(update, context, action, text=text)
 
 
-async def _stale(update: Update, context: BotContext) -> None:
+async def stale(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is not None:
         await query.answer(

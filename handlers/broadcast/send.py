@@ -25,7 +25,7 @@ from handlers.broadcast.draft import (
     overlaps_of,
     service_of,
 )
-from handlers.broadcast.flow import BCX, _error_text, _not_yours, _stale
+from handlers.broadcast.flow import BCX, error_text, not_yours, stale
 from handlers.broadcast.transport import TelegramTransport
 from handlers.broadcast.views import (
     Offered,
@@ -183,7 +183,7 @@ def _set_when(turn: T, when: datetime) -> Result:
     """A time in quiet hours moves to their end: residents get nothing at night (the outbox
     keeps the same hours), and the confirmation says so."""
     if when <= turn.services.clock.now():
-        return Invalid(_error_text(turn.context, BroadcastError("past_time")))
+        return Invalid(error_text(turn.context, BroadcastError("past_time")))
     quiet = turn.services.config.reminders
     draft = turn.draft
     draft.mode, draft.send_at, draft.asked_at = "later", when, None
@@ -269,10 +269,10 @@ async def submit(turn: T) -> Result:
             author_language=turn.t.lang,
         )
     except NotAllowed:
-        await _not_yours(turn.update, turn.context, "siaran.send")
+        await not_yours(turn.update, turn.context, "siaran.send")
         return STAY
     except BroadcastError as exc:
-        await turn.say(_error_text(turn.context, exc))
+        await turn.say(error_text(turn.context, exc))
         return NEXT if exc.code in ("overlap", "overlap_booked") else REASK
     await _report_submitted(turn, broadcast)
     return FINISH
@@ -394,16 +394,16 @@ async def stop_pressed(update: Update, context: BotContext) -> None:
         fields = BCX.unpack(query.data if query else None)
         broadcast_id = int(fields["id"])
     except (ValueError, KeyError):
-        await _stale(update, context)
+        await stale(update, context)
         return
     member = checked_staff(update, context)
     try:
         broadcast = await context.services.broadcasts.get(broadcast_id)
     except NotFound as exc:
-        await reply(update, context, _error_text(context, exc))
+        await reply(update, context, error_text(context, exc))
         return
     if member.role != "admin" and broadcast.author_id != member.user_id:
-        await _not_yours(update, context, "siaran.stop", stop=True)
+        await not_yours(update, context, "siaran.stop", stop=True)
         return
     action = fields["action"]
     if action == "stop":
@@ -413,7 +413,7 @@ async def stop_pressed(update: Update, context: BotContext) -> None:
     elif action == "stopyes":
         await _stop(update, context, broadcast)
     else:
-        await _stale(update, context)
+        await stale(update, context)
 
 
 async def _ask_stop(update: Update, context: BotContext, broadcast: Broadcast) -> None:
@@ -422,7 +422,7 @@ async def _ask_stop(update: Update, context: BotContext, broadcast: Broadcast) -
     query = update.callback_query
     if broadcast.status not in ("scheduled", "sending"):
         if query:
-            await query.answer(_error_text(context, BroadcastError("not_open")), show_alert=True)
+            await query.answer(error_text(context, BroadcastError("not_open")), show_alert=True)
         return
     progress = await context.services.broadcasts.progress(broadcast.id)
     text = _(
@@ -451,10 +451,10 @@ async def _stop(update: Update, context: BotContext, broadcast: Broadcast) -> No
     try:
         await services.broadcasts.cancel(checked_staff(update, context), broadcast.id)
     except NotAllowed:
-        await _not_yours(update, context, "siaran.stop", stop=True)
+        await not_yours(update, context, "siaran.stop", stop=True)
         return
     except BroadcastError as exc:
-        await reply(update, context, _error_text(context, exc), edit=True)
+        await reply(update, context, error_text(context, exc), edit=True)
         return
     if broadcast.status == "sending" and services.broadcasts.running:
         text = _("⏹ Stopping announcement #{id}; the final report follows.")

@@ -21,8 +21,8 @@ from handlers.broadcast.flow import (
     HOUR_CHOICES,
     SEAT_CHOICES,
     WEEKENDS_OFFERED,
-    _error_text,
-    _not_yours,
+    error_text,
+    not_yours,
 )
 from handlers.common import echo
 from handlers.flow import NEXT, REASK, STAY, Button, Invalid, Result, Turn, words
@@ -44,7 +44,7 @@ async def choose_kecamatan(turn: T, codes: list[str]) -> Result:
     if not codes:
         return REASK
     if not all(member.may_manage(code) for code in codes):
-        await _not_yours(turn.update, turn.context, "siaran.kecamatan")
+        await not_yours(turn.update, turn.context, "siaran.kecamatan")
         return STAY
     turn.draft.kecamatan = codes[0]
     turn.draft.place_id = None
@@ -122,10 +122,10 @@ async def choose_place(turn: T, place_id: int) -> Result:
     try:
         place = await turn.services.broadcasts.check_place(member_of(turn), place_id)
     except NotAllowed:
-        await _not_yours(turn.update, turn.context, "siaran.place")
+        await not_yours(turn.update, turn.context, "siaran.place")
         return STAY
     except BroadcastError as exc:
-        return Invalid(_error_text(turn.context, exc))
+        return Invalid(error_text(turn.context, exc))
     turn.draft.place_id = place.id
     turn.draft.kecamatan = place.kecamatan_code
     return NEXT
@@ -168,7 +168,7 @@ async def read_dates(turn: T, text: str) -> Result:
     try:
         turn.services.broadcasts.check_dates(dates, weekend=True)
     except BroadcastError as exc:
-        return Invalid(_error_text(turn.context, exc))
+        return Invalid(error_text(turn.context, exc))
     turn.draft.dates = dates
     turn.draft.dates_done = True
     return NEXT
@@ -189,7 +189,7 @@ async def press_dates(turn: T, action: str, value: str) -> Result:
         try:
             turn.services.broadcasts.check_dates(draft.dates, weekend=True)
         except BroadcastError as exc:
-            return Invalid(_error_text(turn.context, exc))
+            return Invalid(error_text(turn.context, exc))
         draft.dates_done = True
         return NEXT
     return REASK
@@ -309,6 +309,6 @@ async def press_seats(turn: T, action: str, value: str) -> Result:
 def _set_seats(turn: T, seats: int | None) -> Result:
     """A sign is never dropped: "-5" and "0" are refused, not read as 5 or as nothing."""
     if seats is None or not 1 <= seats <= MAX_SEATS:
-        return Invalid(_error_text(turn.context, BroadcastError("bad_seats", limit=MAX_SEATS)))
+        return Invalid(error_text(turn.context, BroadcastError("bad_seats", limit=MAX_SEATS)))
     turn.draft.seats = seats
     return NEXT

@@ -19,7 +19,7 @@ from bot.services.broadcast import (
 )
 from bot.services.outbox import Notice
 from bot.storage.places import Place
-from handlers.broadcast.flow import BCX, _district_name
+from handlers.broadcast.flow import BCX, district_name
 from handlers.keyboards import MENU, MENU_BOOK, button
 from handlers.subscribe import stop_button
 
@@ -169,7 +169,7 @@ def stop_markup(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
 async def describe_audience(context: BotContext, audience: Audience) -> str:
     _ = context.t.gettext
     if audience.kind == "kecamatan":
-        names = ", ".join(escape(_district_name(context, c)) for c in audience.kecamatan)
+        names = ", ".join(escape(district_name(context, c)) for c in audience.kecamatan)
         text = _("subscribers for {kecamatan} (and those subscribed to everything)").format(
             kecamatan=names
         )

@@ -17,14 +17,14 @@ from handlers.school_staff.flow import (
     FIELD_NAMES,
     SEAT_PRESETS,
     StaffTurn,
-    _date_rows,
-    _error_text,
-    _hour_rows,
-    _hours_of,
-    _outside,
-    _schools,
-    _value_text,
+    date_rows,
+    error_text,
+    hour_rows,
+    hours_of,
     member_of,
+    outside,
+    school_service,
+    value_text,
 )
 from handlers.school_staff.panels import press_anywhere, show_history
 
@@ -40,14 +40,14 @@ async def press_event(turn: StaffTurn, action: str, value: str) -> Result:
         try:
             await show_history(turn, member)
         except NotAllowed:
-            await _outside(turn.update, turn.context, "acara")
+            await outside(turn.update, turn.context, "acara")
             return STAY
         return REASK
     if action == "fld" and value in (*sc.EVENT_FIELDS, "hours"):
         d.field = value
         return Goto("field")
     if action == "tog" and value in ("same_day_print", "allow_16"):
-        event = await _schools(turn.context).event(d.event or 0)
+        event = await school_service(turn.context).event(d.event or 0)
         d.field, d.ch_flag = value, not getattr(event, value)
         return await to_preview(turn, member)
     if action == "cx":
@@ -62,11 +62,9 @@ async def show_field(turn: StaffTurn) -> None:
     _ = turn._
     field = turn.draft.field
     if field == "date":
-        await turn.ask(_("The new date? Press one or type it (e.g. 5/12)."), _date_rows(turn))
+        await turn.ask(_("The new date? Press one or type it (e.g. 5/12)."), date_rows(turn))
     elif field == "hours":
-        await turn.ask(
-            _("The new hours? Press one or type them (e.g. 08:00-12:00)."), _hour_rows()
-        )
+        await turn.ask(_("The new hours? Press one or type them (e.g. 08:00-12:00)."), hour_rows())
     elif field == "seats_per_slot":
         await turn.ask(
             _("Seats per slot? Press one or type a number from 1 to 500."),
@@ -84,7 +82,7 @@ async def read_field(turn: StaffTurn, text: str) -> Result:
     if member is None:
         return FINISH
     d = turn.draft
-    event = await _schools(turn.context).event(d.event or 0)
+    event = await school_service(turn.context).event(d.event or 0)
     try:
         if d.field == "date":
             d.ch_date = sc.parse_event_date(text, turn.services.clock.today())
@@ -97,7 +95,7 @@ async def read_field(turn: StaffTurn, text: str) -> Result:
         else:
             d.ch_text = text
     except SchoolError as err:
-        return Invalid(_error_text(turn.t, err))
+        return Invalid(error_text(turn.t, err))
     return await to_preview(turn, member)
 
 
@@ -110,7 +108,7 @@ async def press_field(turn: StaffTurn, action: str, value: str) -> Result:
         d.ch_date = day
         return await to_preview(turn, member)
     if action == "h" and d.field == "hours":
-        return await read_field(turn, _hours_of(value))
+        return await read_field(turn, hours_of(value))
     if action == "n" and d.field == "seats_per_slot" and value.isdigit():
         d.ch_seats = int(value)
         return await to_preview(turn, member)
@@ -120,14 +118,14 @@ async def press_field(turn: StaffTurn, action: str, value: str) -> Result:
 async def to_preview(turn: StaffTurn, member: StaffMember) -> Result:
     """The change is checked (and its effects computed) before it is shown to confirm."""
     try:
-        await _schools(turn.context).preview_change(
+        await school_service(turn.context).preview_change(
             member, turn.draft.event or 0, turn.draft.changes()
         )
     except NotAllowed:
-        await _outside(turn.update, turn.context, "acara")
+        await outside(turn.update, turn.context, "acara")
         return Goto("event")
     except SchoolError as err:
-        await turn.say(_error_text(turn.t, err))
+        await turn.say(error_text(turn.t, err))
         if err.code in (sc.GONE, sc.STARTED, sc.NOTHING):
             return Goto("event")
         return Goto("field")
@@ -140,13 +138,13 @@ async def show_preview(turn: StaffTurn) -> None:
     member = await member_of(turn)
     if member is None:
         return
-    schools = _schools(turn.context)
+    schools = school_service(turn.context)
     changes = turn.draft.changes()
     event = await schools.event(turn.draft.event or 0)
     try:
         affected = await schools.preview_change(member, event.id, changes)
     except (NotAllowed, SchoolError) as err:
-        text = _error_text(t, err) if isinstance(err, SchoolError) else ""
+        text = error_text(t, err) if isinstance(err, SchoolError) else ""
         await turn.ask(text or _("Sorry, that did not work. Please try again."))
         return
     followers = set(await schools.store.followers(event.school_id or 0))
@@ -155,8 +153,8 @@ async def show_preview(turn: StaffTurn) -> None:
         lines.append(
             _("{field}: {old} → {new}").format(
                 field=t.gettext(FIELD_NAMES[field]),
-                old=_value_text(t, field, value[0]),
-                new=_value_text(t, field, value[1]),
+                old=value_text(t, field, value[0]),
+                new=value_text(t, field, value[1]),
             )
         )
     lines += ["", *_affected_lines(t, affected)]
@@ -222,14 +220,14 @@ async def press_preview(turn: StaffTurn, action: str, value: str) -> Result:
         return Goto("event")
     t = turn.t
     try:
-        result = await _schools(turn.context).change_event(
+        result = await school_service(turn.context).change_event(
             member, turn.draft.event or 0, turn.draft.changes()
         )
     except NotAllowed:
-        await _outside(turn.update, turn.context, "acara")
+        await outside(turn.update, turn.context, "acara")
         return Goto("event")
     except SchoolError as err:
-        await turn.say(_error_text(t, err))
+        await turn.say(error_text(t, err))
         return Goto("event")
     lines = [t.gettext("✅ Changed."), *_affected_lines(t, result.bookings)]
     lines.append(
@@ -260,7 +258,7 @@ async def show_cancel_ok(turn: StaffTurn) -> None:
     member = await member_of(turn)
     if member is None:
         return
-    schools = _schools(turn.context)
+    schools = school_service(turn.context)
     event_id = turn.draft.event or 0
     try:
         view, _counts = await schools.event_report(member, event_id)
@@ -293,14 +291,14 @@ async def press_cancel_ok(turn: StaffTurn, action: str, value: str) -> Result:
         return Goto("event")
     t = turn.t
     try:
-        result = await _schools(turn.context).cancel_event(
+        result = await school_service(turn.context).cancel_event(
             member, turn.draft.event or 0, turn.draft.reason or ""
         )
     except NotAllowed:
-        await _outside(turn.update, turn.context, "acara")
+        await outside(turn.update, turn.context, "acara")
         return Goto("event")
     except SchoolError as err:
-        await turn.say(_error_text(t, err))
+        await turn.say(error_text(t, err))
         return Goto("event")
     turn.draft.note = t.ngettext(
         "❌ Cancelled. {n} booking was cancelled; {people} people are being told.",

@@ -16,10 +16,10 @@ from handlers.common import say
 from handlers.school_staff.flow import (
     StaffDraft,
     StaffTurn,
-    _error_text,
-    _member,
-    _outside,
-    _schools,
+    acting_member,
+    error_text,
+    outside,
+    school_service,
 )
 from handlers.school_staff.panels import listed, program
 
@@ -28,14 +28,14 @@ async def start(update: Update, context: BotContext) -> None:
     """/acara [nama sekolah | rekap]: staff only."""
     from handlers.school_staff.conversation import FLOW
 
-    member = await _member(update, context)
+    member = await acting_member(update, context)
     if member is None:
         return
     args = " ".join(context.args or []).strip()
     if args.lower() in ("rekap", "summary", "ringkasan"):
         await program(update, context, member)
         return
-    schools = _schools(context)
+    schools = school_service(context)
     draft = StaffDraft()
     if args:
         listed(draft, member, await schools.search(args))
@@ -59,7 +59,7 @@ async def leave(turn: StaffTurn) -> str:
 
 async def printed(update: Update, context: BotContext) -> None:
     """/cetak KODE: the card of this student was printed at the event."""
-    member = await _member(update, context)
+    member = await acting_member(update, context)
     if member is None:
         return
     t = context.t
@@ -69,12 +69,12 @@ async def printed(update: Update, context: BotContext) -> None:
         await say(update, _("Type the booking code after the command: /cetak K7MX3Q"))
         return
     try:
-        view = await _schools(context).mark_printed(member, code)
+        view = await school_service(context).mark_printed(member, code)
     except NotAllowed:
-        await _outside(update, context, "cetak")
+        await outside(update, context, "cetak")
         return
     except (SchoolError, BookingError, NotFound) as err:
-        await say(update, _error_text(t, err))
+        await say(update, error_text(t, err))
         return
     await say(
         update,

@@ -45,33 +45,33 @@ CHUNK = 3500
 # Small helpers
 
 
-def _schools(context: BotContext) -> Schools:
+def school_service(context: BotContext) -> Schools:
     return context.services.schools
 
 
-async def _outside(update: Update, context: BotContext, action: str) -> None:
+async def outside(update: Update, context: BotContext, action: str) -> None:
     """An operator acting on a school of another kecamatan: polite, and on the record."""
     text = context.t.gettext("Sorry, this school is outside the kecamatan you manage.")
     await refuse(update, context, action, text=text)
 
 
-def _bool_text(t: Translator, value: bool) -> str:
+def bool_text(t: Translator, value: bool) -> str:
     return t.gettext("yes") if value else t.gettext("no")
 
 
-def _value_text(t: Translator, field: str, value: Any) -> str:
+def value_text(t: Translator, field: str, value: Any) -> str:
     if field == "date":
         return t.date(value)
     if field == "hours":
         return t.time_range(value[0], value[1])
     if field in ("same_day_print", "allow_16"):
-        return _bool_text(t, bool(value))
+        return bool_text(t, bool(value))
     if field == "seats_per_slot":
         return t.number(int(value))
     return escape(str(value)) if value else "—"
 
 
-def _counts_line(t: Translator, counts: EventCounts) -> str:
+def counts_line(t: Translator, counts: EventCounts) -> str:
     return t.gettext(
         "booked {booked} · attended {attended} · did not come {no_show} · printed the same day "
         "{printed}"
@@ -83,16 +83,16 @@ def _counts_line(t: Translator, counts: EventCounts) -> str:
     )
 
 
-def _upper_first(text: str) -> str:
+def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _short_event(t: Translator, event: ServiceDay) -> str:
+def short_event(t: Translator, event: ServiceDay) -> str:
     mark = "❌ " if event.status == "cancelled" else ""
     return f"{mark}{t.date_short(event.date)} {t.time_range(event.opens, event.closes)}"
 
 
-def _date_rows(turn: Turn[Any]) -> list[list[Button]]:
+def date_rows(turn: Turn[Any]) -> list[list[Button]]:
     """The next school days (Monday–Saturday), three a row."""
     t = turn.t
     today = turn.services.clock.today()
@@ -102,12 +102,12 @@ def _date_rows(turn: Turn[Any]) -> list[list[Button]]:
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
 
 
-def _hour_rows() -> list[list[Button]]:
+def hour_rows() -> list[list[Button]]:
     presets = [Button(h.replace(":00", ".00"), "h", h.replace(":", "")) for h in HOUR_PRESETS]
     return [presets[:2], presets[2:]]
 
 
-def _hours_of(value: str) -> str:
+def hours_of(value: str) -> str:
     """A pressed hours preset ("0800-1200") as typed hours ("08:00-12:00")."""
     return f"{value[:2]}:{value[2:4]}-{value[5:7]}:{value[7:9]}"
 
@@ -157,7 +157,7 @@ class StaffDraft:
 StaffTurn = Turn[StaffDraft]
 
 
-def _error_text(t: Translator, err: DomainError) -> str:
+def error_text(t: Translator, err: DomainError) -> str:
     _ = t.gettext
     code = err.code
     if code == sc.BAD_DATE:
@@ -203,10 +203,10 @@ def _error_text(t: Translator, err: DomainError) -> str:
 
 async def member_of(turn: StaffTurn) -> StaffMember | None:
     """The staff member on every use (a role can be taken away mid-flow), or a refusal."""
-    return await _member(turn.update, turn.context)
+    return await acting_member(turn.update, turn.context)
 
 
-async def _member(update: Update, context: BotContext) -> StaffMember | None:
+async def acting_member(update: Update, context: BotContext) -> StaffMember | None:
     """The staff member, or a refusal (and None) for everyone else."""
     member = staff_member(update, context)
     if member is None:

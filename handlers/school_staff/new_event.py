@@ -12,14 +12,14 @@ from handlers.keyboards import parse_day_data
 from handlers.school_staff.flow import (
     SEAT_PRESETS,
     StaffTurn,
-    _bool_text,
-    _date_rows,
-    _error_text,
-    _hour_rows,
-    _hours_of,
-    _outside,
-    _schools,
+    bool_text,
+    date_rows,
+    error_text,
+    hour_rows,
+    hours_of,
     member_of,
+    outside,
+    school_service,
 )
 
 
@@ -37,12 +37,12 @@ def _skip(turn: StaffTurn) -> list[list[Button]]:
 
 async def show_date(turn: StaffTurn) -> None:
     text = turn._("➕ <b>New recording day</b>\nWhich date? Press one or type it (e.g. 5/12).")
-    await turn.ask(text, _date_rows(turn))
+    await turn.ask(text, date_rows(turn))
 
 
 async def show_hours(turn: StaffTurn) -> None:
     text = turn._("{date}: the hours? Press one or type them (e.g. 08:00-12:00).")
-    await turn.ask(text.format(date=turn.t.date(turn.draft.n_date)), _hour_rows())
+    await turn.ask(text.format(date=turn.t.date(turn.draft.n_date)), hour_rows())
 
 
 async def show_seats(turn: StaffTurn) -> None:
@@ -80,7 +80,7 @@ async def show_note(turn: StaffTurn) -> None:
 async def show_ok(turn: StaffTurn) -> None:
     t, _ = turn.t, turn._
     d = turn.draft
-    school = await _schools(turn.context).school(d.school or 0)
+    school = await school_service(turn.context).school(d.school or 0)
     if d.n_date is None or d.n_opens is None or d.n_closes is None:
         await turn.ask(_("Sorry, that did not work. Please try again."))
         return
@@ -90,8 +90,8 @@ async def show_ok(turn: StaffTurn) -> None:
         f"📅 {t.date(d.n_date)}, {t.time_range(d.n_opens, d.n_closes)}",
         _("🪑 {n} seats per slot").format(n=t.number(d.n_seats or 0)),
         _("🚪 Room: {room}").format(room=escape(d.n_room or "—")),
-        _("🪪 Same-day printing: {v}").format(v=_bool_text(t, d.n_print)),
-        _("🎂 16-year-olds: {v}").format(v=_bool_text(t, d.n_16)),
+        _("🪪 Same-day printing: {v}").format(v=bool_text(t, d.n_print)),
+        _("🎂 16-year-olds: {v}").format(v=bool_text(t, d.n_16)),
         _("📝 Note: {note}").format(note=escape(d.n_note or "—")),
         "",
         _("The school's followers will be told at once."),
@@ -107,13 +107,13 @@ async def read_date(turn: StaffTurn, text: str) -> Result:
     try:
         day = sc.parse_event_date(text, today)
     except SchoolError as err:
-        return Invalid(_error_text(turn.t, err))
+        return Invalid(error_text(turn.t, err))
     return _set_date(turn, day)
 
 
 def _set_date(turn: StaffTurn, day) -> Result:
     if day is None or not turn.services.clock.today() < day:
-        return Invalid(_error_text(turn.t, SchoolError(sc.BAD_DATE, max_days=sc.MAX_DAYS_AHEAD)))
+        return Invalid(error_text(turn.t, SchoolError(sc.BAD_DATE, max_days=sc.MAX_DAYS_AHEAD)))
     turn.draft.n_date = day
     return Goto("n_hours")
 
@@ -122,7 +122,7 @@ async def read_hours(turn: StaffTurn, text: str) -> Result:
     try:
         turn.draft.n_opens, turn.draft.n_closes = sc.parse_event_hours(text)
     except SchoolError as err:
-        return Invalid(_error_text(turn.t, err))
+        return Invalid(error_text(turn.t, err))
     return Goto("n_seats")
 
 
@@ -130,7 +130,7 @@ async def read_seats(turn: StaffTurn, text: str) -> Result:
     try:
         turn.draft.n_seats = sc.parse_seats(text)
     except SchoolError as err:
-        return Invalid(_error_text(turn.t, err))
+        return Invalid(error_text(turn.t, err))
     return Goto("n_room")
 
 
@@ -155,7 +155,7 @@ async def press_new(turn: StaffTurn, action: str, value: str) -> Result:
             return REASK
         return result
     if step == "n_hours" and action == "h":
-        return await _pressed(turn, await read_hours(turn, _hours_of(value)))
+        return await _pressed(turn, await read_hours(turn, hours_of(value)))
     if step == "n_seats" and action == "n":
         return await _pressed(turn, await read_seats(turn, value))
     if step == "n_room" and action == "skip":
@@ -190,7 +190,7 @@ async def _create(turn: StaffTurn) -> Result:
     if d.n_date is None or d.n_opens is None or d.n_closes is None or d.n_seats is None:
         return Goto("n_date")
     try:
-        event = await _schools(turn.context).create_event(
+        event = await school_service(turn.context).create_event(
             member,
             d.school or 0,
             day=d.n_date,
@@ -203,12 +203,12 @@ async def _create(turn: StaffTurn) -> Result:
             allow_16=d.n_16,
         )
     except NotAllowed:
-        await _outside(turn.update, turn.context, "acara")
+        await outside(turn.update, turn.context, "acara")
         return Goto("panel")
     except SchoolError as err:
-        await turn.say(_error_text(t, err))
+        await turn.say(error_text(t, err))
         return Goto("n_date") if err.code in (sc.CLASH, sc.BAD_DATE) else REASK
-    followers = len(await _schools(turn.context).store.followers(d.school or 0))
+    followers = len(await school_service(turn.context).store.followers(d.school or 0))
     d.event = event.id
     d.note = t.ngettext(
         "✅ Recording day created. {n} follower is being told.",

@@ -20,13 +20,13 @@ from handlers.school_staff.flow import (
     CHUNK,
     StaffDraft,
     StaffTurn,
-    _bool_text,
-    _counts_line,
-    _outside,
-    _schools,
-    _short_event,
-    _upper_first,
+    bool_text,
+    counts_line,
     member_of,
+    outside,
+    school_service,
+    short_event,
+    upper_first,
 )
 
 Rows = list[list[Button]]
@@ -48,7 +48,7 @@ async def show_kec(turn: StaffTurn, *, edit: bool = False) -> None:
     member = await member_of(turn)
     if member is None:
         return
-    schools = _schools(turn.context)
+    schools = school_service(turn.context)
     managed = {d.code for d in schools.managed_districts(member)}
     districts = [d for d in schools.districts_of(await schools.schools()) if d.code in managed]
     markup = kecamatan_keyboard(turn.t, _Pick, districts, turn.draft.page)  # type: ignore[arg-type]
@@ -74,9 +74,9 @@ async def press_kec(turn: StaffTurn, action: str, value: str) -> Result:
         return STAY
     if action == "k":
         if not member.may_manage(value):
-            await _outside(turn.update, turn.context, "acara")
+            await outside(turn.update, turn.context, "acara")
             return STAY
-        return listed(turn.draft, member, await _schools(turn.context).schools(value))
+        return listed(turn.draft, member, await school_service(turn.context).schools(value))
     return await press_anywhere(turn, member, action, value)
 
 
@@ -89,8 +89,8 @@ async def press_anywhere(turn: StaffTurn, member: StaffMember, action: str, valu
     if action == "schools":
         turn.draft.page, turn.draft.school, turn.draft.event = 0, None, None
         if turn.draft.single:
-            managed = _schools(turn.context).managed_districts(member)
-            found = await _schools(turn.context).schools(managed[0].code) if managed else []
+            managed = school_service(turn.context).managed_districts(member)
+            found = await school_service(turn.context).schools(managed[0].code) if managed else []
             return listed(turn.draft, member, found)
         return Goto("kec")
     if action == "sch" and value.isdigit():
@@ -103,7 +103,7 @@ async def read_school_name(turn: StaffTurn, text: str) -> Result:
     member = await member_of(turn)
     if member is None:
         return FINISH
-    return listed(turn.draft, member, await _schools(turn.context).search(text))
+    return listed(turn.draft, member, await school_service(turn.context).search(text))
 
 
 def listed(draft: StaffDraft, member: StaffMember, found: list[School]) -> Result:
@@ -122,7 +122,7 @@ async def show_schools(turn: StaffTurn) -> None:
     rows: Rows = []
     for school_id in turn.draft.choices or []:
         try:
-            school = await _schools(turn.context).school(school_id)
+            school = await school_service(turn.context).school(school_id)
         except NotFound:
             continue
         rows.append([Button(school.name[:60], "sch", str(school.id))])
@@ -141,11 +141,11 @@ async def press_schools(turn: StaffTurn, action: str, value: str) -> Result:
 
 async def open_school(turn: StaffTurn, member: StaffMember, school_id: int) -> Result:
     try:
-        school = await _schools(turn.context).school(school_id)
+        school = await school_service(turn.context).school(school_id)
     except NotFound:
         return REASK
     if not member.may_manage(school.kecamatan_code):
-        await _outside(turn.update, turn.context, "acara")
+        await outside(turn.update, turn.context, "acara")
         return STAY
     turn.draft.school, turn.draft.event = school_id, None
     return Goto("panel")
@@ -160,7 +160,7 @@ async def show_panel(turn: StaffTurn) -> None:
     if member is None:
         return
     try:
-        report = await _schools(turn.context).school_report(member, turn.draft.school or 0)
+        report = await school_service(turn.context).school_report(member, turn.draft.school or 0)
     except (NotAllowed, NotFound):
         await turn.ask(_("I cannot find this school any more."), [_another(turn)])
         return
@@ -169,10 +169,10 @@ async def show_panel(turn: StaffTurn) -> None:
     lines = [
         f"🏫 <b>{escape(school.name)}</b>",
         _("Kecamatan {name}").format(
-            name=escape(_schools(turn.context).kecamatan_name(school.kecamatan_code))
+            name=escape(school_service(turn.context).kecamatan_name(school.kecamatan_code))
         ),
         _("🎯 Target students: {n}").format(n=t.number(school.target_students)),
-        "📊 " + _counts_line(t, figures.counts),
+        "📊 " + counts_line(t, figures.counts),
         _("🔔 Followers: {n}").format(n=t.number(figures.followers)),
         "",
     ]
@@ -186,7 +186,7 @@ async def show_panel(turn: StaffTurn) -> None:
     rows: Rows = []
     for event, counts in shown[-20:]:
         label = (
-            f"{_short_event(t, event)} · {t.number(counts.booked)}/{t.number(sc.capacity(event))}"
+            f"{short_event(t, event)} · {t.number(counts.booked)}/{t.number(sc.capacity(event))}"
         )
         rows.append([Button(label[:60], "ev", str(event.id))])
     rows.append([Button(_("➕ New recording day"), "new")])
@@ -202,12 +202,12 @@ async def press_panel(turn: StaffTurn, action: str, value: str) -> Result:
     member = await member_of(turn)
     if member is None:
         return FINISH
-    schools = _schools(turn.context)
+    schools = school_service(turn.context)
     if action == "ev" and value.isdigit():
         try:
             await schools.event_report(member, int(value))
         except NotAllowed:
-            await _outside(turn.update, turn.context, "acara")
+            await outside(turn.update, turn.context, "acara")
             return STAY
         except (SchoolError, NotFound):
             await turn.say(turn._("This recording day no longer exists."))
@@ -217,7 +217,7 @@ async def press_panel(turn: StaffTurn, action: str, value: str) -> Result:
     if action == "new":
         school = await schools.school(turn.draft.school or 0)
         if not member.may_manage(school.kecamatan_code):
-            await _outside(turn.update, turn.context, "acara")
+            await outside(turn.update, turn.context, "acara")
             return STAY
         return Goto("n_date")
     return await press_anywhere(turn, member, action, value)
@@ -229,7 +229,9 @@ async def show_event(turn: StaffTurn) -> None:
     if member is None:
         return
     try:
-        view, counts = await _schools(turn.context).event_report(member, turn.draft.event or 0)
+        view, counts = await school_service(turn.context).event_report(
+            member, turn.draft.event or 0
+        )
     except (NotAllowed, SchoolError, NotFound):
         await turn.ask(_("This recording day no longer exists."), [_another(turn)])
         return
@@ -252,7 +254,7 @@ async def show_event(turn: StaffTurn) -> None:
         _("🎯 Target students of the school: {n} · seats: {seats}").format(
             n=t.number(view.school.target_students), seats=t.number(view.seats)
         ),
-        "📊 " + _counts_line(t, counts),
+        "📊 " + counts_line(t, counts),
     ]
     await turn.ask("\n".join(lines), _event_rows(turn, event))
 
@@ -272,14 +274,14 @@ def _event_rows(turn: StaffTurn, event) -> Rows:
             [Button(_("🚪 Room"), "fld", "room"), Button(_("📝 Note"), "fld", "note")],
             [
                 Button(
-                    _("🪪 Same-day printing: {v}").format(v=_bool_text(t, event.same_day_print)),
+                    _("🪪 Same-day printing: {v}").format(v=bool_text(t, event.same_day_print)),
                     "tog",
                     "same_day_print",
                 )
             ],
             [
                 Button(
-                    _("🎂 16-year-olds: {v}").format(v=_bool_text(t, event.allow_16)),
+                    _("🎂 16-year-olds: {v}").format(v=bool_text(t, event.allow_16)),
                     "tog",
                     "allow_16",
                 )
@@ -294,7 +296,7 @@ def _event_rows(turn: StaffTurn, event) -> Rows:
 
 async def show_history(turn: StaffTurn, member: StaffMember) -> None:
     t, _ = turn.t, turn._
-    changes = await _schools(turn.context).history(member, turn.draft.event or 0)
+    changes = await school_service(turn.context).history(member, turn.draft.event or 0)
     lines = [_("<b>History of this recording day</b>")]
     actions = {"created": _("created"), "changed": _("changed"), "cancelled": _("cancelled")}
     for change in changes:
@@ -318,7 +320,7 @@ async def show_history(turn: StaffTurn, member: StaffMember) -> None:
 async def program(update: Update, context: BotContext, member: StaffMember) -> None:
     t = context.t
     _ = t.gettext
-    report = await _schools(context).program(member)
+    report = await school_service(context).program(member)
     scope = _("all kecamatan") if member.role == "admin" else _("your kecamatan")
     turnout = round(100 * report.counts.attended / report.target) if report.target else 0
     lines = [
@@ -329,7 +331,7 @@ async def program(update: Update, context: BotContext, member: StaffMember) -> N
         _("Recording days: {n} ({upcoming} upcoming)").format(
             n=t.number(report.events), upcoming=t.number(report.upcoming)
         ),
-        _upper_first(_counts_line(t, report.counts)),
+        upper_first(counts_line(t, report.counts)),
         _("Recorded so far: {pct} % of the target · followers: {followers}").format(
             pct=t.number(turnout), followers=t.number(report.followers)
         ),
