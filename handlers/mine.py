@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
@@ -140,83 +141,107 @@ async def _own_booking(update: Update, context: BotContext, booking_id: int) -> 
 
 
 async def on_button(update: Update, context: BotContext) -> None:
+    """The buttons under /saya's bookings: cancel (asked first), keep, the ticket, the waitlist."""
     query = update.callback_query
-    t = context.t
-    _ = t.gettext
     try:
         data = MINE.unpack(query.data if query else None)
         act, item_id = data["act"], int(data["id"])
     except (ValueError, KeyError):
         await answer(query)
         return
-    chat = update.effective_chat
     if act == "wl":
-        try:
-            left = await context.services.booking.leave_waitlist(item_id, user_id_of(update))
-        except NotAllowed:
-            await answer(query, _("This waitlist entry belongs to another account."), alert=True)
-            return
-        await answer(query)
-        if query is not None and query.message is not None:
-            await query.edit_message_text(
-                _("You left the waitlist.") if left else _("This waitlist entry has ended.")
-            )
+        await _leave_waitlist(update, context, item_id)
         return
     view = await _own_booking(update, context, item_id)
+    chat = update.effective_chat
     if view is None or chat is None:
         return
     if act in ("cx", "cy", "tk") and view.status != "active":
-        await answer(query, error_text(t, DomainError("not_active")), alert=True)
+        await answer(query, error_text(context.t, DomainError("not_active")), alert=True)
         return
-    if act == "cx":
+    action = _BOOKING_ACTIONS.get(act)
+    if action is None:
         await answer(query)
-        await chat.send_message(
-            _(
-                "Cancel booking <b>{code}</b> for {name} on {when}? The seat will be given to "
-                "someone else."
-            ).format(
-                code=view.code,
-                name=escape(view.person_name),
-                when=when_text(t, view.date, view),
-            ),
-            reply_markup=markup(
-                [
-                    [
-                        (_("Yes, cancel it"), MINE.pack("cy", view.id)),
-                        (_("No, keep it"), MINE.pack("keep", view.id)),
-                    ]
-                ]
-            ),
-        )
         return
-    if act == "cy":
-        try:
-            cancelled = await context.services.booking.cancel(view.id, user_id_of(update))
-        except DomainError as err:
-            await answer(query, error_text(t, err), alert=True)
-            return
-        await answer(query)
-        if query is not None and query.message is not None:
-            await query.edit_message_text(
-                _("Booking <b>{code}</b> is cancelled; the seat is free for others.").format(
-                    code=cancelled.code
-                ),
-                reply_markup=markup([[(_("📝 Book another time"), MENU.pack(MENU_BOOK))]]),
-            )
-        return
-    if act == "keep":
-        await answer(query)
-        if query is not None and query.message is not None:
-            await query.edit_message_text(
-                _("Fine: booking <b>{code}</b> stays as it is.").format(code=view.code),
-                reply_markup=markup([[(_("📋 My bookings"), MENU.pack(MENU_MINE))]]),
-            )
-        return
-    if act == "tk":
-        await answer(query)
-        await send_ticket(chat, context, view, headline=_("🎫 <b>Your booking</b>"))
+    await action(update, context, view)
+
+
+async def _leave_waitlist(update: Update, context: BotContext, entry_id: int) -> None:
+    query = update.callback_query
+    _ = context.t.gettext
+    try:
+        left = await context.services.booking.leave_waitlist(entry_id, user_id_of(update))
+    except NotAllowed:
+        await answer(query, _("This waitlist entry belongs to another account."), alert=True)
         return
     await answer(query)
+    await _edit(
+        update, _("You left the waitlist.") if left else _("This waitlist entry has ended.")
+    )
+
+
+async def _ask_cancel(update: Update, context: BotContext, view: BookingView) -> None:
+    t = context.t
+    _ = t.gettext
+    await answer(update.callback_query)
+    text = _(
+        "Cancel booking <b>{code}</b> for {name} on {when}? The seat will be given to "
+        "someone else."
+    ).format(code=view.code, name=escape(view.person_name), when=when_text(t, view.date, view))
+    rows = [
+        [
+            (_("Yes, cancel it"), MINE.pack("cy", view.id)),
+            (_("No, keep it"), MINE.pack("keep", view.id)),
+        ]
+    ]
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, reply_markup=markup(rows))
+
+
+async def _cancel(update: Update, context: BotContext, view: BookingView) -> None:
+    _ = context.t.gettext
+    try:
+        cancelled = await context.services.booking.cancel(view.id, user_id_of(update))
+    except DomainError as err:
+        await answer(update.callback_query, error_text(context.t, err), alert=True)
+        return
+    await answer(update.callback_query)
+    await _edit(
+        update,
+        _("Booking <b>{code}</b> is cancelled; the seat is free for others.").format(
+            code=cancelled.code
+        ),
+        markup([[(_("📝 Book another time"), MENU.pack(MENU_BOOK))]]),
+    )
+
+
+async def _keep(update: Update, context: BotContext, view: BookingView) -> None:
+    _ = context.t.gettext
+    await answer(update.callback_query)
+    await _edit(
+        update,
+        _("Fine: booking <b>{code}</b> stays as it is.").format(code=view.code),
+        markup([[(_("📋 My bookings"), MENU.pack(MENU_MINE))]]),
+    )
+
+
+async def _ticket(update: Update, context: BotContext, view: BookingView) -> None:
+    await answer(update.callback_query)
+    chat = update.effective_chat
+    if chat is not None:
+        headline = context.t.gettext("🎫 <b>Your booking</b>")
+        await send_ticket(chat, context, view, headline=headline)
+
+
+async def _edit(update: Update, text: str, reply_markup: Any = None) -> None:
+    """Replace the pressed message's text (its question is answered)."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+
+
+_BOOKING_ACTIONS = {"cx": _ask_cancel, "cy": _cancel, "keep": _keep, "tk": _ticket}
 
 
 HANDLERS = [

@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services.charts import Series, bar_chart
-from bot.services.reports import BadPeriod, Period, parse_period
+from bot.services.reports import BadPeriod, Period, PeriodStats, parse_period
 from handlers.common import echo, reply, staff_member, staff_only
 
 # (command, description, admin only). Descriptions are translated when shown.
@@ -141,16 +141,26 @@ async def report(update: Update, context: BotContext) -> None:
         await reply(update, context, period if isinstance(period, str) else str(scope))
         return
     stats = await services.reports.stats(period, scope)
-    status = stats.bookings_by_status
-    booked = sum(v for k, v in status.items() if k != "cancelled")
-    where = (
-        ", ".join(services.regions.districts[c].name for c in scope)
-        if scope
-        else _("all kecamatan")
-    )
     title = _("Report {start} – {end}").format(
         start=t.date_medium(period.start), end=t.date_medium(period.end)
     )
+    await reply(update, context, _report_text(context, stats, scope, title))
+    chat = update.effective_chat
+    if chat is not None:
+        chart = _report_chart(context, stats, title)
+        await chat.send_photo(InputFile(chart, filename="rekap.png"), caption=title)
+
+
+def _report_text(
+    context: BotContext, stats: PeriodStats, scope: tuple[str, ...] | None, title: str
+) -> str:
+    t = context.t
+    _ = t.gettext
+    districts = context.services.regions.districts
+    status = stats.bookings_by_status
+    visits = stats.visits_by_status
+    where = ", ".join(districts[c].name for c in scope) if scope else _("all kecamatan")
+    booked = sum(v for k, v in status.items() if k != "cancelled")
     lines = [
         f"<b>{title}</b>",
         escape(where),
@@ -164,13 +174,10 @@ async def report(update: Update, context: BotContext) -> None:
             n=t.number(sum(v for k, v in stats.waitlist_by_status.items() if k != "waiting"))
         ),
         _("Home visits requested: {n} (done {done}, scheduled {scheduled}, waiting {new})").format(
-            n=t.number(sum(stats.visits_by_status.values())),
-            done=t.number(stats.visits_by_status.get("done", 0)),
-            scheduled=t.number(stats.visits_by_status.get("scheduled", 0)),
-            new=t.number(
-                stats.visits_by_status.get("new", 0)
-                + stats.visits_by_status.get("info_requested", 0)
-            ),
+            n=t.number(sum(visits.values())),
+            done=t.number(visits.get("done", 0)),
+            scheduled=t.number(visits.get("scheduled", 0)),
+            new=t.number(visits.get("new", 0) + visits.get("info_requested", 0)),
         ),
         _(
             "School program: {booked} booked, {attended} attended of {target} target students"
@@ -181,30 +188,33 @@ async def report(update: Update, context: BotContext) -> None:
         ),
         _("Complaints received: {n}").format(n=t.number(stats.complaints)),
     ]
-    await reply(update, context, "\n".join(lines))
-    districts = services.regions.districts
-    chart = bar_chart(
+    return "\n".join(lines)
+
+
+def _report_chart(context: BotContext, stats: PeriodStats, title: str) -> bytes:
+    t = context.t
+    _ = t.gettext
+    districts = context.services.regions.districts
+    per_day = [
+        Series(t.date_short(d.date).split(", ")[-1], d.booked, d.attended) for d in stats.per_day
+    ]
+    per_kecamatan = [
+        Series(
+            districts[k.kecamatan_code].name
+            if k.kecamatan_code in districts
+            else k.kecamatan_code,
+            k.booked,
+            k.attended,
+        )
+        for k in stats.per_kecamatan
+    ]
+    return bar_chart(
         title.replace("–", "-"),
         (_("Booked"), _("Attended")),
-        [
-            Series(t.date_short(d.date).split(", ")[-1], d.booked, d.attended)
-            for d in stats.per_day
-        ],
-        [
-            Series(
-                districts[k.kecamatan_code].name
-                if k.kecamatan_code in districts
-                else k.kecamatan_code,
-                k.booked,
-                k.attended,
-            )
-            for k in stats.per_kecamatan
-        ],
+        per_day,
+        per_kecamatan,
         _("No bookings in this period."),
     )
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_photo(InputFile(chart, filename="rekap.png"), caption=title)
 
 
 @staff_only()
