@@ -168,6 +168,7 @@ class BookingView:
     updated_at: int
     checked_in_at: int | None
     checked_in_by: int | None
+    queue_no: int | None = None
 
     def start_at(self, tz: Any) -> datetime:
         return datetime.combine(self.date, self.starts, tzinfo=tz)
@@ -658,6 +659,7 @@ class BookingService:
                     r.updated_at,
                     r.checked_in_at,
                     r.checked_in_by,
+                    r.queue_no,
                 )
             )
         return views
@@ -914,7 +916,9 @@ class BookingService:
         if view.status == "attended":
             raise BookingError(ALREADY_ATTENDED, booking=view)
         try:
-            await self.store.check_in(booking_id, actor_id=actor_id, now=self._epoch())
+            await self.store.check_in(
+                booking_id, actor_id=actor_id, now=self._epoch(), day=self.today()
+            )
         except WrongStatus as exc:
             if exc.status == "attended":
                 again = await self.booking(booking_id)

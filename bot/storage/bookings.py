@@ -20,6 +20,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.counter import issue_number
 from bot.storage.db import Database, hhmm, placeholders
 
 # --- records ---------------------------------------------------------------------------------
@@ -75,6 +76,7 @@ class BookingRecord:
     starts: time
     ends: time
     service_day_id: int | None
+    queue_no: int | None = None  # the counter's number, from check-in (migration 012)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,8 @@ _SLOT_COLUMNS = (
 _BOOKING_COLUMNS = (
     "b.id, b.code, b.slot_id, b.owner_id, b.person_name, b.nik, b.phone, b.status, b.married, "
     "b.created_at, b.updated_at, b.checked_in_at, b.checked_in_by, "
-    "s.place_id, s.date, s.starts, s.ends, s.service_day_id"
+    "s.place_id, s.date, s.starts, s.ends, s.service_day_id, "
+    "(SELECT q.number FROM queue_tickets q WHERE q.booking_id = b.id)"
 )
 _BOOKING_FROM = "FROM bookings b JOIN slots s ON s.id = b.slot_id"
 _WAITLIST_COLUMNS = (
@@ -182,6 +185,7 @@ def _booking(row: Any) -> BookingRecord:
         time.fromisoformat(row[15]),
         time.fromisoformat(row[16]),
         row[17],
+        row[18],
     )
 
 
@@ -499,13 +503,15 @@ class BookingStore:
             )
         return slot_id
 
-    async def check_in(self, booking_id: int, *, actor_id: int, now: int) -> None:
-        """Mark an active booking attended. Raises ``WrongStatus``."""
+    async def check_in(self, booking_id: int, *, actor_id: int, now: int, day: date) -> int:
+        """Mark an active booking attended and give it the next queue number of its place on
+        ``day`` (the day it is checked in), in one transaction. Raises ``WrongStatus``."""
         async with self.db.transaction() as conn:
             row = await _one(
                 conn,
                 "UPDATE bookings SET status = 'attended', checked_in_at = ?, checked_in_by = ?, "
-                "updated_at = ? WHERE id = ? AND status = 'active' RETURNING id",
+                "updated_at = ? WHERE id = ? AND status = 'active' "
+                "RETURNING (SELECT place_id FROM slots WHERE slots.id = bookings.slot_id)",
                 (now, actor_id, now, booking_id),
             )
             if row is None:
@@ -513,11 +519,13 @@ class BookingStore:
                     conn, "SELECT status FROM bookings WHERE id = ?", (booking_id,)
                 )
                 raise WrongStatus(current[0] if current else None)
+            number = await issue_number(conn, int(row[0]), day, now, booking_id=booking_id)
             await conn.execute(
                 "INSERT INTO booking_history (booking_id, at, actor_id, action, detail) "
-                "VALUES (?, ?, ?, 'attended', '')",
-                (booking_id, now, actor_id),
+                "VALUES (?, ?, ?, 'attended', ?)",
+                (booking_id, now, actor_id, f"queue {number}"),
             )
+        return number
 
     async def mark_no_shows(
         self, before: date, now: int, *, since: date | None = None

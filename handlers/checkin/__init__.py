@@ -14,7 +14,12 @@
 Every command and button checks the staff role on each use; operators act only on places of
 their kecamatan (``handlers.checkin.shared.manages``). Every staff action is in the audit log.
 
-Modules: ``check_in`` (/hadir, the QR link, the check-in buttons), ``day_list`` (/daftarhadir),
+- The counter: a check-in gives the next queue number of the place's day (A-001 …), shown to
+  staff and sent to the resident; staff can undo a check-in, call the next number and, at the
+  end of the day, mark the rest no-show (after a confirmation).
+
+Modules: ``check_in`` (/hadir, the QR link, the check-in buttons), ``counter`` (undo, call next,
+end of day, the resident's number), ``day_list`` (/daftarhadir),
 ``close_steps`` and ``closing`` (the /tutup conversation), ``release`` (/lepasnik), ``shared``
 (buttons, the kecamatan rule, dates).
 """
@@ -40,6 +45,7 @@ from handlers.checkin.closing import (
     close_start,
     close_text,
 )
+from handlers.checkin.counter import CNT, on_counter_button
 from handlers.checkin.day_list import daftarhadir, on_daylist_kecamatan
 from handlers.checkin.release import RLS, lepasnik, on_release_button
 from handlers.checkin.shared import CHK, CL, CLK, DLK
@@ -49,6 +55,7 @@ __all__ = [
     "CHK",
     "CL",
     "CLK",
+    "CNT",
     "DLK",
     "RLS",
     "build_handlers",
@@ -62,6 +69,7 @@ __all__ = [
     "hadir",
     "lepasnik",
     "on_check_button",
+    "on_counter_button",
     "on_daylist_kecamatan",
     "on_release_button",
 ]
@@ -77,6 +85,7 @@ def build_handlers() -> list:
         CommandHandler("daftarhadir", daftarhadir),
         CallbackQueryHandler(final(on_check_button), pattern=CHK.pattern),
         CallbackQueryHandler(final(on_daylist_kecamatan), pattern=DLK.pattern),
+        CallbackQueryHandler(final(on_counter_button), pattern=CNT.pattern),
         CommandHandler("lepasnik", lepasnik),
         CallbackQueryHandler(final(on_release_button), pattern=RLS.pattern),
         ConversationHandler(

@@ -12,16 +12,20 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from telegram import Chat, InputFile, Update
+from telegram import Chat, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.errors import NotAllowed
+from bot.i18n import Translator
 from bot.privacy import mask_name, mask_nik
+from bot.services.booking import BookingView
 from bot.services.container import Services
+from bot.services.counter import queue_label
 from bot.services.reports import Period
 from bot.storage.places import Place
 from handlers.booking_views import STATUS_ICONS, status_label
+from handlers.checkin.counter import counter_buttons
 from handlers.checkin.shared import (
     CHK,
     DLK,
@@ -36,6 +40,8 @@ from handlers.pickers import kecamatan_keyboard, parse_pick
 from handlers.staff_files import BOOKING_COLUMNS, booking_cells, columns, send_workbook, wants_csv
 
 LIST_LIMIT = 60
+# Check-in buttons under the list; Telegram allows 100 buttons, and a long list is unreadable.
+BUTTON_LIMIT = 40
 
 
 async def _open_or_booked(services: Services, places: list[Place], day: date) -> list[Place]:
@@ -176,6 +182,20 @@ async def _send_files(
         await chat.send_document(InputFile(data, filename=f"{stem}.csv"), caption=caption)
 
 
+def _counter_keyboard(
+    t: Translator, views: list[BookingView], place: Place, day: date
+) -> InlineKeyboardMarkup | None:
+    """A check-in button per resident still booked (first by time), then the counter's own."""
+    waiting = [v for v in views if v.status == "active"][:BUTTON_LIMIT]
+    rows = [
+        [(f"✅ {t.time(v.starts)} {v.person_name}"[:60], CHK.pack("li", v.id, ""))]
+        for v in waiting
+    ]
+    if not views:
+        return None
+    return markup(rows + counter_buttons(t, place.id, day))
+
+
 async def send_day_list(
     update: Update, context: BotContext, place_id: int, day: date, *, csv_too: bool = False
 ) -> None:
@@ -213,8 +233,9 @@ async def send_day_list(
         lines.append(_("Nobody is booked for this day."))
     for view in shown[:LIST_LIMIT]:
         name = view.person_name if private else mask_name(view.person_name)
+        number = f"<b>{queue_label(view.queue_no)}</b> · " if view.queue_no else ""
         lines.append(
-            f"{t.time(view.starts)} · <code>{view.code}</code> · {escape(name)} · "
+            f"{number}{t.time(view.starts)} · <code>{view.code}</code> · {escape(name)} · "
             f"{mask_nik(view.nik)} · {STATUS_ICONS.get(view.status, '')} "
             f"{status_label(t, view.status)}"
         )
@@ -227,6 +248,7 @@ async def send_day_list(
             "",
             _("Full names and the Excel file: send /daftarhadir to me in a private chat."),
         ]
-    await chat.send_message("\n".join(lines))
+    keyboard = _counter_keyboard(t, views, place, day) if private else None
+    await chat.send_message("\n".join(lines), reply_markup=keyboard)
     if views and private:
         await _send_files(context, chat, place, day, csv_too)
