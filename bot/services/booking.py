@@ -80,6 +80,7 @@ REBOOK = CallbackCodec("bkr", "booking", "slot")  # slot id, or "other" for the 
 SLOT_MISSING = "slot_missing"
 SLOT_FULL = "slot_full"
 SLOT_CLOSED = "slot_closed"
+DAY_FULL = "day_full"  # the place's daily quota is reached (migration 012)
 SLOT_PAST = "slot_past"
 TOO_SOON = "too_soon"  # params: minutes
 BEYOND_HORIZON = "beyond_horizon"  # params: days
@@ -767,9 +768,12 @@ class BookingService:
 
     @staticmethod
     def _seat_error(exc: SeatUnavailable) -> BookingError:
-        code = {"full": SLOT_FULL, "closed": SLOT_CLOSED, "same": SAME_SLOT}.get(
-            exc.reason, SLOT_MISSING
-        )
+        code = {
+            "full": SLOT_FULL,
+            "closed": SLOT_CLOSED,
+            "same": SAME_SLOT,
+            "day_full": DAY_FULL,
+        }.get(exc.reason, SLOT_MISSING)
         return BookingError(code)
 
     async def _nik_error(self, nik: str, owner_id: int) -> BookingError:

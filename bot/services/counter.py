@@ -6,11 +6,18 @@ Services return data and raise domain errors; the words are in ``handlers/checki
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.storage.counter import CalledTicket, CounterStore, NotCheckedIn
+from bot.storage.counter import (
+    AlreadyWalkedIn,
+    CalledTicket,
+    CounterStore,
+    NotCheckedIn,
+    QuotaFull,
+)
 from bot.storage.places import Place
 
 if TYPE_CHECKING:
@@ -25,10 +32,23 @@ def queue_label(number: int) -> str:
     return f"{QUEUE_PREFIX}-{number:03d}"
 
 
-class CounterError(DomainError):
-    """``not_checked_in``: nothing to undo; ``quota_full``: the place's day is full."""
+NOT_CHECKED_IN = "not_checked_in"  # nothing to undo
+QUOTA_FULL = "quota_full"  # the place's day has reached its daily quota (params: quota)
+WALKED_IN = "walked_in"  # this NIK is already registered as a walk-in here today
+HAS_BOOKING = "has_booking"  # this NIK has a booking today here: check that in (params: code)
+MAX_QUOTA = 5000
 
+
+class CounterError(DomainError):
     code = "counter"
+
+
+@dataclass(frozen=True, slots=True)
+class WalkIn:
+    id: int
+    number: int
+    person_name: str
+    place: Place
 
 
 class Counter:
@@ -57,7 +77,7 @@ class Counter:
         try:
             await self.store.undo_check_in(booking_id, actor_id=actor_id, now=now)
         except NotCheckedIn:
-            raise CounterError("not_checked_in") from None
+            raise CounterError(NOT_CHECKED_IN) from None
         await self.services.audit.record(
             now, actor_id, "booking.check_in_undone", "booking", booking_id, view.code
         )
@@ -87,3 +107,45 @@ class Counter:
         today = self.services.clock.today()
         called = await self.store.call_next(place_id, today, self.services.clock.epoch())
         return called, await self.store.waiting(place_id, today)
+
+    async def register_walk_in(
+        self, place_id: int, actor_id: int, *, name: str, nik: str, phone: str | None
+    ) -> WalkIn:
+        """A resident who came without a booking gets today's next number, if the day is under
+        the place's quota. ``name``, ``nik`` and ``phone`` are already validated. Raises
+        NotFound, NotAllowed, CounterError (QUOTA_FULL, WALKED_IN, HAS_BOOKING)."""
+        place = await self._place_for(place_id, actor_id)
+        today = self.services.clock.today()
+        booked = await self.services.booking.store.active_for_nik(nik)
+        if booked is not None and booked.place_id == place_id and booked.date == today:
+            raise CounterError(HAS_BOOKING, code=booked.code)
+        now = self.services.clock.epoch()
+        try:
+            walk_in_id, number = await self.store.register_walk_in(
+                place_id, today, name=name, nik=nik, phone=phone, actor_id=actor_id, now=now
+            )
+        except QuotaFull:
+            quota = (await self.store.day_load(place_id, today))[1]
+            raise CounterError(QUOTA_FULL, quota=quota) from None
+        except AlreadyWalkedIn:
+            raise CounterError(WALKED_IN) from None
+        await self.services.audit.record(
+            now, actor_id, "walk_in.register", "walk_in", walk_in_id, f"{place.code} {number}"
+        )
+        return WalkIn(walk_in_id, number, name, place)
+
+    async def day_load(self, place_id: int, day: date) -> tuple[int, int | None]:
+        """Residents counted against the place's day (booked seats and walk-ins), and its
+        quota (None: no daily limit)."""
+        return await self.store.day_load(place_id, day)
+
+    async def set_quota(self, place_id: int, quota: int | None, actor_id: int) -> Place:
+        """Set (or with None remove) how many residents the place serves a day."""
+        place = await self._place_for(place_id, actor_id)
+        if quota is not None and not 1 <= quota <= MAX_QUOTA:
+            raise CounterError("bad_quota")
+        await self.store.set_quota(place_id, quota)
+        await self.services.audit.record(
+            self.services.clock.epoch(), actor_id, "place.quota", "place", place_id, str(quota)
+        )
+        return place

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.counter import issue_number
+from bot.storage.counter import issue_number, quota_room
 from bot.storage.db import Database, hhmm, placeholders
 
 # --- records ---------------------------------------------------------------------------------
@@ -330,18 +330,25 @@ class BookingStore:
     async def _take_seat(
         conn: aiosqlite.Connection, slot_id: int, now: int, waitlist_id: int | None
     ) -> None:
+        # One statement: the slot's seats and the place's daily quota (migration 012) are
+        # checked and taken together, so concurrent bookings cannot both take the last place.
         cursor = await conn.execute(
             "UPDATE slots SET booked = booked + 1 WHERE id = ? AND closed = 0 AND booked + "
             "(SELECT count(*) FROM waitlist w WHERE w.offered_slot_id = slots.id "
-            "AND w.status = 'offered' AND w.offer_expires_at > ? AND w.id IS NOT ?) < seats",
+            "AND w.status = 'offered' AND w.offer_expires_at > ? AND w.id IS NOT ?) < seats "
+            f"AND {quota_room('slots.place_id', 'slots.date')}",
             (slot_id, now, waitlist_id),
         )
         if cursor.rowcount == 1:
             return
-        row = await _one(conn, "SELECT closed FROM slots WHERE id = ?", (slot_id,))
+        row = await _one(
+            conn,
+            f"SELECT closed, {quota_room('slots.place_id', 'slots.date')} FROM slots WHERE id = ?",
+            (slot_id,),
+        )
         if row is None:
             raise SeatUnavailable("missing")
-        raise SeatUnavailable("closed" if row[0] else "full")
+        raise SeatUnavailable("closed" if row[0] else "full" if row[1] else "day_full")
 
     @staticmethod
     async def _check_owner_limit(
@@ -426,8 +433,9 @@ class BookingStore:
             old_slot = int(row[0])
             if old_slot == slot_id:
                 raise SeatUnavailable("same")
-            await self._take_seat(conn, slot_id, now, None)
+            # The old seat first: a move within a full day keeps its own place in the quota.
             await conn.execute("UPDATE slots SET booked = booked - 1 WHERE id = ?", (old_slot,))
+            await self._take_seat(conn, slot_id, now, None)
             await conn.execute(
                 "UPDATE bookings SET slot_id = ?, updated_at = ? WHERE id = ?",
                 (slot_id, now, booking_id),

@@ -3,6 +3,7 @@ number (issue 17; tables in migration 012)."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,6 +11,28 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.db import Database
+
+
+def quota_room(place: str, day: str) -> str:
+    """SQL that is true while the place's day is under its daily quota (or has none): its slots'
+    booked seats and its walk-ins together. ``place`` and ``day`` are SQL expressions (a column
+    of the outer statement, or a named parameter such as ``:place``)."""
+    quota = f"(SELECT q.daily_quota FROM places q WHERE q.id = {place})"
+    return (
+        f"({quota} IS NULL OR "
+        f"(SELECT coalesce(sum(s2.booked), 0) FROM slots s2 "
+        f"WHERE s2.place_id = {place} AND s2.date = {day}) + "
+        f"(SELECT count(*) FROM walk_ins w2 WHERE w2.place_id = {place} AND w2.date = {day} "
+        f"AND w2.status = 'attended') < {quota})"
+    )
+
+
+class QuotaFull(Exception):
+    """The place's day has reached its daily quota."""
+
+
+class AlreadyWalkedIn(Exception):
+    """This NIK is already registered as a walk-in at the place today."""
 
 
 class NotCheckedIn(Exception):
@@ -25,7 +48,7 @@ class CalledTicket:
     code: str  # the booking code; empty for a walk-in
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> Any:
+async def _one(conn: aiosqlite.Connection, sql: str, params: Any) -> Any:
     async with conn.execute(sql, params) as cursor:
         return await cursor.fetchone()
 
@@ -61,6 +84,58 @@ async def issue_number(
 class CounterStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def register_walk_in(
+        self,
+        place_id: int,
+        day: date,
+        *,
+        name: str,
+        nik: str,
+        phone: str | None,
+        actor_id: int,
+        now: int,
+    ) -> tuple[int, int]:
+        """Register a resident who came without a booking and give them the next number;
+        returns (walk-in id, number). Under the daily quota, checked in the same statement as
+        the insert. Raises ``QuotaFull`` or ``AlreadyWalkedIn``."""
+        async with self.db.transaction() as conn:
+            try:
+                row = await _one(
+                    conn,
+                    "INSERT INTO walk_ins (place_id, date, person_name, nik, phone, created_by, "
+                    "created_at) SELECT :place, :day, :name, :nik, :phone, :actor, :now "
+                    f"WHERE {quota_room(':place', ':day')} RETURNING id",
+                    {
+                        "place": place_id,
+                        "day": day.isoformat(),
+                        "name": name,
+                        "nik": nik,
+                        "phone": phone,
+                        "actor": actor_id,
+                        "now": now,
+                    },
+                )
+            except sqlite3.IntegrityError:
+                raise AlreadyWalkedIn() from None
+            if row is None:
+                raise QuotaFull()
+            walk_in_id = int(row[0])
+            number = await issue_number(conn, place_id, day, now, walk_in_id=walk_in_id)
+        return walk_in_id, number
+
+    async def day_load(self, place_id: int, day: date) -> tuple[int, int | None]:
+        """(seats taken plus walk-ins, the daily quota or None) of the place's day."""
+        row = await self.db.fetchone(
+            "SELECT (SELECT coalesce(sum(booked), 0) FROM slots WHERE place_id = ? "
+            "AND date = ?) + (SELECT count(*) FROM walk_ins WHERE place_id = ? AND date = ? "
+            "AND status = 'attended'), (SELECT daily_quota FROM places WHERE id = ?)",
+            (place_id, day.isoformat(), place_id, day.isoformat(), place_id),
+        )
+        return int(row[0]), row[1]
+
+    async def set_quota(self, place_id: int, quota: int | None) -> None:
+        await self.db.write("UPDATE places SET daily_quota = ? WHERE id = ?", (quota, place_id))
 
     async def undo_check_in(self, booking_id: int, *, actor_id: int, now: int) -> None:
         """An attended booking becomes active again and gives up its number (which is not

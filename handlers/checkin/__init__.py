@@ -17,9 +17,12 @@ their kecamatan (``handlers.checkin.shared.manages``). Every staff action is in 
 - The counter: a check-in gives the next queue number of the place's day (A-001 …), shown to
   staff and sent to the resident; staff can undo a check-in, call the next number and, at the
   end of the day, mark the rest no-show (after a confirmation).
+- ``/walkin`` (``/datang``): register a resident who came without a booking; they get a number
+  and count against the place's daily quota (``/kuota``), which online bookings respect too.
 
 Modules: ``check_in`` (/hadir, the QR link, the check-in buttons), ``counter`` (undo, call next,
-end of day, the resident's number), ``day_list`` (/daftarhadir),
+end of day, the resident's number), ``walk_in`` (/walkin on the flow engine, /kuota),
+``day_list`` (/daftarhadir),
 ``close_steps`` and ``closing`` (the /tutup conversation), ``release`` (/lepasnik), ``shared``
 (buttons, the kecamatan rule, dates).
 """
@@ -49,6 +52,7 @@ from handlers.checkin.counter import CNT, on_counter_button
 from handlers.checkin.day_list import daftarhadir, on_daylist_kecamatan
 from handlers.checkin.release import RLS, lepasnik, on_release_button
 from handlers.checkin.shared import CHK, CL, CLK, DLK
+from handlers.checkin.walk_in import HANDLERS as WALK_IN_HANDLERS
 from handlers.common import final
 
 __all__ = [
@@ -82,6 +86,7 @@ def build_handlers() -> list:
         # The QR code's deep link; before the plain /start (handlers.start).
         CommandHandler("start", checkin_link, filters=filters.Regex(r"^/start ci_")),
         CommandHandler(["hadir", "checkin"], hadir),
+        *WALK_IN_HANDLERS,
         CommandHandler("daftarhadir", daftarhadir),
         CallbackQueryHandler(final(on_check_button), pattern=CHK.pattern),
         CallbackQueryHandler(final(on_daylist_kecamatan), pattern=DLK.pattern),

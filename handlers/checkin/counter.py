@@ -19,6 +19,7 @@ from bot.services.counter import CounterError, queue_label
 from bot.services.outbox import Notice, renderer
 from handlers.booking_views import error_text
 from handlers.checkin.shared import refuse_place
+from handlers.checkin.walk_in import start_walk_in
 from handlers.common import answer, checked_staff, reply, staff_only
 from handlers.keyboards import day_data, markup, parse_day_data
 
@@ -33,9 +34,11 @@ def undo_button(t: Translator, booking_id: int) -> list[tuple[str, str]]:
 
 
 def counter_buttons(t: Translator, place_id: int, day: date) -> list[list[tuple[str, str]]]:
-    """Under the day list: call the next number; close the day (the rest did not come)."""
+    """Under the day list: a walk-in, call the next number, close the day (the rest did not
+    come)."""
     _ = t.gettext
     return [
+        [(_("➕ Walk-in"), CNT.pack("walk", place_id, day_data(day)))],
         [(_("📣 Call next"), CNT.pack("next", place_id, day_data(day)))],
         [(_("🏁 End of day: the rest did not come"), CNT.pack("ns", place_id, day_data(day)))],
     ]
@@ -163,6 +166,9 @@ async def on_counter_button(update: Update, context: BotContext) -> None:
         await _call_next(update, context, int(ident), day)
     elif act in ("ns", "nsy") and day is not None:
         await _end_of_day(update, context, int(ident), day, act == "nsy")
+    elif act == "walk":
+        await answer(query)
+        await start_walk_in(update, context, int(ident))
     elif act == "keep":
         await reply(update, context, context.t.gettext("Kept: nothing was changed."), edit=True)
     else:

@@ -184,15 +184,13 @@ async def _send_files(
 
 def _counter_keyboard(
     t: Translator, views: list[BookingView], place: Place, day: date
-) -> InlineKeyboardMarkup | None:
+) -> InlineKeyboardMarkup:
     """A check-in button per resident still booked (first by time), then the counter's own."""
     waiting = [v for v in views if v.status == "active"][:BUTTON_LIMIT]
     rows = [
         [(f"✅ {t.time(v.starts)} {v.person_name}"[:60], CHK.pack("li", v.id, ""))]
         for v in waiting
     ]
-    if not views:
-        return None
     return markup(rows + counter_buttons(t, place.id, day))
 
 
