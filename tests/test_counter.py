@@ -124,3 +124,14 @@ async def test_counter_buttons_are_for_staff_of_the_kecamatan_only(make_chat, se
     assert (await services.booking.booking(view.id)).status == "attended"
     await resident.press_data(CNT.pack("nsy", view.place.id, MONDAY.strftime("%Y%m%d")))
     assert (await services.booking.booking(view.id)).status == "attended"
+
+
+async def test_the_day_list_prints_as_a_pdf(make_chat, services):
+    views = await book_today(services, 2, names=["Siti Aminah", "Budi Santoso"])
+    await services.booking.check_in(views[0].id, OPERATOR_ID)
+    operator = make_chat(OPERATOR_ID)
+    await operator.send("/daftarhadir pondok aren")
+    sent = await operator.press("PDF untuk dicetak")
+    pdf = next(m for m in sent if m.kind == "document")
+    assert pdf.file_name.endswith(".pdf") and pdf.file_bytes.startswith(b"%PDF")
+    assert len(pdf.file_bytes) > 1000

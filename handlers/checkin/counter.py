@@ -18,6 +18,7 @@ from bot.services.container import Services
 from bot.services.counter import CounterError, queue_label
 from bot.services.outbox import Notice, renderer
 from handlers.booking_views import error_text
+from handlers.checkin.day_pdf import send_day_pdf
 from handlers.checkin.shared import refuse_place
 from handlers.checkin.walk_in import start_walk_in
 from handlers.common import answer, checked_staff, reply, staff_only
@@ -40,6 +41,7 @@ def counter_buttons(t: Translator, place_id: int, day: date) -> list[list[tuple[
     return [
         [(_("➕ Walk-in"), CNT.pack("walk", place_id, day_data(day)))],
         [(_("📣 Call next"), CNT.pack("next", place_id, day_data(day)))],
+        [(_("🖨 PDF to print"), CNT.pack("pdf", place_id, day_data(day)))],
         [(_("🏁 End of day: the rest did not come"), CNT.pack("ns", place_id, day_data(day)))],
     ]
 
@@ -147,6 +149,21 @@ async def _end_of_day(
     await reply(update, context, text, markup(rows))
 
 
+async def _print(update: Update, context: BotContext, place_id: int, day: date) -> None:
+    """The day list as a PDF, in the private chat only (full names)."""
+    chat = update.effective_chat
+    place = await context.services.places.place(place_id)
+    if chat is None or place is None or chat.type != "private":
+        return
+    member = checked_staff(update, context)
+    try:
+        views = await context.services.booking.day_list(place_id, day, member.user_id)
+    except NotAllowed:
+        await refuse_place(update, context, "day_list")
+        return
+    await send_day_pdf(chat, context.t, place, day, views)
+
+
 @staff_only(action="check_in")
 async def on_counter_button(update: Update, context: BotContext) -> None:
     """The counter's buttons (``CNT``)."""
@@ -169,6 +186,9 @@ async def on_counter_button(update: Update, context: BotContext) -> None:
     elif act == "walk":
         await answer(query)
         await start_walk_in(update, context, int(ident))
+    elif act == "pdf" and day is not None:
+        await answer(query)
+        await _print(update, context, int(ident), day)
     elif act == "keep":
         await reply(update, context, context.t.gettext("Kept: nothing was changed."), edit=True)
     else:
