@@ -84,6 +84,7 @@ REBOOK = CallbackCodec("bkr", "booking", "slot")  # slot id, or "other" for the 
 SLOT_MISSING = "slot_missing"
 SLOT_FULL = "slot_full"
 SLOT_CLOSED = "slot_closed"
+DAY_FULL = "day_full"  # the place's daily quota is reached (migration 012)
 SLOT_PAST = "slot_past"
 TOO_SOON = "too_soon"  # params: minutes
 BEYOND_HORIZON = "beyond_horizon"  # params: days
@@ -175,6 +176,7 @@ class BookingView:
     updated_at: int
     checked_in_at: int | None
     checked_in_by: int | None
+    queue_no: int | None = None
 
     def start_at(self, tz: Any) -> datetime:
         return datetime.combine(self.date, self.starts, tzinfo=tz)
@@ -767,6 +769,7 @@ class BookingService:
                     r.updated_at,
                     r.checked_in_at,
                     r.checked_in_by,
+                    r.queue_no,
                 )
             )
         return views
@@ -874,9 +877,12 @@ class BookingService:
 
     @staticmethod
     def _seat_error(exc: SeatUnavailable) -> BookingError:
-        code = {"full": SLOT_FULL, "closed": SLOT_CLOSED, "same": SAME_SLOT}.get(
-            exc.reason, SLOT_MISSING
-        )
+        code = {
+            "full": SLOT_FULL,
+            "closed": SLOT_CLOSED,
+            "same": SAME_SLOT,
+            "day_full": DAY_FULL,
+        }.get(exc.reason, SLOT_MISSING)
         return BookingError(code)
 
     async def _nik_error(self, nik: str, owner_id: int) -> BookingError:
@@ -1023,7 +1029,9 @@ class BookingService:
         if view.status == "attended":
             raise BookingError(ALREADY_ATTENDED, booking=view)
         try:
-            await self.store.check_in(booking_id, actor_id=actor_id, now=self._epoch())
+            await self.store.check_in(
+                booking_id, actor_id=actor_id, now=self._epoch(), day=self.today()
+            )
         except WrongStatus as exc:
             if exc.status == "attended":
                 again = await self.booking(booking_id)
