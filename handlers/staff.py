@@ -11,8 +11,9 @@ from telegram.ext import CommandHandler
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services.charts import Series, bar_chart
-from bot.services.reports import BadPeriod, Period, PeriodStats, parse_period
-from handlers.common import echo, reply, staff_member, staff_only
+from bot.services.reports import BadPeriod, Period, parse_period
+from bot.storage.reports import PeriodStats
+from handlers.common import echo, reply, staff_member, staff_only, user_id_of
 from handlers.staff_files import (
     BOOKING_COLUMNS,
     VISIT_COLUMNS,
@@ -256,7 +257,7 @@ async def export(update: Update, context: BotContext) -> None:
     kind = "bookings" if kind in ("bookings", "pendaftaran") else "visits"
     await services.audit.record(
         services.clock.epoch(),
-        update.effective_user.id,
+        user_id_of(update),
         "export",
         kind,
         "",

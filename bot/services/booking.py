@@ -798,8 +798,8 @@ class BookingService:
 
     async def room_for_another(self, owner_id: int) -> bool:
         """False when the account already holds the most active bookings it may."""
-        count = await self.store.count_active_for_owner(owner_id, self.today())
-        return count < self.settings.max_active_per_account
+        count: int = await self.store.count_active_for_owner(owner_id, self.today())
+        return bool(count < self.settings.max_active_per_account)
 
     # --- booking changes ---------------------------------------------------------------------
 
@@ -1278,7 +1278,7 @@ class BookingService:
 
         def expires(slot: Slot) -> int:
             start = int(self._start_of(slot).timestamp())
-            return max(now + 60, min(seen_from + offer_seconds, start - notice))
+            return int(max(now + 60, min(seen_from + offer_seconds, start - notice)))
 
         offered = await self.store.offer_free_seats(
             place_id,

@@ -435,7 +435,7 @@ class Broadcasts:
                 raise BroadcastError("empty_audience")
             for code in audience.kecamatan:
                 if code not in served:
-                    raise BroadcastError("unknown_kecamatan", code=code)
+                    raise BroadcastError("unknown_kecamatan", kecamatan=code)
                 if not member.may_manage(code):
                     raise NotAllowed(kecamatan=code)
         elif audience.kind == "school":
@@ -684,7 +684,7 @@ class Broadcasts:
             raise BroadcastError("not_open")
         if broadcast_id in self._runs:
             self._cancelled.add(broadcast_id)  # the sender stops before its next send
-        counts = await self.store.counts(broadcast_id)
+        counts: dict[str, Any] = dict(await self.store.counts(broadcast_id))
         await self._audit(member.user_id, "broadcast.cancelled", broadcast_id, **counts)
         return await self.get(broadcast_id)
 

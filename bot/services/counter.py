@@ -118,7 +118,7 @@ class Counter:
         today = self.services.clock.today()
         booked = await self.services.booking.store.active_for_nik(nik)
         if booked is not None and booked.place_id == place_id and booked.date == today:
-            raise CounterError(HAS_BOOKING, code=booked.code)
+            raise CounterError(HAS_BOOKING, booking_code=booked.code)
         now = self.services.clock.epoch()
         try:
             walk_in_id, number = await self.store.register_walk_in(

@@ -234,9 +234,10 @@ class BroadcastStore:
         return _broadcast(row) if row else None
 
     async def status(self, broadcast_id: int) -> str | None:
-        return await _scalar(
+        status: str | None = await _scalar(
             self.db, "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
         )
+        return status
 
     async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
         await self.db.write(

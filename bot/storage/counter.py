@@ -132,6 +132,7 @@ class CounterStore:
             "AND status = 'attended'), (SELECT daily_quota FROM places WHERE id = ?)",
             (place_id, day.isoformat(), place_id, day.isoformat(), place_id),
         )
+        assert row is not None  # an aggregate query always has its one row
         return int(row[0]), row[1]
 
     async def set_quota(self, place_id: int, quota: int | None) -> None:

@@ -268,9 +268,10 @@ class OutboxStore:
 
     async def next_due(self) -> int | None:
         """When the soonest pending row is due (an index lookup)."""
-        return await self.db.scalar(
+        due: int | None = await self.db.scalar(
             "SELECT due_at FROM outbox WHERE status = 'pending' ORDER BY due_at LIMIT 1"
         )
+        return due
 
     # --- reading -----------------------------------------------------------------------------
 

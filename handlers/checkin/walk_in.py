@@ -185,7 +185,7 @@ def _refusal(turn: Turn[WalkInDraft], err: Exception) -> str:
         return _(
             "Not registered: this NIK has a booking here today ({code}). Check it in instead: "
             "/hadir {code}"
-        ).format(code=params.get("code", ""))
+        ).format(code=params.get("booking_code", ""))
     return _("Not registered: I cannot find this place any more.")
 
 

@@ -31,6 +31,7 @@ from bot.context import BotContext
 from bot.storage.flow_states import FlowState, FlowStateStore
 from handlers.flow import drafts, words
 from handlers.flow.model import (
+    Button,
     Finish,
     Flow,
     Goto,
@@ -47,7 +48,6 @@ from handlers.flow.turn import (
     LEAVE,
     RESTART,
     RESUME,
-    Button,
     Turn,
     new_token,
 )
