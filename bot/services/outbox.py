@@ -68,6 +68,18 @@ RENDERERS: dict[str, Renderer] = {}
 REMINDER_KINDS: set[str] = set()
 
 
+# Kinds a service enqueues whose renderer lives in the presentation layer (handlers/): declared
+# here so that a process without the handlers (the importer) may still enqueue them.
+DECLARED_KINDS: set[str] = set()
+
+
+def declare(kind: str, *, reminder: bool = False) -> None:
+    """A kind of message a service sends, rendered by the presentation layer."""
+    DECLARED_KINDS.add(kind)
+    if reminder:
+        REMINDER_KINDS.add(kind)
+
+
 def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Renderer]:
     """Register the renderer of one kind of message (decorator). ``reminder=True``: the kind is
     a reminder, not sent to users who turned reminders off."""
@@ -76,7 +88,7 @@ def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Rende
         RENDERERS[kind] = func
         if reminder:
             REMINDER_KINDS.add(kind)
-        else:
+        elif kind not in DECLARED_KINDS:
             REMINDER_KINDS.discard(kind)
         return func
 
@@ -189,7 +201,7 @@ class Outbox:
         """Send ``kind`` to ``user_id`` at ``due_at`` (default: as soon as possible), not after
         ``expires_at``. With a ref, re-enqueueing the same kind for the same user replaces it
         (and an unchanged plan of a message already sent is not sent again)."""
-        if kind not in RENDERERS:
+        if kind not in RENDERERS and kind not in DECLARED_KINDS:
             raise KeyError(f"no renderer registered for outbox kind {kind!r}")
         clock = self.services.clock
         due = int(due_at.timestamp()) if due_at else clock.epoch()
