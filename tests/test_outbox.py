@@ -261,6 +261,28 @@ async def test_only_the_message_being_sent_is_in_flight(services, clock, sleeps)
     assert seen == [{k: v for k, v in counts.items() if v} for counts in expected]
 
 
+async def test_a_message_withdrawn_while_its_batch_waits_is_not_sent(services, clock, sleeps):
+    """A claimed row is not in flight yet: cancelling it (the resident erased their data, the
+    booking was cancelled) still stops it; the dispatcher skips it when its turn comes."""
+    for user in (ALICE, BUDI, CITRA):
+        await put(services, user, due=clock.now(), text="x")
+    sent: list[int] = []
+
+    class Cancelling:
+        async def send(self, chat_id, notice):
+            sent.append(chat_id)
+            if chat_id == ALICE:
+                assert await services.outbox.cancel_for_user(CITRA) == 1
+
+        async def send_venue(self, chat_id, venue):
+            return None
+
+    report = await services.outbox.dispatch(Cancelling())
+    assert sent == [ALICE, BUDI]
+    assert (report.sent, report.skipped) == (2, 1)
+    assert sorted(r[1] for r in await statuses(services)) == ["cancelled", "sent", "sent"]
+
+
 class DyingSender:
     """Delivers like Telegram and records what reached each chat; its ``die_at``-th message is
     accepted, then the process dies (the database is copied as the kill leaves it)."""

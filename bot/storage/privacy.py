@@ -127,7 +127,9 @@ class PrivacyStore:
                 "DELETE FROM user_data WHERE user_id = ?",
                 "UPDATE waitlist SET status = 'cancelled' WHERE owner_id = ? "
                 "AND status IN ('waiting', 'offered')",
-                "UPDATE outbox SET status = 'cancelled' WHERE user_id = ? AND status = 'pending'",
+                # A claimed row too: the dispatcher then skips it (its mark finds it cancelled).
+                "UPDATE outbox SET status = 'cancelled' WHERE user_id = ? "
+                "AND status IN ('pending', 'claimed')",
                 "UPDATE broadcast_deliveries SET status = 'cancelled' WHERE user_id = ? "
                 "AND status = 'pending'",
                 # A report of extortion stays on record for the office, but no longer points to
