@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.storage.db import Database
+from bot.storage.db import Database, placeholders
 
 
 # Reads go through one aiosqlite call (execute and fetch together): the sender writes on the same
@@ -165,7 +165,7 @@ def _audience_sql(audience: Audience) -> tuple[str, list[Any]]:
 
 
 def _in(values: Sequence[Any]) -> str:
-    return "(" + ", ".join("?" * len(values)) + ")"
+    return f"({placeholders(len(values))})"
 
 
 def _progress_update(
@@ -176,17 +176,15 @@ def _progress_update(
 ) -> tuple[str, list[Any]]:
     """The UPDATE of :meth:`BroadcastStore.write_progress`: standard SQL, ``CASE user_id`` picks
     each row's new status (and error), so a batch of marks and outcomes is one statement."""
-    statuses: list[Any] = []
-    for user_id in sending:
-        statuses += [user_id, "sending"]
-    for user_id, status, _error in outcomes:
-        statuses += [user_id, status]
+    changes = [(user_id, "sending") for user_id in sending]
+    changes += [(user_id, status) for user_id, status, _error in outcomes]
     errors = [(user_id, error) for user_id, _status, error in outcomes if error is not None]
     sent = [user_id for user_id, status, _error in outcomes if status == "sent"]
-    every = [*sending, *(user_id for user_id, _status, _error in outcomes)]
-    params: list[Any] = list(statuses)
+    every = [user_id for user_id, _status in changes]
+
     sql = "UPDATE broadcast_deliveries SET status = CASE user_id"
-    sql += " WHEN ? THEN ?" * (len(statuses) // 2) + " END"
+    sql += " WHEN ? THEN ?" * len(changes) + " END"
+    params: list[Any] = [value for pair in changes for value in pair]
     # Rows not listed (a mark, a success) get no error: CASE without ELSE gives NULL.
     if errors:
         sql += ", error = CASE user_id" + " WHEN ? THEN ?" * len(errors) + " END"

@@ -46,6 +46,9 @@ class OutboxRecord:
     interruptions: int
 
 
+# An outcome applies to a row the dispatcher holds (claimed, or in flight); one withdrawn meanwhile
+# (cancelled, re-planned) keeps what its feature wrote.
+_HELD = "status IN ('claimed', 'sending')"
 _COLUMNS = "id, user_id, kind, ref_type, ref_id, due_at, expires_at, payload, status, attempts"
 _RECORD_COLUMNS = _COLUMNS + ", last_error, sent_at, interruptions"
 
@@ -227,13 +230,10 @@ class OutboxStore:
         )
         return cursor.rowcount == 1
 
-    # Outcomes apply to a row of this dispatcher (claimed, or in flight) and count one attempt.
-    _OURS = "status IN ('claimed', 'sending')"
-
     async def mark_sent(self, item_id: int, now: int, note: str | None = None) -> bool:
         cursor = await self.db.write(
             "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?, "
-            f"attempts = attempts + 1 WHERE id = ? AND {self._OURS}",
+            f"attempts = attempts + 1 WHERE id = ? AND {_HELD}",
             (now, note, item_id),
         )
         return cursor.rowcount == 1
@@ -241,7 +241,7 @@ class OutboxStore:
     async def mark_skipped(self, item_id: int, reason: str) -> bool:
         """Not sent and never will be (expired, unreachable, no longer wanted); no attempt."""
         cursor = await self.db.write(
-            f"UPDATE outbox SET status = 'skipped', last_error = ? WHERE id = ? AND {self._OURS}",
+            f"UPDATE outbox SET status = 'skipped', last_error = ? WHERE id = ? AND {_HELD}",
             (reason, item_id),
         )
         return cursor.rowcount == 1
@@ -249,7 +249,7 @@ class OutboxStore:
     async def mark_failed(self, item_id: int, reason: str) -> bool:
         cursor = await self.db.write(
             "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 "
-            f"WHERE id = ? AND {self._OURS}",
+            f"WHERE id = ? AND {_HELD}",
             (reason, item_id),
         )
         return cursor.rowcount == 1
@@ -258,7 +258,7 @@ class OutboxStore:
         """A transient failure: pending again, due at ``due_at`` (the attempt counts)."""
         cursor = await self.db.write(
             "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ?, "
-            f"attempts = attempts + 1 WHERE id = ? AND {self._OURS}",
+            f"attempts = attempts + 1 WHERE id = ? AND {_HELD}",
             (due_at, reason, item_id),
         )
         return cursor.rowcount == 1
