@@ -284,12 +284,20 @@ async def test_a_message_withdrawn_while_its_batch_waits_is_not_sent(services, c
 
 
 class DyingSender:
-    """Delivers like Telegram and records what reached each chat; its ``die_at``-th message is
-    accepted, then the process dies (the database is copied as the kill leaves it)."""
+    """Delivers like Telegram and records what reached each chat. With ``die_at``: that message
+    is accepted, then the process dies (the database is copied to ``copy`` as the kill leaves
+    it)."""
 
-    def __init__(self, database: Path, copy: Path, die_at: int, delivered: list[int]) -> None:
-        self.database, self.copy, self.die_at = database, copy, die_at
-        self.delivered = delivered
+    def __init__(
+        self,
+        delivered: list[int],
+        die_at: int | None = None,
+        *,
+        database: Path | None = None,
+        copy: Path | None = None,
+    ) -> None:
+        self.delivered, self.die_at = delivered, die_at
+        self.database, self.copy = database, copy
         self.calls = 0
 
     async def send(self, chat_id, notice):
@@ -322,13 +330,14 @@ async def test_crashes_in_a_row_lose_nothing_that_was_only_claimed(
         async with open_services(dataclasses.replace(config, database=database), clock) as run:
             run.outbox.rate_per_second = None
             with pytest.raises(Killed):
-                await run.outbox.dispatch(DyingSender(database, copy, 3, delivered))
+                dying = DyingSender(delivered, 3, database=database, copy=copy)
+                await run.outbox.dispatch(dying)
         rows = read_statuses(copy, "SELECT user_id, status FROM outbox")
         in_flight.append({user for user, status in rows.items() if status == "sending"})
         database = copy
     async with open_services(dataclasses.replace(config, database=database), clock) as run:
         run.outbox.rate_per_second = None
-        await run.outbox.dispatch(DyingSender(database, tmp_path / "unused", 0, delivered))
+        await run.outbox.dispatch(DyingSender(delivered))
         final = {r.item.user_id: r.item.status for r in await run.outbox.store.records()}
     counts = Counter(delivered)
     assert set(counts) == {ALICE + n for n in range(count)}, "a message was lost"
