@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.nlu import cues
+from bot.nlu.agencies import other_agency
 from bot.nlu.dates import MONTHS, WEEKDAYS, parse_date_tokens
 from bot.nlu.intents import INTENTS, KEYWORD_BOOST, NaiveBayes, features, load_training
 from bot.nlu.kecamatan import KecamatanMatch, KecamatanMatcher, served_matcher
@@ -43,6 +44,12 @@ KEC_TOKEN = "#kec"
 # Thanks and acknowledgements: a message that is mostly these is a closing, not a question.
 _THANKS = frozenset({"terimakasih", "oke", "mantap", "sip", "siap", "good", "great", "nice"})
 _DAYPARTS = frozenset({"pagi", "siang", "sore", "malam"})
+# Address terms: "selamat sore bapak ibu" greets people, it does not talk about a parent.
+_ADDRESS = frozenset(
+    {"bapak", "ibu", "pak", "bu", "semua", "sekalian", "admin", "petugas", "atas"}
+)
+# What one thanks for: "terima kasih atas bantuannya" is a closing, not a request for help.
+_THANKED_FOR = frozenset({"bantuan", "bantuannya", "info", "infonya", "informasi", "jawaban"})
 # What is left of "saya mau tanya boleh?" once the greeting words are gone.
 _OPENER = frozenset({"saya", "aku", "kami", "boleh", "bisa", "mau", "ingin", "dong", "sedikit"})
 # Confidence below UNSURE_CONFIDENCE, or a runner-up with more than UNSURE_RATIO of the best's
@@ -70,6 +77,8 @@ class Analysis:
     date: dt.date | None = None
     text_normalized: str = ""
     tokens: tuple[str, ...] = field(default=(), repr=False)
+    # another office's service the message asks about ("imigrasi", "bank", "kpu", ...)
+    agency: str | None = None
 
 
 def _certain(intent: str, confidence: float) -> tuple[tuple[str, float], ...]:
@@ -210,10 +219,11 @@ class Analyzer:
                 date=parse_date_tokens(masked, today),
                 text_normalized=" ".join(tokens),
                 tokens=tuple(tokens),
+                agency=other_agency([*tokens, *self._stems(tokens)]),
             )
 
         content = self._content(tokens)
-        if content and all(t in GREETINGS or t in _THANKS for t in content):
+        if _only_courtesy(tokens):
             return result(_certain("salam", 0.95), False)
         probs = self._classify(content)
         if probs is None:  # nothing the examples know: empty, emoji, another script, gibberish
@@ -293,6 +303,22 @@ class Analyzer:
 
 
 _LAINNYA = INTENTS.index("lainnya")
+
+
+def _only_courtesy(content: list[str]) -> bool:
+    """Greetings or thanks, with at most whom they address and what they thank for."""
+    if not any(t in GREETINGS or t in _THANKS for t in content):
+        return False
+    thanks = any(t in _THANKS for t in content)
+    return all(
+        t in GREETINGS
+        or t in _THANKS
+        or t in _DAYPARTS
+        or t in _ADDRESS
+        or t in FILLERS
+        or (thanks and t in _THANKED_FOR)
+        for t in content
+    )
 
 
 @cache

@@ -34,7 +34,7 @@ def word_set(text: str) -> frozenset[str]:
 # canonical form may repeat on several lines. Only spellings that cannot be an ordinary word of
 # another meaning belong here ("tmr" is not "besok" because it also abbreviates "timur").
 _SLANG_TABLE = """
-saya = sy sya sayah aku aq ak akuh gw gue gua guwe w ane aye abdi kula ku
+saya = sy sya sayah aku aq ak akuh gw gue gua guwe w ane aye abdi kula ku kulo
 kamu = km kmu lu lo loe elu elo ente situ sampean
 kami = kmi
 anak = anakku anaknya ank
@@ -48,7 +48,7 @@ tidak tahu = gatau gtau gatw gktau gaktau gatahu
 tidak mau = gamau gmau
 tidak apa = gapapa gpp gapp
 sudah = udh udah uda dah sdh sdah udeh ude sudh wis wes atos geus
-belum = blm blom belom blum lom durung acan belon blon
+belum = blm blom belom blum lom durung acan belon blon dereng
 bisa = bs bsa isa bsia
 bagaimana = gmn gmna gmana gimana gimane gmn2 bgmn bgmna bagaimna bgaimana piye pie kepiye kumaha
 bagaimana = pripun pegimane gimna gmnya
@@ -181,7 +181,7 @@ rusak = rsk rusakk
 patah = pata
 cetak = ctk print cetakin nyetak
 blangko = blanko blangkonya blank blanko2 blankonya
-jadi = jd jdi dadi
+jadi = jd jdi dadi dados
 dapat = dpt dapet dpet
 ambil = ambl ngambil
 benar = bener bnr bner
@@ -209,7 +209,7 @@ tanya = tny nanya nanyain tnya
 bicara = ngomong ngobrol omong
 maaf = mf punten
 permisi = misi
-selamat = slamat met
+selamat = slamat met sugeng wilujeng
 pagi = pgi
 malam = malem mlm
 siang = siank
@@ -282,6 +282,10 @@ _PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("akhir", "minggu"): ("weekend",),
     ("tanggal", "merah"): ("libur",),
     ("orang", "tua"): ("orangtua",),
+    # Javanese and Sundanese greetings: "enjing" alone is "besok", after "sugeng" it is morning
+    ("selamat", "besok"): ("selamat", "pagi"),
+    ("selamat", "sonten"): ("selamat", "sore"),
+    ("selamat", "dalu"): ("selamat", "malam"),
     ("jemput", "bola"): ("jemputbola",),
     ("apa", "kah"): ("apakah",),
     ("tidak", "ada"): ("tidak", "ada"),
