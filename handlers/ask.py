@@ -62,6 +62,8 @@ TOPIC_LABELS: dict[str, str] = {
     "layanan_lain": N_("📂 KK, certificates and other documents"),
     "bantuan": N_("ℹ️ What this bot can do"),
 }
+# "assalamualaikum", "asalamu'alaikum", "salamualaikum": answered with "Waalaikumsalam"
+_SALAM = re.compile(r"(?:ass?alamu|salamu)\W*'?\W*(?:a|'a)?laikum")
 _THANKS = frozenset(
     {
         "kasih", "makasih", "makasi", "mksh", "trims", "trimakasih", "terimakasih", "tengkyu",
@@ -137,6 +139,7 @@ async def respond(update: Update, context: BotContext, analysis, text: str) -> N
         code=code,
         candidates=candidates,
         day=analysis.date,
+        agency=getattr(analysis, "agency", None),
     )
 
 
@@ -149,8 +152,10 @@ async def answer_topic(
     code: str | None = None,
     candidates: tuple[KecamatanMatch, ...] = (),
     day: date | None = None,
+    agency: str | None = None,
 ) -> None:
-    """Answer ``intent`` with what the question carried (kecamatan, candidates, date)."""
+    """Answer ``intent`` with what the question carried (kecamatan, candidates, date, the other
+    agency it is about)."""
     services = context.services
     if intent in ("lokasi", "jadwal"):
         if not code and not candidates:
@@ -167,6 +172,9 @@ async def answer_topic(
         else:
             await places.ask_kecamatan(update, context, "lokasi")
         return
+    if intent == "lainnya" and agency:  # "rekening ... online" is the bank's, not our FAQ's
+        await _out_of_scope(update, context, text, agency)
+        return
     faq_key = services.answers.faq_key(intent, text)
     if faq_key:
         await _faq(update, context, faq_key, text)
@@ -180,7 +188,7 @@ async def answer_topic(
     elif intent in FLOW_INTENTS:
         await _flow(update, context, intent)
     else:
-        await _out_of_scope(update, context, text)
+        await _out_of_scope(update, context, text, agency)
 
 
 async def _answer_pending(
@@ -349,7 +357,13 @@ async def _greet(update: Update, context: BotContext, text: str) -> None:
     t = context.t
     _ = t.gettext
     words = set(re.findall(r"\w+", text.casefold()))
-    if words & _THANKS:
+    if _SALAM.search(text.casefold()):
+        message = _(
+            "Waalaikumsalam 🙏 I am the e-KTP recording assistant of Disdukcapil. Ask me where "
+            "and when to record, what to bring, or book a slot. Type your question or choose "
+            "below."
+        )
+    elif words & _THANKS:
         message = _(
             "You are welcome! 🙏 If you need anything else, type your question or choose below."
         )
@@ -362,11 +376,29 @@ async def _greet(update: Update, context: BotContext, text: str) -> None:
     await reply(update, context, message, main_menu(t))
 
 
-async def _out_of_scope(update: Update, context: BotContext, text: str) -> None:
+def _agency_note(t: Translator, agency: str | None) -> str:
+    """Whose service it is, for a question that uses ID-card words for another office."""
+    _ = t.gettext
+    notes = {
+        "imigrasi": _("Passports and visas are issued by the Immigration Office (Imigrasi)."),
+        "bank": _("Bank accounts are opened at the bank itself; it only asks for your e-KTP."),
+        "bpjs": _("BPJS membership is handled by BPJS Kesehatan or BPJS Ketenagakerjaan."),
+        "djp": _("NPWP and taxes are handled by the tax office (DJP)."),
+        "operator": _("SIM card registration is done with your mobile operator."),
+        "polri": _("Driving licences (SIM) and SKCK are issued by the police (Satpas Polri)."),
+        "kpu": _("The voter list (DPT) is kept by the election commission (KPU)."),
+    }
+    return notes.get(agency or "", "")
+
+
+async def _out_of_scope(
+    update: Update, context: BotContext, text: str, agency: str | None = None
+) -> None:
     t = context.t
     _ = t.gettext
     set_draft(context, text)
-    message = _(
+    note = _agency_note(t, agency)
+    message = (note + "\n\n" if note else "") + _(
         "Sorry, I can only help with e-KTP recording: where and when to record, requirements, "
         "cost (it is free), booking a slot, lost cards and the digital ID (IKD).\n\n"
         "I can send your question to Disdukcapil staff; they will answer here in this chat."

@@ -406,6 +406,9 @@ async def show_overview(update: Update, context: BotContext, day: date | None = 
     set_pending(context, "jadwal", day)
     text = _overview_text(context, t, overview, day)
     markup = kecamatan_keyboard(t, JDW, services.served_districts)
+    if overview.openings:
+        book = [[button(_("📝 Book a slot"), MENU.pack(MENU_BOOK))]]
+        markup = InlineKeyboardMarkup([*book, *markup.inline_keyboard])
     await reply(update, context, _fit(text), markup)
 
 
@@ -632,6 +635,24 @@ def _free_text(t: Translator, free: Sequence[FreeDay]) -> str:
     return _("Free seats: {days}").format(days=" · ".join(parts))
 
 
+def _openings_lines(context: BotContext, t: Translator, ov: Overview) -> list[str]:
+    """Every place open on the day, grouped by kecamatan, with its hours."""
+    _ = t.gettext
+    lines = [_("Open on this day (choose your kecamatan below for free seats):")]
+    current = None
+    for shown, opening in enumerate(ov.openings):
+        if shown >= MAX_LIST:
+            lines.append(_("… and {n} more").format(n=t.number(len(ov.openings) - shown)))
+            break
+        code = opening.place.kecamatan_code
+        if code != current:
+            current = code
+            lines.extend(["", f"<b>{html.escape(_district_name(context, code))}</b>"])
+        hours = t.time_range(opening.opens, opening.closes)
+        lines.append(f"• {hours} · {_place_label(context, opening.place)}")
+    return lines
+
+
 def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date | None) -> str:
     _ = t.gettext
     if day is not None:
@@ -645,12 +666,15 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
                 start=t.date_short(ov.start), end=t.date_short(ov.end)
             )
         ]
-    lines.append(
-        _(
-            "Disdukcapil and kecamatan offices are open on working days; hours differ per "
-            "office. Choose your kecamatan below for its exact hours and free seats."
+    if day is not None and ov.openings:
+        lines.extend(_openings_lines(context, t, ov))
+    else:
+        lines.append(
+            _(
+                "Disdukcapil and kecamatan offices are open on working days; hours differ per "
+                "office. Choose your kecamatan below for its exact hours and free seats."
+            )
         )
-    )
 
     def event_line(event) -> str:
         sd = event.service_day
@@ -668,7 +692,7 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
 
     section(
         _("<b>Extra service days: weekends, evenings, longer hours</b>"),
-        [event_line(e) for e in ov.weekend],
+        [] if ov.openings else [event_line(e) for e in ov.weekend],  # listed with the openings
     )
     section(_("<b>Jemput bola days at village halls</b>"), [event_line(e) for e in ov.jemput_bola])
     section(
@@ -689,7 +713,7 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
             for d in ov.holidays
         ],
     )
-    if not (ov.weekend or ov.jemput_bola) and day is not None:
+    if not (ov.weekend or ov.jemput_bola or ov.openings) and day is not None:
         lines.extend(["", _("No weekend service or jemput bola day on that date.")])
     return "\n".join(lines)
 

@@ -135,6 +135,8 @@ class Overview:
     jemput_bola: tuple[DatedEvent, ...]
     closures: tuple[tuple[Closure, Place | None], ...]
     holidays: tuple[date, ...]
+    # for a one-day overview: every public opening that day (regular hours and service days)
+    openings: tuple[Opening, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,9 +287,36 @@ class Answers:
             for i in range((holiday_end - start).days + 1)
             if holiday_name(start + timedelta(days=i))
         ]
+        openings = await self.open_on(start) if days == 1 else []
         return Overview(
-            start, end, tuple(weekend), tuple(jemput), tuple(closures), tuple(holidays)
+            start,
+            end,
+            tuple(weekend),
+            tuple(jemput),
+            tuple(closures),
+            tuple(holidays),
+            tuple(openings),
         )
+
+    async def open_on(self, day: date) -> list[Opening]:
+        """Every public opening on ``day``, by kecamatan then time: a day question ("sabtu buka
+        gak?") is answered from the data, weekend offices and mall counters included."""
+        services = self.services
+        found: list[Opening] = []
+        for place in await services.places.places():
+            if not place.active:
+                continue
+            status = await services.schedule.day(place, day)
+            if status.closure is not None:
+                continue
+            # school days are for that school's pupils, not for the public
+            found.extend(
+                o
+                for o in status.openings
+                if o.service_day is None or o.service_day.school_id is None
+            )
+        found.sort(key=lambda o: (o.place.kecamatan_code, o.opens, o.place.name))
+        return found
 
     # --- complaints ------------------------------------------------------------------------------
 
@@ -550,3 +579,7 @@ def _free_day(item: Any) -> FreeDay:
         if isinstance(value, int):
             return FreeDay(day, value)
     return FreeDay(day, None)
+
+
+def _for_one_school(opening: Opening) -> bool:
+    return opening.service_day is not None and opening.service_day.school_id is not None
