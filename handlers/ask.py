@@ -22,6 +22,7 @@ from bot.callbacks import CallbackCodec
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.nlu import INTENTS, KecamatanMatch
+from bot.nlu.regions import NIK_ELSEWHERE
 from bot.services.answers import FLOW_INTENTS
 from handlers import places
 from handlers.common import echo, final, reply
@@ -121,6 +122,11 @@ async def respond(update: Update, context: BotContext, analysis, text: str) -> N
     candidates = tuple(analysis.kecamatan_candidates or ())
     code = analysis.kecamatan.code if analysis.kecamatan else None
     _remember(context, code, candidates, analysis.date, text)
+    outside = getattr(analysis, "outside", None)
+    if outside and not candidates:
+        done = await _not_our_area(update, context, outside, analysis.intent)
+        if done:
+            return
     if analysis.unsure and code and len(text.split()) <= 4:
         # Little more than a kecamatan name ("pd aren", "cikupa besok"): where, or when.
         intent = "jadwal" if analysis.date else "lokasi"
@@ -374,6 +380,29 @@ async def _greet(update: Update, context: BotContext, text: str) -> None:
             "below."
         )
     await reply(update, context, message, main_menu(t))
+
+
+async def _not_our_area(update: Update, context: BotContext, region: str, intent: str) -> bool:
+    """Say that this office cannot serve a resident of another region and where to go; True when
+    nothing more can be answered (where to record or book: only their own Disdukcapil)."""
+    t = context.t
+    _ = t.gettext
+    if region == NIK_ELSEWHERE:
+        note = _(
+            "The NIK you typed is registered outside the area this office serves (Kabupaten "
+            "Tangerang and Kota Tangerang Selatan)."
+        )
+    else:
+        note = _(
+            "This office serves Kabupaten Tangerang and Kota Tangerang Selatan only, not {region}."
+        ).format(region=html.escape(region))
+    note += "\n" + _(
+        "e-KTP recording is done at the Disdukcapil of the regency or city on your KK: please "
+        "contact your own Disdukcapil. The requirements and rules are the same everywhere."
+    )
+    stop = intent in ("lokasi", "daftar", "jadwal")
+    await reply(update, context, note, main_menu(t) if stop else None)
+    return stop
 
 
 def _agency_note(t: Translator, agency: str | None) -> str:

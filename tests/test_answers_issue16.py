@@ -47,3 +47,54 @@ async def test_weekend_question_lists_the_places_open_that_day(chat, question):
     assert "hari kerja" not in text  # never "offices open only on working days"
     assert "Tempat yang buka pada hari itu" in text
     assert any("Daftar" in label or "📝" in label for label in messages[-1].button_labels)
+
+
+async def test_jemput_bola_question_gets_the_schedule(chat):
+    text = texts(await chat.send("jemput bola kapan"))
+    assert "jemput bola" in text.casefold()
+    assert "tidak yakin" not in text.casefold()
+
+
+async def test_queue_length_question_does_not_offer_the_pungli_report(chat):
+    messages = await chat.send("antri nya lama ga")
+    text = texts(messages)
+    assert "pungli" not in text.casefold(), text
+    assert not any("Laporkan" in label for label in messages[-1].button_labels), text
+
+
+async def test_online_recording_question_says_in_person_and_other_documents_online(chat):
+    text = texts(await chat.send("rekam ktp bisa online ga"))
+    assert "tidak bisa dilakukan secara online" in text
+    assert "KK, akta" in text
+
+
+@pytest.mark.parametrize(
+    "complaint",
+    ["jadwal di bot bilang buka, sampe sana tutup", "petugasnya kagak sopan ama emak gw"],
+)
+async def test_complaints_get_the_report_answer(chat, complaint):
+    text = texts(await chat.send(complaint))
+    assert "lapor" in text.casefold()
+    assert "ke rumah" not in text
+
+
+async def test_thanks_with_an_address_is_thanks(chat):
+    assert "Sama-sama" in texts(await chat.send("terima kasih atas bantuannya, Bapak/Ibu"))
+
+
+async def test_jakarta_resident_is_sent_to_their_own_disdukcapil(chat):
+    text = texts(await chat.send("saya tinggal di jakarta selatan kalo mau rekam ktp kemana"))
+    assert "DKI Jakarta" in text
+    assert "Disdukcapil setempat" in text
+
+
+async def test_nik_from_outside_banten_is_sent_to_their_own_disdukcapil_and_answered(chat):
+    text = texts(await chat.send("nik saya 3171234567890001 syarat rekamnya apa"))
+    assert "di luar wilayah layanan" in text
+    assert "KK" in text  # the requirements are still answered
+
+
+async def test_served_kecamatan_wins_over_a_workplace_elsewhere(chat):
+    text = texts(await chat.send("kerja di jakarta rumah di cisauk rekam dmn"))
+    assert "DKI Jakarta" not in text
+    assert "Cisauk" in text

@@ -69,3 +69,17 @@ def test_kecamatan_abbreviations(analyzer: Analyzer, text: str, kecamatan: str) 
 )
 def test_other_agency(analyzer: Analyzer, text: str, agency: str | None) -> None:
     assert analyzer.analyze(text, today=TODAY).agency == agency
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        ("saya tinggal di jakarta selatan rekam ktp kemana", "DKI Jakarta"),
+        ("warga kota tangerang rekam dimana", "Kota Tangerang"),
+        ("nik saya 3171234567890001 bisa rekam disini?", "NIK"),
+        ("nik 3603124501990001 rekam dimana", None),
+        ("kerja di jakarta rumah di cisauk rekam dmn", None),
+    ],
+)
+def test_regions_not_served(analyzer: Analyzer, text: str, outside: str | None) -> None:
+    assert analyzer.analyze(text, today=TODAY).outside == outside

@@ -37,6 +37,7 @@ from bot.nlu.normalize import (
     is_laughter,
     light_tokens,
 )
+from bot.nlu.regions import NIK_ELSEWHERE, foreign_nik, outside_region
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class Analysis:
     tokens: tuple[str, ...] = field(default=(), repr=False)
     # another office's service the message asks about ("imigrasi", "bank", "kpu", ...)
     agency: str | None = None
+    # a region this office does not serve ("DKI Jakarta"), named or read from a NIK
+    outside: str | None = None
 
 
 def _certain(intent: str, confidence: float) -> tuple[tuple[str, float], ...]:
@@ -220,6 +223,7 @@ class Analyzer:
                 text_normalized=" ".join(tokens),
                 tokens=tuple(tokens),
                 agency=other_agency([*tokens, *self._stems(tokens)]),
+                outside=None if kec else _outside(light, raw),
             )
 
         content = self._content(tokens)
@@ -303,6 +307,11 @@ class Analyzer:
 
 
 _LAINNYA = INTENTS.index("lainnya")
+
+
+def _outside(light: list[str], raw: str) -> str | None:
+    """A region not served, named in the message, or ``NIK`` for a NIK registered elsewhere."""
+    return outside_region(light) or (NIK_ELSEWHERE if foreign_nik(raw) else None)
 
 
 def _only_courtesy(content: list[str]) -> bool:

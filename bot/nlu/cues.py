@@ -177,10 +177,10 @@ OUTREACH_BOOST = 3.0
 # -- queue length ---------------------------------------------------------------------------------
 # "antri nya lama ga": asked before coming, it is about the day (booking avoids the queue); a
 # complaint tells what happened ("udah antri 3 jam").
-QUEUE_WAIT = word_set("antri antrian antrean ngantri")
+QUEUE_WAIT = word_set("antri antrian antrean ngantri antriannya antreannya antrinya")
 LONG = word_set("lama panjang rame ramai penuh padat")
 ASKING = word_set("tidak gak apa apakah biasanya kah")
-QUEUE_BOOST = 3.0
+QUEUE_BOOST = 5.0
 
 _BIAYA = INTENTS.index("biaya")
 _SYARAT = INTENTS.index("syarat")
