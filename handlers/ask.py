@@ -164,13 +164,16 @@ async def answer_topic(
     agency it is about)."""
     services = context.services
     if intent in ("lokasi", "jadwal"):
+        week = None
+        if intent == "jadwal" and text:
+            day, week = await places.check_date(update, context, text, day)
         if not code and not candidates:
             code = places.remembered_kecamatan(context)
         if code:
             if intent == "lokasi":
                 await places.show_places(update, context, code)
             else:
-                await places.show_schedule(update, context, code, day)
+                await places.show_schedule(update, context, code, day, week_from=week)
         elif candidates:
             await places.ask_kecamatan(update, context, intent, day=day, candidates=candidates)
         elif intent == "jadwal":

@@ -30,6 +30,7 @@ from bot.callbacks import CallbackCodec
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.nlu import KecamatanMatch
+from bot.nlu.dates import impossible_date, week_asked
 from bot.services.answers import (
     FAR_KM,
     FreeDay,
@@ -157,19 +158,38 @@ async def cmd_jadwal(update: Update, context: BotContext) -> None:
     analysis = services.nlu.analyze(query, today=services.clock.today())
     day = analysis.date
     code = analysis.kecamatan.code if analysis.kecamatan else None
+    day, week = await check_date(update, context, query, day)
     candidates = list(analysis.kecamatan_candidates)
     if code is None and not candidates and day is None:
         matches = services.nlu.match_kecamatan(query)
         code = clear_match(matches)
         candidates = [] if code else matches
     if code:
-        await show_schedule(update, context, code, day)
+        await show_schedule(update, context, code, day, week_from=week)
     elif candidates:
         await ask_kecamatan(update, context, "jadwal", day=day, candidates=candidates)
     elif day is not None:
         await show_overview(update, context, day)
     else:
         await ask_kecamatan(update, context, "jadwal", unknown=query)
+
+
+async def check_date(
+    update: Update, context: BotContext, text: str, day: date | None
+) -> tuple[date | None, date | None]:
+    """The day and the week (its Monday) a schedule question asks about. A date that does not
+    exist ("30 februari") is said so, and the coming days are shown instead."""
+    if impossible_date(text):
+        await reply(
+            update,
+            context,
+            context.t.gettext(
+                "That date does not exist in the calendar. Here are the coming days."
+            ),
+        )
+        return None, None
+    week = week_asked(text, context.services.clock.today())
+    return (None, week) if week else (day, None)
 
 
 async def menu_where(update: Update, context: BotContext) -> None:
@@ -362,6 +382,9 @@ async def show_schedule(
     for sched in schedules:
         lines.extend(_schedule_lines(t, sched, single_day=day is not None))
         lines.append("")
+    opens = services.answers.booking_opens(day) if day is not None else None
+    if opens is not None and schedules:
+        lines.extend([_booking_opens_text(t, day, opens), ""])
     lines.append(_("Recording is <b>free</b>. Bring your latest Kartu Keluarga (KK)."))
     rows: list[list[InlineKeyboardButton]] = []
     if schedules:
@@ -607,9 +630,16 @@ def _schedule_lines(t: Translator, sched: PlaceSchedule, *, single_day: bool) ->
                 openings=" · ".join(_opening_text(t, o) for o in sched.later)
             )
         )
-    if sched.free is not None:
+    # a closed day already says why (holiday, closure); "no seats left" would hide the reason
+    if sched.free is not None and any(status.openings for status in sched.days):
         lines.append(_free_text(t, sched.free))
     return lines
+
+
+def _booking_opens_text(t: Translator, day: date, opens: date) -> str:
+    return t.gettext("Booking for {date} opens on {opens}.").format(
+        date=t.date(day), opens=t.date(opens)
+    )
 
 
 def _holiday_note(t: Translator, holiday: str) -> str:

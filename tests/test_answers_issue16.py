@@ -98,3 +98,37 @@ async def test_served_kecamatan_wins_over_a_workplace_elsewhere(chat):
     text = texts(await chat.send("kerja di jakarta rumah di cisauk rekam dmn"))
     assert "DKI Jakarta" not in text
     assert "Cisauk" in text
+
+
+# --- /jadwal (test clock: Monday 23 November 2026, booking horizon 14 days) ----------------------
+
+
+async def test_jadwal_beyond_the_booking_horizon_says_when_booking_opens(en, services):
+    if not hasattr(services, "booking"):
+        pytest.skip("booking is not part of this deployment")
+    text = texts(await en.send("/jadwal pondok aren 31/12"))
+    assert "Booking for Thursday, December 31, 2026 opens on Friday, December 18, 2026." in text
+    assert "No free seats" not in text
+
+
+async def test_jadwal_on_a_holiday_gives_the_reason_not_no_seats(chat):
+    text = texts(await chat.send("/jadwal pondok aren 25 desember"))
+    assert "Tidak ada kuota tersisa" not in text
+    assert "libur" in text.casefold()
+
+
+async def test_jadwal_next_week_shows_the_whole_week(en):
+    text = texts(await en.send("/jadwal pondok aren minggu depan"))
+    assert "Mon, 30 Nov – Sun, 6 Dec" in text
+    assert "Sat, 5 Dec" in text
+
+
+async def test_typed_next_week_question_shows_the_whole_week(en):
+    text = texts(await en.send("jadwal rekam pondok aren minggu depan"))
+    assert "Mon, 30 Nov – Sun, 6 Dec" in text
+
+
+async def test_jadwal_on_a_date_that_does_not_exist(chat):
+    text = texts(await chat.send("/jadwal pondok aren 30 februari"))
+    assert "tidak ada di kalender" in text
+    assert "Pondok Aren" in text

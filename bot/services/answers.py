@@ -254,6 +254,16 @@ class Answers:
             result.append(PlaceSchedule(place, listed, later, free))
         return result
 
+    def booking_opens(self, day: date) -> date | None:
+        """The first date ``day`` can be booked, when it lies beyond the booking horizon (today
+        plus ``booking.horizon_days``); None when it can be booked now or booking is off."""
+        if not _has_booking(self.services):
+            return None
+        today, days = self.services.booking.horizon()
+        if day < today + timedelta(days=days):
+            return None
+        return day - timedelta(days=days - 1)
+
     async def free_days(self, place_id: int, start: date, days: int) -> tuple[FreeDay, ...] | None:
         """Days with free seats from the booking service, when this deployment has one."""
         if not _has_booking(self.services):
