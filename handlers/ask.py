@@ -23,6 +23,7 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.nlu import INTENTS, KecamatanMatch
 from bot.nlu.regions import NIK_ELSEWHERE
+from bot.privacy import mask_name
 from bot.services.answers import FLOW_INTENTS
 from handlers import places
 from handlers.common import echo, final, reply
@@ -183,6 +184,8 @@ async def answer_topic(
         return
     if intent == "lainnya" and agency:  # "rekening ... online" is the bank's, not our FAQ's
         await _out_of_scope(update, context, text, agency)
+        return
+    if intent == "cetak" and await _card_status(update, context):
         return
     faq_key = services.answers.faq_key(intent, text)
     if faq_key:
@@ -383,6 +386,42 @@ async def _greet(update: Update, context: BotContext, text: str) -> None:
             "below."
         )
     await reply(update, context, message, main_menu(t))
+
+
+async def _card_status(update: Update, context: BotContext) -> bool:
+    """A resident with bookings sees whether each card is printed; False when there are none
+    (the printing FAQ explains how it works)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    cards = await context.services.answers.cards_of(user.id)
+    if not cards:
+        return False
+    t = context.t
+    _ = t.gettext
+    lines = [_("🖨 <b>Your e-KTP cards</b>")]
+    for card in cards:
+        if card.printed_at is not None:
+            state = _("printed on {date}; collect it where you recorded").format(
+                date=t.date(context.services.clock.local(card.printed_at).date())
+            )
+        elif card.status == "attended":
+            state = _("recorded on {date}; not printed yet").format(date=t.date(card.day))
+        else:
+            state = _("recording booked for {date}; the card is printed after it").format(
+                date=t.date(card.day)
+            )
+        name = html.escape(mask_name(card.person_name))
+        lines.append(f"• {name} ({card.code}): {state}")
+    lines.append("")
+    lines.append(
+        _(
+            "Printing depends on blank cards and ink: from the same day to a few weeks after "
+            "recording. It is free."
+        )
+    )
+    await reply(update, context, "\n".join(lines), main_menu(t))
+    return True
 
 
 async def _not_our_area(update: Update, context: BotContext, region: str, intent: str) -> bool:

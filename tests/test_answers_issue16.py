@@ -132,3 +132,37 @@ async def test_jadwal_on_a_date_that_does_not_exist(chat):
     text = texts(await chat.send("/jadwal pondok aren 30 februari"))
     assert "tidak ada di kalender" in text
     assert "Pondok Aren" in text
+
+
+# --- "kartu saya sudah jadi?" -------------------------------------------------------------------
+
+
+async def test_card_question_without_a_booking_explains_printing(chat):
+    text = texts(await chat.send("Kartu saya sudah jadi?"))
+    assert "blangko" in text.casefold()
+
+
+async def test_card_question_with_a_booking_shows_each_card(chat, services, clock):
+    if not hasattr(services, "booking"):
+        pytest.skip("booking is not part of this deployment")
+    from datetime import date, time
+
+    from tests.booking_helpers import nik, place_id, slot_at
+
+    pid = await place_id(services)
+    owner = chat.user["id"]
+    slot = await slot_at(services, pid, date(2026, 11, 24), time(9))
+    first = await services.booking.book(
+        slot.slot_id, owner_id=owner, person_name="Siti Aminah", nik=nik(1)
+    )
+    await services.booking.book(
+        slot.slot_id, owner_id=owner, person_name="Budi Santoso", nik=nik(2)
+    )
+    await services.db.write(
+        "UPDATE bookings SET status = 'attended', printed_at = ? WHERE id = ?",
+        (clock.epoch(), first.id),
+    )
+    text = texts(await chat.send("Kartu saya sudah jadi?"))
+    assert "dicetak pada Senin, 23 November 2026" in text
+    assert "Siti Aminah" not in text  # names masked in a list
+    assert "perekaman terjadwal pada Selasa, 24 November 2026" in text

@@ -20,6 +20,7 @@ from bot.errors import DomainError, NotAllowed, NotFound
 from bot.geo import nearest
 from bot.privacy import DOT, mask_phone, scrub
 from bot.services.schedule import DayStatus, Opening, holiday_name
+from bot.storage.cards import CardStatus, CardStore
 from bot.storage.complaints import Complaint, ComplaintStore
 from bot.storage.handoffs import DuplicateRef, Handoff, HandoffStore, ThreadMessage
 from bot.storage.places import Closure, Place, ServiceDay
@@ -154,6 +155,7 @@ class Answers:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.complaints = ComplaintStore(services.db)
+        self.cards = CardStore(services.db)
         self.handoffs = HandoffStore(services.db)
 
     # --- topics --------------------------------------------------------------------------------
@@ -253,6 +255,10 @@ class Answers:
             free = await self.free_days(place.id, max(start, services.clock.today()), days)
             result.append(PlaceSchedule(place, listed, later, free))
         return result
+
+    async def cards_of(self, user_id: int) -> list[CardStatus]:
+        """The resident's bookings with their card's state, for "kartu saya sudah jadi?"."""
+        return await self.cards.for_owner(user_id)
 
     def booking_opens(self, day: date) -> date | None:
         """The first date ``day`` can be booked, when it lies beyond the booking horizon (today
