@@ -83,3 +83,32 @@ def test_other_agency(analyzer: Analyzer, text: str, agency: str | None) -> None
 )
 def test_regions_not_served(analyzer: Analyzer, text: str, outside: str | None) -> None:
     assert analyzer.analyze(text, today=TODAY).outside == outside
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        (
+            "jadi gini min kemarin nenek saya sakit terus dirawat di rumah sakit, alhamdulillah "
+            "sudah pulang. nah anak saya baru 17 tahun, syaratnya apa aja buat rekam ktp",
+            "syarat",
+        ),
+        (
+            "kemarin saya ke kantor kecamatan mau urus kk tapi katanya harus online, terus saya "
+            "bingung. pertanyaan saya, rekam ktp buka hari sabtu ga",
+            "jadwal",
+        ),
+        (
+            "ceritanya ktp saya ilang pas mudik, udah bikin surat kehilangan, udah dapet ktp "
+            "baru. sekarang mau tanya ikd cara aktifinnya gimana",
+            "ikd",
+        ),
+        (
+            "anak saya sekolah di smk swasta, kemarin ada info rekam di sekolah tapi dia sakit "
+            "jadi ga ikut, sekarang kantor kecamatan buka jam berapa",
+            "jadwal",
+        ),
+    ],
+)
+def test_story_before_the_question(analyzer: Analyzer, text: str, intent: str) -> None:
+    assert analyzer.analyze(text, today=TODAY).intent == intent

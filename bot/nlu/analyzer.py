@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -229,7 +230,7 @@ class Analyzer:
         content = self._content(tokens)
         if _only_courtesy(tokens):
             return result(_certain("salam", 0.95), False)
-        probs = self._classify(content)
+        probs = self._classify(content, self._question_part(raw, content))
         if probs is None:  # nothing the examples know: empty, emoji, another script, gibberish
             only_address = (
                 bool(light)
@@ -293,13 +294,33 @@ class Analyzer:
             scores[_LAINNYA] += OOV_BOOST * unknown / len(tokens) ** 0.5
         return scores, known
 
-    def _classify(self, tokens: list[str]) -> list[float] | None:
-        """Intent probabilities, or ``None`` when no word of the message is known."""
+    def _question_part(self, raw: str, content: list[str]) -> list[str]:
+        """In a long message, the part that asks: after the last "sekarang"/"nah"/"mau tanya", or
+        else the last sentence. Residents tell what happened first ("nenek saya sakit ... anak
+        saya 17 tahun, syaratnya apa"); the story's words must not decide the topic."""
+        if len(content) < STORY_MIN_TOKENS:
+            return []
+        pivots = list(_PIVOT.finditer(raw.casefold()))
+        if pivots:
+            tail = raw[pivots[-1].end() :]
+        else:
+            parts = [p for p in _SENTENCE_END.split(raw) if len(p.split()) >= 3]
+            tail = parts[-1] if len(parts) >= 2 else ""
+        light = light_tokens(tail, self._light_known)
+        part = self._content(self.normalizer.tokens(self._mask(light)[0]))
+        return part if len(part) >= 3 else []
+
+    def _classify(self, tokens: list[str], question: Sequence[str] = ()) -> list[float] | None:
+        """Intent probabilities, or ``None`` when no word of the message is known. ``question``:
+        the asking part of a long message, which weighs more than the whole."""
         if not tokens:
             return None
         scores, known = self._scores(tokens)
         if known == 0.0:
             return None
+        if question:
+            asked, _known = self._scores(list(question))
+            scores = [STORY_WEIGHT * s + q for s, q in zip(scores, asked, strict=True)]
         top = max(scores)
         exps = [math.exp((s - top) / TEMPERATURE) for s in scores]
         total = sum(exps)
@@ -307,6 +328,15 @@ class Analyzer:
 
 
 _LAINNYA = INTENTS.index("lainnya")
+# A message of at least this many content words may be a story before its question; the
+# question part then counts fully and the whole message at STORY_WEIGHT.
+STORY_MIN_TOKENS = 14
+STORY_WEIGHT = 0.5
+_PIVOT = re.compile(
+    r"\b(?:sekarang|skrg|skrng|sekarng|nah|pertanyaan(?:nya)?|(?:mau|mo|ingin|pengen) "
+    r"(?:tanya|nanya|menanyakan)|yang (?:mau|ingin) (?:saya )?tanyakan)\b"
+)
+_SENTENCE_END = re.compile(r"[.?!;\n]+")
 
 
 def _outside(light: list[str], raw: str) -> str | None:
