@@ -46,6 +46,7 @@ def test_issue_messages(analyzer: Analyzer, text: str, intent: str) -> None:
         ("daftar di kel 2 hari sabtu", "Kelapa Dua"),
         ("rekam ktp kecamatancisauk", "Cisauk"),
         ("ciptim buka jam brp", "Ciputat Timur"),
+        ("dikelapa dua rekam dmn", "Kelapa Dua"),
     ],
 )
 def test_kecamatan_abbreviations(analyzer: Analyzer, text: str, kecamatan: str) -> None:

@@ -370,7 +370,22 @@ class KecamatanMatcher:
             hits.extend(self._partial_hits(i, toks, lenient))
             if fuzzy:
                 hits.extend(self._glued_hits(i, toks[i]))
+                hits.extend(self._glued_pair_hits(i, toks))
         return hits
+
+    def _glued_pair_hits(self, i: int, toks: list[str]) -> list[_Hit]:
+        """A two-word name whose first word is glued to "di"/"ke"/...: "dikelapa dua"."""
+        tok = toks[i]
+        if i + 1 >= len(toks) or not tok.isalpha():
+            return []
+        for cut in (2, 3):
+            head, tail = tok[:cut], tok[cut:]
+            if head not in _GLUE_BEFORE:
+                continue
+            for second, code in self._first_words.get(tail, ()):
+                if toks[i + 1] == second:
+                    return [_Hit(i, i + 2, (code,), 0.85, len(tok) + len(second))]
+        return []
 
     def _glued_hits(self, i: int, tok: str) -> list[_Hit]:
         """A name glued to a neighbouring word: "dipamulang", "pamulangbayar", "wargaciputat"."""
