@@ -383,7 +383,7 @@ async def show_schedule(
         lines.extend(_schedule_lines(t, sched, single_day=day is not None))
         lines.append("")
     opens = services.answers.booking_opens(day) if day is not None else None
-    if opens is not None and schedules:
+    if day is not None and opens is not None and schedules:
         lines.extend([_booking_opens_text(t, day, opens), ""])
     lines.append(_("Recording is <b>free</b>. Bring your latest Kartu Keluarga (KK)."))
     rows: list[list[InlineKeyboardButton]] = []
