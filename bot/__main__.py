@@ -45,12 +45,18 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve Telegram by polling or webhook as configured. With no token "
         "(config or TELEGRAM_BOT_TOKEN) this opens the local console chat.",
     )
-    sub.add_parser(
+    console = sub.add_parser(
         "console",
         parents=[common],
         help="chat with the bot in this terminal (demo data)",
         description="The same Application and handlers, in the terminal, on demo data. "
         "Reads stdin until EOF, so it can be scripted.",
+    )
+    console.add_argument(
+        "--channel",
+        choices=["telegram", "whatsapp"],
+        default="telegram",
+        help="show the conversation as this messenger would (default: telegram)",
     )
     init = sub.add_parser(
         "init-db",
@@ -131,6 +137,10 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.nlu.evaluate import run_nlu_eval
 
         return run_nlu_eval(args.file, args.json)
+    if command == "console" and args.channel == "whatsapp":
+        from bot.whatsapp.console import run_whatsapp_console
+
+        return asyncio.run(run_whatsapp_console(config))
     if command == "console" or (command == "run" and not config.has_token):
         from bot.console import run_console
 
