@@ -41,9 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run",
         parents=[common],
-        help="serve Telegram; without a token, open the console chat",
-        description="Serve Telegram by polling or webhook as configured. With no token "
-        "(config or TELEGRAM_BOT_TOKEN) this opens the local console chat.",
+        help="serve Telegram (and WhatsApp when configured); without either, the console",
+        description="Serve Telegram by polling or webhook as configured, and the WhatsApp "
+        "webhook when [whatsapp] is configured. With neither a bot token (config or "
+        "TELEGRAM_BOT_TOKEN) nor WhatsApp this opens the local console chat.",
     )
     console = sub.add_parser(
         "console",
@@ -112,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     level = level_number(config.logging.level)
-    if args.command in ("console", "nlu-eval") or not config.has_token:
+    if args.command in ("console", "nlu-eval") or not (
+        config.has_token or config.whatsapp.enabled
+    ):
         # Log lines would break into the console chat and the evaluation report.
         level = max(level, logging.WARNING)
     setup_logging(level)
@@ -137,6 +140,11 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.nlu.evaluate import run_nlu_eval
 
         return run_nlu_eval(args.file, args.json)
+    if command == "run" and config.whatsapp.enabled:
+        from bot.whatsapp.serve import serve_whatsapp
+
+        asyncio.run(serve_whatsapp(config))
+        return EXIT_OK
     if command == "console" and args.channel == "whatsapp":
         from bot.whatsapp.console import run_whatsapp_console
 
