@@ -154,3 +154,23 @@ async def test_delivery_statuses_are_recorded_and_only_move_forward(wa):
     await wa.channel.receive(status("read"))
     await wa.channel.receive(status("delivered"))  # late, out of order
     assert (await wa.store.delivery(wamid)).status == "read"
+
+
+async def test_erasure_on_whatsapp_forgets_the_number_and_a_new_message_is_a_new_user(
+    wa, services
+):
+    phone = wa.phone()
+    await phone.write("/tanya kapan ktp saya jadi?")
+    await phone.press(1)
+    user = await wa.store.user_for(phone.wa_id, 0)
+    await phone.write("/hapusdata")
+    await phone.press("Hapus data saya")
+    done = await phone.press("Ya, hapus semuanya")
+    assert "Data Anda sudah dihapus" in bodies(done)  # still told, on WhatsApp
+    assert (await wa.store.by_id(user.id)).wa_id == f"erased:{user.id}"
+    assert (
+        await services.db.fetchall("SELECT 1 FROM wa_users WHERE wa_id = ?", (phone.wa_id,)) == []
+    )
+    await phone.write("/start")
+    # A new user, never the erased one's id again.
+    assert (await wa.store.user_for(phone.wa_id, 0)).id > user.id

@@ -60,7 +60,7 @@ async def bot(tmp_path):
     graph = HTTPServer(
         tornado.web.Application(
             [(r"/(v[\d.]+)/(\d+)/(messages|media)", GraphAPI, {"received": received})]
-        )  # fmt: skip
+        )
     )
     graph.add_sockets([sock])
     port = free_port()
@@ -70,26 +70,35 @@ async def bot(tmp_path):
         f"port = {port}\n",
         encoding="utf-8",
     )
+    process = start_bot(tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        await wait_until_up(client, process)
+        yield client, received
+    stop_bot(process)
+    graph.stop()
+
+
+def start_bot(tmp_path: Path) -> subprocess.Popen:
     env = {**os.environ, **SECRETS, "TELEGRAM_BOT_TOKEN": "", "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(tmp_path / "config.toml"), "run"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        await wait_until_up(client, process)
-        yield client, received
+
+
+def stop_bot(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=30)
+        # SIGTERM stops it cleanly (exit code 0), as systemd would.
+        assert process.wait(timeout=30) == 0
     finally:
         process.kill()
         if process.stderr is not None:
             process.stderr.close()
-        graph.stop()
 
 
 async def wait_until_up(client: httpx.AsyncClient, process: subprocess.Popen) -> None:

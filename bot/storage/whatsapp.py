@@ -27,7 +27,6 @@ class WhatsAppUser:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     message_id: str
-    user_id: int | None
     status: str
     error_code: int | None
 
@@ -71,11 +70,11 @@ class WhatsAppStore:
         cursor = await self.db.write("DELETE FROM wa_inbound WHERE received_at < ?", (cutoff,))
         return cursor.rowcount
 
-    async def record_sent(self, message_id: str, user_id: int, now: int) -> None:
+    async def record_sent(self, message_id: str, now: int) -> None:
         await self.db.write(
-            "INSERT INTO wa_statuses (message_id, user_id, status, updated_at) "
-            "VALUES (?, ?, 'sent', ?) ON CONFLICT(message_id) DO NOTHING",
-            (message_id, user_id, now),
+            "INSERT INTO wa_statuses (message_id, status, updated_at) "
+            "VALUES (?, 'sent', ?) ON CONFLICT(message_id) DO NOTHING",
+            (message_id, now),
         )
 
     async def record_status(
@@ -96,7 +95,7 @@ class WhatsAppStore:
 
     async def delivery(self, message_id: str) -> Delivery | None:
         row = await self.db.fetchone(
-            "SELECT message_id, user_id, status, error_code FROM wa_statuses WHERE message_id = ?",
+            "SELECT message_id, status, error_code FROM wa_statuses WHERE message_id = ?",
             (message_id,),
         )
-        return None if row is None else Delivery(row[0], row[1], row[2], row[3])
+        return None if row is None else Delivery(row[0], row[1], row[2])

@@ -230,12 +230,12 @@ class WhatsAppBotAPI(BaseRequest):
         for payload in payloads:
             wamid = await self.client.send(wa_id, payload)
             self.origins[wamid] = (chat, message_id)
-            await self.store.record_sent(wamid, chat, self.now())
+            await self.store.record_sent(wamid, self.now())
 
     async def _number(self, chat: int) -> str:
         if chat not in self.numbers:
             user = await self.store.by_id(chat)
-            if user is None:
+            if user is None or not user.wa_id.isdigit():  # unknown, or erased
                 raise CloudError(400, 131026, "no WhatsApp number for this user")
             self.numbers[chat] = user.wa_id
         return self.numbers[chat]

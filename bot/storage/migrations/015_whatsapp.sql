@@ -15,9 +15,9 @@ CREATE TABLE wa_inbound (
 );
 
 -- Delivery state of what the bot sent (sent, delivered, read, failed), from the status webhooks.
+-- No user id: the erasure confirmation is sent after the erasure and must not name anyone.
 CREATE TABLE wa_statuses (
     message_id      TEXT PRIMARY KEY,
-    user_id         INTEGER,
     status          TEXT NOT NULL,
     error_code      INTEGER,
     updated_at      INTEGER NOT NULL
