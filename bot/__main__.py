@@ -90,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="file (toml) or folder (csv); default: standard output (toml)",
     )
+    sub.add_parser(
+        "whatsapp-templates",
+        parents=[common],
+        help="print the WhatsApp template definitions to submit to Meta",
+        description="JSON for WhatsApp Manager (or POST /{waba-id}/message_templates): the "
+        "notice template of [whatsapp] notice_template, in every language.",
+    )
     ev = sub.add_parser(
         "nlu-eval",
         parents=[common],
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     level = level_number(config.logging.level)
-    if args.command in ("console", "nlu-eval") or not (
+    if args.command in ("console", "nlu-eval", "whatsapp-templates") or not (
         config.has_token or config.whatsapp.enabled
     ):
         # Log lines would break into the console chat and the evaluation report.
@@ -140,6 +147,13 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.nlu.evaluate import run_nlu_eval
 
         return run_nlu_eval(args.file, args.json)
+    if command == "whatsapp-templates":
+        from bot.i18n import LANGUAGES, Translator
+        from bot.whatsapp.templates import print_definitions
+
+        translators = {lang: Translator(lang, config.tz) for lang in LANGUAGES}
+        print(print_definitions(config.whatsapp.notice_template, translators))
+        return EXIT_OK
     if command == "run" and config.whatsapp.enabled:
         from bot.whatsapp.serve import serve_whatsapp
 

@@ -63,6 +63,9 @@ class WhatsAppConfig:
     # conversations with unique users per 24 hours (250 for a new number).
     messages_per_second: float = 20.0
     daily_conversations: int = 250
+    # The approved template (one per language, same name) for notices outside the 24-hour window;
+    # `python -m bot whatsapp-templates` prints its definitions.
+    notice_template: str = "ektp_notice"
     access_token: str = field(default="", repr=False)
     app_secret: str = field(default="", repr=False)
     verify_token: str = field(default="", repr=False)
@@ -206,6 +209,7 @@ _SCHEMA: dict[str, set[str]] = {
         "public_url",
         "messages_per_second",
         "daily_conversations",
+        "notice_template",
     },
 }
 
@@ -454,6 +458,7 @@ def _whatsapp(section: _Section, env: Mapping[str, str]) -> WhatsAppConfig:
         public_url=section.get("public_url", str, ""),
         messages_per_second=float(section.get("messages_per_second", float, 20)),
         daily_conversations=section.int_in("daily_conversations", 250, 1, 10_000_000),
+        notice_template=section.get("notice_template", str, "ektp_notice"),
         access_token=env.get("WHATSAPP_ACCESS_TOKEN", "").strip(),
         app_secret=env.get("WHATSAPP_APP_SECRET", "").strip(),
         verify_token=env.get("WHATSAPP_VERIFY_TOKEN", "").strip(),
@@ -473,6 +478,8 @@ def _check_whatsapp(config: WhatsAppConfig) -> None:
         raise ConfigError("whatsapp.base_url must start with http:// or https://")
     if not config.path.startswith("/"):
         raise ConfigError(f'whatsapp.path must start with "/", got {config.path!r}')
+    if not re.fullmatch(r"[a-z0-9_]{1,512}", config.notice_template):
+        raise ConfigError("whatsapp.notice_template may only hold a-z, 0-9 and _")
     if config.public_url and not config.public_url.startswith("https://"):
         raise ConfigError("whatsapp.public_url must be a public https:// URL")
     if not 1 <= config.messages_per_second <= 1000:

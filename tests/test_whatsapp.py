@@ -174,3 +174,25 @@ async def test_erasure_on_whatsapp_forgets_the_number_and_a_new_message_is_a_new
     await phone.write("/start")
     # A new user, never the erased one's id again.
     assert (await wa.store.user_for(phone.wa_id, 0)).id > user.id
+
+
+async def test_a_notice_inside_the_window_is_a_message_outside_it_a_template(wa, clock):
+    phone = wa.phone()
+    await phone.write("/start")
+    user = await wa.store.user_for(phone.wa_id, int(clock.now().timestamp()))
+    bot = wa.channel.application.bot
+    clock.advance(hours=23)
+    await bot.send_message(user.id, "<b>Pengingat</b>\nBesok pukul 08.00, kode 9327TX.")
+    assert phone.last.kind == "text" and phone.last.body.startswith("*Pengingat*")
+    clock.advance(hours=2)  # 25 hours after the resident's last message
+    await bot.send_message(user.id, "<b>Pengingat</b>\nBesok pukul 08.00, kode 9327TX.")
+    template = phone.last.message
+    assert template["type"] == "template"
+    assert template["template"]["name"] == "ektp_notice"
+    assert template["template"]["language"] == {"code": "id"}
+    [parameter] = template["template"]["components"][0]["parameters"]
+    # Meta refuses line breaks in a parameter: the lines are joined.
+    assert parameter["text"] == "*Pengingat* · Besok pukul 08.00, kode 9327TX."
+    # The resident's reply opens the window again: answers have their buttons back.
+    menu = await phone.write("/start")
+    assert menu[-1].kind == "list"

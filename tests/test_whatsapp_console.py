@@ -19,3 +19,16 @@ def test_whatsapp_console_shows_lists_buttons_and_no_html(tmp_path):
     assert "*Langkah 1 dari 4 — di mana?*" in out and "<b>" not in out
     assert "[image: " in out and ".png]" in out
     assert "[document: " in out and ".ics]" in out
+
+
+def test_whatsapp_templates_prints_the_definitions_to_submit(tmp_path):
+    import json
+
+    result = run("whatsapp-templates", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = {t["language"]: t for t in json.loads(result.stdout)}
+    assert set(found) == {"id", "en"}
+    assert found["id"]["name"] == "ektp_notice" and found["id"]["category"] == "UTILITY"
+    body = found["id"]["components"][0]
+    assert "{{1}}" in body["text"] and body["text"].startswith("Pemberitahuan")
+    assert body["example"]["body_text"][0][0].startswith("Pengingat")

@@ -18,7 +18,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.fakebotapi import FakeBotAPI, SentMessage
 from bot.storage.whatsapp import WhatsAppStore, is_whatsapp_user
-from bot.whatsapp import layout
+from bot.whatsapp import layout, templates
 from bot.whatsapp.cloud import CloudClient, CloudError
 
 log = logging.getLogger(__name__)
@@ -42,15 +42,18 @@ class WhatsAppBotAPI(BaseRequest):
         *,
         words: Callable[[int], layout.Words] = lambda _chat: layout.Words(),
         now: Callable[[], int] = lambda: 0,
+        notice_template: str = "ektp_notice",
     ) -> None:
         self.client = client
         self.store = store
         self.fallback = fallback
         self.words = words
         self.now = now
+        self.notice_template = notice_template
         # The WhatsApp chats as the Application believes they are (its edits applied).
         self.mirror = FakeBotAPI()
-        self.numbers: dict[int, str] = {}  # user id → wa_id, filled as residents write
+        # user id → (wa_id, their last message's time), filled as residents write
+        self.contacts: dict[int, tuple[str, int]] = {}
         self.origins: dict[str, tuple[int, int]] = {}  # wamid → (chat, Bot API message id)
         self.callbacks: dict[str, int] = {}  # callback query id → chat
 
@@ -97,8 +100,8 @@ class WhatsAppBotAPI(BaseRequest):
 
     # --- the residents' side -----------------------------------------------------------------
 
-    def remember(self, user_id: int, wa_id: str) -> None:
-        self.numbers[user_id] = wa_id
+    def remember(self, user_id: int, wa_id: str, last_inbound_at: int) -> None:
+        self.contacts[user_id] = (wa_id, last_inbound_at)
 
     def origin(self, chat: int, wamid: str) -> SentMessage:
         """The Bot API message a pressed WhatsApp button was on; after a restart (or for an
@@ -226,19 +229,30 @@ class WhatsAppBotAPI(BaseRequest):
     async def _send(self, chat: int, message_id: int, payloads: list[dict[str, Any]]) -> None:
         if not payloads:
             return
-        wa_id = await self._number(chat)
+        wa_id, last_inbound_at = await self._contact(chat)
+        if templates.outside_window(last_inbound_at, self.now()):
+            payloads = self._as_notice(chat, payloads)
         for payload in payloads:
             wamid = await self.client.send(wa_id, payload)
             self.origins[wamid] = (chat, message_id)
             await self.store.record_sent(wamid, self.now())
 
-    async def _number(self, chat: int) -> str:
-        if chat not in self.numbers:
+    def _as_notice(self, chat: int, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Outside the 24-hour window only a template may go: the words, without buttons (the
+        resident's reply opens the window, and the next answer has buttons again)."""
+        text = "\n".join(t for t in (layout.text_of(p) for p in payloads) if t)
+        if not text:
+            return []  # a map or file alone cannot go out as a template
+        language = self.words(chat).language
+        return [templates.notice(self.notice_template, language, text)]
+
+    async def _contact(self, chat: int) -> tuple[str, int]:
+        if chat not in self.contacts:
             user = await self.store.by_id(chat)
             if user is None or not user.wa_id.isdigit():  # unknown, or erased
                 raise CloudError(400, 131026, "no WhatsApp number for this user")
-            self.numbers[chat] = user.wa_id
-        return self.numbers[chat]
+            self.contacts[chat] = (user.wa_id, user.last_inbound_at)
+        return self.contacts[chat]
 
 
 def request_params(request_data: RequestData | None) -> dict[str, Any]:

@@ -28,7 +28,9 @@ def words_for(services: Services) -> Any:
     def words(chat: int) -> layout.Words:
         lang = services.users.cached_language(chat) or services.config.default_language
         t = services.translator(lang)
-        return layout.Words(t.gettext(OPEN_LIST), t.gettext(MORE), t.gettext(MORE_DESCRIPTION))
+        return layout.Words(
+            t.gettext(OPEN_LIST), t.gettext(MORE), t.gettext(MORE_DESCRIPTION), language=lang
+        )
 
     return words
 
@@ -60,7 +62,7 @@ class WhatsAppChannel:
 
     async def _dispatch(self, message: Inbound, now: int) -> None:
         user = await self.store.user_for(message.wa_id, now)
-        self.bridge.remember(user.id, user.wa_id)
+        self.bridge.remember(user.id, user.wa_id, user.last_inbound_at)
         person: dict[str, Any] = {
             "id": user.id,
             "is_bot": False,

@@ -115,6 +115,7 @@ class Words:
     open_list: str = "Pilih"
     more: str = "Lainnya ▶"
     more_description: str = ""
+    language: str = "id"  # the resident's, for template messages
 
 
 def choices_of(markup: dict[str, Any]) -> tuple[list[Choice], list[str]]:
@@ -287,3 +288,13 @@ def media(kind: str, media_id: str, caption: str = "", filename: str = "") -> di
     if filename and kind == "document":
         body["filename"] = filename
     return {"type": kind, kind: body}
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """The words a message object shows (its body or caption), for a template's parameter."""
+    kind = message["type"]
+    if kind == "text":
+        return str(message["text"]["body"])
+    if kind == "interactive":
+        return str(message["interactive"]["body"]["text"])
+    return str(message.get(kind, {}).get("caption", ""))

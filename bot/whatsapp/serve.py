@@ -50,6 +50,7 @@ async def serve_whatsapp(config: Config) -> None:
                 telegram,
                 words=words_for(services),
                 now=lambda: int(services.clock.now().timestamp()),
+                notice_template=wa.notice_template,
             )
             async with running_application(
                 services, request=bridge, with_updater=config.has_token
