@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -76,29 +76,30 @@ def _values(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def _message(raw: dict[str, Any], name: str) -> Inbound | None:
     """None for what the bot does not read (images, voice notes, reactions, stickers)."""
-    base = {
-        "message_id": str(raw.get("id", "")),
-        "wa_id": str(raw.get("from", "")),
-        "name": name,
-        "timestamp": _int(raw.get("timestamp")),
-        "context_id": str(raw.get("context", {}).get("id", "")),
-    }
+    base = Inbound(
+        message_id=str(raw.get("id", "")),
+        wa_id=str(raw.get("from", "")),
+        name=name,
+        timestamp=_int(raw.get("timestamp")),
+        context_id=str(raw.get("context", {}).get("id", "")),
+    )
     kind = raw.get("type")
     if kind == "text":
-        return Inbound(**base, text=str(raw.get("text", {}).get("body", "")))
+        return replace(base, text=str(raw.get("text", {}).get("body", "")))
     if kind == "interactive":
         interactive = raw.get("interactive", {})
         reply = interactive.get(interactive.get("type", ""), {})
-        return Inbound(**base, reply_id=str(reply.get("id", "")), text=str(reply.get("title", "")))
+        return replace(base, reply_id=str(reply.get("id", "")), text=str(reply.get("title", "")))
     if kind == "button":
         # A template's quick-reply button: its payload is the id we gave it.
-        button = raw.get("button", {})
-        return Inbound(**base, reply_id=str(button.get("payload", "")))
+        return replace(base, reply_id=str(raw.get("button", {}).get("payload", "")))
     if kind == "location":
         place = raw.get("location", {})
-        return Inbound(
-            **base, latitude=float(place.get("latitude")), longitude=float(place.get("longitude"))
-        )
+        try:
+            latitude, longitude = float(place["latitude"]), float(place["longitude"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return replace(base, latitude=latitude, longitude=longitude)
     return None
 
 
