@@ -196,3 +196,18 @@ async def test_a_notice_inside_the_window_is_a_message_outside_it_a_template(wa,
     # The resident's reply opens the window again: answers have their buttons back.
     menu = await phone.write("/start")
     assert menu[-1].kind == "list"
+
+
+async def test_memory_stays_bounded_and_a_forgotten_message_s_button_still_works(wa, monkeypatch):
+    import bot.whatsapp.bridge as bridge
+
+    monkeypatch.setattr(bridge, "KEEP_PER_CHAT", 3)
+    phone = wa.phone()
+    picker = (await phone.write("/daftar"))[-1]
+    for _ in range(3):
+        await phone.write("/bantuan")
+    assert len(wa.bridge.mirror.sent[WA_ID_BASE + 1]) <= 3
+    # The flow is still at that step: its button works though the bridge forgot the message
+    # (the handler edits a stand-in, which WhatsApp shows as a new message).
+    chosen = await phone.press("Balaraja", picker)
+    assert "Langkah 2 dari 4" in bodies(chosen)

@@ -31,6 +31,8 @@ UNREACHABLE = {131026, 131047, 131051, 131052, 1006}
 # WhatsApp refuses calendar files: an .ics goes as plain text, which phones still import.
 DOCUMENT_TYPES = {"text/calendar": "text/plain"}
 TEXT_METHODS = {"sendMessage", "editMessageText"}
+KEEP_PER_CHAT = 40
+KEEP_TOTAL = 100_000
 
 
 class WhatsAppBotAPI(BaseRequest):
@@ -52,6 +54,7 @@ class WhatsAppBotAPI(BaseRequest):
         self.notice_template = notice_template
         # The WhatsApp chats as the Application believes they are (its edits applied).
         self.mirror = FakeBotAPI()
+        self.mirror.record_calls = False  # a long-running process must not keep every call
         # user id → (wa_id, their last message's time), filled as residents write
         self.contacts: dict[int, tuple[str, int]] = {}
         self.origins: dict[str, tuple[int, int]] = {}  # wamid → (chat, Bot API message id)
@@ -154,6 +157,17 @@ class WhatsAppBotAPI(BaseRequest):
         message_id = int(result.get("message_id", 0)) if isinstance(result, dict) else 0
         payloads = await self._payloads(api_method, params, chat, message_id)
         await self._send(chat, message_id, payloads)
+        self._forget_old(chat)
+
+    def _forget_old(self, chat: int) -> None:
+        """Memory stays bounded in a long-running process: a button on a message older than
+        this falls back to the stand-in, whose buttons the flows answer as stale."""
+        kept = self.mirror.sent[chat]
+        if len(kept) > KEEP_PER_CHAT:
+            del kept[: len(kept) - KEEP_PER_CHAT]
+        for table in (self.origins, self.callbacks):
+            while len(table) > KEEP_TOTAL:
+                del table[next(iter(table))]  # dicts keep insertion order: the oldest first
 
     async def _payloads(
         self, api_method: str, params: dict[str, Any], chat: int, message_id: int
