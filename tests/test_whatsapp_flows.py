@@ -1,0 +1,67 @@
+"""More resident flows on WhatsApp, through the real Application: /saya and cancel, a home visit,
+subscriptions. Each checks the WhatsApp side of the flow: lists and buttons within the limits,
+answers as new messages, no HTML."""
+
+from __future__ import annotations
+
+from bot.storage.whatsapp import WA_ID_BASE
+from tests.booking_helpers import TUESDAY, nik, place_id
+from tests.test_whatsapp import assert_no_html, bodies
+from tests.whatsapp_helpers import wa_fixture  # noqa: F401  (the fixture ``wa``)
+
+
+async def test_saya_lists_a_booking_and_cancel_asks_then_frees_the_seat(wa, services):
+    phone = wa.phone()
+    await phone.write("/start")  # the number becomes a user of the bot
+    office = await place_id(services)
+    slot = (await services.booking.free_slots(office, TUESDAY))[0]
+    view = await services.booking.book(
+        slot.slot_id, owner_id=WA_ID_BASE + 1, person_name="Siti Aminah", nik=nik(1)
+    )
+    listing = await phone.write("/saya")
+    card = next(o for o in listing if view.code in o.body)
+    # "🎫 Kode, QR dan kalender" is too long for a reply button (20) but fits a list row (24).
+    assert card.kind == "list" and "🎫 Kode, QR dan kalender" in card.titles
+    question = await phone.press("Batalkan", card)
+    assert view.code in bodies(question)
+    done = await phone.press("Ya, batalkan")
+    assert "sudah dibatalkan" in bodies(done)
+    assert (await services.booking.booking(view.id)).status == "cancelled"
+    assert (await services.booking.free_slots(office, TUESDAY))[0].seats_left == 12
+    assert_no_html(phone.inbox)
+
+
+async def test_home_visit_request_typed_on_whatsapp_is_recorded(wa, services):
+    phone = wa.phone("Budi")
+    await phone.write("/rumah")
+    for answer in (
+        "Siti Aminah",
+        "3674034508500001",
+        "sakit stroke, tidak bisa jalan",
+        "Jl. Mawar No. 5 RT 02 RW 03, Pondok Kacang Timur",
+        "lewati",
+        "pd aren",
+        "0812 3456 7890",
+        "Selasa pagi",
+        "Rumah di lantai 2, ada tangga",
+    ):
+        await phone.write(answer)
+    done = await phone.write("ya")
+    assert "sudah tercatat" in bodies(done)
+    visits = await services.visits.for_owner(WA_ID_BASE + 1)
+    assert len(visits) == 1
+    assert visits[0].ticket in bodies(done)
+    assert_no_html(phone.inbox)
+
+
+async def test_subscriptions_by_list_rows_and_typing(wa, services):
+    phone = wa.phone()
+    view = await phone.write("/langganan")
+    assert "Anda belum menerima pengumuman" in bodies(view)
+    assert view[-1].kind == "list"
+    updated = await phone.press("Ciputat")
+    assert "Anda menerima pengumuman untuk: *Ciputat*." in bodies(updated)
+    typed = await phone.write("pd aren")
+    assert "Pondok Aren" in bodies(typed)
+    topics = await services.subscriptions.store.topics(WA_ID_BASE + 1)
+    assert len(topics) == 2
