@@ -211,3 +211,16 @@ async def test_memory_stays_bounded_and_a_forgotten_message_s_button_still_works
     # (the handler edits a stand-in, which WhatsApp shows as a new message).
     chosen = await phone.press("Balaraja", picker)
     assert "Langkah 2 dari 4" in bodies(chosen)
+
+
+async def test_seen_message_ids_are_kept_past_metas_retries_then_forgotten(wa, clock):
+    phone = wa.phone()
+    post = webhook_post(phone.wa_id, "Siti", text_message("/start"))
+    await wa.channel.receive(post)
+    clock.advance(days=7)  # Meta's last retry
+    assert await wa.channel.receive(post) == 0
+    clock.advance(days=2)
+    await phone.write("/bantuan")  # any post prunes (at most hourly)
+    seen = {row[0] for row in await wa.store.db.fetchall("SELECT message_id FROM wa_inbound")}
+    old = post["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    assert old not in seen and len(seen) == 1  # only the new message's id

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 OPEN_LIST = N_("Choose")
 MORE = N_("More ▶")
 MORE_DESCRIPTION = N_("Show the next choices")
+# Meta retries an unacknowledged webhook for up to 7 days; message ids older than that can go.
+KEEP_INBOUND_SECONDS = 8 * 24 * 3600
 
 
 def words_for(services: Services) -> Any:
@@ -42,6 +44,7 @@ class WhatsAppChannel:
         self.application = application
         self.bridge = bridge
         self.store = store
+        self.pruned_at = 0
 
     async def receive(self, payload: dict[str, Any]) -> int:
         """Handle one webhook post; returns how many new messages it carried."""
@@ -51,6 +54,9 @@ class WhatsAppChannel:
             await self.store.record_status(
                 status.message_id, status.status, now, status.error_code
             )
+        if now - self.pruned_at >= 3600:
+            self.pruned_at = now
+            await self.store.forget_inbound_before(now - KEEP_INBOUND_SECONDS)
         handled = 0
         for message in messages:
             # WhatsApp posts a message again until it gets a 200: act on it once.
