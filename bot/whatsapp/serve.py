@@ -41,6 +41,8 @@ async def serve_whatsapp(config: Config) -> None:
     telegram: BaseRequest = (
         HTTPXRequest(connection_pool_size=8) if config.has_token else FakeBotAPI()
     )
+    if not config.has_token:
+        log.warning("no Telegram bot token: messages for the staff group are not delivered")
     try:
         async with open_services(config) as services:
             store = WhatsAppStore(services.db)
