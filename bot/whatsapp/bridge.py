@@ -83,13 +83,14 @@ class WhatsAppBotAPI(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        params = request_params(request_data)
-        chat = self._whatsapp_chat(params)
+        # Routed on the plain parameters: a Telegram upload's file is left for Telegram to read.
+        chat = self._whatsapp_chat(dict(request_data.parameters) if request_data else {})
         if chat is None:
             return await self.fallback.do_request(
                 url, method, request_data, read_timeout, write_timeout, connect_timeout,
                 pool_timeout,
             )  # fmt: skip
+        params = request_params(request_data)
         status, body = await self.mirror.do_request(url, method, request_data)
         if status != 200:
             return status, body
