@@ -1,5 +1,5 @@
-"""More resident flows on WhatsApp, through the real Application: /saya and cancel, a home visit,
-subscriptions. Each checks the WhatsApp side of the flow: lists and buttons within the limits,
+"""More resident flows on WhatsApp, through the real Application: /saya, cancel and reschedule, a
+home visit, subscriptions. Each checks the WhatsApp side of the flow: lists and buttons within the limits,
 answers as new messages, no HTML."""
 
 from __future__ import annotations
@@ -29,6 +29,26 @@ async def test_saya_lists_a_booking_and_cancel_asks_then_frees_the_seat(wa, serv
     assert (await services.booking.booking(view.id)).status == "cancelled"
     assert (await services.booking.free_slots(office, TUESDAY))[0].seats_left == 12
     assert_no_html(phone.inbox)
+
+
+async def test_reschedule_keeps_the_code(wa, services):
+    phone = wa.phone()
+    await phone.write("/start")
+    office = await place_id(services)
+    slot = (await services.booking.free_slots(office, TUESDAY))[0]
+    view = await services.booking.book(
+        slot.slot_id, owner_id=WA_ID_BASE + 1, person_name="Siti Aminah", nik=nik(1)
+    )
+    await phone.write("/saya")
+    days = await phone.press("Pindah jadwal")
+    assert view.code in bodies(days)
+    await phone.press("Rab, 25 Nov")
+    summary = await phone.press("10.00–11.00")
+    assert "ke: Rabu, 25 November 2026, 10.00–11.00" in bodies(summary)
+    done = await phone.press("Konfirmasi")
+    assert "Jadwal dipindah" in bodies(done) and view.code in bodies(done)
+    moved = await services.booking.booking(view.id)
+    assert moved.code == view.code and str(moved.date) == "2026-11-25"
 
 
 async def test_home_visit_request_typed_on_whatsapp_is_recorded(wa, services):
