@@ -1,6 +1,6 @@
-"""More resident flows on WhatsApp, through the real Application: /saya, cancel and reschedule, a
-home visit, subscriptions. Each checks the WhatsApp side of the flow: lists and buttons within the limits,
-answers as new messages, no HTML."""
+"""More resident flows on WhatsApp, through the real Application: /saya, cancel and reschedule,
+a home visit, subscriptions. Each checks the WhatsApp side of the flow: lists and buttons within
+the limits, answers as new messages, no HTML."""
 
 from __future__ import annotations
 
