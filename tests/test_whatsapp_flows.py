@@ -85,3 +85,17 @@ async def test_subscriptions_by_list_rows_and_typing(wa, services):
     assert "Pondok Aren" in bodies(typed)
     topics = await services.subscriptions.store.topics(WA_ID_BASE + 1)
     assert len(topics) == 2
+
+
+async def test_a_question_mid_flow_is_answered_then_one_tap_continues(wa, services):
+    phone = wa.phone()
+    await phone.write("/daftar")
+    await phone.write("Pondok Aren")
+    await phone.press("Sel, 24 Nov")
+    await phone.press("08.00–09.00")
+    asked = await phone.write("syaratnya apa aja?")
+    assert "Kartu Keluarga" in bodies(asked)
+    assert any("Lanjutkan" in t for t in phone.last.titles)
+    again = await phone.press("Lanjutkan")
+    assert "siapa yang akan merekam" in bodies(again)
+    assert "NIK *Siti Aminah*" in bodies(await phone.write("Siti Aminah"))
