@@ -164,11 +164,10 @@ async def close(update: Update, context: BotContext, flow: Flow[Any]) -> None:
 
 
 def _adds_nothing(flow: Flow[Any], draft: Any, earlier: FlowState) -> bool:
-    """Whether an entry's preset draft only repeats what the earlier draft already holds (an
-    operator's one kecamatan, say): then the earlier draft is offered, not replaced."""
-    blank = drafts.encode(flow.draft())
-    given = {k: v for k, v in drafts.encode(draft).items() if v != blank.get(k)}
-    return all(earlier.draft.get(k) == v for k, v in given.items())
+    """Whether an entry's preset draft is blank (it carries no context): then a draft left
+    earlier is offered to continue. A preset with something in it is what the resident asked for
+    now (a place, a school typed after the command) and starts afresh."""
+    return bool(drafts.encode(draft) == drafts.encode(flow.draft()))
 
 
 async def _offer_resume(

@@ -8,12 +8,13 @@ from telegram import InlineKeyboardButton
 
 from bot.errors import NotFound
 from bot.nlu.schools import parse_school
-from bot.services.schools import MANY, event_lines
+from bot.services.schools import MANY
 from bot.storage.places import School
 from handlers.common import echo
 from handlers.flow import NEXT, REASK, STAY, Button, Goto, Invalid, Result, Turn
 from handlers.pickers import kecamatan_keyboard
 from handlers.school.model import SchoolDraft, school_label, schools_of
+from handlers.school.texts import event_lines
 
 SchoolTurn = Turn[SchoolDraft]
 

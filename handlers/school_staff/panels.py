@@ -11,11 +11,12 @@ from bot.config import StaffMember
 from bot.context import BotContext
 from bot.errors import NotAllowed, NotFound
 from bot.services import schools as sc
-from bot.services.schools import SchoolError, event_lines
+from bot.services.schools import SchoolError
 from bot.storage.places import School
 from handlers.common import say
 from handlers.flow import FINISH, REASK, STAY, Button, Goto, Result
 from handlers.pickers import kecamatan_keyboard
+from handlers.school.texts import event_lines
 from handlers.school_staff.flow import (
     CHUNK,
     StaffDraft,

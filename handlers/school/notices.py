@@ -1,4 +1,5 @@
-"""The outbox messages of school events: added, changed, cancelled."""
+"""What the outbox says about school events (added, changed, cancelled): the presentation of the
+kinds ``bot.services.schools`` declares and enqueues."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from bot.services.outbox import Notice, renderer
 from bot.services.schools.models import EventView
 from bot.services.schools.rules import KIND_ADDED, KIND_CANCELLED, KIND_CHANGED, SK, SchoolError
 from bot.services.schools.service import Schools
-from bot.services.schools.texts import _e, event_lines, lost_text
 from bot.storage.places import Place, ServiceDay
+from handlers.school.texts import esc, event_lines, lost_text
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -69,7 +70,7 @@ async def render_added(
     ):
         return None  # cancelled meanwhile, or no longer followed
     lines = [
-        _("🏫 <b>New e-KTP recording day at {school}</b>").format(school=_e(view.school.name)),
+        _("🏫 <b>New e-KTP recording day at {school}</b>").format(school=esc(view.school.name)),
         "",
         *event_lines(t, view),
         "",
@@ -105,7 +106,7 @@ async def render_changed(
         return None
     lines = [
         _("✏️ <b>The e-KTP recording at {school} has changed</b>").format(
-            school=_e(view.school.name)
+            school=esc(view.school.name)
         ),
         "",
     ]
@@ -119,7 +120,7 @@ async def render_changed(
             booking = await services.booking.booking(int(booking_id))
             if booking is None:
                 continue
-            name = _e(booking.person_name)
+            name = esc(booking.person_name)
             if outcome == "lost" or booking.status == "cancelled":
                 lines.append(
                     _("❌ Booking {code} for {name} was cancelled: {why}.").format(
@@ -157,7 +158,7 @@ def _was_line(t: Translator, before: dict[str, Any]) -> str:
         elif closes:
             parts.append(_("until {time}").format(time=t.time(time.fromisoformat(closes))))
     if before.get("room"):
-        parts.append(_e(before["room"]))
+        parts.append(esc(before["room"]))
     if not parts:
         return ""
     return _("<b>Was:</b> {what}").format(what=", ".join(parts))
@@ -183,19 +184,19 @@ async def render_cancelled(
     except NotFound:
         return None
     lines = [
-        _("❌ <b>Cancelled: the e-KTP recording at {school}</b>").format(school=_e(school.name)),
+        _("❌ <b>Cancelled: the e-KTP recording at {school}</b>").format(school=esc(school.name)),
         f"📅 {t.date(event.date)}, {t.time_range(event.opens, event.closes)}",
     ]
     reason = str(payload.get("reason") or "")
     if reason:
-        lines.append(_("Reason: {reason}").format(reason=_e(reason)))
+        lines.append(_("Reason: {reason}").format(reason=esc(reason)))
     for booking_id in booking_ids:
         booking = await services.booking.booking(int(booking_id))
         if booking is None:
             continue
         lines.append(
             _("Booking {code} for {name} is cancelled.").format(
-                code=booking.code, name=_e(booking.person_name)
+                code=booking.code, name=esc(booking.person_name)
             )
         )
     others = [e for e in await schools.upcoming(school.id) if e.id != event.id]
