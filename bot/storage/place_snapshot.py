@@ -1,17 +1,30 @@
 """Places, weekly hours, service days and closures in memory, answering PlaceStore's reads.
 
 A kecamatan's "where" and "when" answers read these tables for every place, several times; from
-memory an answer costs no database round trip. The copy is replaced whenever ``ChangeWatch``
-(bot/storage/watch.py) reports a change, so the reads answer exactly what the SQL they replace
-answered: same filters, same order (SQLite orders text by its UTF-8 bytes, which is Python's
-code-point order; NULL times first).
+memory an answer costs no database round trip. The copy holds every place and its weekly hours,
+and the service days and closures of a window: from ``since`` (a few weeks before today) on, so
+events ahead and the whole booking horizon. History before the window is never loaded: its cost
+does not grow with the years of service; reads that reach before ``since`` go to SQL
+(``PlaceStore``).
+
+The copy is updated row by row from what ``ChangeWatch`` (bot/storage/watch.py) reports: a change
+re-reads the changed rows only; another process' commit re-reads the window. The reads answer
+exactly what the SQL they replace answered: same filters, same order (SQLite orders text by its
+UTF-8 bytes, which is Python's code-point order; NULL times first).
+
+Each place carries a stamp that changes whenever what decides its openings changes (the place,
+its hours, its service days, closures that apply to it, the window): memos built on the schedule
+of one place (``Schedule``, the booking service's slot memo) keep while their stamp holds.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
+from itertools import count
 
 from bot.storage.db import Database, time_or_none
 from bot.storage.place_records import (
@@ -25,10 +38,16 @@ from bot.storage.place_records import (
     service_day_from_row,
 )
 
+_CLOSURE_COLUMNS = "id, place_id, date, starts, ends, reason"
+_epochs = count(1)  # a full load or a moved window: every stamp changes
+
 
 @dataclass(frozen=True)
 class PlaceSnapshot:
     generation: int
+    since: date  # service days and closures are held from this date on
+    epoch: int
+    stamps: dict[int, int]  # place id -> changes seen to what decides its openings
     by_id: dict[int, Place]
     by_code: dict[str, Place]
     ordered: tuple[Place, ...]  # by kecamatan, kind, name
@@ -36,6 +55,15 @@ class PlaceSnapshot:
     service_days: tuple[ServiceDay, ...]  # by date, opens
     service_day_by_id: dict[int, ServiceDay]
     closures: tuple[Closure, ...]  # by date, starts
+    closure_by_id: dict[int, Closure]
+
+    def covers(self, start: date) -> bool:
+        """Whether reads from ``start`` on can be answered from memory."""
+        return start >= self.since
+
+    def version_of(self, place_id: int) -> tuple[int, int]:
+        """Changes whenever the openings of ``place_id`` may have changed."""
+        return (self.epoch, self.stamps.get(place_id, 0))
 
     def places(self, kecamatan_code: str | None, public_only: bool) -> list[Place]:
         return [
@@ -97,37 +125,148 @@ def _nulls_first(value: time | None) -> tuple[bool, time]:
     return (value is not None, value or time.min)
 
 
-async def load_snapshot(db: Database, generation: int) -> PlaceSnapshot:
-    """Read the four tables (four queries; only after a change)."""
-    place_rows = await db.fetchall(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
-    hour_rows = await db.fetchall(
-        "SELECT place_id, weekday, opens, closes FROM place_hours ORDER BY weekday, opens"
+def closure_from_row(r: sqlite3.Row) -> Closure:
+    return Closure(
+        r[0], r[1], date.fromisoformat(r[2]), time_or_none(r[3]), time_or_none(r[4]), r[5]
     )
-    day_rows = await db.fetchall(
-        f"SELECT {_SERVICE_DAY_COLUMNS} FROM service_days ORDER BY date, opens, id"
+
+
+def _assemble(
+    generation: int,
+    since: date,
+    epoch: int,
+    stamps: dict[int, int],
+    places: Iterable[Place],
+    hours: dict[int, tuple[WeeklyHours, ...]],
+    service_days: dict[int, ServiceDay],
+    closures: dict[int, Closure],
+) -> PlaceSnapshot:
+    by_id = {p.id: p for p in places}
+    ordered_days = sorted(service_days.values(), key=lambda sd: (sd.date, sd.opens, sd.id))
+    ordered_closures = sorted(
+        closures.values(), key=lambda c: (c.date, _nulls_first(c.starts), c.id)
     )
-    closure_rows = await db.fetchall(
-        "SELECT id, place_id, date, starts, ends, reason FROM closures ORDER BY id"
+    return PlaceSnapshot(
+        generation=generation,
+        since=since,
+        epoch=epoch,
+        stamps=stamps,
+        by_id=by_id,
+        by_code={p.code: p for p in by_id.values()},
+        ordered=tuple(sorted(by_id.values(), key=lambda p: (p.kecamatan_code, p.kind, p.name))),
+        hours=hours,
+        service_days=tuple(ordered_days),
+        service_day_by_id=service_days,
+        closures=tuple(ordered_closures),
+        closure_by_id=closures,
     )
-    places = [place_from_row(r) for r in place_rows]
-    hours: dict[int, list[WeeklyHours]] = {}
-    for r in hour_rows:
+
+
+async def _hours(db: Database, place_ids: list[int] | None) -> dict[int, tuple[WeeklyHours, ...]]:
+    sql = "SELECT place_id, weekday, opens, closes FROM place_hours"
+    if place_ids is not None:
+        sql += f" WHERE place_id IN ({','.join('?' * len(place_ids))})"
+    rows = await db.fetchall(sql + " ORDER BY weekday, opens", place_ids or ())
+    hours: dict[int, list[WeeklyHours]] = {p: [] for p in place_ids or ()}
+    for r in rows:
         hours.setdefault(r[0], []).append(
             WeeklyHours(r[1], time.fromisoformat(r[2]), time.fromisoformat(r[3]))
         )
-    service_days = tuple(service_day_from_row(r) for r in day_rows)
-    closures = [
-        Closure(r[0], r[1], date.fromisoformat(r[2]), time_or_none(r[3]), time_or_none(r[4]), r[5])
-        for r in closure_rows
-    ]
-    closures.sort(key=lambda c: (c.date, _nulls_first(c.starts)))
-    return PlaceSnapshot(
-        generation=generation,
-        by_id={p.id: p for p in places},
-        by_code={p.code: p for p in places},
-        ordered=tuple(sorted(places, key=lambda p: (p.kecamatan_code, p.kind, p.name))),
-        hours={place_id: tuple(rows) for place_id, rows in hours.items()},
-        service_days=service_days,
-        service_day_by_id={sd.id: sd for sd in service_days},
-        closures=tuple(closures),
+    return {place_id: tuple(found) for place_id, found in hours.items()}
+
+
+async def load_snapshot(db: Database, generation: int, since: date) -> PlaceSnapshot:
+    """Read the places, their hours, and the window's service days and closures."""
+    place_rows = await db.fetchall(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
+    hours = {k: v for k, v in (await _hours(db, None)).items() if v}
+    day_rows = await db.fetchall(
+        f"SELECT {_SERVICE_DAY_COLUMNS} FROM service_days WHERE date >= ?", (since.isoformat(),)
+    )
+    closure_rows = await db.fetchall(
+        f"SELECT {_CLOSURE_COLUMNS} FROM closures WHERE date >= ?", (since.isoformat(),)
+    )
+    days = {sd.id: sd for sd in map(service_day_from_row, day_rows)}
+    closures = {c.id: c for c in map(closure_from_row, closure_rows)}
+    places = [place_from_row(r) for r in place_rows]
+    return _assemble(generation, since, next(_epochs), {}, places, hours, days, closures)
+
+
+def moved(snapshot: PlaceSnapshot, since: date) -> PlaceSnapshot:
+    """The window starting later (a new day): what fell out of it is dropped, no query."""
+    days = {k: v for k, v in snapshot.service_day_by_id.items() if v.date >= since}
+    closures = {k: v for k, v in snapshot.closure_by_id.items() if v.date >= since}
+    return _assemble(
+        snapshot.generation,
+        since,
+        next(_epochs),
+        dict(snapshot.stamps),
+        snapshot.by_id.values(),
+        snapshot.hours,
+        days,
+        closures,
+    )
+
+
+async def refreshed(
+    db: Database, snapshot: PlaceSnapshot, generation: int, dirty: set[tuple[str, int]]
+) -> PlaceSnapshot:
+    """``snapshot`` with the ``dirty`` rows read again (at most four small queries)."""
+    keys: dict[str, list[int]] = {}
+    for table, key in dirty:
+        keys.setdefault(table, []).append(key)
+    stamps = dict(snapshot.stamps)
+    epoch = snapshot.epoch
+    touched: set[int] = set()
+    places = dict(snapshot.by_id)
+    if ids := keys.get("places"):
+        for pid in ids:
+            places.pop(pid, None)
+        rows = await db.fetchall(
+            f"SELECT {_PLACE_COLUMNS} FROM places WHERE id IN ({','.join('?' * len(ids))})", ids
+        )
+        places.update((p.id, p) for p in map(place_from_row, rows))
+        touched.update(ids)
+    hours = snapshot.hours
+    if ids := keys.get("place_hours"):
+        hours = {**hours, **await _hours(db, ids)}
+        hours = {k: v for k, v in hours.items() if v}
+        touched.update(ids)
+    since = snapshot.since.isoformat()
+    days = snapshot.service_day_by_id
+    if ids := keys.get("service_days"):
+        days = dict(days)
+        for sid in ids:
+            if (old := days.pop(sid, None)) is not None:
+                touched.add(old.place_id)
+        rows = await db.fetchall(
+            f"SELECT {_SERVICE_DAY_COLUMNS} FROM service_days "
+            f"WHERE id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+        for sd in map(service_day_from_row, rows):
+            touched.add(sd.place_id)
+            if sd.date.isoformat() >= since:
+                days[sd.id] = sd
+    closures = snapshot.closure_by_id
+    if ids := keys.get("closures"):
+        closures = dict(closures)
+        found: list[Closure] = []
+        for cid in ids:
+            if (old_closure := closures.pop(cid, None)) is not None:
+                found.append(old_closure)
+        rows = await db.fetchall(
+            f"SELECT {_CLOSURE_COLUMNS} FROM closures WHERE id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+        for c in map(closure_from_row, rows):
+            found.append(c)
+            if c.date >= snapshot.since:
+                closures[c.id] = c
+        if any(c.place_id is None for c in found) or len(found) < len(ids):
+            epoch = next(_epochs)  # a closure of every place (or one gone unseen): all change
+        touched.update(c.place_id for c in found if c.place_id is not None)
+    for pid in touched:
+        stamps[pid] = stamps.get(pid, 0) + 1
+    return _assemble(
+        generation, snapshot.since, epoch, stamps, places.values(), hours, days, closures
     )
