@@ -294,4 +294,17 @@ async def database(kind: str, folder: Path) -> Path:
     return target
 
 
-KINDS = ("demo", "big")
+def kinds() -> list[str]:
+    """The databases to measure on: ``BENCH_DBS`` (comma-separated), else both."""
+    chosen = os.environ.get("BENCH_DBS", "demo,big")
+    return [k for k in ("demo", "big") if k in chosen.split(",")]
+
+
+def describe() -> str:
+    return (
+        f"{_n(USERS):,} users; {_n(BOOKINGS):,} bookings over four years with their history; "
+        f"~{int(PLACES * (HISTORY_DAYS + AHEAD_DAYS) * SLOTS_PER_DAY * scale()):,} slots; "
+        f"{_n(SERVICE_DAYS):,} service days and {_n(CLOSURES):,} closures for {PLACES} places; "
+        f"{_n(SUBSCRIPTIONS):,} subscriptions; {_n(OUTBOX_PENDING):,} pending and up to "
+        f"{_n(OUTBOX_SENT):,} sent outbox rows"
+    )
