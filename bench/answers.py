@@ -38,7 +38,7 @@ from telegram.ext import ApplicationBuilder, MessageHandler, filters
 from bench import _scale
 from bot.app import OFFLINE_TOKEN
 from bot.config import load_config
-from bot.fakebotapi import FakeBotAPI, to_update
+from bot.fakebotapi import FakeBotAPI, SentMessage, to_update
 from bot.runtime import open_services, running_application
 
 USERS = 50
@@ -81,6 +81,14 @@ class QuietBotAPI(FakeBotAPI):
         result = super()._store(params, kind, **kwargs)
         self.sent.clear()
         return result
+
+
+class ReplayBotAPI(QuietBotAPI):
+    """Edits find their message (the recorded ids are not in this API's empty history)."""
+
+    def _find(self, params: dict[str, Any]) -> SentMessage:
+        chat_id, message_id = int(params.get("chat_id", 0)), int(params.get("message_id", 0))
+        return SentMessage(chat_id, message_id, "text", "", [], "", b"", {})
 
 
 def _user(i: int) -> dict[str, Any]:
@@ -148,7 +156,7 @@ async def _echo_floor(texts: list[str]) -> list[float]:
 async def replay_calls(replies: list[Calls]) -> list[float]:
     """The replay floor of any recorded updates: a bare Application makes each update's calls,
     one text update per recorded update."""
-    api = QuietBotAPI()
+    api = ReplayBotAPI()
     turn = iter(replies)
 
     async def replay(update: Update, context: Any) -> None:
