@@ -278,3 +278,27 @@ async def test_a_change_before_the_window_is_seen_where_it_must_be(services, clo
         assert await store.closures(start, end, place_id) == await sql_closures(
             db, start, end, place_id
         )
+
+
+async def test_another_process_commit_restamps_only_the_places_it_changed(services, config):
+    store, watch = services.places, services.db.watch
+    now = [time_module.monotonic() + 100]
+    watch._monotonic = lambda: now[0]
+    some, other = (await store.places())[:2]
+    before = await store.snapshot()
+    day = date(2026, 12, 8)
+    writer = sqlite3.connect(config.database)
+    with writer:
+        writer.execute(
+            "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'x', 0)",
+            (some.id, day.isoformat()),
+        )
+    writer.close()
+    now[0] += EXTERNAL_CHECK_SECONDS
+    after = await store.snapshot()
+    assert [c.reason for c in await store.closures(day, day, some.id)] == ["x"]
+    assert after.version_of(some.id) != before.version_of(some.id)
+    assert after.version_of(other.id) == before.version_of(other.id)
+    assert await store.service_days(day, day + timedelta(days=60)) == await sql_service_days(
+        services.db, day, day + timedelta(days=60)
+    )

@@ -56,6 +56,9 @@ class PlaceSnapshot:
     service_day_by_id: dict[int, ServiceDay]
     closures: tuple[Closure, ...]  # by date, starts
     closure_by_id: dict[int, Closure]
+    # the rows as read, to tell what another process changed without building every record again
+    day_rows: dict[int, tuple[object, ...]]
+    closure_rows: dict[int, tuple[object, ...]]
 
     def covers(self, start: date) -> bool:
         """Whether reads from ``start`` on can be answered from memory."""
@@ -140,6 +143,8 @@ def _assemble(
     hours: dict[int, tuple[WeeklyHours, ...]],
     service_days: dict[int, ServiceDay],
     closures: dict[int, Closure],
+    day_rows: dict[int, tuple[object, ...]],
+    closure_rows: dict[int, tuple[object, ...]],
 ) -> PlaceSnapshot:
     by_id = {p.id: p for p in places}
     ordered_days = sorted(service_days.values(), key=lambda sd: (sd.date, sd.opens, sd.id))
@@ -159,6 +164,8 @@ def _assemble(
         service_day_by_id=service_days,
         closures=tuple(ordered_closures),
         closure_by_id=closures,
+        day_rows=day_rows,
+        closure_rows=closure_rows,
     )
 
 
@@ -175,20 +182,91 @@ async def _hours(db: Database, place_ids: list[int] | None) -> dict[int, tuple[W
     return {place_id: tuple(found) for place_id, found in hours.items()}
 
 
-async def load_snapshot(db: Database, generation: int, since: date) -> PlaceSnapshot:
-    """Read the places, their hours, and the window's service days and closures."""
+async def load_snapshot(
+    db: Database, generation: int, since: date, previous: PlaceSnapshot | None = None
+) -> PlaceSnapshot:
+    """Read the places, their hours, and the window's service days and closures.
+
+    With ``previous`` (another process committed: what changed is unknown), the records whose
+    rows did not change are kept, and only the places whose rows changed get a new stamp."""
     place_rows = await db.fetchall(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
     hours = {k: v for k, v in (await _hours(db, None)).items() if v}
-    day_rows = await db.fetchall(
+    raw_days = await db.fetchall(
         f"SELECT {_SERVICE_DAY_COLUMNS} FROM service_days WHERE date >= ?", (since.isoformat(),)
     )
-    closure_rows = await db.fetchall(
+    raw_closures = await db.fetchall(
         f"SELECT {_CLOSURE_COLUMNS} FROM closures WHERE date >= ?", (since.isoformat(),)
     )
-    days = {sd.id: sd for sd in map(service_day_from_row, day_rows)}
-    closures = {c.id: c for c in map(closure_from_row, closure_rows)}
     places = [place_from_row(r) for r in place_rows]
-    return _assemble(generation, since, next(_epochs), {}, places, hours, days, closures)
+    if previous is None or previous.since != since:
+        day_rows = {r[0]: tuple(r) for r in raw_days}
+        closure_rows = {r[0]: tuple(r) for r in raw_closures}
+        days = {sd.id: sd for sd in map(service_day_from_row, raw_days)}
+        closures = {c.id: c for c in map(closure_from_row, raw_closures)}
+        return _assemble(
+            generation,
+            since,
+            next(_epochs),
+            {},
+            places,
+            hours,
+            days,
+            closures,
+            day_rows,
+            closure_rows,
+        )
+    touched = {p.id for p in places if previous.by_id.get(p.id) != p}
+    touched |= {pid for pid in previous.by_id.keys() | hours.keys()
+                if previous.hours.get(pid, ()) != hours.get(pid, ())}  # fmt: skip
+    touched |= previous.by_id.keys() - {p.id for p in places}
+    days, day_rows = {}, {}
+    for r in raw_days:
+        row = tuple(r)
+        day_rows[row[0]] = row
+        old = previous.service_day_by_id.get(r[0])
+        if old is not None and previous.day_rows.get(r[0]) == row:
+            days[r[0]] = old
+        else:
+            days[r[0]] = sd = service_day_from_row(r)
+            touched.add(sd.place_id)
+            if old is not None:
+                touched.add(old.place_id)
+    touched |= {sd.place_id for i, sd in previous.service_day_by_id.items() if i not in days}
+    closures, closure_rows = {}, {}
+    every_place = False
+    for r in raw_closures:
+        row = tuple(r)
+        closure_rows[row[0]] = row
+        old_closure = previous.closure_by_id.get(r[0])
+        if old_closure is not None and previous.closure_rows.get(r[0]) == row:
+            closures[r[0]] = old_closure
+            continue
+        closures[r[0]] = c = closure_from_row(r)
+        for changed in (c, old_closure):
+            if changed is not None:
+                every_place |= changed.place_id is None
+                if changed.place_id is not None:
+                    touched.add(changed.place_id)
+    for i, gone in previous.closure_by_id.items():
+        if i not in closures:
+            every_place |= gone.place_id is None
+            if gone.place_id is not None:
+                touched.add(gone.place_id)
+    stamps = dict(previous.stamps)
+    for pid in touched:
+        stamps[pid] = stamps.get(pid, 0) + 1
+    return _assemble(
+        generation,
+        since,
+        next(_epochs) if every_place else previous.epoch,
+        stamps,
+        places,
+        hours,
+        days,
+        closures,
+        day_rows,
+        closure_rows,
+    )
 
 
 def moved(snapshot: PlaceSnapshot, since: date) -> PlaceSnapshot:
@@ -204,6 +282,8 @@ def moved(snapshot: PlaceSnapshot, since: date) -> PlaceSnapshot:
         snapshot.hours,
         days,
         closures,
+        {k: v for k, v in snapshot.day_rows.items() if k in days},
+        {k: v for k, v in snapshot.closure_rows.items() if k in closures},
     )
 
 
@@ -232,10 +312,11 @@ async def refreshed(
         hours = {k: v for k, v in hours.items() if v}
         touched.update(ids)
     since = snapshot.since.isoformat()
-    days = snapshot.service_day_by_id
+    days, day_rows = snapshot.service_day_by_id, snapshot.day_rows
     if ids := keys.get("service_days"):
-        days = dict(days)
+        days, day_rows = dict(days), dict(day_rows)
         for sid in ids:
+            day_rows.pop(sid, None)
             if (old := days.pop(sid, None)) is not None:
                 touched.add(old.place_id)
         rows = await db.fetchall(
@@ -243,30 +324,42 @@ async def refreshed(
             f"WHERE id IN ({','.join('?' * len(ids))})",
             ids,
         )
-        for sd in map(service_day_from_row, rows):
+        for r in rows:
+            sd = service_day_from_row(r)
             touched.add(sd.place_id)
             if sd.date.isoformat() >= since:
-                days[sd.id] = sd
-    closures = snapshot.closure_by_id
+                days[sd.id], day_rows[sd.id] = sd, tuple(r)
+    closures, closure_rows = snapshot.closure_by_id, snapshot.closure_rows
     if ids := keys.get("closures"):
-        closures = dict(closures)
+        closures, closure_rows = dict(closures), dict(closure_rows)
         found: list[Closure] = []
         for cid in ids:
+            closure_rows.pop(cid, None)
             if (old_closure := closures.pop(cid, None)) is not None:
                 found.append(old_closure)
         rows = await db.fetchall(
             f"SELECT {_CLOSURE_COLUMNS} FROM closures WHERE id IN ({','.join('?' * len(ids))})",
             ids,
         )
-        for c in map(closure_from_row, rows):
+        for r in rows:
+            c = closure_from_row(r)
             found.append(c)
             if c.date >= snapshot.since:
-                closures[c.id] = c
+                closures[c.id], closure_rows[c.id] = c, tuple(r)
         if any(c.place_id is None for c in found) or len(found) < len(ids):
             epoch = next(_epochs)  # a closure of every place (or one gone unseen): all change
         touched.update(c.place_id for c in found if c.place_id is not None)
     for pid in touched:
         stamps[pid] = stamps.get(pid, 0) + 1
     return _assemble(
-        generation, snapshot.since, epoch, stamps, places.values(), hours, days, closures
+        generation,
+        snapshot.since,
+        epoch,
+        stamps,
+        places.values(),
+        hours,
+        days,
+        closures,
+        day_rows,
+        closure_rows,
     )

@@ -110,8 +110,12 @@ class PlaceStore:
                 # stamped with the generation read before reading the rows: a change made
                 # meanwhile is in the next ``take`` and read again then
                 dirty, external = self.db.watch.take(self.db.conn.in_transaction)
-                if snapshot is None or external or since < snapshot.since:
+                if snapshot is None or since < snapshot.since:
                     snapshot = await load_snapshot(self.db, generation, since)
+                elif external:  # what changed is unknown: the window read, unchanged rows kept
+                    if since > snapshot.since:
+                        snapshot = moved(snapshot, since)
+                    snapshot = await load_snapshot(self.db, generation, since, snapshot)
                 else:
                     if since > snapshot.since:
                         snapshot = moved(snapshot, since)
