@@ -41,7 +41,7 @@ OUTBOX_PENDING = 100_000
 OUTBOX_SENT = 500_000
 HISTORY_DAYS = 4 * 365
 AHEAD_DAYS = 75  # future slots of the extra places (the booking horizon and a little more)
-SLOTS_PER_DAY = 4  # 08-12, one seat-hour each: 50 places x 1,535 days x 4 = 307,000 slots
+SLOTS_PER_DAY = 4  # 08-12: the past of 50 places and the future of the extra ones: 293,500
 USER_BASE = 1_000_000
 EXTRA_PLACES = 5
 
@@ -301,9 +301,12 @@ def kinds() -> list[str]:
 
 
 def describe() -> str:
+    slots = SLOTS_PER_DAY * (
+        (PLACES - EXTRA_PLACES) * HISTORY_DAYS + EXTRA_PLACES * (HISTORY_DAYS + AHEAD_DAYS)
+    )
     return (
         f"{_n(USERS):,} users; {_n(BOOKINGS):,} bookings over four years with their history; "
-        f"~{int(PLACES * (HISTORY_DAYS + AHEAD_DAYS) * SLOTS_PER_DAY * scale()):,} slots; "
+        f"~{int(slots * scale()):,} slots; "
         f"{_n(SERVICE_DAYS):,} service days and {_n(CLOSURES):,} closures for {PLACES} places; "
         f"{_n(SUBSCRIPTIONS):,} subscriptions; {_n(OUTBOX_PENDING):,} pending and up to "
         f"{_n(OUTBOX_SENT):,} sent outbox rows"
