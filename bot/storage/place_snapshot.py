@@ -19,6 +19,7 @@ of one place (``Schedule``, the booking service's slot memo) keep while their st
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -252,6 +253,9 @@ async def load_snapshot(
             every_place |= gone.place_id is None
             if gone.place_id is not None:
                 touched.add(gone.place_id)
+    if not touched and not every_place and days.keys() == previous.service_day_by_id.keys():
+        # another table changed (the outbox, bookings): the copy stands as it was
+        return dataclasses.replace(previous, generation=generation)
     stamps = dict(previous.stamps)
     for pid in touched:
         stamps[pid] = stamps.get(pid, 0) + 1
