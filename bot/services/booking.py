@@ -268,7 +268,7 @@ class BookingService:
         self.store = BookingStore(services.db)
         # Per place, the dates whose slots were last brought in line with the schedule, with the
         # copy of the places' data and the day that was done on (see _sync).
-        self._in_line: dict[int, tuple[PlaceSnapshot, date, date, date]] = {}
+        self._in_line: dict[int, tuple[tuple[int, int], date, date, date]] = {}
         events = services.events
         events.subscribe("seat.freed", self._on_seat_freed)
         events.subscribe("service_day.created", self._on_service_day)
@@ -467,7 +467,7 @@ class BookingService:
         known = self._in_line.get(place_id)
         return (
             known is not None
-            and known[0] is snapshot
+            and known[0] == snapshot.version_of(place_id)
             and known[3] == today
             and known[1] <= start
             and end <= known[2]
@@ -479,14 +479,14 @@ class BookingService:
         known = self._in_line.get(place_id)
         touching = (
             known is not None
-            and known[0] is snapshot
+            and known[0] == snapshot.version_of(place_id)
             and known[3] == today
             and start <= known[2] + timedelta(days=1)
             and known[1] <= end + timedelta(days=1)
         )
         if known is not None and touching:  # one range per place, widened when ranges touch
             start, end = min(start, known[1]), max(end, known[2])
-        self._in_line[place_id] = (snapshot, start, end, today)
+        self._in_line[place_id] = (snapshot.version_of(place_id), start, end, today)
 
     @staticmethod
     def _closure_reason(closures: list[Closure], statuses: list[DayStatus]) -> str:

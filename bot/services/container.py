@@ -71,11 +71,11 @@ class Services:
         services = cls(
             config=config,
             db=db,
-            clock=clock or Clock(config.tz),
+            clock=(clock := clock or Clock(config.tz)),
             regions=load_regions(),
             users=UserStore(db),
             audit=AuditLog(db),
-            places=(places := PlaceStore(db)),
+            places=(places := PlaceStore(db, today=clock.today)),
             schedule=Schedule(places),
             events=Events(strict=strict_events),
         )
