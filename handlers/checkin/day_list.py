@@ -40,6 +40,9 @@ from handlers.pickers import kecamatan_keyboard, parse_pick
 from handlers.staff_files import BOOKING_COLUMNS, booking_cells, columns, send_workbook, wants_csv
 
 LIST_LIMIT = 60
+# Characters of the list itself: the header, the closing lines and HTML tags stay well under
+# Telegram's 4,096 (the tags are counted here, so the visible text is shorter still).
+TEXT_BUDGET = 3_600
 # Check-in buttons under the list; Telegram allows 100 buttons, and a long list is unreadable.
 BUTTON_LIMIT = 40
 
@@ -212,6 +215,19 @@ async def send_day_list(
         await refuse_place(update, context, "day_list")
         return
     private = chat.type == "private"
+    lines = _day_list_lines(t, place, day, views, private=private)
+    keyboard = _counter_keyboard(t, views, place, day) if private else None
+    await chat.send_message("\n".join(lines), reply_markup=keyboard)
+    if views and private:
+        await _send_files(context, chat, place, day, csv_too)
+
+
+def _day_list_lines(
+    t: Translator, place: Place, day: date, views: list[BookingView], *, private: bool
+) -> list[str]:
+    """The day list's text, within one Telegram message: past ``TEXT_BUDGET`` characters the
+    rest is counted and left to the Excel file (a busy office books hundreds a day)."""
+    _ = t.gettext
     shown = [v for v in views if v.status != "cancelled"]
     counts = {s: sum(1 for v in views if v.status == s) for s in STATUS_ICONS}
     lines = [
@@ -229,24 +245,28 @@ async def send_day_list(
     ]
     if not shown:
         lines.append(_("Nobody is booked for this day."))
+    used = sum(len(line) + 1 for line in lines)
+    listed = 0
     for view in shown[:LIST_LIMIT]:
         name = view.person_name if private else mask_name(view.person_name)
         number = f"<b>{queue_label(view.queue_no)}</b> · " if view.queue_no else ""
-        lines.append(
+        line = (
             f"{number}{t.time(view.starts)} · <code>{view.code}</code> · {escape(name)} · "
             f"{mask_nik(view.nik)} · {STATUS_ICONS.get(view.status, '')} "
             f"{status_label(t, view.status)}"
         )
-    if len(shown) > LIST_LIMIT:
+        if used + len(line) + 1 > TEXT_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+        listed += 1
+    if len(shown) > listed:
         lines.append(
-            _("… and {n} more: see the Excel file.").format(n=t.number(len(shown) - LIST_LIMIT))
+            _("… and {n} more: see the Excel file.").format(n=t.number(len(shown) - listed))
         )
     if views and not private:
         lines += [
             "",
             _("Full names and the Excel file: send /daftarhadir to me in a private chat."),
         ]
-    keyboard = _counter_keyboard(t, views, place, day) if private else None
-    await chat.send_message("\n".join(lines), reply_markup=keyboard)
-    if views and private:
-        await _send_files(context, chat, place, day, csv_too)
+    return lines
