@@ -348,35 +348,15 @@ async def show_schedule(
     clear_pending(context)
     remember_kecamatan(context, code)
     today = services.clock.today()
-    district = html.escape(_district_name(context, code))
     lines: list[str] = []
     if day is not None and day < today:
         lines.extend(
             [_("{date} has passed; here are the coming days.").format(date=t.date(day)), ""]
         )
         day = None
-    if day is not None:
-        start, days = day, 1
-        lines.append(
-            _("🗓 <b>Recording hours in {kecamatan}</b> on {date}").format(
-                kecamatan=district, date=t.date(day)
-            )
-        )
-        holiday = holiday_name(day, t.lang)
-        if holiday:
-            lines.append(_holiday_note(t, holiday))
-    else:
-        start = max(week_from or today, today)
-        days = 7
-        lines.append(
-            _("🗓 <b>Recording hours in {kecamatan}</b>, {start} – {end}").format(
-                kecamatan=district,
-                start=t.date_short(start),
-                end=t.date_short(start + timedelta(days=6)),
-            )
-        )
-    lines.append("")
-    schedules = await services.answers.schedule(code, start, days)
+    start = day if day is not None else max(week_from or today, today)
+    lines += [*_schedule_heading(context, code, day, start), ""]
+    schedules = await services.answers.schedule(code, start, 1 if day is not None else 7)
     if not schedules:
         lines.append(_("There is no recording place listed in this kecamatan yet."))
     for sched in schedules:
@@ -386,38 +366,58 @@ async def show_schedule(
     if day is not None and opens is not None and schedules:
         lines.extend([_booking_opens_text(t, day, opens), ""])
     lines.append(_("Recording is <b>free</b>. Bring your latest Kartu Keluarga (KK)."))
-    rows: list[list[InlineKeyboardButton]] = []
-    if schedules:
-        rows.append(
-            [
-                button(
-                    _("📝 Book a slot"),
-                    book_data(
-                        schedules[0].place if len(schedules) == 1 else None,
-                        kecamatan=code,
-                        day=day,
-                    ),
-                )
-            ]
-        )
-    nav = [button(_("📍 Places and map"), LOC.pack("k", code))]
+    markup = _schedule_buttons(context, code, day, start, schedules)
+    await reply(update, context, _fit("\n".join(lines).strip()), markup)
+
+
+def _schedule_heading(context: BotContext, code: str, day: date | None, start: date) -> list[str]:
+    """The title of a schedule answer: one day (with its holiday), or the seven days."""
+    t = context.t
+    _ = t.gettext
+    district = html.escape(_district_name(context, code))
     if day is None:
-        nav.append(
-            button(
-                _("Next 7 days ▶️"), JDW.pack("k", code, "w" + day_data(start + timedelta(days=7)))
+        return [
+            _("🗓 <b>Recording hours in {kecamatan}</b>, {start} – {end}").format(
+                kecamatan=district,
+                start=t.date_short(start),
+                end=t.date_short(start + timedelta(days=6)),
             )
+        ]
+    heading = [
+        _("🗓 <b>Recording hours in {kecamatan}</b> on {date}").format(
+            kecamatan=district, date=t.date(day)
         )
-    else:
-        nav.append(
-            button(_("🗓 Next 7 days"), JDW.pack("k", code, "w" + day_data(max(day, today))))
-        )
-    rows.append(nav)
+    ]
+    holiday = holiday_name(day, t.lang)
+    if holiday:
+        heading.append(_holiday_note(t, holiday))
+    return heading
+
+
+def _schedule_buttons(
+    context: BotContext, code: str, day: date | None, start: date, schedules: list
+) -> InlineKeyboardMarkup:
+    """Book (the place, when there is one), the map, the next seven days, announcements."""
     from handlers.subscribe import subscribe_offer_button
 
+    _ = context.t.gettext
+    today = context.services.clock.today()
+    rows: list[list[InlineKeyboardButton]] = []
+    if schedules:
+        place = schedules[0].place if len(schedules) == 1 else None
+        rows.append([button(_("📝 Book a slot"), book_data(place, kecamatan=code, day=day))])
+    nav = [button(_("📍 Places and map"), LOC.pack("k", code))]
+    if day is None:
+        later = JDW.pack("k", code, "w" + day_data(start + timedelta(days=7)))
+        nav.append(button(_("Next 7 days ▶️"), later))
+    else:
+        week = JDW.pack("k", code, "w" + day_data(max(day, today)))
+        nav.append(button(_("🗓 Next 7 days"), week))
+    rows.append(nav)
     # After a schedule the natural next wish is to hear about new service days there.
     rows.append([subscribe_offer_button(context.t, code)])
     rows.append([button(_("🔎 Other kecamatan"), JDW.pack("a"))])
-    await reply(update, context, _fit("\n".join(lines).strip()), InlineKeyboardMarkup(rows))
+    return InlineKeyboardMarkup(rows)
 
 
 async def show_overview(update: Update, context: BotContext, day: date | None = None) -> None:
