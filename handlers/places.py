@@ -7,6 +7,7 @@ import html
 import logging
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -704,47 +705,50 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
                 "office. Choose your kecamatan below for its exact hours and free seats."
             )
         )
+    lines.extend(_overview_sections(context, t, ov))
+    if not (ov.weekend or ov.jemput_bola or ov.openings) and day is not None:
+        lines.extend(["", _("No weekend service or jemput bola day on that date.")])
+    return "\n".join(lines)
 
-    def event_line(event) -> str:
+
+def _overview_sections(context: BotContext, t: Translator, ov: Overview) -> list[str]:
+    """Extra service days, jemput bola days, closures and holidays, each capped at MAX_LIST."""
+    _ = t.gettext
+
+    def event_line(event: Any) -> str:
         sd = event.service_day
         where = _place_label(context, event.place)
         status = " ⚠️ " + _("changed") if sd.status == "changed" else ""
         return f"• {t.date_short(sd.date)} {t.time_range(sd.opens, sd.closes)} · {where}{status}"
 
-    def section(title: str, items: list[str]) -> None:
+    closed = [
+        "• {date} · {place}{reason}".format(
+            date=t.date_short(c.date),
+            place=html.escape(p.name) if p else _("every place"),
+            reason=f" — {html.escape(c.reason)}" if c.reason else "",
+        )
+        for c, p in ov.closures
+    ]
+    holidays = [
+        f"• {t.date_short(d)} · {html.escape(holiday_name(d, t.lang) or '')}" for d in ov.holidays
+    ]
+    sections = [
+        (
+            _("<b>Extra service days: weekends, evenings, longer hours</b>"),
+            [] if ov.openings else [event_line(e) for e in ov.weekend],  # with the openings
+        ),
+        (_("<b>Jemput bola days at village halls</b>"), [event_line(e) for e in ov.jemput_bola]),
+        (_("<b>Closed</b>"), closed),
+        (_("<b>National holidays</b> (offices closed)"), holidays),
+    ]
+    lines: list[str] = []
+    for title, items in sections:
         if not items:
-            return
-        lines.extend(["", title])
-        lines.extend(items[:MAX_LIST])
+            continue
+        lines.extend(["", title, *items[:MAX_LIST]])
         if len(items) > MAX_LIST:
             lines.append(_("… and {n} more").format(n=t.number(len(items) - MAX_LIST)))
-
-    section(
-        _("<b>Extra service days: weekends, evenings, longer hours</b>"),
-        [] if ov.openings else [event_line(e) for e in ov.weekend],  # listed with the openings
-    )
-    section(_("<b>Jemput bola days at village halls</b>"), [event_line(e) for e in ov.jemput_bola])
-    section(
-        _("<b>Closed</b>"),
-        [
-            "• {date} · {place}{reason}".format(
-                date=t.date_short(c.date),
-                place=html.escape(p.name) if p else _("every place"),
-                reason=f" — {html.escape(c.reason)}" if c.reason else "",
-            )
-            for c, p in ov.closures
-        ],
-    )
-    section(
-        _("<b>National holidays</b> (offices closed)"),
-        [
-            f"• {t.date_short(d)} · {html.escape(holiday_name(d, t.lang) or '')}"
-            for d in ov.holidays
-        ],
-    )
-    if not (ov.weekend or ov.jemput_bola or ov.openings) and day is not None:
-        lines.extend(["", _("No weekend service or jemput bola day on that date.")])
-    return "\n".join(lines)
+    return lines
 
 
 async def _send_with_pins(
