@@ -15,6 +15,7 @@ from html import escape
 from telegram import Chat, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 
+from bot.config import StaffMember
 from bot.context import BotContext
 from bot.errors import NotAllowed
 from bot.i18n import Translator
@@ -59,6 +60,22 @@ async def _open_or_booked(services: Services, places: list[Place], day: date) ->
     return busy or places
 
 
+async def _named_places(context: BotContext, member: StaffMember, rest: str) -> list[Place]:
+    """The places the words after /daftarhadir name: a place code, else a kecamatan's places;
+    none named: an operator's own places (an admin chooses a kecamatan)."""
+    services = context.services
+    if not rest:
+        return [] if member.role == "admin" else await places_for(services, member)
+    for word in rest.split():
+        found = await services.places.place_by_code(word.lower())
+        if found is not None:
+            return [found]
+    matches = services.nlu.match_kecamatan(rest)
+    if not matches:
+        return []
+    return await services.places.places(kecamatan_code=matches[0].code, public_only=False)
+
+
 @staff_only(action="day_list")
 async def daftarhadir(update: Update, context: BotContext) -> None:
     """/daftarhadir [tempat] [tanggal]: the day list of a place."""
@@ -75,27 +92,8 @@ async def daftarhadir(update: Update, context: BotContext) -> None:
     day, rest = parse_list_date(text, today) if text else (None, "")
     day = day or today
     rest = rest.strip()
-    place: Place | None = None
-    candidates: list[Place] = []
-    if rest:
-        for word in rest.split():
-            found = await services.places.place_by_code(word.lower())
-            if found is not None:
-                place = found
-                break
-        if place is None:
-            matches = services.nlu.match_kecamatan(rest)
-            if matches:
-                candidates = await services.places.places(
-                    kecamatan_code=matches[0].code, public_only=False
-                )
-    else:
-        candidates = await places_for(services, member)
-        if member.role == "admin":
-            candidates = []
-    if place is not None:
-        candidates = [place]
-    candidates = await _open_or_booked(services, candidates, day)
+    named = await _named_places(context, member, rest)
+    candidates = await _open_or_booked(services, named, day)
     if len(candidates) == 1:
         await send_day_list(update, context, candidates[0].id, day, csv_too=csv_too)
         return

@@ -115,27 +115,7 @@ async def render_changed(
         lines += [was, ""]
     lines += [_("<b>Now:</b>"), *event_lines(t, view)]
     if booking_rows:
-        lines.append("")
-        for booking_id, outcome, reason in booking_rows:
-            booking = await services.booking.booking(int(booking_id))
-            if booking is None:
-                continue
-            name = esc(booking.person_name)
-            if outcome == "lost" or booking.status == "cancelled":
-                lines.append(
-                    _("❌ Booking {code} for {name} was cancelled: {why}.").format(
-                        code=booking.code, name=name, why=lost_text(t, reason)
-                    )
-                )
-            else:
-                lines.append(
-                    _("✅ Booking {code} for {name} stays, now at {time}.").format(
-                        code=booking.code,
-                        name=name,
-                        time=t.time_range(booking.starts, booking.ends),
-                    )
-                )
-        lines.append(_("Your bookings, and how to move or cancel them: /saya."))
+        lines += ["", *await _bookings_after_change(services, t, booking_rows)]
     return Notice(
         "\n".join(lines),
         _school_buttons(t, view, book=not booking_rows, unfollow=False),
@@ -162,6 +142,30 @@ def _was_line(t: Translator, before: dict[str, Any]) -> str:
     if not parts:
         return ""
     return _("<b>Was:</b> {what}").format(what=", ".join(parts))
+
+
+async def _bookings_after_change(
+    services: Services, t: Translator, booking_rows: list[Any]
+) -> list[str]:
+    """What became of each of the recipient's bookings at a changed event."""
+    _ = t.gettext
+    lines = []
+    for booking_id, outcome, reason in booking_rows:
+        booking = await services.booking.booking(int(booking_id))
+        if booking is None:
+            continue
+        name = esc(booking.person_name)
+        if outcome == "lost" or booking.status == "cancelled":
+            line = _("❌ Booking {code} for {name} was cancelled: {why}.").format(
+                code=booking.code, name=name, why=lost_text(t, reason)
+            )
+        else:
+            line = _("✅ Booking {code} for {name} stays, now at {time}.").format(
+                code=booking.code, name=name, time=t.time_range(booking.starts, booking.ends)
+            )
+        lines.append(line)
+    lines.append(_("Your bookings, and how to move or cancel them: /saya."))
+    return lines
 
 
 @renderer(KIND_CANCELLED)
