@@ -7,6 +7,7 @@ import dataclasses
 import json
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -845,7 +846,11 @@ async def test_crashes_in_a_row_lose_no_recipient(config, services, clock, tmp_p
         database,
         f"SELECT user_id, status FROM broadcast_deliveries WHERE broadcast_id = {broadcast.id}",
     )
-    assert set(final.values()) == {"sent"}
+    # The one documented exception: a delivery in flight at two crashes in a row is marked
+    # failed rather than risk a third send (it was handed to Telegram twice already).
+    twice = set().union(*(a & b for a, b in pairwise(in_flight)))
+    assert {user for user, status in final.items() if status != "sent"} <= twice
+    assert {status for user, status in final.items() if user not in twice} == {"sent"}
 
 
 async def test_a_shutdown_gives_back_what_was_claimed(services, app, api):
