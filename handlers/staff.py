@@ -1,4 +1,5 @@
-"""Staff basics: /staf (what I may do), /audit (admins), /rekap (report + chart), /ekspor (CSV)."""
+"""Staff basics: /staf (what I may do), /rekap (report + chart), /ekspor (CSV); /audit is in
+handlers/staff_audit.py."""
 
 from __future__ import annotations
 
@@ -39,7 +40,11 @@ STAFF_COMMANDS = [
         False,
     ),
     ("ekspor", N_("/ekspor bookings|visits [period] – CSV with full data"), False),
-    ("audit", N_("/audit – the latest staff actions"), True),
+    (
+        "audit",
+        N_("/audit [staff] [day] [kecamatan] [csv] – the staff actions, readable and filtered"),
+        True,
+    ),
 ]
 
 
@@ -65,25 +70,6 @@ async def staff_help(update: Update, context: BotContext) -> None:
         for _cmd, text, admin in STAFF_COMMANDS
         if not admin or member.role == "admin"
     ]
-    await reply(update, context, "\n".join(lines))
-
-
-@staff_only(admin=True)
-async def audit(update: Update, context: BotContext) -> None:
-    """Show the latest audit-log entries."""
-    t = context.t
-    _ = t.gettext
-    services = context.services
-    entries = await services.audit.recent(25)
-    if not entries:
-        await reply(update, context, _("The audit log is empty."))
-        return
-    lines = [_("<b>Latest staff actions</b>")]
-    for entry in entries:
-        when = t.datetime(services.clock.local(entry.at))
-        target = f" {escape(entry.target_type)} {escape(entry.target_id)}".rstrip()
-        actor = str(entry.actor_id) if entry.actor_id else "-"
-        lines.append(f"{when} · {actor} · {escape(entry.action)}{target}")
     await reply(update, context, "\n".join(lines))
 
 
@@ -262,7 +248,6 @@ async def export(update: Update, context: BotContext) -> None:
 
 HANDLERS = [
     CommandHandler(["staf", "staff"], staff_help),
-    CommandHandler("audit", audit),
     CommandHandler("rekap", report),
     CommandHandler("ekspor", export),
 ]
