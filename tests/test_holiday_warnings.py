@@ -47,3 +47,12 @@ async def test_a_service_day_on_christmas_is_warned_about(make_chat):
     await operator.send("08:00-12:00")
     kinds = texts(await operator.send("30"))
     assert CHRISTMAS_WARNING in kinds and "Jenis hari layanan" in kinds
+
+
+async def test_moving_a_school_day_to_christmas_is_warned_about(make_chat):
+    admin = make_chat(ADMIN_ID)
+    await admin.send("/acara sman 6 tangsel")
+    await admin.press(1)  # its Tuesday
+    await admin.press("Tanggal")
+    preview = texts(await admin.send("25/12"))
+    assert CHRISTMAS_WARNING in preview and "Ubah hari perekaman ini?" in preview
