@@ -29,6 +29,7 @@ from bot.callbacks import CallbackCodec
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.nlu import KecamatanMatch
+from bot.nlu.dates import impossible_date, week_asked
 from bot.services.answers import (
     FAR_KM,
     FreeDay,
@@ -157,19 +158,38 @@ async def cmd_jadwal(update: Update, context: BotContext) -> None:
     analysis = services.nlu.analyze(query, today=services.clock.today())
     day = analysis.date
     code = analysis.kecamatan.code if analysis.kecamatan else None
+    day, week = await check_date(update, context, query, day)
     candidates = list(analysis.kecamatan_candidates)
     if code is None and not candidates and day is None:
         matches = services.nlu.match_kecamatan(query)
         code = clear_match(matches)
         candidates = [] if code else matches
     if code:
-        await show_schedule(update, context, code, day)
+        await show_schedule(update, context, code, day, week_from=week)
     elif candidates:
         await ask_kecamatan(update, context, "jadwal", day=day, candidates=candidates)
     elif day is not None:
         await show_overview(update, context, day)
     else:
         await ask_kecamatan(update, context, "jadwal", unknown=query)
+
+
+async def check_date(
+    update: Update, context: BotContext, text: str, day: date | None
+) -> tuple[date | None, date | None]:
+    """The day and the week (its Monday) a schedule question asks about. A date that does not
+    exist ("30 februari") is said so, and the coming days are shown instead."""
+    if impossible_date(text):
+        await reply(
+            update,
+            context,
+            context.t.gettext(
+                "That date does not exist in the calendar. Here are the coming days."
+            ),
+        )
+        return None, None
+    week = week_asked(text, context.services.clock.today())
+    return (None, week) if week else (day, None)
 
 
 async def menu_where(update: Update, context: BotContext) -> None:
@@ -362,6 +382,9 @@ async def show_schedule(
     for sched in schedules:
         lines.extend(_schedule_lines(t, sched, single_day=day is not None))
         lines.append("")
+    opens = services.answers.booking_opens(day) if day is not None else None
+    if day is not None and opens is not None and schedules:
+        lines.extend([_booking_opens_text(t, day, opens), ""])
     lines.append(_("Recording is <b>free</b>. Bring your latest Kartu Keluarga (KK)."))
     rows: list[list[InlineKeyboardButton]] = []
     if schedules:
@@ -410,6 +433,9 @@ async def show_overview(update: Update, context: BotContext, day: date | None = 
     set_pending(context, "jadwal", day)
     text = _overview_text(context, t, overview, day)
     markup = kecamatan_keyboard(t, JDW, services.served_districts)
+    if overview.openings:
+        book = [[button(_("📝 Book a slot"), MENU.pack(MENU_BOOK))]]
+        markup = InlineKeyboardMarkup([*book, *markup.inline_keyboard])
     await reply(update, context, _fit(text), markup)
 
 
@@ -603,9 +629,16 @@ def _schedule_lines(t: Translator, sched: PlaceSchedule, *, single_day: bool) ->
                 openings=" · ".join(_opening_text(t, o) for o in sched.later)
             )
         )
-    if sched.free is not None:
+    # a closed day already says why (holiday, closure); "no seats left" would hide the reason
+    if sched.free is not None and any(status.openings for status in sched.days):
         lines.append(_free_text(t, sched.free))
     return lines
+
+
+def _booking_opens_text(t: Translator, day: date, opens: date) -> str:
+    return t.gettext("Booking for {date} opens on {opens}.").format(
+        date=t.date(day), opens=t.date(opens)
+    )
 
 
 def _holiday_note(t: Translator, holiday: str) -> str:
@@ -631,6 +664,24 @@ def _free_text(t: Translator, free: Sequence[FreeDay]) -> str:
     return _("Free seats: {days}").format(days=" · ".join(parts))
 
 
+def _openings_lines(context: BotContext, t: Translator, ov: Overview) -> list[str]:
+    """Every place open on the day, grouped by kecamatan, with its hours."""
+    _ = t.gettext
+    lines = [_("Open on this day (choose your kecamatan below for free seats):")]
+    current = None
+    for shown, opening in enumerate(ov.openings):
+        if shown >= MAX_LIST:
+            lines.append(_("… and {n} more").format(n=t.number(len(ov.openings) - shown)))
+            break
+        code = opening.place.kecamatan_code
+        if code != current:
+            current = code
+            lines.extend(["", f"<b>{html.escape(_district_name(context, code))}</b>"])
+        hours = t.time_range(opening.opens, opening.closes)
+        lines.append(f"• {hours} · {_place_label(context, opening.place)}")
+    return lines
+
+
 def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date | None) -> str:
     _ = t.gettext
     if day is not None:
@@ -644,12 +695,15 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
                 start=t.date_short(ov.start), end=t.date_short(ov.end)
             )
         ]
-    lines.append(
-        _(
-            "Disdukcapil and kecamatan offices are open on working days; hours differ per "
-            "office. Choose your kecamatan below for its exact hours and free seats."
+    if day is not None and ov.openings:
+        lines.extend(_openings_lines(context, t, ov))
+    else:
+        lines.append(
+            _(
+                "Disdukcapil and kecamatan offices are open on working days; hours differ per "
+                "office. Choose your kecamatan below for its exact hours and free seats."
+            )
         )
-    )
 
     def event_line(event) -> str:
         sd = event.service_day
@@ -667,7 +721,7 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
 
     section(
         _("<b>Extra service days: weekends, evenings, longer hours</b>"),
-        [event_line(e) for e in ov.weekend],
+        [] if ov.openings else [event_line(e) for e in ov.weekend],  # listed with the openings
     )
     section(_("<b>Jemput bola days at village halls</b>"), [event_line(e) for e in ov.jemput_bola])
     section(
@@ -688,7 +742,7 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
             for d in ov.holidays
         ],
     )
-    if not (ov.weekend or ov.jemput_bola) and day is not None:
+    if not (ov.weekend or ov.jemput_bola or ov.openings) and day is not None:
         lines.extend(["", _("No weekend service or jemput bola day on that date.")])
     return "\n".join(lines)
 

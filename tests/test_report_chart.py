@@ -93,7 +93,7 @@ async def test_period_words_are_not_kecamatan_names(make_chat):
     assert "Rekap Sen, 23 Nov 2026 – Sen, 23 Nov 2026" in this_week and "Pondok Aren" in this_week
     messages = await admin.send("/ekspor visits minggu ini")
     document = next(m for m in messages if m.kind == "document")
-    assert document.file_name == "home-visits-2026-11-23-2026-11-23.csv"
+    assert document.file_name == "home-visits-2026-11-23-2026-11-23.xlsx"
     last_month = await admin.send("/ekspor bookings bulan lalu")
     document = next(m for m in last_month if m.kind == "document")
-    assert document.file_name == "bookings-2026-10-01-2026-10-31.csv"
+    assert document.file_name == "bookings-2026-10-01-2026-10-31.xlsx"

@@ -84,6 +84,7 @@ REBOOK = CallbackCodec("bkr", "booking", "slot")  # slot id, or "other" for the 
 SLOT_MISSING = "slot_missing"
 SLOT_FULL = "slot_full"
 SLOT_CLOSED = "slot_closed"
+DAY_FULL = "day_full"  # the place's daily quota is reached (migration 012)
 SLOT_PAST = "slot_past"
 TOO_SOON = "too_soon"  # params: minutes
 BEYOND_HORIZON = "beyond_horizon"  # params: days
@@ -175,6 +176,7 @@ class BookingView:
     updated_at: int
     checked_in_at: int | None
     checked_in_by: int | None
+    queue_no: int | None = None
 
     def start_at(self, tz: Any) -> datetime:
         return datetime.combine(self.date, self.starts, tzinfo=tz)
@@ -789,6 +791,7 @@ class BookingService:
                     r.updated_at,
                     r.checked_in_at,
                     r.checked_in_by,
+                    r.queue_no,
                 )
             )
         return views
@@ -817,8 +820,8 @@ class BookingService:
 
     async def room_for_another(self, owner_id: int) -> bool:
         """False when the account already holds the most active bookings it may."""
-        count = await self.store.count_active_for_owner(owner_id, self.today())
-        return count < self.settings.max_active_per_account
+        count: int = await self.store.count_active_for_owner(owner_id, self.today())
+        return bool(count < self.settings.max_active_per_account)
 
     # --- booking changes ---------------------------------------------------------------------
 
@@ -896,9 +899,12 @@ class BookingService:
 
     @staticmethod
     def _seat_error(exc: SeatUnavailable) -> BookingError:
-        code = {"full": SLOT_FULL, "closed": SLOT_CLOSED, "same": SAME_SLOT}.get(
-            exc.reason, SLOT_MISSING
-        )
+        code = {
+            "full": SLOT_FULL,
+            "closed": SLOT_CLOSED,
+            "same": SAME_SLOT,
+            "day_full": DAY_FULL,
+        }.get(exc.reason, SLOT_MISSING)
         return BookingError(code)
 
     async def _nik_error(self, nik: str, owner_id: int) -> BookingError:
@@ -1045,7 +1051,9 @@ class BookingService:
         if view.status == "attended":
             raise BookingError(ALREADY_ATTENDED, booking=view)
         try:
-            await self.store.check_in(booking_id, actor_id=actor_id, now=self._epoch())
+            await self.store.check_in(
+                booking_id, actor_id=actor_id, now=self._epoch(), day=self.today()
+            )
         except WrongStatus as exc:
             if exc.status == "attended":
                 again = await self.booking(booking_id)
@@ -1292,7 +1300,7 @@ class BookingService:
 
         def expires(slot: Slot) -> int:
             start = int(self._start_of(slot).timestamp())
-            return max(now + 60, min(seen_from + offer_seconds, start - notice))
+            return int(max(now + 60, min(seen_from + offer_seconds, start - notice)))
 
         offered = await self.store.offer_free_seats(
             place_id,

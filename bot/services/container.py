@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.services.answers import Answers
     from bot.services.booking import BookingService
     from bot.services.broadcast import Broadcasts
+    from bot.services.counter import Counter
     from bot.services.outbox import Outbox
     from bot.services.privacy import Privacy
     from bot.services.reminders import Reminders
@@ -125,6 +126,12 @@ class Services:
         from bot.services.staff import PlaceAdmin
 
         return PlaceAdmin(self)
+
+    @cached_property
+    def counter(self) -> Counter:
+        from bot.services.counter import Counter
+
+        return Counter(self)
 
     @cached_property
     def reports(self) -> Reports:

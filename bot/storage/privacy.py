@@ -154,7 +154,8 @@ class PrivacyStore:
             await conn.executemany(
                 "DELETE FROM user_data WHERE user_id = ?", [(u,) for u in drafts]
             )
-        return Anonymised(*counts, drafts=tuple(drafts))
+        bookings, visits, reports, questions = counts
+        return Anonymised(bookings, visits, reports, questions, drafts=tuple(drafts))
 
 
 # The same order as Kept's fields.

@@ -31,6 +31,7 @@ from bot.context import BotContext
 from bot.storage.flow_states import FlowState, FlowStateStore
 from handlers.flow import drafts, words
 from handlers.flow.model import (
+    Button,
     Finish,
     Flow,
     Goto,
@@ -47,7 +48,6 @@ from handlers.flow.turn import (
     LEAVE,
     RESTART,
     RESUME,
-    Button,
     Turn,
     new_token,
 )
@@ -117,7 +117,12 @@ async def start(
     if earlier is not None and _draft_expired(context, earlier, now):
         await store.delete(user.id, flow.name)
         earlier = None
-    if draft is None and step is None and earlier is not None and _has_answers(flow, earlier):
+    if (
+        step is None
+        and earlier is not None
+        and _has_answers(flow, earlier)
+        and (draft is None or _adds_nothing(flow, draft, earlier))
+    ):
         await _offer_resume(update, context, flow, earlier.but(chat_id=chat.id))
         return
     state = FlowState(
@@ -156,6 +161,14 @@ async def close(update: Update, context: BotContext, flow: Flow[Any]) -> None:
     user = update.effective_user
     if user is not None:
         await store_of(context).delete(user.id, flow.name)
+
+
+def _adds_nothing(flow: Flow[Any], draft: Any, earlier: FlowState) -> bool:
+    """Whether an entry's preset draft only repeats what the earlier draft already holds (an
+    operator's one kecamatan, say): then the earlier draft is offered, not replaced."""
+    blank = drafts.encode(flow.draft())
+    given = {k: v for k, v in drafts.encode(draft).items() if v != blank.get(k)}
+    return all(earlier.draft.get(k) == v for k, v in given.items())
 
 
 async def _offer_resume(

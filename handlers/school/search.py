@@ -27,10 +27,12 @@ class _Pick:
         return f"{kind}|{value}"
 
 
-def _kecamatan_rows(turn: SchoolTurn, districts: list) -> list[list[Button]]:
+def _kecamatan_rows(
+    turn: SchoolTurn, districts: list
+) -> list[list[Button | InlineKeyboardButton]]:
     markup = kecamatan_keyboard(turn.t, _Pick, districts, turn.draft.page)  # type: ignore[arg-type]
     return [
-        [Button(b.text, *str(b.callback_data).split("|", 1)) for b in row]
+        [Button(b.text, *_action_value(b.callback_data)) for b in row]
         for row in markup.inline_keyboard
     ]
 
@@ -240,3 +242,9 @@ async def toggle_follow(turn: SchoolTurn, action: str, value: str) -> None:
         return
     await turn.toast(_("Followed.") if action == "f" else _("Unfollowed."))
     await turn.say(follow_note(turn.t, school, action == "f"))
+
+
+def _action_value(data: object) -> tuple[str, str]:
+    """The picker's "k|code" / "p|page" as the engine's (action, value)."""
+    action, _sep, value = str(data).partition("|")
+    return action, value

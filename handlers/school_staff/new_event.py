@@ -43,7 +43,8 @@ async def show_date(turn: StaffTurn) -> None:
 
 async def show_hours(turn: StaffTurn) -> None:
     text = turn._("{date}: the hours? Press one or type them (e.g. 08:00-12:00).")
-    text = text.format(date=turn.t.date(turn.draft.n_date))
+    day = turn.t.date(turn.draft.n_date) if turn.draft.n_date else ""
+    text = text.format(date=day)
     await turn.ask(with_holiday_warning(turn.t, turn.draft.n_date, text), hour_rows())
 
 

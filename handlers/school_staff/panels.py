@@ -53,7 +53,7 @@ async def show_kec(turn: StaffTurn, *, edit: bool = False) -> None:
     districts = [d for d in schools.districts_of(await schools.schools()) if d.code in managed]
     markup = kecamatan_keyboard(turn.t, _Pick, districts, turn.draft.page)  # type: ignore[arg-type]
     rows: Rows = [
-        [Button(b.text, *str(b.callback_data).split("|", 1)) for b in row]
+        [Button(b.text, *_action_value(b.callback_data)) for b in row]
         for row in markup.inline_keyboard
     ]
     rows.append([Button(_("📊 Program summary"), "prog")])
@@ -357,3 +357,9 @@ async def program(update: Update, context: BotContext, member: StaffMember) -> N
     await context.services.audit.record(
         context.services.clock.epoch(), member.user_id, "school_program.view", "", "", ""
     )
+
+
+def _action_value(data: object) -> tuple[str, str]:
+    """The picker's "k|code" / "p|page" as the engine's (action, value)."""
+    action, _sep, value = str(data).partition("|")
+    return action, value
