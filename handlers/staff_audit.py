@@ -148,7 +148,7 @@ def _listing(t: Translator, lines: list[AuditLine]) -> str:
 def audit_csv(t: Translator, lines: list[AuditLine]) -> bytes:
     _ = t.gettext
     rows: list[list[object]] = [
-        [_("Time"), _("Staff"), _("Action"), _("Touched"), _("Kecamatan code"), _("Detail")]
+        [_("When"), _("Staff"), _("Action"), _("Touched"), _("Kecamatan code"), _("Detail")]
     ]
     for line in lines:
         entry = line.entry
