@@ -73,10 +73,20 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="import places, service days, schools, events",
         description="Import a TOML file or CSV files (see docs/import-format.md). "
-        "Nothing is written when any row is invalid.",
+        "Nothing is written when any row is invalid (exit code 1) or when the import would "
+        "cancel bookings without --apply-affected (exit code 3).",
     )
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate and list the bookings the import would cancel; write nothing",
+    )
+    imp.add_argument(
+        "--apply-affected",
+        action="store_true",
+        help="import even when it cancels bookings (listed first); their residents are told",
+    )
     exp = sub.add_parser(
         "export",
         parents=[common],
@@ -174,7 +184,11 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if command == "import":
         from bot.importer import run_import
 
-        return asyncio.run(run_import(config, args.files, dry_run=args.dry_run))
+        return asyncio.run(
+            run_import(
+                config, args.files, dry_run=args.dry_run, apply_affected=args.apply_affected
+            )
+        )
     if command == "export":
         from bot.importer import read_export, write_export
 

@@ -70,6 +70,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "handlers.start",
     # Staff reports and residents' data rights: plain commands, no conversation.
     "handlers.staff",
+    "handlers.staff_audit",
     "handlers.staff_places",
     "handlers.privacy",
     # Home visits: the staff side first (a staff member's reply to its "why?" prompt must reach

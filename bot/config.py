@@ -80,6 +80,13 @@ class StaffMember:
     user_id: int
     role: str
     kecamatan: tuple[str, ...] = ()
+    # How staff tools name this member (the audit log, a home visit's officer); optional.
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name, or the Telegram id when the config gives none."""
+        return self.name or str(self.user_id)
 
     def may_manage(self, kecamatan_code: str | None) -> bool:
         """Admins manage every region; operators only their own kecamatan."""
@@ -92,6 +99,8 @@ class StaffMember:
 class StaffConfig:
     group_chat_id: int = 0
     members: tuple[StaffMember, ...] = ()
+    # Named field teams a home visit can be assigned to ("Tim Jemput Bola 1"), besides members.
+    teams: tuple[str, ...] = ()
 
     def member(self, user_id: int | None) -> StaffMember | None:
         return next((m for m in self.members if m.user_id == user_id), None)
@@ -178,8 +187,8 @@ _SCHEMA: dict[str, set[str]] = {
     "storage": {"database"},
     "locale": {"timezone", "default_language"},
     "regions": {"served"},
-    "staff": {"group_chat_id", "members"},
-    "staff.members": {"user_id", "role", "kecamatan"},
+    "staff": {"group_chat_id", "members", "teams"},
+    "staff.members": {"user_id", "role", "kecamatan", "name"},
     "booking": {
         "horizon_days",
         "min_notice_minutes",
@@ -395,8 +404,16 @@ def _staff(section: _Section) -> StaffConfig:
             )
         if role == "operator" and not kecamatan:
             raise ConfigError(f"staff.members[{index}] is an operator without any kecamatan")
-        members.append(StaffMember(item.get("user_id", int, 0), role, tuple(kecamatan)))
-    return StaffConfig(group_chat_id=section.get("group_chat_id", int, 0), members=tuple(members))
+        name = " ".join(item.get("name", str, "").split())[:60]
+        members.append(StaffMember(item.get("user_id", int, 0), role, tuple(kecamatan), name))
+    teams = section.data.get("teams", [])
+    if not isinstance(teams, list) or not all(isinstance(t, str) and t.strip() for t in teams):
+        raise ConfigError('staff.teams must list team names, like ["Tim Jemput Bola 1"]')
+    return StaffConfig(
+        group_chat_id=section.get("group_chat_id", int, 0),
+        members=tuple(members),
+        teams=tuple(" ".join(t.split())[:60] for t in teams),
+    )
 
 
 def _booking(section: _Section) -> BookingConfig:

@@ -14,7 +14,10 @@ Two formats hold the same data (see ``docs/import-format.md``):
 
 Pure functions: no database. A service day may name a place that is not in the file; such codes are
 collected in ``ImportBundle.place_refs`` (and school codes in ``school_refs``) for the caller to
-check against the database.
+check against the database; ``ImportBundle.references`` says where each was written, so that an
+unknown code is reported with its file and row like any other problem. When a file has errors,
+``ImportErrors.partial`` holds the rows that did parse, so that their references are checked in
+the same pass (every problem at once, not one pass per fix).
 """
 
 from __future__ import annotations
@@ -161,6 +164,22 @@ class ImportBundle:
     # Codes referenced but not defined in this bundle: the caller checks them against the database.
     place_refs: frozenset[str] = field(default_factory=frozenset)
     school_refs: frozenset[str] = field(default_factory=frozenset)
+    # Where each of those codes was written (every row, in file order); not part of the data.
+    references: tuple[Reference, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A place or school code a row refers to and does not define, and where it was written."""
+
+    kind: str  # "place" or "school": also the field that holds the code
+    code: str
+    file: str
+    row: int
+    table: str = ""
+
+    def error(self, message: str) -> RowError:
+        return RowError(self.file, self.row, self.kind, message, self.table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +205,10 @@ class RowError:
 class ImportErrors(ValueError):
     """Every problem found in an import; nothing of it was accepted."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[RowError], partial: ImportBundle | None = None) -> None:
         self.errors = errors
+        # The rows that did parse, for the caller's checks against the database.
+        self.partial = partial or ImportBundle()
         super().__init__(f"{len(errors)} problem(s) in the import")
 
     def __str__(self) -> str:
@@ -675,11 +696,22 @@ class _Collector:
             seen.setdefault(slot, []).append(rec)
 
     def bundle(self) -> ImportBundle:
+        """The rows that parsed (all of them when there were no errors)."""
         specs: dict[str, list[Any]] = {k: [] for k in SCHEMAS}
         for rec in self.records:
-            specs[rec.kind].append(rec.spec)
+            if rec.spec is not None:
+                specs[rec.kind].append(rec.spec)
         place_codes = {p.code for p in specs["place"]}
         school_codes = {s.code for s in specs["school"]}
+        references = tuple(
+            Reference(key, getattr(rec.spec, key), rec.file, rec.row, rec.table)
+            for rec in self.records
+            for kind, key, known in (
+                ("service_day", "place", place_codes),
+                ("school_event", "school", school_codes),
+            )
+            if rec.kind == kind and rec.spec is not None and getattr(rec.spec, key) not in known
+        )
         return ImportBundle(
             places=tuple(specs["place"]),
             service_days=tuple(specs["service_day"]),
@@ -689,6 +721,7 @@ class _Collector:
             description=self.description,
             place_refs=frozenset(d.place for d in specs["service_day"]) - place_codes,
             school_refs=frozenset(e.school for e in specs["school_event"]) - school_codes,
+            references=references,
         )
 
 
@@ -902,6 +935,7 @@ def parse_import(
         allow_past,
     )
     out = _Collector(ctx)
+    names: list[str] = []
     for name, kind, text in _sources(source, fmt):
         try:
             if text is None:
@@ -912,12 +946,24 @@ def parse_import(
                 _load_csv(name, text, out)
         except _Bad as err:
             out.errors.append(RowError(name, None, None, str(err)))
+        names.append(name)
+    if not out.records and not out.errors:
+        # Importing "nothing" successfully would hide the wrong file or a failed save. A CSV
+        # file with only its header is fine next to others (an export writes all four).
+        out.errors.append(
+            RowError(
+                " + ".join(names),
+                None,
+                None,
+                "nothing to import: no place, service day, school or school event",
+            )
+        )
     out.cross_check()
     if out.errors:
         files = list(dict.fromkeys(e.file for e in out.errors))
         tables = ("", *TOML_TABLES)
         out.errors.sort(key=lambda e: (files.index(e.file), tables.index(e.table), e.row or 0))
-        raise ImportErrors(out.errors)
+        raise ImportErrors(out.errors, out.bundle())
     return out.bundle()
 
 

@@ -73,15 +73,16 @@ class TelegramSender:
         # infinite rate (benchmarks on the in-process Bot API) means no bucket.
         self.bucket = _bucket_of(bot, rate) if math.isfinite(rate) else None
 
-    async def send(self, chat_id: int, notice: Notice) -> None:
+    async def send(self, chat_id: int, notice: Notice) -> int | None:
         if self.bucket is not None:
             await self.bucket.acquire()
         try:
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 chat_id=chat_id, text=notice.text, reply_markup=link_markup(notice.buttons)
             )
         except TelegramError as exc:
             raise _delivery_error(exc) from exc
+        return sent.message_id
 
     async def send_venue(self, chat_id: int, venue: tuple[float, float, str, str]) -> None:
         latitude, longitude, title, address = venue

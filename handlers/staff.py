@@ -1,8 +1,9 @@
-"""Staff basics: /staf, /audit (admins), /rekap (report + chart), /ekspor (files)."""
+"""Staff basics: /staf, /rekap (report + chart), /ekspor (files); /audit is in
+handlers/staff_audit.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from telegram import Chat, InputFile, Update
@@ -57,7 +58,11 @@ STAFF_COMMANDS = [
         N_("/ekspor bookings|visits [period] [csv] – Excel file with full data (CSV on request)"),
         False,
     ),
-    ("audit", N_("/audit – the latest staff actions"), True),
+    (
+        "audit",
+        N_("/audit [staff] [day] [kecamatan] [csv] – the staff actions, readable and filtered"),
+        True,
+    ),
 ]
 
 
@@ -83,25 +88,6 @@ async def staff_help(update: Update, context: BotContext) -> None:
         for _cmd, text, admin in STAFF_COMMANDS
         if not admin or member.role == "admin"
     ]
-    await reply(update, context, "\n".join(lines))
-
-
-@staff_only(admin=True)
-async def audit(update: Update, context: BotContext) -> None:
-    """Show the latest audit-log entries."""
-    t = context.t
-    _ = t.gettext
-    services = context.services
-    entries = await services.audit.recent(25)
-    if not entries:
-        await reply(update, context, _("The audit log is empty."))
-        return
-    lines = [_("<b>Latest staff actions</b>")]
-    for entry in entries:
-        when = t.datetime(services.clock.local(entry.at))
-        target = f" {escape(entry.target_type)} {escape(entry.target_id)}".rstrip()
-        actor = str(entry.actor_id) if entry.actor_id else "-"
-        lines.append(f"{when} · {actor} · {escape(entry.action)}{target}")
     await reply(update, context, "\n".join(lines))
 
 
@@ -136,12 +122,20 @@ def _period(context: BotContext, word: str | None) -> Period | str:
         )
 
 
-def _split(args: list[str]) -> tuple[str | None, list[str]]:
-    """The first argument is the period when it looks like one; the rest names a kecamatan."""
-    if args and (
-        args[0].lower() in ("hari", "minggu", "pekan", "bulan", "today", "week", "month")
-        or args[0][:1].isdigit()
-    ):
+def _split(context: BotContext, args: list[str]) -> tuple[str | None, list[str]]:
+    """The period when the first words say one ("kemarin", "minggu ini", "7", a date); the rest
+    names a kecamatan. A first word starting with a digit is always meant as a period."""
+    today = context.services.clock.today()
+    for count in (2, 1):
+        words = " ".join(args[:count])
+        if len(args) < count:
+            continue
+        try:
+            parse_period(words, today)
+        except BadPeriod:
+            continue
+        return words, args[count:]
+    if args and args[0][:1].isdigit():
         return args[0], args[1:]
     return None, args
 
@@ -152,7 +146,7 @@ async def report(update: Update, context: BotContext) -> None:
     t = context.t
     _ = t.gettext
     services = context.services
-    word, rest = _split(context.args or [])
+    word, rest = _split(context, context.args or [])
     period = _period(context, word)
     scope = _scope(update, context, rest)
     if isinstance(period, str) or isinstance(scope, str):
@@ -165,8 +159,17 @@ async def report(update: Update, context: BotContext) -> None:
     await reply(update, context, _report_text(context, stats, scope, title))
     chat = update.effective_chat
     if chat is not None:
-        chart = _report_chart(context, stats, title)
-        await chat.send_photo(InputFile(chart, filename="rekap.png"), caption=title)
+        # The image is shared on its own: its title says where and when.
+        title = f"{title} · {_where(context, scope)}"
+        chart = _report_chart(context, stats, period, title)
+        await chat.send_photo(InputFile(chart, filename="rekap.png"), caption=escape(title))
+
+
+def _where(context: BotContext, scope: tuple[str, ...] | None) -> str:
+    districts = context.services.regions.districts
+    if not scope:
+        return context.t.gettext("all kecamatan")
+    return ", ".join(districts[c].name if c in districts else c for c in scope)
 
 
 def _report_text(
@@ -174,10 +177,9 @@ def _report_text(
 ) -> str:
     t = context.t
     _ = t.gettext
-    districts = context.services.regions.districts
     status = stats.bookings_by_status
     visits = stats.visits_by_status
-    where = ", ".join(districts[c].name for c in scope) if scope else _("all kecamatan")
+    where = _where(context, scope)
     booked = sum(v for k, v in status.items() if k != "cancelled")
     lines = [
         f"<b>{title}</b>",
@@ -209,13 +211,14 @@ def _report_text(
     return "\n".join(lines)
 
 
-def _report_chart(context: BotContext, stats: PeriodStats, title: str) -> bytes:
+def _report_chart(context: BotContext, stats: PeriodStats, period: Period, title: str) -> bytes:
     t = context.t
     _ = t.gettext
     districts = context.services.regions.districts
-    per_day = [
-        Series(t.date_short(d.date).split(", ")[-1], d.booked, d.attended) for d in stats.per_day
-    ]
+    # Every day of the period is on the axis: a day without bookings is a 0, not a gap.
+    counts = {d.date: (d.booked, d.attended) for d in stats.per_day}
+    days = [period.start + timedelta(days=n) for n in range((period.end - period.start).days + 1)]
+    per_day = [Series(t.date_short(day).split(", ")[-1], *counts.get(day, (0, 0))) for day in days]
     per_kecamatan = [
         Series(
             districts[k.kecamatan_code].name
@@ -248,7 +251,7 @@ async def export(update: Update, context: BotContext) -> None:
             update, context, _("Use /ekspor bookings [period] or /ekspor visits [period].")
         )
         return
-    word, rest = _split(args[1:])
+    word, rest = _split(context, args[1:])
     period = _period(context, word)
     scope = _scope(update, context, rest)
     if isinstance(period, str) or isinstance(scope, str):
@@ -306,7 +309,6 @@ async def _send_export(
 
 HANDLERS = [
     CommandHandler(["staf", "staff"], staff_help),
-    CommandHandler("audit", audit),
     CommandHandler("rekap", report),
     CommandHandler("ekspor", export),
 ]

@@ -55,6 +55,7 @@ from handlers.flow import (
     start,
     words,
 )
+from handlers.staff_holidays import with_holiday_warning
 from handlers.staff_steps import (
     booking_lines,
     districts_of,
@@ -603,9 +604,8 @@ def _set_sd_date(turn: Turn[PlaceDraft], chosen: date | None) -> Result:
 
 async def show_sd_hours(turn: Turn[PlaceDraft]) -> None:
     day = turn.draft.sd_date or turn.services.clock.today()
-    await turn.ask(
-        turn._("{day}: the hours? (e.g. 08.00-12.00 or 8-12)").format(day=turn.t.date(day))
-    )
+    text = turn._("{day}: the hours? (e.g. 08.00-12.00 or 8-12)").format(day=turn.t.date(day))
+    await turn.ask(with_holiday_warning(turn.t, turn.draft.sd_date, text))
 
 
 async def read_sd_hours(turn: Turn[PlaceDraft], text: str) -> Result:
@@ -629,7 +629,8 @@ async def read_sd_seats(turn: Turn[PlaceDraft], text: str) -> Result:
 
 async def show_sd_kind(turn: Turn[PlaceDraft]) -> None:
     rows = [[Button(turn.t.gettext(KIND_NAMES[k]), "kind", k)] for k in SERVICE_DAY_KINDS]
-    await turn.ask(turn._("What kind of service day?"), rows)
+    text = with_holiday_warning(turn.t, turn.draft.sd_date, turn._("What kind of service day?"))
+    await turn.ask(text, rows)
 
 
 async def press_sd_kind(turn: Turn[PlaceDraft], action: str, value: str) -> Result:

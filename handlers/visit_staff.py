@@ -28,6 +28,7 @@ from bot.errors import DomainError, NotAllowed, NotFound
 from bot.privacy import mask_name
 from bot.services.visits import (
     CLOSED_STATUSES,
+    DONE_UNDO_MINUTES,
     OPEN_STATUSES,
     STAFF,
     STATUS_ICONS,
@@ -134,6 +135,10 @@ def _error_text(context: BotContext, err: DomainError) -> str:
         )
     if code in ("text_empty", "text_short"):
         return _("Please type a few words.")
+    if code == "undo_late":
+        return _("Too late to undo: the family has been told it is done.")
+    if code == "assignee":
+        return _("That name is not in the staff list; choose again.")
     return _("Sorry, that did not work. Please try again.")
 
 
@@ -205,10 +210,8 @@ async def staff_button(update: Update, context: BotContext) -> None:
         await _date_picker(update, context, visit, int(arg or 0) if arg.isdigit() else 0)
     elif action == "day":
         await _window_picker(update, context, visit, arg)
-    elif action == "win":
-        await _schedule(update, context, member, visit, arg)
-    elif action == "done":
-        await _done(update, context, member, visit)
+    elif action in CHANGES:
+        await CHANGES[action](update, context, member, visit, arg)
     else:
         await answer(update.callback_query)
 
@@ -335,20 +338,133 @@ async def _schedule(
             date=t.date_short(day), window=t.time_range(start, end)
         ),
     )
-    await _show_card(update, context, visit)
+    await _show_changed(update, context, visit)
 
 
 async def _done(
-    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit
+    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit, arg: str = ""
+) -> None:
+    """✅ Done: before the visit's date only after "yes, recorded already"; undoable a while."""
+    t = context.t
+    _ = t.gettext
+    try:
+        visit = await context.services.visits.mark_done(
+            visit.id, member, before_the_date=arg == "early"
+        )
+    except DomainError as err:
+        if err.code == "before_date" and visit.visit_date:
+            await answer(update.callback_query)
+            question = _(
+                "The visit is scheduled for {date}, not today. Was {ticket} recorded already?"
+            ).format(date=t.date(visit.visit_date), ticket=visit.ticket)
+            rows = [
+                [(_("✅ Yes, recorded already"), STAFF.pack("done", visit.id, "early"))],
+                [(_("↩️ Back to the request"), STAFF.pack("card", visit.id))],
+            ]
+            await _edit_buttons(update, context, visit, rows, question)
+            return
+        await answer(update.callback_query, _error_text(context, err), alert=True)
+        return
+    await answer(
+        update.callback_query,
+        _("Marked as done. The family is told in {minutes} minutes unless you undo it.").format(
+            minutes=t.number(DONE_UNDO_MINUTES)
+        ),
+    )
+    await _show_changed(update, context, visit)
+
+
+async def _undo(
+    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit, _arg: str = ""
 ) -> None:
     _ = context.t.gettext
     try:
-        visit = await context.services.visits.mark_done(visit.id, member)
+        visit = await context.services.visits.undo_done(visit.id, member)
+    except DomainError as err:
+        await answer(update.callback_query, _error_text(context, err), alert=True)
+        await _show_card(update, context, visit)  # the undo button goes: too late now
+        return
+    await answer(update.callback_query, _("Undone: the visit is scheduled again."))
+    await _show_changed(update, context, visit)
+
+
+async def _assign_picker(
+    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit, _arg: str = ""
+) -> None:
+    """The officers and teams that may take the request (names from the config)."""
+    _ = context.t.gettext
+    names = context.services.visits.assignees(visit)
+    if not names:
+        text = _("No staff names in the configuration yet ([[staff.members]] name, teams).")
+        await answer(update.callback_query, text, alert=True)
+        return
+    rows = [[(name, STAFF.pack("as", visit.id, index))] for index, name in enumerate(names)]
+    if visit.assignee:
+        rows.append([(_("Nobody"), STAFF.pack("as", visit.id, "-"))])
+    rows.append([(_("↩️ Back to the request"), STAFF.pack("card", visit.id))])
+    await answer(update.callback_query)
+    question = _("Assign {ticket} to:").format(ticket=visit.ticket)
+    await _edit_buttons(update, context, visit, rows, question)
+
+
+async def _assign(
+    update: Update, context: BotContext, member: StaffMember, visit: HomeVisit, arg: str
+) -> None:
+    _ = context.t.gettext
+    names = context.services.visits.assignees(visit)
+    if arg != "-" and (not arg.isdigit() or int(arg) >= len(names)):
+        await answer(update.callback_query)
+        return
+    name = "" if arg == "-" else names[int(arg)]
+    try:
+        visit = await context.services.visits.assign(visit.id, member, name)
     except DomainError as err:
         await answer(update.callback_query, _error_text(context, err), alert=True)
         return
-    await answer(update.callback_query, _("Marked as done. The family is told."))
+    done = _("Assigned to {name}.").format(name=name) if name else _("No longer assigned.")
+    await answer(update.callback_query, done)
+    await _show_changed(update, context, visit)
+
+
+async def _show_changed(update: Update, context: BotContext, visit: HomeVisit) -> None:
+    """The card pressed on, and the request's card in the staff group when that is another."""
     await _show_card(update, context, visit)
+    query = update.callback_query
+    pressed = query.message if query is not None else None
+    await sync_group_card(context, visit, pressed if isinstance(pressed, Message) else None)
+
+
+async def sync_group_card(
+    context: BotContext, visit: HomeVisit, shown: Message | None = None
+) -> None:
+    """Edit the request's card in the staff group to its new state (masked, in the group's
+    language), unless ``shown`` is that card: a request handled in a private /kunjungan must
+    not stay "waiting for staff" with live buttons there."""
+    services = context.services
+    where = await services.visits.group_card(visit.id)
+    if where is None or (shown is not None and (shown.chat.id, shown.message_id) == where):
+        return
+    group_t = services.translator(services.config.default_language)
+    card = await staff_card(services, group_t, visit)
+    try:
+        await context.bot.edit_message_text(
+            card.text,
+            chat_id=where[0],
+            message_id=where[1],
+            reply_markup=link_markup(card.buttons),
+        )
+    except TelegramError as exc:  # deleted by someone, or unchanged: the request is right
+        log.info("group card of visit %s not edited: %s", visit.id, type(exc).__name__)
+
+
+# Card buttons that change the request: (update, context, member, visit, arg).
+CHANGES = {
+    "win": _schedule,
+    "done": _done,
+    "undo": _undo,
+    "asg": _assign_picker,
+    "as": _assign,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,6 +579,7 @@ async def _read_words(turn: Turn[WordsDraft], text: str) -> Result:
         return STAY if err.code in ("text_long", "text_empty", "text_short") else FINISH
     await turn.say(done.format(ticket=visit.ticket))
     await _refresh_card(turn.context, visit, turn.draft)
+    await _sync_group_after_words(turn.context, visit, turn.draft)
     return FINISH
 
 
@@ -495,6 +612,15 @@ async def _refresh_card(context: BotContext, visit: HomeVisit, draft: WordsDraft
         )
     except TelegramError as exc:
         log.info("card of visit %s not refreshed: %s", visit.id, type(exc).__name__)
+
+
+async def _sync_group_after_words(
+    context: BotContext, visit: HomeVisit, draft: WordsDraft
+) -> None:
+    """The group card too, when the words were given on another card (a private one)."""
+    where = await context.services.visits.group_card(visit.id)
+    if where != (draft.card_chat_id, draft.card_message_id):
+        await sync_group_card(context, visit)
 
 
 async def _first_words(turn: Turn[WordsDraft]) -> str:

@@ -34,9 +34,10 @@ def config(tmp_path: Path) -> Config:
     staff = StaffConfig(
         group_chat_id=STAFF_GROUP,
         members=(
-            StaffMember(ADMIN_ID, "admin"),
-            StaffMember(OPERATOR_ID, "operator", ("367403",)),
+            StaffMember(ADMIN_ID, "admin", name="Budi Santoso"),
+            StaffMember(OPERATOR_ID, "operator", ("367403",), name="Rina Marlina"),
         ),
+        teams=("Tim Jemput Bola 1",),
     )
     return dataclasses.replace(base, database=tmp_path / "bot.sqlite3", staff=staff)
 

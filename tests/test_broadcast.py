@@ -110,7 +110,7 @@ async def test_free_text_by_buttons_reaches_everyone_subscribed(services, app, a
     assert "Announcement #1 finished" in report
     assert "Sent: 2 of 2" in report
     group = texts(api.sent[STAFF_GROUP])  # in the default language
-    assert "Pengumuman #1 oleh petugas 900001" in group
+    assert "Pengumuman #1 oleh petugas Budi Santoso" in group
 
 
 async def test_preview_shows_both_languages_with_their_buttons(services, app, admin):

@@ -72,6 +72,7 @@ STRUCTURAL = {
         "visit_date",
         "window_start",
         "window_end",
+        "assignee",  # a staff or team name chosen from the config's list, never typed
     },
     "places": {"code", "kind", "kecamatan_code"},
     "schools": {"code", "kind", "kecamatan_code"},

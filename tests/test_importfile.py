@@ -636,6 +636,11 @@ def bundles(draw) -> ImportBundle:
 )
 @given(bundle=bundles())
 def test_any_bundle_round_trips(tmp_path_factory, bundle):
+    empty = not (bundle.places or bundle.service_days or bundle.schools or bundle.school_events)
+    if empty:  # nothing to import is an error (test_an_empty_import_is_an_error)
+        with pytest.raises(ImportErrors):
+            parse(dump_toml(bundle))
+        return
     assert parse(dump_toml(bundle)) == bundle
     folder = write_csv(tmp_path_factory.mktemp("csv"), bundle)
     assert parse_import(folder, regions=REGIONS, today=TODAY) == dataclasses.replace(
@@ -738,3 +743,19 @@ def test_demo_coordinates_are_in_banten(demo):
         assert spec.lat is not None and spec.lon is not None
         assert LAT_RANGE[0] <= spec.lat <= LAT_RANGE[1]
         assert LON_RANGE[0] <= spec.lon <= LON_RANGE[1]
+
+
+@pytest.mark.parametrize("text", ["", "[meta]\ndemo = true\n", "# only a comment\n"])
+def test_an_empty_import_is_an_error(text):
+    with pytest.raises(ImportErrors) as caught:
+        parse(text)
+    assert [e.message for e in caught.value.errors] == [
+        "nothing to import: no place, service day, school or school event"
+    ]
+
+
+def test_an_empty_csv_folder_is_an_error(tmp_path):
+    write_csv(tmp_path, ImportBundle())  # the four headers, no rows
+    with pytest.raises(ImportErrors) as caught:
+        parse_import(tmp_path, regions=REGIONS, today=TODAY)
+    assert "nothing to import" in str(caught.value)

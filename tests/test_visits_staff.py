@@ -67,6 +67,7 @@ async def test_the_whole_lifecycle(chat, admin, services, clock, app):
         "📅 Jadwalkan",
         "❓ Minta keterangan",
         "⛔ Tolak",
+        "👤 Tugaskan",
         "📞 Lihat kontak",
     ]
 
@@ -86,6 +87,7 @@ async def test_the_whole_lifecycle(chat, admin, services, clock, app):
         "📅 Ubah tanggal",
         "✅ Selesai, sudah direkam",
         "⚠️ Tidak terlaksana",
+        "👤 Tugaskan",
         "📞 Lihat kontak",
     ]
 
@@ -118,7 +120,12 @@ async def test_the_whole_lifecycle(chat, admin, services, clock, app):
     current = admin.last_card(ticket)
     await admin.press("Selesai, sudah direkam", current)
     assert "✅ selesai, sudah direkam" in current.plain_text()
-    assert current.buttons == []
+    # For an hour it can be undone; the family is told after that hour.
+    assert current.button_labels == ["↩️ Urungkan “selesai”"]
+    assert "Keluarga diberi tahu pukul 13.30" in current.plain_text()
+    await deliver(services, app)
+    assert "sudah selesai" not in chat.last.plain_text()
+    clock.set(datetime(2026, 11, 26, 13, 31))
     await deliver(services, app)
     assert "perekaman KTP-el Siti Aminah sudah selesai" in chat.last.plain_text()
 

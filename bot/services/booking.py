@@ -600,6 +600,28 @@ class BookingService:
             self._view(s) for s in await self._future_regular_slots(place_id) if s.booked > seats
         ]
 
+    async def affected_by_service_day(
+        self, service_day_id: int, closes: time, slot_minutes: int | None
+    ) -> list[BookingView]:
+        """Active bookings a service day would lose if it closed at ``closes`` with slots of
+        ``slot_minutes`` (None: the place's): those whose slot no longer starts a window (the rule
+        ``_sync`` applies). Nothing is changed."""
+        day = await self.services.places.service_day(service_day_id)
+        if day is None or day.date < self.today():
+            return []
+        place = await self._place(day.place_id)
+        changed = dataclasses.replace(day, closes=closes, slot_minutes=slot_minutes)
+        opening = Opening(place, day.date, day.opens, closes, day.seats_per_slot, changed)
+        starts = {window[0] for window in _windows(opening)}
+        slots = await self.store.slots(place.id, day.date, day.date, self._epoch())
+        return await self._active_in(
+            [
+                s.id
+                for s in slots
+                if s.service_day_id == service_day_id and s.booked and s.starts not in starts
+            ]
+        )
+
     async def _active_in(self, slot_ids: list[int]) -> list[BookingView]:
         views = await self._views(await self.store.for_slots(slot_ids, ("active",)))
         return sorted(views, key=lambda v: (v.date, v.starts, v.code))

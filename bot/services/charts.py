@@ -72,27 +72,39 @@ def _days(
     height: int,
     empty_text: str,
 ) -> None:
+    """Grouped bars per day. Every day given is on the axis (a day without bookings shows as 0),
+    the y axis starts at a labelled 0, and each bar carries its value when there is room."""
     left, right, bottom = 60, WIDTH - 20, top + height - 40
     draw.line((left, bottom, right, bottom), fill=INK)
-    if not series:
+    draw.text((10, bottom - 8), "0", fill=INK, font=font)
+    highest = max((max(s.booked, s.attended) for s in series), default=0)
+    if not highest:
         draw.text((left + 20, top + height // 2), empty_text, fill=INK, font=font)
-        return
-    highest = max(max(s.booked, s.attended) for s in series) or 1
-    peak = -(-highest // 4) * 4  # round up so that the four grid lines fall on whole numbers
+    peak = -(-max(highest, 1) // 4) * 4  # round up: the four grid lines fall on whole numbers
     for step in range(1, 5):
         y = bottom - (bottom - top) * step / 4
         draw.line((left, y, right, y), fill=GRID)
         draw.text((10, y - 8), str(peak * step // 4), fill=INK, font=font)
+    if not series:
+        return
     slot = (right - left) / len(series)
     bar = max(2.0, min(28.0, slot / 3))
+    every = 1 if len(series) <= 16 else max(1, len(series) // 12)
     for index, item in enumerate(series):
         x = left + index * slot + slot / 2
         for offset, value, colour in ((-bar, item.booked, BOOKED), (0, item.attended, ATTENDED)):
             y = bottom - (bottom - top) * value / peak
-            draw.rectangle((x + offset, y, x + offset + bar - 1, bottom), fill=colour)
-        if len(series) <= 16 or index % max(1, len(series) // 12) == 0:
-            width = draw.textlength(item.label, font=font)
-            draw.text((x - width / 2, bottom + 6), item.label, fill=INK, font=font)
+            if value:
+                draw.rectangle((x + offset, y, x + offset + bar - 1, bottom), fill=colour)
+            if bar >= 14 and (item.booked or item.attended):  # a day of 0 and 0 stays clean
+                _centred(draw, font, str(value), x + offset + bar / 2, y - 17)
+        if index % every == 0:
+            _centred(draw, font, item.label, x, bottom + 6)
+
+
+def _centred(draw: ImageDraw.ImageDraw, font: Font, text: str, x: float, y: float) -> None:
+    width = draw.textlength(text, font=font)
+    draw.text((x - width / 2, y), text, fill=INK, font=font)
 
 
 def _kecamatan(draw: ImageDraw.ImageDraw, font: Font, series: list[Series], *, top: int) -> None:
@@ -108,4 +120,7 @@ def _kecamatan(draw: ImageDraw.ImageDraw, font: Font, series: list[Series], *, t
         attended_end = left + (right - left) * item.attended / peak
         draw.rectangle((left, y + 2, booked_end, y + 20), fill=BOOKED)
         draw.rectangle((left, y + 8, attended_end, y + 14), fill=ATTENDED)
+        # Both values: booked, and in green the attended (the inner bar has no room for text).
         draw.text((booked_end + 6, y + 2), str(item.booked), fill=INK, font=font)
+        offset = booked_end + 14 + draw.textlength(str(item.booked), font=font)
+        draw.text((offset, y + 2), str(item.attended), fill=ATTENDED, font=font)

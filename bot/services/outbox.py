@@ -98,6 +98,22 @@ def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Rende
     return register
 
 
+SentHook = Callable[["Services", OutboxItem, int], Awaitable[None]]
+SENT_HOOKS: dict[str, SentHook] = {}
+
+
+def when_sent(kind: str) -> Callable[[SentHook], SentHook]:
+    """Register ``hook(services, item, message_id)``, called once a message of ``kind`` is sent
+    (decorator): a feature that edits its message later (the home-visit card in the staff group)
+    keeps the id."""
+
+    def register(func: SentHook) -> SentHook:
+        SENT_HOOKS[kind] = func
+        return func
+
+    return register
+
+
 @dataclass
 class DispatchReport:
     """What one dispatcher run did (also what the benchmark and the tests look at)."""
@@ -151,7 +167,9 @@ class FloodWait(DeliveryError):
 class Sender(Protocol):
     """Delivers a rendered notice to a chat (handlers.reminders.TelegramSender for Telegram)."""
 
-    async def send(self, chat_id: int, notice: Notice) -> None: ...
+    async def send(self, chat_id: int, notice: Notice) -> int | None:
+        """Deliver; the id of the message sent, when the messenger gives one."""
+        ...
 
     async def send_venue(self, chat_id: int, venue: tuple[float, float, str, str]) -> None: ...
 
@@ -397,7 +415,7 @@ class Outbox:
                 report.skipped += 1  # cancelled or re-planned since it was claimed
                 return
             try:
-                await sender.send(item.user_id, notice)
+                message_id = await sender.send(item.user_id, notice)
             except FloodWait as exc:
                 # Refused, so not delivered: back to claimed while waiting (or given back).
                 await self.store.unmark_sending(item.id)
@@ -433,6 +451,12 @@ class Outbox:
                 log.warning("outbox: map pin of row %d not sent: %s", item.id, exc.reason)
         await self.store.mark_sent(item.id, self.services.clock.epoch(), note)
         report.sent += 1
+        hook = SENT_HOOKS.get(item.kind)
+        if hook is not None and isinstance(message_id, int):
+            try:
+                await hook(self.services, item, message_id)
+            except Exception:  # the message is out; a lost id only costs a later edit
+                log.exception("outbox: the sent hook of %s failed (row %d)", item.kind, item.id)
 
     async def _pace(self) -> None:
         if not self.rate_per_second:

@@ -31,18 +31,35 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+def _named_period(value: str, today: date) -> Period | None:
+    """Periods said in words: "kemarin", "minggu ini", "bulan lalu" (and English)."""
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    last_month_end = first - timedelta(days=1)
+    named = {
+        ("hari", "hariini", "hari ini", "today"): Period(today, today),
+        ("kemarin", "yesterday"): Period(today - timedelta(days=1), today - timedelta(days=1)),
+        ("minggu", "pekan", "week"): Period(today - timedelta(days=6), today),
+        ("minggu ini", "pekan ini", "this week"): Period(monday, today),
+        ("minggu lalu", "pekan lalu", "last week"): Period(
+            monday - timedelta(days=7), monday - timedelta(days=1)
+        ),
+        ("bulan", "month", "bulan ini", "this month"): Period(first, today),
+        ("bulan lalu", "last month"): Period(last_month_end.replace(day=1), last_month_end),
+    }
+    return next((period for words, period in named.items() if value in words), None)
+
+
 def parse_period(text: str | None, today: date) -> Period:
-    """'hari'/'today', 'minggu'/'week' (7 days to today), 'bulan'/'month' (this month), 'N' (last N
-    days), 'YYYY-MM-DD..YYYY-MM-DD' or one date; default: the last 7 days and the next 7."""
-    value = (text or "").strip().lower()
+    """'hari'/'today', 'kemarin', 'minggu'/'week' (7 days to today), 'minggu ini' (from Monday),
+    'minggu lalu', 'bulan'/'bulan ini' (this month), 'bulan lalu', 'N' (last N days),
+    'YYYY-MM-DD..YYYY-MM-DD' or one date; default: the last 7 days and the next 7."""
+    value = " ".join((text or "").lower().split())
     if not value:
         return Period(today - timedelta(days=6), today + timedelta(days=7))
-    if value in ("hari", "hariini", "today"):
-        return Period(today, today)
-    if value in ("minggu", "pekan", "week"):
-        return Period(today - timedelta(days=6), today)
-    if value in ("bulan", "month"):
-        return Period(today.replace(day=1), today)
+    named = _named_period(value, today)
+    if named is not None:
+        return named
     if value.isdigit() and 1 <= int(value) <= MAX_PERIOD_DAYS:
         return Period(today - timedelta(days=int(value) - 1), today)
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?", value)

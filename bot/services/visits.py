@@ -31,7 +31,7 @@ from bot.geo import nearest
 from bot.i18n import N_, Translator
 from bot.privacy import mask_name, mask_nik, mask_phone, scrub
 from bot.regions import District
-from bot.services.outbox import Notice, renderer
+from bot.services.outbox import Notice, renderer, when_sent
 from bot.services.schedule import holiday_name
 from bot.storage.visits import (
     CLOSED_STATUSES,
@@ -55,6 +55,7 @@ from bot.validation import (
 
 if TYPE_CHECKING:
     from bot.services.container import Services
+    from bot.storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ VISIT_WINDOWS: tuple[tuple[time, time], ...] = (
 # How far ahead staff may schedule, and how long a closed request stays in "Pendaftaran saya".
 SCHEDULE_HORIZON_DAYS = 30
 RECENT_CLOSED_DAYS = 30
+# A "done" mark can be undone this long (a wrong card, a slip of the thumb); the family is told
+# only after it, so that they never hear "done" and then "not done after all".
+DONE_UNDO_MINUTES = 60
 MAX_OPEN_PER_OWNER = 5
 # Lengths of what people type.
 ADDRESS_MIN, ADDRESS_MAX = 10, 300
@@ -592,9 +596,17 @@ class Visits:
         await self._closed(done)
         return done
 
-    async def mark_done(self, visit_id: int, member: StaffMember | None) -> HomeVisit:
-        """The person was recorded at home."""
+    async def mark_done(
+        self, visit_id: int, member: StaffMember | None, *, before_the_date: bool = False
+    ) -> HomeVisit:
+        """The person was recorded at home. Before the scheduled date this needs
+        ``before_the_date`` (staff confirmed it: a visit brought forward happens, a wrong card is
+        more likely). The family hears of it once the undo time is over."""
         visit = await self.for_staff(visit_id, member)
+        today = self.services.clock.today()
+        early = visit.status == "scheduled" and visit.visit_date and visit.visit_date > today
+        if early and not before_the_date:
+            raise VisitError("before_date", date=str(visit.visit_date))
         done = await self._staff_transition(
             visit,
             member,
@@ -603,8 +615,57 @@ class Visits:
             action="done",
             outcome_note="",
         )
-        await self._closed(done)
+        told_at = self.services.clock.now() + timedelta(minutes=DONE_UNDO_MINUTES)
+        await self._closed(done, due_at=told_at)
         return done
+
+    def undoable(self, visit: HomeVisit) -> bool:
+        """Whether a done mark can still be taken back (its family not told yet)."""
+        undo_seconds = DONE_UNDO_MINUTES * 60
+        return (
+            visit.status == "done"
+            and self.services.clock.epoch() < visit.updated_at + undo_seconds
+        )
+
+    async def undo_done(self, visit_id: int, member: StaffMember | None) -> HomeVisit:
+        """Back to scheduled, within the undo time; the family's "done" notice is withdrawn."""
+        visit = await self.for_staff(visit_id, member)
+        if visit.status == "done" and not self.undoable(visit):
+            raise VisitError("undo_late")
+        back = await self._staff_transition(
+            visit, member, allowed_from=("done",), status="scheduled", action="done_undone"
+        )
+        await self.services.outbox.cancel("visit", visit.id, [KIND_CLOSED])
+        # The reminders of the visit (cancelled when it closed) are planned again.
+        await self.services.events.emit("visit.scheduled", visit_id=visit.id)
+        return back
+
+    def assignees(self, visit: HomeVisit) -> list[str]:
+        """Who a request can be assigned to: the named staff members who may handle it, then
+        the teams (config ``[[staff.members]] name``, ``[staff] teams``)."""
+        staff = self.services.config.staff
+        names = [m.name for m in staff.members if m.name and m.may_manage(visit.kecamatan_code)]
+        return list(dict.fromkeys([*names, *staff.teams]))
+
+    async def assign(self, visit_id: int, member: StaffMember | None, assignee: str) -> HomeVisit:
+        """Assign an open request to an officer or team (one of ``assignees``; '' for nobody)."""
+        visit = await self.for_staff(visit_id, member)
+        assert member is not None
+        if assignee and assignee not in self.assignees(visit):
+            raise VisitError("assignee")
+        if not visit.is_open:
+            raise VisitError("status", status=visit.status)
+        now = self.services.clock.epoch()
+        if not await self.store.assign(visit.id, assignee, actor_id=member.user_id, at=now):
+            raise VisitError("status", status=await self._status(visit.id))
+        await self.services.audit.record(
+            now, member.user_id, "visit.assigned", "visit", visit.id, assignee
+        )
+        return await self.for_staff(visit.id, member)
+
+    async def group_card(self, visit_id: int) -> tuple[int, int] | None:
+        """(chat, message) of the request's card in the staff group, once it was sent."""
+        return await self.store.card(visit_id)
 
     async def mark_not_done(
         self, visit_id: int, member: StaffMember | None, reason: str
@@ -681,9 +742,9 @@ class Visits:
         )
         return done
 
-    async def _closed(self, visit: HomeVisit) -> None:
+    async def _closed(self, visit: HomeVisit, due_at: datetime | None = None) -> None:
         await self.services.outbox.cancel("visit", visit.id, [KIND_SCHEDULED, KIND_INFO])
-        await self._to_family(visit, KIND_CLOSED, {"status": visit.status})
+        await self._to_family(visit, KIND_CLOSED, {"status": visit.status}, due_at=due_at)
         await self.services.events.emit("visit.closed", visit_id=visit.id)
 
     async def _to_family(
@@ -693,11 +754,13 @@ class Visits:
         extra: dict[str, Any] | None = None,
         *,
         expires_at: datetime | None = None,
+        due_at: datetime | None = None,
     ) -> None:
         await self.services.outbox.enqueue(
             visit.owner_id,
             kind,
             {"visit_id": visit.id, **(extra or {})},
+            due_at=due_at,
             expires_at=expires_at,
             ref_type="visit",
             ref_id=visit.id,
@@ -837,6 +900,16 @@ async def staff_card(
     lines.append(requested)
     if visit.status in ("scheduled", "done", "not_done") and visit.visit_date:
         lines.append(_("Visit: {when}").format(when=window_label(t, visit)))
+    if visit.assignee:
+        lines.append(_("Assigned to: {name}").format(name=escape(visit.assignee)))
+    undoable = visits.undoable(visit)
+    if undoable:
+        told_at = services.clock.local(visit.updated_at + DONE_UNDO_MINUTES * 60)
+        lines.append(
+            _("The family is told at {time}; until then it can be undone.").format(
+                time=t.time(told_at.time())
+            )
+        )
     if visit.outcome_note:
         if visit.status == "info_requested":
             label = _("Question to the family: {text}")
@@ -854,7 +927,7 @@ async def staff_card(
         else:
             label = _("Family asks for another date: {text}")
         lines.append(label.format(text=escape(plain(message.detail))))
-    return Notice("\n".join(lines), staff_buttons(t, visit, full=full))
+    return Notice("\n".join(lines), staff_buttons(t, visit, full=full, undoable=undoable))
 
 
 def _as_typed(text: str) -> str:
@@ -893,10 +966,12 @@ def _contact_lines(
 
 
 def staff_buttons(
-    t: Translator, visit: HomeVisit, *, full: bool = False
+    t: Translator, visit: HomeVisit, *, full: bool = False, undoable: bool = False
 ) -> list[list[tuple[str, str]]]:
     _ = t.gettext
     rows: list[list[tuple[str, str]]] = []
+    if undoable:
+        rows.append([(_("↩️ Undo “done”"), STAFF.pack("undo", visit.id))])
     if visit.status in ("new", "info_requested"):
         rows.append(
             [
@@ -915,6 +990,7 @@ def staff_buttons(
         )
     if not visit.is_open:
         return rows
+    rows.append([(_("👤 Assign"), STAFF.pack("asg", visit.id))])
     if not full:
         # The map pin is as precise as the address: it goes with the contact, not to the group.
         rows.append([(_("📞 Show contact"), STAFF.pack("ct", visit.id))])
@@ -1052,6 +1128,14 @@ async def render_staff_new(
     if visit is None or visit.status == "cancelled":
         return None
     return await _staff_notice(services, t, payload, t.gettext("🆕 New home-visit request"))
+
+
+@when_sent(KIND_STAFF_NEW)
+async def keep_group_card(services: Services, item: OutboxItem, message_id: int) -> None:
+    """The new-request card is the request's card in the group: staff actions elsewhere edit it."""
+    visit_id = int(item.payload.get("visit_id") or 0)
+    if visit_id:
+        await services.visits.store.set_card(visit_id, item.user_id, message_id)
 
 
 @renderer(KIND_STAFF_ANSWER)

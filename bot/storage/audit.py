@@ -44,3 +44,29 @@ class AuditLog:
             (limit,),
         )
         return [AuditEntry(*row) for row in rows]
+
+    async def search(
+        self,
+        *,
+        actor_id: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int = 500,
+    ) -> list[AuditEntry]:
+        """Entries newest first, of one actor and/or ``start <= at < end`` (epoch seconds)."""
+        where, params = ["1 = 1"], []
+        if actor_id is not None:
+            where.append("actor_id = ?")
+            params.append(actor_id)
+        if start is not None:
+            where.append("at >= ?")
+            params.append(start)
+        if end is not None:
+            where.append("at < ?")
+            params.append(end)
+        rows = await self.db.fetchall(
+            "SELECT id, at, actor_id, action, target_type, target_id, detail FROM audit_log "
+            f"WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [AuditEntry(*row) for row in rows]

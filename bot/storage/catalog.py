@@ -13,6 +13,7 @@ import aiosqlite
 from bot.importfile import (
     ImportBundle,
     PlaceSpec,
+    Reference,
     SchoolEventSpec,
     SchoolSpec,
     ServiceDaySpec,
@@ -261,15 +262,18 @@ async def _school_event(
         )
 
 
-async def missing_references(db: Database, bundle: ImportBundle) -> list[str]:
-    """Codes the bundle refers to that neither it nor the database defines."""
+async def missing_references(db: Database, bundle: ImportBundle) -> list[Reference]:
+    """The rows whose place or school code neither the bundle nor the database defines."""
+    known: dict[tuple[str, str], bool] = {}
     missing = []
-    for code in sorted(bundle.place_refs):
-        if await db.scalar("SELECT 1 FROM places WHERE code = ?", (code,)) is None:
-            missing.append(f"place {code}")
-    for code in sorted(bundle.school_refs):
-        if await db.scalar("SELECT 1 FROM schools WHERE code = ?", (code,)) is None:
-            missing.append(f"school {code}")
+    for ref in bundle.references:
+        key = (ref.kind, ref.code)
+        if key not in known:
+            table = "places" if ref.kind == "place" else "schools"
+            sql = f"SELECT 1 FROM {table} WHERE code = ?"
+            known[key] = await db.scalar(sql, (ref.code,)) is not None
+        if not known[key]:
+            missing.append(ref)
     return missing
 
 

@@ -71,6 +71,7 @@ class HomeVisit:
     created_at: int
     updated_at: int
     anonymized: bool
+    assignee: str = ""  # the officer or team it is assigned to; '' for nobody
 
     @property
     def is_open(self) -> bool:
@@ -93,7 +94,7 @@ class VisitEvent:
 _COLUMNS = (
     "id, ticket, owner_id, person_name, nik, reason, reason_note, address, lat, lon, "
     "kecamatan_code, phone, preferred_days, notes, status, visit_date, window_start, window_end, "
-    "outcome_note, created_at, updated_at, anonymized"
+    "outcome_note, created_at, updated_at, anonymized, assignee"
 )
 
 
@@ -121,6 +122,7 @@ def _visit(row: sqlite3.Row) -> HomeVisit:
         created_at=row[19],
         updated_at=row[20],
         anonymized=bool(row[21]),
+        assignee=row[22],
     )
 
 
@@ -224,6 +226,38 @@ class VisitStore:
                 (visit_id, at, actor_id, status, action, detail),
             )
         return await self.get(visit_id)
+
+    async def assign(self, visit_id: int, assignee: str, *, actor_id: int, at: int) -> bool:
+        """Set the officer or team of an open request, with its history row; False when the
+        request is closed (or gone)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE home_visits SET assignee = ?, updated_at = ? WHERE id = ? "
+                f"AND status IN ({_marks(OPEN_STATUSES)})",
+                (assignee, at, visit_id, *OPEN_STATUSES),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute(
+                "INSERT INTO visit_history (visit_id, at, actor_id, status, action, detail) "
+                "SELECT id, ?, ?, status, 'assigned', ? FROM home_visits WHERE id = ?",
+                (at, actor_id, assignee, visit_id),
+            )
+        return True
+
+    async def set_card(self, visit_id: int, chat_id: int, message_id: int) -> None:
+        """Remember the staff-group card of a request (the first one sent stays the card)."""
+        await self.db.write(
+            "INSERT OR IGNORE INTO visit_cards (visit_id, chat_id, message_id) VALUES (?, ?, ?)",
+            (visit_id, chat_id, message_id),
+        )
+
+    async def card(self, visit_id: int) -> tuple[int, int] | None:
+        """(chat id, message id) of the request's staff-group card, if it was sent."""
+        row = await self.db.fetchone(
+            "SELECT chat_id, message_id FROM visit_cards WHERE visit_id = ?", (visit_id,)
+        )
+        return (int(row[0]), int(row[1])) if row else None
 
     async def note(
         self,

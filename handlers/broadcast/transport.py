@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from html import escape
 from typing import Any
 
 from telegram.error import BadRequest, TelegramError
@@ -91,7 +92,7 @@ class TelegramTransport:
             if group and group != broadcast.author_id:
                 g = self._t(services.config.default_language)
                 note = g.gettext("📢 Announcement #{id} by staff member {author}:").format(
-                    id=broadcast.id, author=broadcast.author_id
+                    id=broadcast.id, author=escape(_staff_label(services, broadcast.author_id))
                 )
                 try:
                     await bot.send_message(
@@ -117,3 +118,9 @@ async def tick(context: BotContext) -> None:
 
 def jobs(services: Services) -> list[tuple[str, Any, float]]:
     return [("broadcast.tick", tick, TICK_SECONDS)]
+
+
+def _staff_label(services: Services, user_id: int) -> str:
+    """The staff member's name from the config, else their Telegram id."""
+    member = services.staff(user_id)
+    return member.label if member is not None else str(user_id)

@@ -28,6 +28,7 @@ from handlers.school_staff.flow import (
     value_text,
 )
 from handlers.school_staff.panels import press_anywhere, show_history
+from handlers.staff_holidays import with_holiday_warning
 
 # --- the event panel's buttons --------------------------------------------------------------
 
@@ -171,7 +172,8 @@ async def show_preview(turn: StaffTurn) -> None:
     else:
         lines.append(_("Nobody has booked or follows this school yet."))
     rows = [[Button(_("✅ Change it"), "ok"), Button(_("✖️ Keep as it is"), "keep")]]
-    await turn.ask("\n".join(lines), rows)
+    text = with_holiday_warning(t, changes.get("date"), "\n".join(lines))
+    await turn.ask(text, rows)
 
 
 def _display_changes(event: ServiceDay, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

@@ -21,6 +21,7 @@ from handlers.school_staff.flow import (
     outside,
     school_service,
 )
+from handlers.staff_holidays import with_holiday_warning
 
 
 def _yes_no(turn: StaffTurn) -> list[list[Button]]:
@@ -43,7 +44,8 @@ async def show_date(turn: StaffTurn) -> None:
 async def show_hours(turn: StaffTurn) -> None:
     text = turn._("{date}: the hours? Press one or type them (e.g. 08:00-12:00).")
     day = turn.t.date(turn.draft.n_date) if turn.draft.n_date else ""
-    await turn.ask(text.format(date=day), hour_rows())
+    text = text.format(date=day)
+    await turn.ask(with_holiday_warning(turn.t, turn.draft.n_date, text), hour_rows())
 
 
 async def show_seats(turn: StaffTurn) -> None:
@@ -97,7 +99,8 @@ async def show_ok(turn: StaffTurn) -> None:
         "",
         _("The school's followers will be told at once."),
     ]
-    await turn.ask("\n".join(lines), [[Button(_("✅ Create"), "ok")]])
+    text = with_holiday_warning(t, d.n_date, "\n".join(lines))
+    await turn.ask(text, [[Button(_("✅ Create"), "ok")]])
 
 
 # --- reading each answer ----------------------------------------------------------------------
