@@ -15,7 +15,7 @@ from bot.services.schedule import holiday_name
 def holiday_warning(t: Translator, day: date | None) -> str:
     """The warning line for ``day``, or "" when it is not a holiday."""
     name = holiday_name(day, t.lang) if day is not None else None
-    if not name:
+    if not name or day is None:
         return ""
     return t.gettext(
         "⚠️ {date} is a national holiday or cuti bersama: {name}. Offices are closed that day; "

@@ -13,6 +13,7 @@ private chat (opened from ``/kunjungan`` there) is full. Both views are audited.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -458,7 +459,9 @@ async def sync_group_card(
 
 
 # Card buttons that change the request: (update, context, member, visit, arg).
-CHANGES = {
+# A staff member's change of a request: (update, context, member, visit, the button's argument).
+VisitChange = Callable[[Update, BotContext, StaffMember, HomeVisit, str], Awaitable[None]]
+CHANGES: dict[str, VisitChange] = {
     "win": _schedule,
     "done": _done,
     "undo": _undo,
