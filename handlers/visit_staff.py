@@ -27,20 +27,8 @@ from bot.config import StaffMember
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.privacy import mask_name
-from bot.services.visits import (
-    CLOSED_STATUSES,
-    DONE_UNDO_MINUTES,
-    OPEN_STATUSES,
-    STAFF,
-    STATUS_ICONS,
-    STATUSES,
-    VISIT_WINDOWS,
-    reason_label,
-    staff_card,
-    status_label,
-    visit_days,
-)
-from bot.storage.visits import HomeVisit
+from bot.services.visits import DONE_UNDO_MINUTES, STAFF, VISIT_WINDOWS, visit_days
+from bot.storage.visits import CLOSED_STATUSES, OPEN_STATUSES, STATUSES, HomeVisit
 from handlers.common import (
     answer,
     checked_staff,
@@ -53,6 +41,7 @@ from handlers.common import (
 )
 from handlers.flow import FINISH, STAY, Flow, Result, Step, Turn, register, start
 from handlers.keyboards import link_markup, parse_day_data
+from handlers.visit.notices import STATUS_ICONS, reason_label, staff_card, status_label
 
 log = logging.getLogger(__name__)
 

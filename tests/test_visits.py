@@ -3,7 +3,8 @@ one open request per NIK, the list in /saya and cancelling from it."""
 
 from __future__ import annotations
 
-from bot.services.visits import KIND_STAFF_CANCELLED, KIND_STAFF_NEW, STATUSES
+from bot.services.visits import KIND_STAFF_CANCELLED, KIND_STAFF_NEW
+from bot.storage.visits import STATUSES
 from handlers.visit import mine_entries
 from tests.conftest import RESIDENT_ID, STAFF_GROUP, texts
 from tests.visit_helpers import (

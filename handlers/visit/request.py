@@ -19,10 +19,8 @@ from bot.services.visits import (
     ANY_DAY,
     DAYS_MAX,
     NOTE_MAX,
-    REASON_LABELS,
     REASON_NOTE_MAX,
     REASONS,
-    WEEKDAY_LABELS,
     clean_text,
 )
 from bot.validation import (
@@ -51,6 +49,7 @@ from handlers.flow import (
 )
 from handlers.intents import analysis_of
 from handlers.visit import kecamatan, nik
+from handlers.visit.notices import REASON_LABELS, WEEKDAY_LABELS
 from handlers.visit.send import send_request
 from handlers.visit.views import (
     ANY_DAY_WORDS,

@@ -13,17 +13,12 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.privacy import mask_name
-from bot.services.visits import (
-    FAMILY,
-    STATUS_ICONS,
-    family_status,
-    status_label,
-    window_label,
-)
+from bot.services.visits import FAMILY
 from bot.storage.visits import HomeVisit
 from handlers.common import close_buttons, reply, user_id_of
 from handlers.flow import FINISH, Flow, Invalid, Result, Step, Turn, register, start
 from handlers.keyboards import main_menu, markup
+from handlers.visit.notices import STATUS_ICONS, family_status, status_label, window_label
 from handlers.visit.views import error_text
 
 # --------------------------------------------------------------------------------------------

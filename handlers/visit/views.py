@@ -9,8 +9,9 @@ from html import escape
 from bot.context import BotContext
 from bot.errors import DomainError
 from bot.i18n import Translator
-from bot.services.visits import ANY_DAY, REASON_LABELS, days_label, reason_label
+from bot.services.visits import ANY_DAY
 from handlers.flow import words
+from handlers.visit.notices import REASON_LABELS, days_label, reason_label
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat")
 
