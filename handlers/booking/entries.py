@@ -15,6 +15,7 @@ from bot.services.booking import OFFER, REBOOK, BookingError, BookingService
 from handlers import flow as engine
 from handlers.booking.draft import MOVE, REBOOKING, BookingDraft, served
 from handlers.booking.flow import FLOW
+from handlers.booking_notices import slot_button_label
 from handlers.booking_views import BKM, BKP, error_text, send_ticket, when_text
 from handlers.common import answer, close_buttons, say, user_id_of
 from handlers.intents import analysis_of
@@ -235,7 +236,7 @@ async def rebook_slot(update: Update, context: BotContext) -> None:
             if current is not None:
                 options = await service.next_free_slots(current.place.id, school_id=school_id)
             rows_ = [
-                [(bk.slot_button_label(t, s), REBOOK.pack(booking_id, s.slot_id))] for s in options
+                [(slot_button_label(t, s), REBOOK.pack(booking_id, s.slot_id))] for s in options
             ]
             if school_id is None:
                 rows_.append([(_("📝 Another place or day"), REBOOK.pack(booking_id, "other"))])

@@ -18,8 +18,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.services.booking import CHOSEN_REASONS, CLOSE_REASONS
+from bot.services.booking import CHOSEN_REASONS
 from bot.storage.places import Closure, Place
+from handlers.booking_notices import CLOSE_REASONS
 from handlers.booking_views import error_text
 from handlers.checkin.shared import parse_list_date, places_for, refuse_place
 from handlers.common import answer, refuse
