@@ -312,3 +312,15 @@ async def test_a_leave_that_speaks_for_itself_is_followed_by_the_menu_only(chat,
     assert [m.plain_text() for m in left][:1] == ["Left in my own words."]
     assert "Left; no pet was saved." not in texts(left)
     assert left[-1].button_labels  # the main menu follows
+
+
+async def test_a_location_at_the_continue_question_is_a_new_message(chat, pets, clock, services):
+    """Found by the booking fuzz walk: anything but text at "continue where you were?" used to
+    crash the router; it is handled as a new message and the draft waits."""
+    await chat.send("/pet")
+    await chat.send("Rex")
+    clock.advance(minutes=31)
+    await chat.send("/pet")  # the "continue?" question
+    await chat.share_location(-6.2717, 106.7021)
+    state = await services.flow_states.get(chat.chat_id, "pets")
+    assert state is not None and not state.active and state.draft["name"] == "Rex"

@@ -239,6 +239,10 @@ async def route(update: Update, context: BotContext) -> None:
     if step is not None and step.takes and not step.takes(_draft(flow, state), message):
         return  # not for the flow: the group's other handlers see it
     turn = _turn(update, context, flow, state)
+    if turn.step == RESUME_STEP and text is None:
+        # A location or a photo at "continue where you were?": a new message; the draft waits.
+        await store.park(user.id)
+        return
     if text is not None:
         await _on_text(turn, text)
     elif message.location is not None and _step(turn).location is not None:
