@@ -38,6 +38,12 @@ STAFF_COMMANDS = [
         N_("/kunjungan [kecamatan] [status] – home-visit requests, oldest first"),
         False,
     ),
+    (
+        "walkin",
+        N_("/walkin – register a resident who came without a booking (a queue number)"),
+        False,
+    ),
+    ("kuota", N_("/kuota PLACE NUMBER|off – a place's daily quota of residents"), False),
     ("siaran", N_("/siaran – send an announcement or a weekend-service day"), False),
     ("tutup", N_("/tutup – close a day or a slot and tell the residents booked"), False),
     (
