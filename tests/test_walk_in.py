@@ -128,7 +128,5 @@ async def test_the_quota_refuses_the_301st_booking_under_concurrent_attempts(ser
 
 
 async def test_staf_lists_the_counter_commands(make_chat):
-    from tests.conftest import OPERATOR_ID
-
     listing = texts(await make_chat(OPERATOR_ID).send("/staf"))
     assert "/walkin" in listing and "/kuota" in listing
