@@ -37,7 +37,8 @@ async def test_walk_in_by_buttons_from_the_day_list(make_chat, services):
     office = await place_id(services)
     assert (await services.counter.day_load(office, MONDAY))[0] == 1
     day_list = texts(await operator.send("/daftarhadir pondok aren"))
-    assert "Datang langsung" in day_list or day_list  # the list still opens
+    # The day list shows the walk-in with their number (full name: a private chat).
+    assert "Warga datang langsung" in day_list and "A-001 · Siti Aminah" in day_list
 
 
 async def test_walk_in_by_typing_gets_the_next_number(make_chat, services):

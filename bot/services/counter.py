@@ -17,6 +17,7 @@ from bot.storage.counter import (
     CounterStore,
     NotCheckedIn,
     QuotaFull,
+    WalkInRow,
 )
 from bot.storage.places import Place
 
@@ -107,6 +108,11 @@ class Counter:
         today = self.services.clock.today()
         called = await self.store.call_next(place_id, today, self.services.clock.epoch())
         return called, await self.store.waiting(place_id, today)
+
+    async def walk_ins(self, place_id: int, day: date, actor_id: int) -> list[WalkInRow]:
+        """The day's walk-ins of a place, for staff of its kecamatan (the day list)."""
+        await self._place_for(place_id, actor_id)
+        return await self.store.walk_ins_of_day(place_id, day)
 
     async def register_walk_in(
         self, place_id: int, actor_id: int, *, name: str, nik: str, phone: str | None

@@ -81,9 +81,30 @@ async def issue_number(
     return number
 
 
+@dataclass(frozen=True, slots=True)
+class WalkInRow:
+    id: int
+    person_name: str
+    nik: str
+    phone: str | None
+    status: str
+    number: int | None
+
+
 class CounterStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def walk_ins_of_day(self, place_id: int, day: date) -> list[WalkInRow]:
+        """The residents registered at the counter without a booking, by queue number."""
+        rows = await self.db.fetchall(
+            "SELECT w.id, w.person_name, w.nik, w.phone, w.status, t.number FROM walk_ins w "
+            "LEFT JOIN queue_tickets t ON t.walk_in_id = w.id "
+            "WHERE w.place_id = ? AND w.date = ? AND w.status = 'attended' "
+            "ORDER BY t.number, w.id",
+            (place_id, day.isoformat()),
+        )
+        return [WalkInRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     async def register_walk_in(
         self,

@@ -24,6 +24,7 @@ from bot.services.booking import BookingView
 from bot.services.container import Services
 from bot.services.counter import queue_label
 from bot.services.reports import Period
+from bot.storage.counter import WalkInRow
 from bot.storage.places import Place
 from handlers.booking_views import STATUS_ICONS, status_label
 from handlers.checkin.counter import counter_buttons
@@ -44,6 +45,7 @@ LIST_LIMIT = 60
 # Characters of the list itself: the header, the closing lines and HTML tags stay well under
 # Telegram's 4,096 (the tags are counted here, so the visible text is shorter still).
 TEXT_BUDGET = 3_600
+MESSAGE_LIMIT = 4_000  # Telegram's 4,096, with room to spare
 # Check-in buttons under the list; Telegram allows 100 buttons, and a long list is unreadable.
 BUTTON_LIMIT = 40
 
@@ -213,11 +215,37 @@ async def send_day_list(
         await refuse_place(update, context, "day_list")
         return
     private = chat.type == "private"
+    walk_ins = await context.services.counter.walk_ins(place_id, day, user_id_of(update))
     lines = _day_list_lines(t, place, day, views, private=private)
+    if walk_ins:
+        room = MESSAGE_LIMIT - len("\n".join(lines))
+        lines.extend(_walk_in_lines(t, walk_ins, private=private, room=room))
     keyboard = _counter_keyboard(t, views, place, day) if private else None
     await chat.send_message("\n".join(lines), reply_markup=keyboard)
     if views and private:
         await _send_files(context, chat, place, day, csv_too)
+
+
+def _walk_in_lines(
+    t: Translator, walk_ins: list[WalkInRow], *, private: bool, room: int
+) -> list[str]:
+    """The residents registered at the counter without a booking, in the ``room`` characters
+    the message has left (the rest is counted)."""
+    _ = t.gettext
+    title = _("<b>Walk-ins</b> (came without a booking): {n}").format(n=t.number(len(walk_ins)))
+    lines = ["", title]
+    used = len(title) + 2 + 40  # the "… and N more" line is kept room for
+    for walk_in in walk_ins:
+        name = walk_in.person_name if private else mask_name(walk_in.person_name)
+        number = f"<b>{queue_label(walk_in.number)}</b> · " if walk_in.number else ""
+        line = f"{number}{escape(name)} · {mask_nik(walk_in.nik)}"
+        if used + len(line) + 1 > room:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    if len(lines) - 2 < len(walk_ins):
+        lines.append(_("… and {n} more").format(n=t.number(len(walk_ins) - (len(lines) - 2))))
+    return lines
 
 
 def _day_list_lines(
