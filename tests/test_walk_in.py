@@ -6,6 +6,9 @@ residents book at once."""
 from __future__ import annotations
 
 import asyncio
+import io
+
+import openpyxl
 
 from bot.services.booking import DAY_FULL, BookingError
 from tests.booking_helpers import MONDAY, TUESDAY, next_account, nik, place_id, small_place
@@ -36,9 +39,17 @@ async def test_walk_in_by_buttons_from_the_day_list(make_chat, services):
     assert "Nomor antrean: A-001" in done and "Siti Aminah" in done
     office = await place_id(services)
     assert (await services.counter.day_load(office, MONDAY))[0] == 1
-    day_list = texts(await operator.send("/daftarhadir pondok aren"))
-    # The day list shows the walk-in with their number (full name: a private chat).
+    listed = await operator.send("/daftarhadir pondok aren")
+    day_list = texts(listed)
+    # The day list shows the walk-in with their number (full name: a private chat) ...
     assert "Warga datang langsung" in day_list and "A-001 · Siti Aminah" in day_list
+    # ... and so does its Excel file, with the NIK in full as text.
+    book = next(m.file_bytes for m in listed if m.file_name.endswith(".xlsx"))
+    cells = [
+        [c for c in row if c is not None]
+        for row in openpyxl.load_workbook(io.BytesIO(book)).active.iter_rows(values_only=True)
+    ]
+    assert any("Siti Aminah" in row and nik(5) in row and "A-001" in row for row in cells)
 
 
 async def test_walk_in_by_typing_gets_the_next_number(make_chat, services):

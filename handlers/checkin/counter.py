@@ -158,10 +158,11 @@ async def _print(update: Update, context: BotContext, place_id: int, day: date) 
     member = checked_staff(update, context)
     try:
         views = await context.services.booking.day_list(place_id, day, member.user_id)
+        walk_ins = await context.services.counter.walk_ins(place_id, day, member.user_id)
     except NotAllowed:
         await refuse_place(update, context, "day_list")
         return
-    await send_day_pdf(chat, context.t, place, day, views)
+    await send_day_pdf(chat, context.t, place, day, views, walk_ins)
 
 
 @staff_only(action="check_in")

@@ -9,6 +9,8 @@ chat list, and no file.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from datetime import date
 from html import escape
 
@@ -162,7 +164,12 @@ async def on_daylist_kecamatan(update: Update, context: BotContext) -> None:
 
 
 async def _send_files(
-    context: BotContext, chat: Chat, place: Place, day: date, csv_too: bool
+    context: BotContext,
+    chat: Chat,
+    place: Place,
+    day: date,
+    csv_too: bool,
+    walk_ins: list[WalkInRow],
 ) -> None:
     """The day's workbook (the ``/ekspor bookings`` columns), and the CSV when asked for."""
     t = context.t
@@ -177,7 +184,10 @@ async def _send_files(
         f"{stem}.xlsx",
         t.gettext("Day list"),
         columns(t, BOOKING_COLUMNS),
-        (booking_cells(t, r, label, local) for r in found),
+        itertools.chain(
+            (booking_cells(t, r, label, local) for r in found),
+            (_walk_in_cells(t, place, day, w, label) for w in walk_ins),
+        ),
         caption,
     )
     if csv_too:
@@ -222,8 +232,27 @@ async def send_day_list(
         lines.extend(_walk_in_lines(t, walk_ins, private=private, room=room))
     keyboard = _counter_keyboard(t, views, place, day) if private else None
     await chat.send_message("\n".join(lines), reply_markup=keyboard)
-    if views and private:
-        await _send_files(context, chat, place, day, csv_too)
+    if (views or walk_ins) and private:
+        await _send_files(context, chat, place, day, csv_too, walk_ins)
+
+
+def _walk_in_cells(
+    t: Translator, place: Place, day: date, walk_in: WalkInRow, kecamatan: Callable[[str], str]
+) -> list[object]:
+    """A walk-in in the day list's columns (no time, no booking code)."""
+    return [
+        day.isoformat(),
+        "",
+        place.name,
+        kecamatan(place.kecamatan_code),
+        queue_label(walk_in.number) if walk_in.number else "",
+        "",
+        walk_in.person_name,
+        walk_in.nik,
+        walk_in.phone or "",
+        t.gettext("Walk-in"),
+        "",
+    ]
 
 
 def _walk_in_lines(

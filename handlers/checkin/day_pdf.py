@@ -9,6 +9,7 @@ Helvetica (Latin-1: every Indonesian name fits; anything else becomes "?"), in a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import date
 
 from fpdf import FPDF
@@ -19,6 +20,7 @@ from bot.i18n import Translator
 from bot.privacy import mask_nik
 from bot.services.booking import BookingView
 from bot.services.counter import queue_label
+from bot.storage.counter import WalkInRow
 from bot.storage.places import Place
 from handlers.booking_views import status_label
 
@@ -52,7 +54,26 @@ def _row(t: Translator, view: BookingView) -> list[str]:
     ]
 
 
-def render_pdf(t: Translator, place: Place, day: date, views: list[BookingView]) -> bytes:
+def _walk_in_row(t: Translator, walk_in: WalkInRow) -> list[str]:
+    return [
+        queue_label(walk_in.number) if walk_in.number else "",
+        "",
+        "",
+        walk_in.person_name,
+        mask_nik(walk_in.nik),
+        # The status column holds about 14 characters: a short word for "walk-in".
+        t.gettext("came in"),
+        "",
+    ]
+
+
+def render_pdf(
+    t: Translator,
+    place: Place,
+    day: date,
+    views: list[BookingView],
+    walk_ins: Sequence[WalkInRow] = (),
+) -> bytes:
     """The A4 page(s) of the day list. Blocking: call it in a thread."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -82,8 +103,9 @@ def render_pdf(t: Translator, place: Place, day: date, views: list[BookingView])
         pdf.cell(width, 8, _latin(header), border=1, fill=True)
     pdf.ln()
     pdf.set_font("Helvetica", "", 9)
-    for view in views:
-        for value, width in zip(_row(t, view), WIDTHS, strict=True):
+    rows = [_row(t, view) for view in views] + [_walk_in_row(t, w) for w in walk_ins]
+    for row in rows:
+        for value, width in zip(row, WIDTHS, strict=True):
             pdf.cell(width, 9, _latin(value)[:40], border=1)
         pdf.ln()
     pdf.ln(4)
@@ -99,10 +121,15 @@ def render_pdf(t: Translator, place: Place, day: date, views: list[BookingView])
 
 
 async def send_day_pdf(
-    chat: Chat, t: Translator, place: Place, day: date, views: list[BookingView]
+    chat: Chat,
+    t: Translator,
+    place: Place,
+    day: date,
+    views: list[BookingView],
+    walk_ins: Sequence[WalkInRow] = (),
 ) -> None:
     shown = [v for v in views if v.status != "cancelled"]
-    data = await asyncio.to_thread(render_pdf, t, place, day, shown)
+    data = await asyncio.to_thread(render_pdf, t, place, day, shown, walk_ins)
     await chat.send_document(
         InputFile(data, filename=f"daftar-hadir-{place.code}-{day.isoformat()}.pdf"),
         caption=t.gettext("Day list to print."),
