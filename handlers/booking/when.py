@@ -55,7 +55,7 @@ async def show_day(turn: BookingTurn) -> None:
                 days=t.number(horizon)
             )
         )
-        await turn.ask("\n".join(lines))
+        await turn.ask("\n".join(lines), _move_rows(turn))
         return
     lines.append(_("<b>Step 2 of 4 — when?</b> Choose a day; the number is the seats left."))
     specials = []
@@ -75,10 +75,33 @@ async def show_day(turn: BookingTurn) -> None:
         Button(day_label(t, d), "d" if d.seats_left > 0 else "full", day_data(d.date))
         for d in open_days
     ]
-    await turn.ask("\n".join(lines), [buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await turn.ask("\n".join(lines), rows + _move_rows(turn))
+
+
+def _move_rows(turn: BookingTurn) -> list[list[Button]]:
+    """A booking being moved may go to another place too (the code stays); a school event's
+    booking stays among that school's slots."""
+    if turn.draft.mode != MOVE or turn.draft.school is not None:
+        return []
+    return [[Button(turn._("📍 Another place"), "where", words=PLACE_WORDS)]]
+
+
+PLACE_WORDS = frozenset({"tempat lain", "lokasi lain", "pindah tempat", "another place"})
+
+
+def forget_place(turn: BookingTurn) -> Result:
+    """Choose the place again, from the kecamatan (the person and the code stay)."""
+    draft = turn.draft
+    draft.place = draft.kec = draft.day = draft.slot = draft.full_day = None
+    draft.choices = draft.dist = None
+    draft.page = 0
+    return Goto("kec")
 
 
 async def press_day(turn: BookingTurn, action: str, value: str) -> Result:
+    if action == "where":
+        return forget_place(turn)
     day = parse_day_data(value)
     if day is None:
         return REASK
