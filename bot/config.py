@@ -63,6 +63,18 @@ class StaffMember:
 class StaffConfig:
     group_chat_id: int = 0
     members: tuple[StaffMember, ...] = ()
+    # Where pungli reports go (e.g. the inspectorate's chat): they may be about the operators
+    # themselves, so they can bypass the operators' group. 0: the staff group.
+    reports_chat_id: int = 0
+
+    @property
+    def reports_chat(self) -> int:
+        """The chat that receives reports of extortion and bad service."""
+        return self.reports_chat_id or self.group_chat_id
+
+    def staff_chats(self) -> frozenset[int]:
+        """Every chat where staff answer residents' messages."""
+        return frozenset(c for c in (self.group_chat_id, self.reports_chat) if c)
 
     def member(self, user_id: int | None) -> StaffMember | None:
         return next((m for m in self.members if m.user_id == user_id), None)
@@ -147,7 +159,7 @@ _SCHEMA: dict[str, set[str]] = {
     "storage": {"database"},
     "locale": {"timezone", "default_language"},
     "regions": {"served"},
-    "staff": {"group_chat_id", "members"},
+    "staff": {"group_chat_id", "members", "reports_chat_id"},
     "staff.members": {"user_id", "role", "kecamatan"},
     "booking": {
         "horizon_days",
@@ -352,7 +364,11 @@ def _staff(section: _Section) -> StaffConfig:
         if role == "operator" and not kecamatan:
             raise ConfigError(f"staff.members[{index}] is an operator without any kecamatan")
         members.append(StaffMember(item.get("user_id", int, 0), role, tuple(kecamatan)))
-    return StaffConfig(group_chat_id=section.get("group_chat_id", int, 0), members=tuple(members))
+    return StaffConfig(
+        group_chat_id=section.get("group_chat_id", int, 0),
+        members=tuple(members),
+        reports_chat_id=section.get("reports_chat_id", int, 0),
+    )
 
 
 def _booking(section: _Section) -> BookingConfig:
