@@ -44,7 +44,15 @@ def status_label(t: Translator, status: str) -> str:
 
 
 def seats_text(t: Translator, n: int) -> str:
-    return t.ngettext("{n} seat", "{n} seats", n).format(n=t.number(n))
+    return t.ngettext("{n} seat left", "{n} seats left", n).format(n=t.number(n))
+
+
+def duration_text(t: Translator, minutes: int) -> str:
+    """ "2 hours", not "120 minutes": whole hours in hours."""
+    if minutes >= 60 and minutes % 60 == 0:
+        hours = minutes // 60
+        return t.ngettext("{n} hour", "{n} hours", hours).format(n=t.number(hours))
+    return t.ngettext("{n} minute", "{n} minutes", minutes).format(n=t.number(minutes))
 
 
 def day_label(t: Translator, day: DayAvailability) -> str:
@@ -78,7 +86,7 @@ def place_entry_data(place_id: int | None, kecamatan: str = "", day: date | None
 
 def bring_list(t: Translator, *, nik: str, day: date, married: bool) -> list[str]:
     _ = t.gettext
-    items = [_("the original, latest Kartu Keluarga (KK)")]
+    items = [_("the latest Kartu Keluarga (KK), original or photocopy")]
     if BookingService.needs_marriage_book(nik, day, married):
         items.append(_("the marriage book (buku nikah) or marriage certificate"))
     return items
@@ -135,9 +143,9 @@ def error_text(t: Translator, err: DomainError) -> str:
     if code == bk.SLOT_CLOSED:
         return _("Sorry, that time is no longer open for booking.")
     if code in (bk.SLOT_PAST, bk.TOO_SOON):
-        return _(
-            "That time is too close: bookings close {minutes} minutes before the start."
-        ).format(minutes=t.number(int(params.get("minutes") or 0)))
+        return _("That time is too close: bookings close {duration} before the start.").format(
+            duration=duration_text(t, int(params.get("minutes") or 0))
+        )
     if code == bk.BEYOND_HORIZON:
         return _("Bookings open {days} days ahead; please choose an earlier date.").format(
             days=t.number(int(params.get("days") or 0))

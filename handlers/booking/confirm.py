@@ -67,7 +67,7 @@ async def show_confirm(turn: BookingTurn) -> None:
         and check.verdict.ok
         and check.verdict.reason_code != ELIGIBLE_ADULT
     ):
-        lines += ["", eligibility_text(check.verdict, _, t)]
+        lines += ["", eligibility_text(check.verdict, _, t, name=escape(draft.name or ""))]
     lines += ["", _("Book this time?")]
     change = Button(_("✏️ Change"), "chg", words=words.CHANGE)
     await turn.ask("\n".join(lines), [[ok, change]])

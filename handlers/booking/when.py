@@ -11,7 +11,7 @@ from bot.services import booking as bk
 from bot.services.booking import BookingError
 from bot.services.schedule import holiday_name
 from handlers.booking.draft import MOVE, TIME_RE, BookingTurn, place_of, service
-from handlers.booking_views import day_label, error_text, slot_label, when_text
+from handlers.booking_views import day_label, duration_text, error_text, slot_label, when_text
 from handlers.flow import FINISH, NEXT, REASK, Button, Goto, Invalid, Result
 from handlers.keyboards import day_data, parse_day_data
 
@@ -75,7 +75,8 @@ async def show_day(turn: BookingTurn) -> None:
         Button(day_label(t, d), "d" if d.seats_left > 0 else "full", day_data(d.date))
         for d in open_days
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    # One day a row: "Sel, 24 Nov · sisa kuota 96 orang" would be cut short two to a row.
+    rows = [[b] for b in buttons]
     await turn.ask("\n".join(lines), rows + _move_rows(turn))
 
 
@@ -171,8 +172,8 @@ async def show_full(turn: BookingTurn) -> None:
     minutes = turn.services.config.booking.waitlist_offer_minutes
     text = _(
         "{date} is fully booked at {place}. I can tell you as soon as a seat frees up: the first "
-        "in line gets it, kept for {minutes} minutes."
-    ).format(date=t.date(day), place=escape(place.name), minutes=t.number(minutes))
+        "in line gets it, kept for {duration}."
+    ).format(date=t.date(day), place=escape(place.name), duration=duration_text(t, minutes))
     await turn.ask(
         text,
         [
@@ -203,13 +204,13 @@ async def press_full(turn: BookingTurn, action: str, value: str) -> Result:
         minutes = turn.services.config.booking.waitlist_offer_minutes
         text = _(
             "🔔 You are on the waitlist for <b>{place}</b> on {date}, number {position} in line. "
-            "When a seat frees up I will message you, and it is kept for you for {minutes} "
-            "minutes. You can leave the waitlist in /saya."
+            "When a seat frees up I will message you, and it is kept for you for {duration}. "
+            "You can leave the waitlist in /saya."
         ).format(
             place=escape(view.place.name),
             date=t.date(day),
             position=t.number(view.position),
-            minutes=t.number(minutes),
+            duration=duration_text(t, minutes),
         )
     await turn.say(text)
     return FINISH
@@ -229,7 +230,7 @@ async def show_slot(turn: BookingTurn) -> None:
             date=t.date(day)
         )
     buttons = [Button(slot_label(t, s), "s", str(s.slot_id)) for s in slots]
-    await turn.ask(text, [buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    await turn.ask(text, [[b] for b in buttons])
 
 
 async def press_slot(turn: BookingTurn, action: str, value: str) -> Result:

@@ -111,7 +111,7 @@ async def show_refused(turn: BookingTurn) -> None:
             _("<b>{name} cannot record on {date}.</b>").format(
                 name=escape(draft.name or ""), date=t.date(check.day)
             ),
-            eligibility_text(verdict, _, t),
+            eligibility_text(verdict, _, t, name=escape(draft.name or "")),
         ]
         start, horizon = service(turn).horizon()
         if verdict.eligible_from and verdict.eligible_from < start + timedelta(days=horizon):
