@@ -218,3 +218,18 @@ async def test_the_check_screen_shows_nik_and_phone_in_full_and_the_ticket_masks
     assert "+6281234567890" not in done
     mine = texts(await chat.send("/saya"))
     assert nik(9) not in mine and "3674••••••••0009" in mine
+
+
+# --- the "continue?" question and a message without text ----------------------------------------
+
+
+async def test_a_sticker_at_the_continue_question_keeps_the_question(chat):
+    await chat.send("/daftar")
+    asked = await chat.send("/daftar")  # a booking begun: "continue or start again?"
+    question = asked[-1]
+    sticker = {"file_id": "s", "file_unique_id": "u", "width": 1, "height": 1, "type": "regular"}
+    sticker |= {"is_animated": False, "is_video": False}
+    said = await chat.send("", sticker=sticker)
+    assert "jawab dengan teks" in texts(said)
+    resumed = await chat.press(1, question)
+    assert "Langkah 1 dari 4" in texts(resumed)
