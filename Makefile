@@ -22,13 +22,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m bot $(if $(CONFIG),--config $(CONFIG)) run
 
-## Run the whole test suite (unit, handlers through the in-process Bot API, end-to-end emulator).
-## Both always run (lint findings do not hide test results); any failure fails `make test`,
+## Run the whole test suite (unit, handlers through the in-process Bot API, end-to-end emulator),
+## then ruff and mypy (strict on bot/, the default on handlers/; pyproject.toml [tool.mypy]).
+## All always run (lint findings do not hide test results); any failure fails `make test`,
 ## pytest's exit code 5 (no tests collected) included.
 test: $(STAMP) e2e-deps
 	@status=0; \
 	$(BIN)/python -m pytest -q || status=$$?; \
 	$(BIN)/ruff check . || status=$$?; \
+	$(BIN)/mypy || status=$$?; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (exit $$status)"; fi; \
 	exit $$status
 

@@ -1,7 +1,9 @@
 """``make bench``: run every benchmark module of bench/ and write bench/RESULTS.md.
 
 Each module exposes ``run() -> list[dict]`` with rows {"name", "value", "unit"} (and optionally
-"note").
+"note", and "db": "demo" or "big", the database it was measured on: such rows are shown side by
+side). The big database is built once and cached (bench/_scale.py); ``BENCH_SCALE=0.05`` makes it
+smaller for a quick run, ``BENCH_DBS=demo`` skips it.
 A module is run ``--repeat`` times (default 3) and each figure reported as the median, with the
 spread.
 Benchmarks are never part of the test run: they measure, they do not assert.
@@ -75,15 +77,36 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         "# Benchmark results\n\n"
         f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
-        f"Machine: {machine()}.\n\n"
+        f"Machine: {machine()}; load average when done {load()}.\n\n"
         f"Each figure is the median of {args.repeat} runs (min–max in brackets).\n\n"
+        f"Databases: **demo** (the demo data alone) and **big** ({big_note()}).\n\n"
     )
     args.output.write_text(header + "\n".join(sections), encoding="utf-8")
     print(f"written: {args.output}")
     return 1 if failures else 0
 
 
+def load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def big_note() -> str:
+    from bench import _scale
+
+    built = ", ".join(f"{name} built in {s:.0f} s" for name, s in _scale.BUILD_SECONDS.items())
+    return (
+        f"scale {_scale.scale():g} of issue 18's database: "
+        f"{_scale.describe()}; cached as `var/bench/{_scale.cached_path().name}`"
+        + (f"; {built}" if built else "")
+    )
+
+
 def render(name: str, runs: list[list[dict]], seconds: float) -> str:
+    if any("db" in row for row in runs[0]):
+        return render_side_by_side(name, runs, seconds)
     lines = [
         f"## {name}",
         "",
@@ -99,6 +122,39 @@ def render(name: str, runs: list[list[dict]], seconds: float) -> str:
             f"| {measure} | {fmt(statistics.median(values))} | "
             f"{fmt(min(values))}–{fmt(max(values))} | {unit} | {note} |"
         )
+    lines.append(f"\n({seconds:.1f} s for {len(runs)} runs)\n")
+    return "\n".join(lines)
+
+
+def render_side_by_side(name: str, runs: list[list[dict]], seconds: float) -> str:
+    kinds = list(dict.fromkeys(row.get("db", "demo") for row in runs[0]))
+    lines = [
+        f"## {name}",
+        "",
+        "| measure | " + " | ".join(kinds) + " | unit | note |",
+        "|---|" + "---|" * len(kinds) + "---|---|",
+    ]
+    order = list(dict.fromkeys(row["name"] for row in runs[0]))
+    for measure in order:
+        cells = []
+        unit = note = ""
+        for kind in kinds:
+            found = [
+                row
+                for run in runs
+                for row in run
+                if row["name"] == measure and row.get("db", "demo") == kind
+            ]
+            if not found:
+                cells.append("")
+                continue
+            values = [row["value"] for row in found]
+            unit = found[0]["unit"]
+            note = note or found[0].get("note", "")
+            cells.append(
+                f"{fmt(statistics.median(values))} ({fmt(min(values))}–{fmt(max(values))})"
+            )
+        lines.append(f"| {measure} | " + " | ".join(cells) + f" | {unit} | {note} |")
     lines.append(f"\n({seconds:.1f} s for {len(runs)} runs)\n")
     return "\n".join(lines)
 

@@ -41,16 +41,23 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run",
         parents=[common],
-        help="serve Telegram; without a token, open the console chat",
-        description="Serve Telegram by polling or webhook as configured. With no token "
-        "(config or TELEGRAM_BOT_TOKEN) this opens the local console chat.",
+        help="serve Telegram (and WhatsApp when configured); without either, the console",
+        description="Serve Telegram by polling or webhook as configured, and the WhatsApp "
+        "webhook when [whatsapp] is configured. With neither a bot token (config or "
+        "TELEGRAM_BOT_TOKEN) nor WhatsApp this opens the local console chat.",
     )
-    sub.add_parser(
+    console = sub.add_parser(
         "console",
         parents=[common],
         help="chat with the bot in this terminal (demo data)",
         description="The same Application and handlers, in the terminal, on demo data. "
         "Reads stdin until EOF, so it can be scripted.",
+    )
+    console.add_argument(
+        "--channel",
+        choices=["telegram", "whatsapp"],
+        default="telegram",
+        help="show the conversation as this messenger would (default: telegram)",
     )
     init = sub.add_parser(
         "init-db",
@@ -83,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="file (toml) or folder (csv); default: standard output (toml)",
     )
+    sub.add_parser(
+        "whatsapp-templates",
+        parents=[common],
+        help="print the WhatsApp template definitions to submit to Meta",
+        description="JSON for WhatsApp Manager (or POST /{waba-id}/message_templates): the "
+        "notice template of [whatsapp] notice_template, in every language.",
+    )
     ev = sub.add_parser(
         "nlu-eval",
         parents=[common],
@@ -106,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     level = level_number(config.logging.level)
-    if args.command in ("console", "nlu-eval") or not config.has_token:
+    if args.command in ("console", "nlu-eval", "whatsapp-templates") or not (
+        config.has_token or config.whatsapp.enabled
+    ):
         # Log lines would break into the console chat and the evaluation report.
         level = max(level, logging.WARNING)
     setup_logging(level)
@@ -131,6 +147,22 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.nlu.evaluate import run_nlu_eval
 
         return run_nlu_eval(args.file, args.json)
+    if command == "whatsapp-templates":
+        from bot.i18n import LANGUAGES, Translator
+        from bot.whatsapp.templates import print_definitions
+
+        translators = {lang: Translator(lang, config.tz) for lang in LANGUAGES}
+        print(print_definitions(config.whatsapp.notice_template, translators))
+        return EXIT_OK
+    if command == "run" and config.whatsapp.enabled:
+        from bot.whatsapp.serve import serve_whatsapp
+
+        asyncio.run(serve_whatsapp(config))
+        return EXIT_OK
+    if command == "console" and args.channel == "whatsapp":
+        from bot.whatsapp.console import run_whatsapp_console
+
+        return asyncio.run(run_whatsapp_console(config))
     if command == "console" or (command == "run" and not config.has_token):
         from bot.console import run_console
 

@@ -47,6 +47,35 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class WhatsAppConfig:
+    """The WhatsApp Business Cloud API channel; off while ``phone_number_id`` is empty. The
+    secrets come from the environment only (WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN)."""
+
+    phone_number_id: str = ""
+    api_version: str = "v21.0"
+    base_url: str = "https://graph.facebook.com"
+    listen: str = "127.0.0.1"
+    port: int = 8444
+    path: str = "/whatsapp"
+    public_url: str = ""
+    # Meta's default throughput per number is 80 messages/s; the tier limits business-initiated
+    # conversations with unique users per 24 hours (250 for a new number).
+    messages_per_second: float = 20.0
+    daily_conversations: int = 250
+    # The approved template (one per language, same name) for notices outside the 24-hour window;
+    # `python -m bot whatsapp-templates` prints its definitions.
+    notice_template: str = "ektp_notice"
+    access_token: str = field(default="", repr=False)
+    app_secret: str = field(default="", repr=False)
+    verify_token: str = field(default="", repr=False)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.phone_number_id)
+
+
+@dataclass(frozen=True)
 class StaffMember:
     user_id: int
     role: str
@@ -127,6 +156,7 @@ class Config:
     visit_response_days: int = 3
     retention_days: int = 90
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    whatsapp: WhatsAppConfig = field(default_factory=WhatsAppConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -153,6 +183,7 @@ _SCHEMA: dict[str, set[str]] = {
         "visits",
         "privacy",
         "logging",
+        "whatsapp",
     },
     "telegram": {"token", "base_url", "mode", "webhook", "max_messages_per_second"},
     "telegram.webhook": {"listen", "port", "url", "secret_token"},
@@ -180,6 +211,18 @@ _SCHEMA: dict[str, set[str]] = {
     "visits": {"response_working_days"},
     "privacy": {"retention_days"},
     "logging": {"level"},
+    "whatsapp": {
+        "phone_number_id",
+        "api_version",
+        "base_url",
+        "listen",
+        "port",
+        "path",
+        "public_url",
+        "messages_per_second",
+        "daily_conversations",
+        "notice_template",
+    },
 }
 
 
@@ -257,6 +300,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         visit_response_days=root.section("visits").int_in("response_working_days", 3, 1, 30),
         retention_days=root.section("privacy").int_in("retention_days", 90, 1, 3650),
         logging=_logging(root.section("logging")),
+        whatsapp=_whatsapp(root.section("whatsapp"), env),
     )
 
 
@@ -417,3 +461,57 @@ def _rate(section: _Section) -> float:
     if not 0.1 <= rate <= 30:
         raise ConfigError(f"broadcast.rate_per_second must be between 0.1 and 30, got {rate}")
     return rate
+
+
+def _whatsapp(section: _Section, env: Mapping[str, str]) -> WhatsAppConfig:
+    config = WhatsAppConfig(
+        phone_number_id=section.get("phone_number_id", str, "").strip(),
+        api_version=section.get("api_version", str, "v21.0"),
+        base_url=section.get("base_url", str, "https://graph.facebook.com").rstrip("/"),
+        listen=section.get("listen", str, "127.0.0.1"),
+        port=section.int_in("port", 8444, 1, 65535),
+        path=section.get("path", str, "/whatsapp"),
+        public_url=section.get("public_url", str, ""),
+        messages_per_second=float(section.get("messages_per_second", float, 20)),
+        daily_conversations=section.int_in("daily_conversations", 250, 1, 10_000_000),
+        notice_template=section.get("notice_template", str, "ektp_notice"),
+        access_token=env.get("WHATSAPP_ACCESS_TOKEN", "").strip(),
+        app_secret=env.get("WHATSAPP_APP_SECRET", "").strip(),
+        verify_token=env.get("WHATSAPP_VERIFY_TOKEN", "").strip(),
+    )
+    _check_whatsapp(config)
+    return config
+
+
+def _check_whatsapp(config: WhatsAppConfig) -> None:
+    if config.phone_number_id and not config.phone_number_id.isdigit():
+        raise ConfigError("whatsapp.phone_number_id must be the digits Meta shows for the number")
+    if not re.fullmatch(r"v\d+\.\d+", config.api_version):
+        raise ConfigError(
+            f'whatsapp.api_version must look like "v21.0", got {config.api_version!r}'
+        )
+    if not re.match(r"^https?://[^\s/]+", config.base_url):
+        raise ConfigError("whatsapp.base_url must start with http:// or https://")
+    if not config.path.startswith("/"):
+        raise ConfigError(f'whatsapp.path must start with "/", got {config.path!r}')
+    if not re.fullmatch(r"[a-z0-9_]{1,512}", config.notice_template):
+        raise ConfigError("whatsapp.notice_template may only hold a-z, 0-9 and _")
+    if config.public_url and not config.public_url.startswith("https://"):
+        raise ConfigError("whatsapp.public_url must be a public https:// URL")
+    if not 1 <= config.messages_per_second <= 1000:
+        raise ConfigError("whatsapp.messages_per_second must be between 1 and 1000")
+    if config.enabled:
+        missing = [
+            name
+            for name, value in (
+                ("WHATSAPP_ACCESS_TOKEN", config.access_token),
+                ("WHATSAPP_APP_SECRET", config.app_secret),
+                ("WHATSAPP_VERIFY_TOKEN", config.verify_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "whatsapp.phone_number_id is set, so the environment must also give "
+                + ", ".join(missing)
+            )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A rule of the service said no; ``code`` names which, ``params`` fill the message."""
 
     code = "domain"
 
-    def __init__(self, code: str | None = None, **params: object) -> None:
+    # ``code`` is positional-only: a parameter named "code" (a kecamatan's, a booking's) goes to
+    # ``params`` instead of replacing the reason.
+    def __init__(self, code: str | None = None, /, **params: Any) -> None:
         super().__init__(code or self.code)
         if code:
             self.code = code

@@ -94,7 +94,7 @@ class ScrubPersonalData(logging.Filter):
         return True
 
 
-class BotLogHandler(logging.StreamHandler):
+class BotLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler ``setup_logging`` adds (so that setting up again replaces it)."""
 
 

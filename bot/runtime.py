@@ -66,24 +66,29 @@ async def serve_telegram(config: Config) -> None:
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with open_services(config) as services, running_application(services) as application:
-        updater = application.updater
-        assert updater is not None
-        if config.telegram.mode == "webhook":
-            hook = config.telegram.webhook
-            url_path = hook.url.split("/", 3)[3] if hook.url.count("/") >= 3 else ""
-            await updater.start_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=url_path,
-                webhook_url=hook.url,
-                secret_token=hook.secret_token or None,
-                allowed_updates=["message", "callback_query"],
-            )
-            log.info("serving Telegram by webhook on %s:%s", hook.listen, hook.port)
-        else:
-            await updater.start_polling(
-                allowed_updates=["message", "callback_query"], drop_pending_updates=False
-            )
-            log.info("serving Telegram by long polling")
+        await start_telegram_updates(application, config)
         await stop.wait()
         log.info("stopping")
+
+
+async def start_telegram_updates(application: AnyApplication, config: Config) -> None:
+    """Start receiving Telegram updates by long polling or webhook, as configured."""
+    updater = application.updater
+    assert updater is not None
+    if config.telegram.mode == "webhook":
+        hook = config.telegram.webhook
+        url_path = hook.url.split("/", 3)[3] if hook.url.count("/") >= 3 else ""
+        await updater.start_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=url_path,
+            webhook_url=hook.url,
+            secret_token=hook.secret_token or None,
+            allowed_updates=["message", "callback_query"],
+        )
+        log.info("serving Telegram by webhook on %s:%s", hook.listen, hook.port)
+    else:
+        await updater.start_polling(
+            allowed_updates=["message", "callback_query"], drop_pending_updates=False
+        )
+        log.info("serving Telegram by long polling")

@@ -17,7 +17,16 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = frozenset("=+-@")
 QUOTE = "'"
@@ -74,3 +83,61 @@ def staff_csv(rows: Iterable[Iterable[object]]) -> bytes:
     """A CSV file for staff, header row first."""
     # The byte-order mark makes spreadsheet programs read the names' accents as UTF-8.
     return ("\ufeff" + csv_text(rows)).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a staff workbook: its header, its width in characters, and whether its
+    values are text even when they look like numbers (NIK, phone, codes)."""
+
+    header: str
+    width: int
+    text: bool = False
+
+
+def _xlsx_cell(sheet: Any, value: object, text: bool) -> WriteOnlyCell:
+    """One cell, with the same rule as ``cell``: a finite number stays a number (unless the
+    column is text), anything else is a text cell, never a formula."""
+    if value is None:
+        value = ""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and not text and math.isfinite(value):  # type: ignore[arg-type]
+        return WriteOnlyCell(sheet, value=value)
+    content = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    item = WriteOnlyCell(sheet, value=content)
+    # openpyxl reads a leading "=" as a formula; the type is set back to a string, and a text
+    # that a spreadsheet would read as a formula when edited gets Excel's own apostrophe flag
+    # (quotePrefix): shown as typed, and it stays text after editing.
+    item.data_type = "s"
+    item.number_format = "@"
+    if needs_quote(content):
+        item.quotePrefix = True
+    return item
+
+
+def write_xlsx(
+    path: Path, title: str, columns: Sequence[Column], rows: Iterable[Sequence[object]]
+) -> None:
+    """A workbook with one sheet: bold frozen header row, column widths, then the rows.
+
+    Written in openpyxl's write-only mode straight to ``path``: a year of bookings streams to
+    disk instead of building the whole workbook in memory. Blocking: call it in a thread."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in columns:
+        item = _xlsx_cell(sheet, column.header, True)
+        item.font = Font(bold=True)
+        header.append(item)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(
+            [
+                _xlsx_cell(sheet, value, column.text)
+                for value, column in zip(row, columns, strict=True)
+            ]
+        )
+    book.save(path)

@@ -22,6 +22,8 @@ from bot.callbacks import CallbackCodec
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.nlu import INTENTS, KecamatanMatch
+from bot.nlu.regions import NIK_ELSEWHERE
+from bot.privacy import mask_name
 from bot.services.answers import FLOW_INTENTS
 from handlers import places
 from handlers.common import echo, final, reply
@@ -62,6 +64,8 @@ TOPIC_LABELS: dict[str, str] = {
     "layanan_lain": N_("📂 KK, certificates and other documents"),
     "bantuan": N_("ℹ️ What this bot can do"),
 }
+# "assalamualaikum", "asalamu'alaikum", "salamualaikum": answered with "Waalaikumsalam"
+_SALAM = re.compile(r"(?:ass?alamu|salamu)\W*'?\W*(?:a|'a)?laikum")
 _THANKS = frozenset(
     {
         "kasih", "makasih", "makasi", "mksh", "trims", "trimakasih", "terimakasih", "tengkyu",
@@ -119,6 +123,11 @@ async def respond(update: Update, context: BotContext, analysis, text: str) -> N
     candidates = tuple(analysis.kecamatan_candidates or ())
     code = analysis.kecamatan.code if analysis.kecamatan else None
     _remember(context, code, candidates, analysis.date, text)
+    outside = getattr(analysis, "outside", None)
+    if outside and not candidates:
+        done = await _not_our_area(update, context, outside, analysis.intent)
+        if done:
+            return
     if analysis.unsure and code and len(text.split()) <= 4:
         # Little more than a kecamatan name ("pd aren", "cikupa besok"): where, or when.
         intent = "jadwal" if analysis.date else "lokasi"
@@ -137,6 +146,7 @@ async def respond(update: Update, context: BotContext, analysis, text: str) -> N
         code=code,
         candidates=candidates,
         day=analysis.date,
+        agency=getattr(analysis, "agency", None),
     )
 
 
@@ -149,23 +159,33 @@ async def answer_topic(
     code: str | None = None,
     candidates: tuple[KecamatanMatch, ...] = (),
     day: date | None = None,
+    agency: str | None = None,
 ) -> None:
-    """Answer ``intent`` with what the question carried (kecamatan, candidates, date)."""
+    """Answer ``intent`` with what the question carried (kecamatan, candidates, date, the other
+    agency it is about)."""
     services = context.services
     if intent in ("lokasi", "jadwal"):
+        week = None
+        if intent == "jadwal" and text:
+            day, week = await places.check_date(update, context, text, day)
         if not code and not candidates:
             code = places.remembered_kecamatan(context)
         if code:
             if intent == "lokasi":
                 await places.show_places(update, context, code)
             else:
-                await places.show_schedule(update, context, code, day)
+                await places.show_schedule(update, context, code, day, week_from=week)
         elif candidates:
             await places.ask_kecamatan(update, context, intent, day=day, candidates=candidates)
         elif intent == "jadwal":
             await places.show_overview(update, context, day)
         else:
             await places.ask_kecamatan(update, context, "lokasi")
+        return
+    if intent == "lainnya" and agency:  # "rekening ... online" is the bank's, not our FAQ's
+        await _out_of_scope(update, context, text, agency)
+        return
+    if intent == "cetak" and await _card_status(update, context):
         return
     faq_key = services.answers.faq_key(intent, text)
     if faq_key:
@@ -180,7 +200,7 @@ async def answer_topic(
     elif intent in FLOW_INTENTS:
         await _flow(update, context, intent)
     else:
-        await _out_of_scope(update, context, text)
+        await _out_of_scope(update, context, text, agency)
 
 
 async def _answer_pending(
@@ -349,7 +369,13 @@ async def _greet(update: Update, context: BotContext, text: str) -> None:
     t = context.t
     _ = t.gettext
     words = set(re.findall(r"\w+", text.casefold()))
-    if words & _THANKS:
+    if _SALAM.search(text.casefold()):
+        message = _(
+            "Waalaikumsalam 🙏 I am the e-KTP recording assistant of Disdukcapil. Ask me where "
+            "and when to record, what to bring, or book a slot. Type your question or choose "
+            "below."
+        )
+    elif words & _THANKS:
         message = _(
             "You are welcome! 🙏 If you need anything else, type your question or choose below."
         )
@@ -362,11 +388,88 @@ async def _greet(update: Update, context: BotContext, text: str) -> None:
     await reply(update, context, message, main_menu(t))
 
 
-async def _out_of_scope(update: Update, context: BotContext, text: str) -> None:
+async def _card_status(update: Update, context: BotContext) -> bool:
+    """A resident with bookings sees whether each card is printed; False when there are none
+    (the printing FAQ explains how it works)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    cards = await context.services.answers.cards_of(user.id)
+    if not cards:
+        return False
+    t = context.t
+    _ = t.gettext
+    lines = [_("🖨 <b>Your e-KTP cards</b>")]
+    for card in cards:
+        if card.printed_at is not None:
+            state = _("printed on {date}; collect it where you recorded").format(
+                date=t.date(context.services.clock.local(card.printed_at).date())
+            )
+        elif card.status == "attended":
+            state = _("recorded on {date}; not printed yet").format(date=t.date(card.day))
+        else:
+            state = _("recording booked for {date}; the card is printed after it").format(
+                date=t.date(card.day)
+            )
+        name = html.escape(mask_name(card.person_name))
+        lines.append(f"• {name} ({card.code}): {state}")
+    lines.append("")
+    lines.append(
+        _(
+            "Printing depends on blank cards and ink: from the same day to a few weeks after "
+            "recording. It is free."
+        )
+    )
+    await reply(update, context, "\n".join(lines), main_menu(t))
+    return True
+
+
+async def _not_our_area(update: Update, context: BotContext, region: str, intent: str) -> bool:
+    """Say that this office cannot serve a resident of another region and where to go; True when
+    nothing more can be answered (where to record or book: only their own Disdukcapil)."""
+    t = context.t
+    _ = t.gettext
+    if region == NIK_ELSEWHERE:
+        note = _(
+            "The NIK you typed is registered outside the area this office serves (Kabupaten "
+            "Tangerang and Kota Tangerang Selatan)."
+        )
+    else:
+        note = _(
+            "This office serves Kabupaten Tangerang and Kota Tangerang Selatan only, not {region}."
+        ).format(region=html.escape(region))
+    note += "\n" + _(
+        "e-KTP recording is done at the Disdukcapil of the regency or city on your KK: please "
+        "contact your own Disdukcapil. The requirements and rules are the same everywhere."
+    )
+    stop = intent in ("lokasi", "daftar", "jadwal")
+    await reply(update, context, note, main_menu(t) if stop else None)
+    return stop
+
+
+def _agency_note(t: Translator, agency: str | None) -> str:
+    """Whose service it is, for a question that uses ID-card words for another office."""
+    _ = t.gettext
+    notes = {
+        "imigrasi": _("Passports and visas are issued by the Immigration Office (Imigrasi)."),
+        "bank": _("Bank accounts are opened at the bank itself; it only asks for your e-KTP."),
+        "bpjs": _("BPJS membership is handled by BPJS Kesehatan or BPJS Ketenagakerjaan."),
+        "djp": _("NPWP and taxes are handled by the tax office (DJP)."),
+        "operator": _("SIM card registration is done with your mobile operator."),
+        "polri": _("Driving licences (SIM) and SKCK are issued by the police (Satpas Polri)."),
+        "kpu": _("The voter list (DPT) is kept by the election commission (KPU)."),
+    }
+    return notes.get(agency or "", "")
+
+
+async def _out_of_scope(
+    update: Update, context: BotContext, text: str, agency: str | None = None
+) -> None:
     t = context.t
     _ = t.gettext
     set_draft(context, text)
-    message = _(
+    note = _agency_note(t, agency)
+    message = (note + "\n\n" if note else "") + _(
         "Sorry, I can only help with e-KTP recording: where and when to record, requirements, "
         "cost (it is free), booking a slot, lost cards and the digital ID (IKD).\n\n"
         "I can send your question to Disdukcapil staff; they will answer here in this chat."

@@ -142,6 +142,11 @@ def error_text(t: Translator, err: DomainError) -> str:
         return _("Sorry, the last seat of that time was just taken by someone else.")
     if code == bk.SLOT_CLOSED:
         return _("Sorry, that time is no longer open for booking.")
+    if code == bk.DAY_FULL:
+        return _(
+            "Sorry, this place has reached the number of residents it can serve that day. "
+            "Please choose another date."
+        )
     if code in (bk.SLOT_PAST, bk.TOO_SOON):
         return _("That time is too close: bookings close {duration} before the start.").format(
             duration=duration_text(t, int(params.get("minutes") or 0))

@@ -5,10 +5,17 @@ from __future__ import annotations
 import functools
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
@@ -19,7 +26,7 @@ from handlers.keyboards import markup
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, BotContext], Awaitable[Any]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
 ECHO_LIMIT = 60
 
@@ -51,7 +58,7 @@ async def reply(
     update: Update,
     context: BotContext,
     text: str,
-    markup: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
     *,
     edit: bool = False,
 ) -> Message | None:
@@ -62,9 +69,11 @@ async def reply(
             await query.answer()
         except BadRequest:  # too old to answer: the reply itself still matters
             pass
-        if edit and query.message is not None and isinstance(query.message, Message):
+        editable = markup is None or isinstance(markup, InlineKeyboardMarkup)
+        if edit and editable and isinstance(query.message, Message):
             try:
-                edited = await query.message.edit_text(text, reply_markup=markup)
+                inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+                edited = await query.message.edit_text(text, reply_markup=inline)
                 return edited if isinstance(edited, Message) else None
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():

@@ -7,6 +7,7 @@ import html
 import logging
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -29,6 +30,7 @@ from bot.callbacks import CallbackCodec
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.nlu import KecamatanMatch
+from bot.nlu.dates import impossible_date, week_asked
 from bot.services.answers import (
     FAR_KM,
     FreeDay,
@@ -157,19 +159,38 @@ async def cmd_jadwal(update: Update, context: BotContext) -> None:
     analysis = services.nlu.analyze(query, today=services.clock.today())
     day = analysis.date
     code = analysis.kecamatan.code if analysis.kecamatan else None
+    day, week = await check_date(update, context, query, day)
     candidates = list(analysis.kecamatan_candidates)
     if code is None and not candidates and day is None:
         matches = services.nlu.match_kecamatan(query)
         code = clear_match(matches)
         candidates = [] if code else matches
     if code:
-        await show_schedule(update, context, code, day)
+        await show_schedule(update, context, code, day, week_from=week)
     elif candidates:
         await ask_kecamatan(update, context, "jadwal", day=day, candidates=candidates)
     elif day is not None:
         await show_overview(update, context, day)
     else:
         await ask_kecamatan(update, context, "jadwal", unknown=query)
+
+
+async def check_date(
+    update: Update, context: BotContext, text: str, day: date | None
+) -> tuple[date | None, date | None]:
+    """The day and the week (its Monday) a schedule question asks about. A date that does not
+    exist ("30 februari") is said so, and the coming days are shown instead."""
+    if impossible_date(text):
+        await reply(
+            update,
+            context,
+            context.t.gettext(
+                "That date does not exist in the calendar. Here are the coming days."
+            ),
+        )
+        return None, None
+    week = week_asked(text, context.services.clock.today())
+    return (None, week) if week else (day, None)
 
 
 async def menu_where(update: Update, context: BotContext) -> None:
@@ -328,73 +349,76 @@ async def show_schedule(
     clear_pending(context)
     remember_kecamatan(context, code)
     today = services.clock.today()
-    district = html.escape(_district_name(context, code))
     lines: list[str] = []
     if day is not None and day < today:
         lines.extend(
             [_("{date} has passed; here are the coming days.").format(date=t.date(day)), ""]
         )
         day = None
-    if day is not None:
-        start, days = day, 1
-        lines.append(
-            _("🗓 <b>Recording hours in {kecamatan}</b> on {date}").format(
-                kecamatan=district, date=t.date(day)
-            )
-        )
-        holiday = holiday_name(day, t.lang)
-        if holiday:
-            lines.append(_holiday_note(t, holiday))
-    else:
-        start = max(week_from or today, today)
-        days = 7
-        lines.append(
-            _("🗓 <b>Recording hours in {kecamatan}</b>, {start} – {end}").format(
-                kecamatan=district,
-                start=t.date_short(start),
-                end=t.date_short(start + timedelta(days=6)),
-            )
-        )
-    lines.append("")
-    schedules = await services.answers.schedule(code, start, days)
+    start = day if day is not None else max(week_from or today, today)
+    lines += [*_schedule_heading(context, code, day, start), ""]
+    schedules = await services.answers.schedule(code, start, 1 if day is not None else 7)
     if not schedules:
         lines.append(_("There is no recording place listed in this kecamatan yet."))
     for sched in schedules:
         lines.extend(_schedule_lines(t, sched, single_day=day is not None))
         lines.append("")
+    opens = services.answers.booking_opens(day) if day is not None else None
+    if day is not None and opens is not None and schedules:
+        lines.extend([_booking_opens_text(t, day, opens), ""])
     lines.append(_("Recording is <b>free</b>. Bring your latest Kartu Keluarga (KK)."))
-    rows: list[list[InlineKeyboardButton]] = []
-    if schedules:
-        rows.append(
-            [
-                button(
-                    _("📝 Book a slot"),
-                    book_data(
-                        schedules[0].place if len(schedules) == 1 else None,
-                        kecamatan=code,
-                        day=day,
-                    ),
-                )
-            ]
-        )
-    nav = [button(_("📍 Places and map"), LOC.pack("k", code))]
+    markup = _schedule_buttons(context, code, day, start, schedules)
+    await reply(update, context, _fit("\n".join(lines).strip()), markup)
+
+
+def _schedule_heading(context: BotContext, code: str, day: date | None, start: date) -> list[str]:
+    """The title of a schedule answer: one day (with its holiday), or the seven days."""
+    t = context.t
+    _ = t.gettext
+    district = html.escape(_district_name(context, code))
     if day is None:
-        nav.append(
-            button(
-                _("Next 7 days ▶️"), JDW.pack("k", code, "w" + day_data(start + timedelta(days=7)))
+        return [
+            _("🗓 <b>Recording hours in {kecamatan}</b>, {start} – {end}").format(
+                kecamatan=district,
+                start=t.date_short(start),
+                end=t.date_short(start + timedelta(days=6)),
             )
+        ]
+    heading = [
+        _("🗓 <b>Recording hours in {kecamatan}</b> on {date}").format(
+            kecamatan=district, date=t.date(day)
         )
-    else:
-        nav.append(
-            button(_("🗓 Next 7 days"), JDW.pack("k", code, "w" + day_data(max(day, today))))
-        )
-    rows.append(nav)
+    ]
+    holiday = holiday_name(day, t.lang)
+    if holiday:
+        heading.append(_holiday_note(t, holiday))
+    return heading
+
+
+def _schedule_buttons(
+    context: BotContext, code: str, day: date | None, start: date, schedules: list
+) -> InlineKeyboardMarkup:
+    """Book (the place, when there is one), the map, the next seven days, announcements."""
     from handlers.subscribe import subscribe_offer_button
 
+    _ = context.t.gettext
+    today = context.services.clock.today()
+    rows: list[list[InlineKeyboardButton]] = []
+    if schedules:
+        place = schedules[0].place if len(schedules) == 1 else None
+        rows.append([button(_("📝 Book a slot"), book_data(place, kecamatan=code, day=day))])
+    nav = [button(_("📍 Places and map"), LOC.pack("k", code))]
+    if day is None:
+        later = JDW.pack("k", code, "w" + day_data(start + timedelta(days=7)))
+        nav.append(button(_("Next 7 days ▶️"), later))
+    else:
+        week = JDW.pack("k", code, "w" + day_data(max(day, today)))
+        nav.append(button(_("🗓 Next 7 days"), week))
+    rows.append(nav)
     # After a schedule the natural next wish is to hear about new service days there.
     rows.append([subscribe_offer_button(context.t, code)])
     rows.append([button(_("🔎 Other kecamatan"), JDW.pack("a"))])
-    await reply(update, context, _fit("\n".join(lines).strip()), InlineKeyboardMarkup(rows))
+    return InlineKeyboardMarkup(rows)
 
 
 async def show_overview(update: Update, context: BotContext, day: date | None = None) -> None:
@@ -410,6 +434,9 @@ async def show_overview(update: Update, context: BotContext, day: date | None = 
     set_pending(context, "jadwal", day)
     text = _overview_text(context, t, overview, day)
     markup = kecamatan_keyboard(t, JDW, services.served_districts)
+    if overview.openings:
+        book = [[button(_("📝 Book a slot"), MENU.pack(MENU_BOOK))]]
+        markup = InlineKeyboardMarkup([*book, *markup.inline_keyboard])
     await reply(update, context, _fit(text), markup)
 
 
@@ -603,9 +630,16 @@ def _schedule_lines(t: Translator, sched: PlaceSchedule, *, single_day: bool) ->
                 openings=" · ".join(_opening_text(t, o) for o in sched.later)
             )
         )
-    if sched.free is not None:
+    # a closed day already says why (holiday, closure); "no seats left" would hide the reason
+    if sched.free is not None and any(status.openings for status in sched.days):
         lines.append(_free_text(t, sched.free))
     return lines
+
+
+def _booking_opens_text(t: Translator, day: date, opens: date) -> str:
+    return t.gettext("Booking for {date} opens on {opens}.").format(
+        date=t.date(day), opens=t.date(opens)
+    )
 
 
 def _holiday_note(t: Translator, holiday: str) -> str:
@@ -631,6 +665,24 @@ def _free_text(t: Translator, free: Sequence[FreeDay]) -> str:
     return _("Free seats: {days}").format(days=" · ".join(parts))
 
 
+def _openings_lines(context: BotContext, t: Translator, ov: Overview) -> list[str]:
+    """Every place open on the day, grouped by kecamatan, with its hours."""
+    _ = t.gettext
+    lines = [_("Open on this day (choose your kecamatan below for free seats):")]
+    current = None
+    for shown, opening in enumerate(ov.openings):
+        if shown >= MAX_LIST:
+            lines.append(_("… and {n} more").format(n=t.number(len(ov.openings) - shown)))
+            break
+        code = opening.place.kecamatan_code
+        if code != current:
+            current = code
+            lines.extend(["", f"<b>{html.escape(_district_name(context, code))}</b>"])
+        hours = t.time_range(opening.opens, opening.closes)
+        lines.append(f"• {hours} · {_place_label(context, opening.place)}")
+    return lines
+
+
 def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date | None) -> str:
     _ = t.gettext
     if day is not None:
@@ -644,53 +696,59 @@ def _overview_text(context: BotContext, t: Translator, ov: Overview, day: date |
                 start=t.date_short(ov.start), end=t.date_short(ov.end)
             )
         ]
-    lines.append(
-        _(
-            "Disdukcapil and kecamatan offices are open on working days; hours differ per "
-            "office. Choose your kecamatan below for its exact hours and free seats."
+    if day is not None and ov.openings:
+        lines.extend(_openings_lines(context, t, ov))
+    else:
+        lines.append(
+            _(
+                "Disdukcapil and kecamatan offices are open on working days; hours differ per "
+                "office. Choose your kecamatan below for its exact hours and free seats."
+            )
         )
-    )
+    lines.extend(_overview_sections(context, t, ov))
+    if not (ov.weekend or ov.jemput_bola or ov.openings) and day is not None:
+        lines.extend(["", _("No weekend service or jemput bola day on that date.")])
+    return "\n".join(lines)
 
-    def event_line(event) -> str:
+
+def _overview_sections(context: BotContext, t: Translator, ov: Overview) -> list[str]:
+    """Extra service days, jemput bola days, closures and holidays, each capped at MAX_LIST."""
+    _ = t.gettext
+
+    def event_line(event: Any) -> str:
         sd = event.service_day
         where = _place_label(context, event.place)
         status = " ⚠️ " + _("changed") if sd.status == "changed" else ""
         return f"• {t.date_short(sd.date)} {t.time_range(sd.opens, sd.closes)} · {where}{status}"
 
-    def section(title: str, items: list[str]) -> None:
+    closed = [
+        "• {date} · {place}{reason}".format(
+            date=t.date_short(c.date),
+            place=html.escape(p.name) if p else _("every place"),
+            reason=f" — {html.escape(c.reason)}" if c.reason else "",
+        )
+        for c, p in ov.closures
+    ]
+    holidays = [
+        f"• {t.date_short(d)} · {html.escape(holiday_name(d, t.lang) or '')}" for d in ov.holidays
+    ]
+    sections = [
+        (
+            _("<b>Extra service days: weekends, evenings, longer hours</b>"),
+            [] if ov.openings else [event_line(e) for e in ov.weekend],  # with the openings
+        ),
+        (_("<b>Jemput bola days at village halls</b>"), [event_line(e) for e in ov.jemput_bola]),
+        (_("<b>Closed</b>"), closed),
+        (_("<b>National holidays</b> (offices closed)"), holidays),
+    ]
+    lines: list[str] = []
+    for title, items in sections:
         if not items:
-            return
-        lines.extend(["", title])
-        lines.extend(items[:MAX_LIST])
+            continue
+        lines.extend(["", title, *items[:MAX_LIST]])
         if len(items) > MAX_LIST:
             lines.append(_("… and {n} more").format(n=t.number(len(items) - MAX_LIST)))
-
-    section(
-        _("<b>Extra service days: weekends, evenings, longer hours</b>"),
-        [event_line(e) for e in ov.weekend],
-    )
-    section(_("<b>Jemput bola days at village halls</b>"), [event_line(e) for e in ov.jemput_bola])
-    section(
-        _("<b>Closed</b>"),
-        [
-            "• {date} · {place}{reason}".format(
-                date=t.date_short(c.date),
-                place=html.escape(p.name) if p else _("every place"),
-                reason=f" — {html.escape(c.reason)}" if c.reason else "",
-            )
-            for c, p in ov.closures
-        ],
-    )
-    section(
-        _("<b>National holidays</b> (offices closed)"),
-        [
-            f"• {t.date_short(d)} · {html.escape(holiday_name(d, t.lang) or '')}"
-            for d in ov.holidays
-        ],
-    )
-    if not (ov.weekend or ov.jemput_bola) and day is not None:
-        lines.extend(["", _("No weekend service or jemput bola day on that date.")])
-    return "\n".join(lines)
+    return lines
 
 
 async def _send_with_pins(

@@ -12,8 +12,8 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.privacy import mask_address, mask_name, mask_nik, mask_phone
 from bot.services.container import Services
-from bot.services.privacy import Kept
-from handlers.common import reply, user_id_of
+from bot.storage.privacy import Kept
+from handlers.common import answer, reply, user_id_of
 from handlers.keyboards import button
 
 ERASE = CallbackCodec("erase", "step")
@@ -94,7 +94,7 @@ async def erase_button(update: Update, context: BotContext) -> None:
         )
         await reply(update, context, _("Are you sure? This cannot be undone."), markup, edit=True)
     elif step != "yes":
-        await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
+        await answer(update.callback_query, _("This button is no longer active."), alert=True)
     else:
         await erase(update, context)
 

@@ -26,9 +26,10 @@ from bot.context import BotContext
 from bot.ratelimit import TELEGRAM_MESSAGES_PER_SECOND, TokenBucket
 from bot.services.container import Services
 from bot.services.outbox import DeliveryError, FloodWait, Notice, Transient, Unreachable
-from bot.services.reminders import KIND_LABELS, REM
+from bot.services.reminders import REM
 from handlers.common import reply, stop_other_groups, user_id_of
 from handlers.keyboards import MENU, MENU_MINE, link_markup
+from handlers.reminder_notices import KIND_LABELS  # also registers the reminders' renderers
 
 # --- the Telegram side of the dispatcher -------------------------------------------------------
 

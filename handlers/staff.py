@@ -1,23 +1,37 @@
-"""Staff basics: /staf (what I may do), /audit (admins), /rekap (report + chart), /ekspor (CSV)."""
+"""Staff basics: /staf, /audit (admins), /rekap (report + chart), /ekspor (files)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from html import escape
 
-from telegram import InputFile, Update
+from telegram import Chat, InputFile, Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services.charts import Series, bar_chart
-from bot.services.reports import BadPeriod, Period, PeriodStats, parse_period
-from handlers.common import echo, reply, staff_member, staff_only
+from bot.services.reports import BadPeriod, Period, parse_period
+from bot.storage.reports import PeriodStats
+from handlers.common import echo, reply, staff_member, staff_only, user_id_of
+from handlers.staff_files import (
+    BOOKING_COLUMNS,
+    VISIT_COLUMNS,
+    booking_cells,
+    columns,
+    send_workbook,
+    visit_cells,
+    wants_csv,
+)
 
 # (command, description, admin only). Descriptions are translated when shown.
 STAFF_COMMANDS = [
     ("hadir", N_("/hadir CODE – check a resident in (or scan their QR code)"), False),
-    ("daftarhadir", N_("/daftarhadir [place] [date] – the day's list, with a CSV file"), False),
+    (
+        "daftarhadir",
+        N_("/daftarhadir [place] [date] [csv] – the day's list, with an Excel file"),
+        False,
+    ),
     (
         "kunjungan",
         N_("/kunjungan [kecamatan] [status] – home-visit requests, oldest first"),
@@ -38,7 +52,11 @@ STAFF_COMMANDS = [
         N_("/rekap [period] [kecamatan] – bookings, attendance, visits, with a chart"),
         False,
     ),
-    ("ekspor", N_("/ekspor bookings|visits [period] – CSV with full data"), False),
+    (
+        "ekspor",
+        N_("/ekspor bookings|visits [period] [csv] – Excel file with full data (CSV on request)"),
+        False,
+    ),
     ("audit", N_("/audit – the latest staff actions"), True),
 ]
 
@@ -219,10 +237,11 @@ def _report_chart(context: BotContext, stats: PeriodStats, title: str) -> bytes:
 
 @staff_only()
 async def export(update: Update, context: BotContext) -> None:
-    """/ekspor bookings|visits [period] [kecamatan]: a CSV with full data, for staff only."""
+    """/ekspor bookings|visits [period] [kecamatan] [csv]: an Excel file with full data (and the
+    CSV for machines on request), for staff only."""
     _ = context.t.gettext
     services = context.services
-    args = context.args or []
+    csv_too, args = wants_csv(context.args or [])
     kind = args[0].lower() if args else ""
     if kind not in ("bookings", "pendaftaran", "visits", "kunjungan"):
         await reply(
@@ -235,15 +254,10 @@ async def export(update: Update, context: BotContext) -> None:
     if isinstance(period, str) or isinstance(scope, str):
         await reply(update, context, period if isinstance(period, str) else str(scope))
         return
-    if kind in ("bookings", "pendaftaran"):
-        data = await services.reports.bookings_csv(period, scope)
-        name = f"bookings-{period.start}-{period.end}.csv"
-    else:
-        data = await services.reports.visits_csv(period, scope)
-        name = f"home-visits-{period.start}-{period.end}.csv"
+    kind = "bookings" if kind in ("bookings", "pendaftaran") else "visits"
     await services.audit.record(
         services.clock.epoch(),
-        update.effective_user.id,
+        user_id_of(update),
         "export",
         kind,
         "",
@@ -251,13 +265,43 @@ async def export(update: Update, context: BotContext) -> None:
     )
     chat = update.effective_chat
     if chat is not None:
-        stamp = datetime.now(services.config.tz).strftime("%Y-%m-%d %H:%M")
-        await chat.send_document(
-            InputFile(data, filename=name),
-            caption=_(
-                "Full personal data: keep this file safe and delete it when done ({when})."
-            ).format(when=stamp),
+        await _send_export(context, chat, kind, period, scope, csv_too)
+
+
+async def _send_export(
+    context: BotContext,
+    chat: Chat,
+    kind: str,
+    period: Period,
+    scope: tuple[str, ...] | None,
+    csv_too: bool,
+) -> None:
+    t = context.t
+    services = context.services
+    stamp = datetime.now(services.config.tz).strftime("%Y-%m-%d %H:%M")
+    caption = t.gettext(
+        "Full personal data: keep this file safe and delete it when done ({when})."
+    ).format(when=stamp)
+    label, local = services.regions.district_label, services.clock.local
+    stem = f"{'bookings' if kind == 'bookings' else 'home-visits'}-{period.start}-{period.end}"
+    if kind == "bookings":
+        found = await services.reports.booking_rows(period, scope)
+        cols = columns(t, BOOKING_COLUMNS)
+        rows = (booking_cells(t, r, label, local) for r in found)
+        title = t.gettext("Bookings")
+    else:
+        visits = await services.reports.visit_rows(period, scope)
+        cols = columns(t, VISIT_COLUMNS)
+        rows = (visit_cells(t, r, label, local) for r in visits)
+        title = t.gettext("Home visits")
+    await send_workbook(chat, f"{stem}.xlsx", title, cols, rows, caption)
+    if csv_too:
+        data = await (
+            services.reports.bookings_csv(period, scope)
+            if kind == "bookings"
+            else services.reports.visits_csv(period, scope)
         )
+        await chat.send_document(InputFile(data, filename=f"{stem}.csv"), caption=caption)
 
 
 HANDLERS = [

@@ -142,7 +142,7 @@ async def show_view(turn: Turn[ViewDraft]) -> None:
 async def open_view(update: Update, context: BotContext) -> None:
     """/langganan [kecamatan]: show the choices, or subscribe to the kecamatan typed after it."""
     if context.user_data is not None:
-        context.user_data[PAGE_KEY] = 0
+        _set_page(context, 0)
     args = " ".join(context.args or []).strip()
     note = ""
     if args:
@@ -161,7 +161,7 @@ async def pressed(update: Update, context: BotContext) -> None:
     if pick and pick[0] == "p":
         page = int(pick[1]) if pick[1].isdigit() else 0
         pages = max(1, -(-len(context.services.served_districts) // PAGE_SIZE))
-        context.user_data[PAGE_KEY] = min(page, pages - 1)
+        _set_page(context, min(page, pages - 1))
         await _show(update, context, edit=True)
         return
     if pick and pick[0] == "k":
@@ -173,7 +173,7 @@ async def pressed(update: Update, context: BotContext) -> None:
         return
     action = SUB.unpack(data)["action"]
     if action == "open":
-        context.user_data[PAGE_KEY] = 0
+        _set_page(context, 0)
         await start(update, context, SUBSCRIBE, ViewDraft())
     elif action in ("unsub", "stop"):  # "unsub": under an announcement, left as it is
         await close(update, context, SUBSCRIBE)
@@ -185,7 +185,7 @@ async def pressed(update: Update, context: BotContext) -> None:
     elif action == "done":
         await close(update, context, SUBSCRIBE)
         await reply(update, context, await _done_text(context, user_id), edit=True)
-        context.user_data.pop(PAGE_KEY, None)
+        _set_page(context, None)
     else:
         await _show(update, context, edit=True)
 
@@ -307,7 +307,7 @@ async def stop_command(update: Update, context: BotContext) -> None:
 async def _stop_all(update: Update, context: BotContext, *, edit: bool) -> None:
     _ = context.t.gettext
     removed = await context.services.subscriptions.stop(user_id_of(update))
-    context.user_data.pop(PAGE_KEY, None)
+    _set_page(context, None)
     if removed:
         text = _("🔕 You will no longer receive announcements. To subscribe again: /langganan")
     else:
@@ -345,6 +345,16 @@ async def offer_pressed(update: Update, context: BotContext) -> None:
             kecamatan=name
         )
     await reply(update, context, text)
+
+
+def _set_page(context: BotContext, page: int | None) -> None:
+    """The view's page, kept per user (None: forgotten)."""
+    if context.user_data is None:
+        return
+    if page is None:
+        context.user_data.pop(PAGE_KEY, None)
+    else:
+        context.user_data[PAGE_KEY] = page
 
 
 async def _choosing() -> str:

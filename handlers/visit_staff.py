@@ -33,12 +33,12 @@ from bot.services.visits import (
     STATUS_ICONS,
     STATUSES,
     VISIT_WINDOWS,
-    HomeVisit,
     reason_label,
     staff_card,
     status_label,
     visit_days,
 )
+from bot.storage.visits import HomeVisit
 from handlers.common import (
     answer,
     checked_staff,

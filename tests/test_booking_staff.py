@@ -3,10 +3,10 @@ slot with the residents told and offered new times; every staff action refused t
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import time
 
+import openpyxl
 import pytest
 
 from handlers.checkin import CHK
@@ -118,12 +118,13 @@ async def test_day_list_with_masked_nik_and_a_full_csv(resident, make_chat, serv
     assert "3674••••••••0001" in text and nik(1) not in text
     assert first.code in text
     document = next(m for m in messages if m.kind == "document")
-    rows = list(csv.reader(io.StringIO(document.file_bytes.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["waktu", "kode", "nama", "NIK"]
-    assert [r[3] for r in rows[1:]] == [nik(1), nik(2)]
-    # Quoted like every cell a spreadsheet would read as a formula (bot/spreadsheet.py); the
-    # number stays readable and stays text.
-    assert rows[1][4] == "'+6281234567890"
+    sheet = openpyxl.load_workbook(io.BytesIO(document.file_bytes)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][5:8] == ["Kode pendaftaran", "Nama", "NIK"]
+    assert [r[7] for r in rows[1:]] == [nik(1), nik(2)]
+    # A text cell that keeps the "+" (Excel's own apostrophe flag, bot/spreadsheet.py), not a
+    # number turned into 6.28123E+12.
+    assert rows[1][8] == "+6281234567890"
     entries = await services.audit.recent(3)
     assert any(e.action == "booking.day_list" and e.actor_id == OPERATOR_ID for e in entries)
 

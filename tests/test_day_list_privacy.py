@@ -47,3 +47,24 @@ def test_the_readme_says_where_names_are_shown_in_full():
     readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text()
     privacy = readme.split("## Reliability and privacy", 1)[1].split("\n## ", 1)[0]
     assert "/daftarhadir" in privacy and "full names" in privacy
+
+
+async def test_a_busy_day_fits_one_message_and_counts_the_rest(make_chat, services):
+    """Past what one Telegram message holds, the list says how many more are in the file (a busy
+    office books hundreds a day; the fake Bot API refuses a message over 4,096 characters)."""
+    office = await place_id(services)
+    serial = 0
+    for slot in await services.booking.free_slots(office, TUESDAY):
+        for _ in range(slot.seats_left):
+            serial += 1
+            await services.booking.book(
+                slot.slot_id,
+                owner_id=next_account(),
+                person_name="Warga Dengan Nama Yang Cukup Panjang " + "abcdefghij"[serial % 10],
+                nik=nik(serial),
+            )
+    assert serial > 60
+    messages = await make_chat(OPERATOR_ID).send("/daftarhadir pondok aren 24/11")
+    listing = next(m for m in messages if "📋" in m.plain_text())
+    assert len(listing.text) <= 4096
+    assert "lainnya: lihat file Excel" in listing.plain_text()

@@ -134,12 +134,14 @@ async def test_every_cell_of_every_staff_export_is_text(planted, make_chat):
     admin = make_chat(ADMIN_ID)
     operator = make_chat(OPERATOR_ID)
     documents = [
-        *await admin.send("/ekspor bookings"),
-        *await admin.send("/ekspor visits"),
-        *await operator.send("/daftarhadir kec-pondok-aren 24/11"),
+        *await admin.send("/ekspor bookings csv"),
+        *await admin.send("/ekspor visits csv"),
+        *await operator.send("/daftarhadir kec-pondok-aren 24/11 csv"),
     ]
     files = {
-        m.file_name: m.file_bytes.decode("utf-8-sig") for m in documents if m.kind == "document"
+        m.file_name: m.file_bytes.decode("utf-8-sig")
+        for m in documents
+        if m.kind == "document" and m.file_name.endswith(".csv")
     }
     assert [name.split("-")[0] for name in files] == ["bookings", "home", "daftar"]
     cells = [value for data in files.values() for value in cells_of(data)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import ADMIN_ID, RESIDENT_ID, texts
+from tests.conftest import ADMIN_ID, OPERATOR_ID, RESIDENT_ID, texts
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,16 @@ class Case:
 
 
 CASES = [
+    Case(
+        flow="aturtempat",
+        user=OPERATOR_ID,
+        reach=(("send", "/aturtempat"), ("press", 1), ("press", "Sen")),
+        asks="Jam layanan baru untuk hari",
+        before="Tekan nama hari untuk mengubah jam layanannya",
+        again="/aturtempat",
+        leaves="Tidak ada yang diubah",
+        title="pengaturan tempat layanan",
+    ),
     Case(
         flow="booking",
         reach=(

@@ -4,7 +4,10 @@ with the FakeClock and the in-process Bot API."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections import Counter
 from datetime import date, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from bot.runtime import open_services
 from bot.services.outbox import Notice, Outbox, in_quiet_hours, renderer
 from handlers.reminders import TelegramSender
+from tests.crash_helpers import Killed, read_statuses, snapshot
 from tests.reminders_helpers import (
     FakeSleep,
     add_user,
@@ -216,8 +220,10 @@ async def test_rows_left_sending_by_a_crash_are_sent_once_more(
     await put(services, ALICE, due=clock.now(), text="in flight")
     await put(services, BUDI, due=clock.now(), text="in flight twice")
     store = services.outbox.store
-    claimed = await store.claim_due(clock.epoch(), 10)  # the crashed process claimed both
-    assert {i.status for i in claimed} == {"sending"}
+    claimed = await store.claim_due(clock.epoch(), 10)  # the crashed process claimed both...
+    assert {i.status for i in claimed} == {"claimed"}
+    for item in claimed:  # ...and had both in flight (as if from two crashes)
+        assert await store.mark_sending(item.id)
     budi_row = next(i for i in claimed if i.user_id == BUDI)
     await services.db.write("UPDATE outbox SET interruptions = 1 WHERE id = ?", (budi_row.id,))
     async with open_services(config, clock) as again:  # restart
@@ -232,6 +238,113 @@ async def test_rows_left_sending_by_a_crash_are_sent_once_more(
     assert rows[ALICE].item.status == "sent" and rows[ALICE].interruptions == 1
     assert rows[BUDI].item.status == "failed"
     assert "interrupted" in (rows[BUDI].last_error or "")
+
+
+async def test_only_the_message_being_sent_is_in_flight(services, clock, sleeps):
+    """Issue 14: a claimed batch is not in flight. While a message is handed to the sender its
+    row alone is 'sending' (committed, so a kill now leaves exactly that); the rest of the batch
+    is claimed, and each row is done before the next one is marked."""
+    for n in range(5):
+        await put(services, ALICE + n, due=clock.now(), text=f"m{n}")
+    seen: list[dict[str, int]] = []
+
+    class Watching:
+        async def send(self, chat_id, notice):
+            seen.append(await services.outbox.store.counts())
+
+        async def send_venue(self, chat_id, venue):
+            return None
+
+    report = await services.outbox.dispatch(Watching())
+    assert report.sent == 5
+    expected = [{"sending": 1, "claimed": 4 - n, "sent": n} for n in range(5)]
+    assert seen == [{k: v for k, v in counts.items() if v} for counts in expected]
+
+
+async def test_a_message_withdrawn_while_its_batch_waits_is_not_sent(services, clock, sleeps):
+    """A claimed row is not in flight yet: cancelling it (the resident erased their data, the
+    booking was cancelled) still stops it; the dispatcher skips it when its turn comes."""
+    for user in (ALICE, BUDI, CITRA):
+        await put(services, user, due=clock.now(), text="x")
+    sent: list[int] = []
+
+    class Cancelling:
+        async def send(self, chat_id, notice):
+            sent.append(chat_id)
+            if chat_id == ALICE:
+                assert await services.outbox.cancel_for_user(CITRA) == 1
+
+        async def send_venue(self, chat_id, venue):
+            return None
+
+    report = await services.outbox.dispatch(Cancelling())
+    assert sent == [ALICE, BUDI]
+    assert (report.sent, report.skipped) == (2, 1)
+    assert sorted(r[1] for r in await statuses(services)) == ["cancelled", "sent", "sent"]
+
+
+class DyingSender:
+    """Delivers like Telegram and records what reached each chat. With ``die_at``: that message
+    is accepted, then the process dies (the database is copied to ``copy`` as the kill leaves
+    it)."""
+
+    def __init__(
+        self,
+        delivered: list[int],
+        die_at: int | None = None,
+        *,
+        database: Path | None = None,
+        copy: Path | None = None,
+    ) -> None:
+        self.delivered, self.die_at = delivered, die_at
+        self.database, self.copy = database, copy
+        self.calls = 0
+
+    async def send(self, chat_id, notice):
+        self.calls += 1
+        self.delivered.append(chat_id)
+        if self.calls == self.die_at:
+            snapshot(self.database, self.copy)
+            raise Killed
+
+    async def send_venue(self, chat_id, venue):
+        return None
+
+
+@pytest.mark.parametrize("crashes", [2, 3])
+async def test_crashes_in_a_row_lose_nothing_that_was_only_claimed(
+    config, services, clock, tmp_path, crashes
+):
+    """Issue 14: a crash loop (each process killed three messages after it started sending).
+    Reminders and notices alike: every message arrives, and only the one in flight at each crash
+    may arrive twice; nothing is failed as "interrupted" that was never attempted."""
+    count = 20
+    for n in range(count):
+        kind = "test_reminder" if n % 2 else "test_note"
+        await put(services, ALICE + n, due=clock.now(), kind=kind, n=n)
+    delivered: list[int] = []
+    in_flight: list[set[int]] = []
+    database = config.database
+    for life in range(crashes):
+        copy = tmp_path / f"after-crash-{life + 1}.sqlite3"
+        async with open_services(dataclasses.replace(config, database=database), clock) as run:
+            run.outbox.rate_per_second = None
+            with pytest.raises(Killed):
+                dying = DyingSender(delivered, 3, database=database, copy=copy)
+                await run.outbox.dispatch(dying)
+        rows = read_statuses(copy, "SELECT user_id, status FROM outbox")
+        in_flight.append({user for user, status in rows.items() if status == "sending"})
+        database = copy
+    async with open_services(dataclasses.replace(config, database=database), clock) as run:
+        run.outbox.rate_per_second = None
+        await run.outbox.dispatch(DyingSender(delivered))
+        final = {r.item.user_id: r.item.status for r in await run.outbox.store.records()}
+    counts = Counter(delivered)
+    assert set(counts) == {ALICE + n for n in range(count)}, "a message was lost"
+    assert set(final.values()) == {"sent"}
+    assert all(len(users) == 1 for users in in_flight)  # one message in flight at each crash
+    assert {user for user, c in counts.items() if c > 1} <= set().union(*in_flight)
+    assert max(counts.values()) <= 2
 
 
 async def test_forbidden_marks_the_user_unreachable(services, app, api, clock, sleeps, make_chat):
@@ -439,18 +552,20 @@ async def test_the_dispatcher_job_is_registered(services):
     assert "reminders.plan_followed_events" in jobs
 
 
-async def test_the_job_callback_dispatches(services, app, api, clock, sleeps):
-    from handlers.reminders import dispatch_outbox
+async def test_the_scheduled_job_dispatches(services, app, api, clock, sleeps):
+    """The Application's JobQueue runs the job ``schedule_jobs`` registers (as ``run`` does), and
+    that run sends what is due: no hand-made context stands in for PTB's."""
+    from bot.app import schedule_jobs
 
     await put(services, ALICE, due=clock.now(), text="from the job")
-
-    class Context:
-        bot = app.bot
-        application = app
-
-    Context.services = services
-    await dispatch_outbox(Context())
+    schedule_jobs(app)  # the app fixture starts the Application without its jobs
+    assert app.job_queue.get_jobs_by_name("outbox.dispatch")
+    for _ in range(500):  # the first run is due a second after scheduling
+        if messages_to(api, ALICE):
+            break
+        await asyncio.sleep(0.01)
     assert messages_to(api, ALICE)[0].plain_text().startswith("from the job")
+    assert await services.outbox.store.counts() == {"sent": 1}
 
 
 async def test_a_stopping_application_ends_the_run_at_once(services, app, api, clock, sleeps):

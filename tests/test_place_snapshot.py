@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import time as time_module
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -17,6 +17,7 @@ from bot.storage.place_records import (
     place_from_row,
     service_day_from_row,
 )
+from bot.storage.places import WINDOW_DAYS_BACK
 from bot.storage.watch import EXTERNAL_CHECK_SECONDS
 
 PONDOK_AREN = "367403"
@@ -195,3 +196,109 @@ async def test_another_process_commit_is_seen_after_the_check_interval(services,
     assert await store.closures(day, day, place.id) == []  # not looked yet
     now[0] += EXTERNAL_CHECK_SECONDS
     assert [c.reason for c in await store.closures(day, day, place.id)] == ["x"]
+
+
+def _counting(monkeypatch, db) -> list[str]:
+    queries: list[str] = []
+    fetchall = db.fetchall
+
+    async def counting(sql, params=()):
+        queries.append(sql)
+        return await fetchall(sql, params)
+
+    monkeypatch.setattr(db, "fetchall", counting)
+    return queries
+
+
+async def test_a_rollback_that_touched_no_place_data_reloads_nothing(services, monkeypatch):
+    store = services.places
+    place = (await store.places(kecamatan_code=PONDOK_AREN))[0]
+    before = await store.snapshot()
+    queries = _counting(monkeypatch, services.db)
+    # a seat refusal is a rolled-back transaction that wrote slots or bookings only
+    with pytest.raises(RuntimeError):
+        async with services.db.transaction() as conn:
+            await conn.execute("UPDATE users SET seen_at = seen_at WHERE id = 0")
+            raise RuntimeError("seat taken")
+    assert await store.snapshot() is before
+    assert before.version_of(place.id) == (await store.snapshot()).version_of(place.id)
+    assert queries == []
+
+
+async def test_a_change_rereads_only_its_rows_and_restamps_only_its_place(services, monkeypatch):
+    store = services.places
+    some, other = (await store.places())[:2]
+    before = await store.snapshot()
+    queries = _counting(monkeypatch, services.db)
+    day = date(2026, 12, 9)
+    await _closure(services, some.id, day)
+    after = await store.snapshot()
+    assert [c.place_id for c in await store.closures(day, day, some.id)] == [some.id]
+    assert len(queries) == 1 and "WHERE id IN" in queries[0]
+    assert after.version_of(some.id) != before.version_of(some.id)
+    assert after.version_of(other.id) == before.version_of(other.id)
+
+
+async def test_the_window_moves_with_the_date(services, clock, monkeypatch):
+    store = services.places
+    place = (await store.places(kecamatan_code=PONDOK_AREN))[0]
+    today = clock.today()
+    await _closure(services, place.id, today, reason="lama")
+    first = await store.snapshot()
+    assert first.since == today - timedelta(days=WINDOW_DAYS_BACK)
+    assert any(c.reason == "lama" for c in first.closures)
+    queries = _counting(monkeypatch, services.db)
+    later = datetime.combine(today + timedelta(days=WINDOW_DAYS_BACK + 1), datetime.min.time())
+    clock.set(later)
+    moved = await store.snapshot()
+    assert moved.since == today + timedelta(days=1)
+    assert not any(c.reason == "lama" for c in moved.closures)  # fell out, dropped in memory
+    assert queries == []
+    # still answered, by SQL, for a date before the window
+    assert [c.reason for c in await store.closures(today, today, place.id)] == ["lama"]
+
+
+async def test_a_change_before_the_window_is_seen_where_it_must_be(services, clock):
+    store, db = services.places, services.db
+    place = (await store.places(kecamatan_code=PONDOK_AREN))[0]
+    far = clock.today() - timedelta(days=WINDOW_DAYS_BACK + 30)
+    await _closure(services, place.id, far, reason="banjir")
+    snapshot = await store.snapshot()
+    assert not any(c.date == far for c in snapshot.closures)  # not held in memory
+    assert [c.reason for c in await store.closures(far, far, place.id)] == ["banjir"]
+    status = await services.schedule.day(place, far)
+    assert status.closure is not None and status.closure.reason == "banjir"
+    # the reads before the window answer what the SQL answers, under every filter
+    start, end = far - timedelta(days=10), clock.today() + timedelta(days=30)
+    for place_id in (None, place.id):
+        for cancelled in (False, True):
+            assert await store.service_days(
+                start, end, place_id=place_id, include_cancelled=cancelled
+            ) == await sql_service_days(db, start, end, place_id, cancelled)
+        assert await store.closures(start, end, place_id) == await sql_closures(
+            db, start, end, place_id
+        )
+
+
+async def test_another_process_commit_restamps_only_the_places_it_changed(services, config):
+    store, watch = services.places, services.db.watch
+    now = [time_module.monotonic() + 100]
+    watch._monotonic = lambda: now[0]
+    some, other = (await store.places())[:2]
+    before = await store.snapshot()
+    day = date(2026, 12, 8)
+    writer = sqlite3.connect(config.database)
+    with writer:
+        writer.execute(
+            "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'x', 0)",
+            (some.id, day.isoformat()),
+        )
+    writer.close()
+    now[0] += EXTERNAL_CHECK_SECONDS
+    after = await store.snapshot()
+    assert [c.reason for c in await store.closures(day, day, some.id)] == ["x"]
+    assert after.version_of(some.id) != before.version_of(some.id)
+    assert after.version_of(other.id) == before.version_of(other.id)
+    assert await store.service_days(day, day + timedelta(days=60)) == await sql_service_days(
+        services.db, day, day + timedelta(days=60)
+    )

@@ -135,7 +135,9 @@ async def test_mine_shows_the_history_with_a_rebook_for_closures(resident, chat,
     await services.booking.store.cancel(
         closed.id, actor_id=None, now=services.clock.epoch(), detail=CLOSED_DETAIL + ": banjir"
     )
-    await services.booking.store.check_in(attended.id, actor_id=1, now=services.clock.epoch())
+    await services.booking.store.check_in(
+        attended.id, actor_id=1, now=services.clock.epoch(), day=attended.date
+    )
     messages = await chat.send("/saya")
     history = next(m for m in messages if "Pendaftaran sebelumnya" in m.plain_text())
     text = history.plain_text()

@@ -124,10 +124,10 @@ async def test_operator_report_is_limited_to_their_kecamatan(make_chat):
     assert "Pondok Aren" in texts(await operator.send("/rekap 7"))
 
 
-async def test_export_sends_a_csv_and_is_audited(make_chat, services):
+async def test_export_sends_a_csv_on_request_and_is_audited(make_chat, services):
     admin = make_chat(ADMIN_ID)
-    messages = await admin.send("/ekspor visits bulan")
-    document = next(m for m in messages if m.kind == "document")
+    messages = await admin.send("/ekspor visits bulan csv")
+    document = next(m for m in messages if m.kind == "document" and m.file_name.endswith("csv"))
     assert document.file_name.startswith("home-visits-")
     assert document.file_bytes.decode("utf-8-sig").startswith("ticket,requested")
     assert (await services.audit.recent(1))[0].action == "export"

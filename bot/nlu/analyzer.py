@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.nlu import cues
+from bot.nlu.agencies import other_agency
 from bot.nlu.dates import MONTHS, WEEKDAYS, parse_date_tokens
 from bot.nlu.intents import INTENTS, KEYWORD_BOOST, NaiveBayes, features, load_training
 from bot.nlu.kecamatan import KecamatanMatch, KecamatanMatcher, served_matcher
@@ -36,6 +38,7 @@ from bot.nlu.normalize import (
     is_laughter,
     light_tokens,
 )
+from bot.nlu.regions import NIK_ELSEWHERE, foreign_nik, outside_region
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,12 @@ KEC_TOKEN = "#kec"
 # Thanks and acknowledgements: a message that is mostly these is a closing, not a question.
 _THANKS = frozenset({"terimakasih", "oke", "mantap", "sip", "siap", "good", "great", "nice"})
 _DAYPARTS = frozenset({"pagi", "siang", "sore", "malam"})
+# Address terms: "selamat sore bapak ibu" greets people, it does not talk about a parent.
+_ADDRESS = frozenset(
+    {"bapak", "ibu", "pak", "bu", "semua", "sekalian", "admin", "petugas", "atas"}
+)
+# What one thanks for: "terima kasih atas bantuannya" is a closing, not a request for help.
+_THANKED_FOR = frozenset({"bantuan", "bantuannya", "info", "infonya", "informasi", "jawaban"})
 # What is left of "saya mau tanya boleh?" once the greeting words are gone.
 _OPENER = frozenset({"saya", "aku", "kami", "boleh", "bisa", "mau", "ingin", "dong", "sedikit"})
 # Confidence below UNSURE_CONFIDENCE, or a runner-up with more than UNSURE_RATIO of the best's
@@ -70,6 +79,10 @@ class Analysis:
     date: dt.date | None = None
     text_normalized: str = ""
     tokens: tuple[str, ...] = field(default=(), repr=False)
+    # another office's service the message asks about ("imigrasi", "bank", "kpu", ...)
+    agency: str | None = None
+    # a region this office does not serve ("DKI Jakarta"), named or read from a NIK
+    outside: str | None = None
 
 
 def _certain(intent: str, confidence: float) -> tuple[tuple[str, float], ...]:
@@ -210,12 +223,14 @@ class Analyzer:
                 date=parse_date_tokens(masked, today),
                 text_normalized=" ".join(tokens),
                 tokens=tuple(tokens),
+                agency=other_agency([*tokens, *self._stems(tokens)]),
+                outside=None if kec else _outside(light, raw),
             )
 
         content = self._content(tokens)
-        if content and all(t in GREETINGS or t in _THANKS for t in content):
+        if _only_courtesy(tokens):
             return result(_certain("salam", 0.95), False)
-        probs = self._classify(content)
+        probs = self._classify(content, self._question_part(raw, content))
         if probs is None:  # nothing the examples know: empty, emoji, another script, gibberish
             only_address = (
                 bool(light)
@@ -279,13 +294,33 @@ class Analyzer:
             scores[_LAINNYA] += OOV_BOOST * unknown / len(tokens) ** 0.5
         return scores, known
 
-    def _classify(self, tokens: list[str]) -> list[float] | None:
-        """Intent probabilities, or ``None`` when no word of the message is known."""
+    def _question_part(self, raw: str, content: list[str]) -> list[str]:
+        """In a long message, the part that asks: after the last "sekarang"/"nah"/"mau tanya", or
+        else the last sentence. Residents tell what happened first ("nenek saya sakit ... anak
+        saya 17 tahun, syaratnya apa"); the story's words must not decide the topic."""
+        if len(content) < STORY_MIN_TOKENS:
+            return []
+        pivots = list(_PIVOT.finditer(raw.casefold()))
+        if pivots:
+            tail = raw[pivots[-1].end() :]
+        else:
+            parts = [p for p in _SENTENCE_END.split(raw) if len(p.split()) >= 3]
+            tail = parts[-1] if len(parts) >= 2 else ""
+        light = light_tokens(tail, self._light_known)
+        part = self._content(self.normalizer.tokens(self._mask(light)[0]))
+        return part if len(part) >= 3 else []
+
+    def _classify(self, tokens: list[str], question: Sequence[str] = ()) -> list[float] | None:
+        """Intent probabilities, or ``None`` when no word of the message is known. ``question``:
+        the asking part of a long message, which weighs more than the whole."""
         if not tokens:
             return None
         scores, known = self._scores(tokens)
         if known == 0.0:
             return None
+        if question:
+            asked, _known = self._scores(list(question))
+            scores = [STORY_WEIGHT * s + q for s, q in zip(scores, asked, strict=True)]
         top = max(scores)
         exps = [math.exp((s - top) / TEMPERATURE) for s in scores]
         total = sum(exps)
@@ -293,6 +328,36 @@ class Analyzer:
 
 
 _LAINNYA = INTENTS.index("lainnya")
+# A message of at least this many content words may be a story before its question; the
+# question part then counts fully and the whole message at STORY_WEIGHT.
+STORY_MIN_TOKENS = 14
+STORY_WEIGHT = 0.5
+_PIVOT = re.compile(
+    r"\b(?:sekarang|skrg|skrng|sekarng|nah|pertanyaan(?:nya)?|(?:mau|mo|ingin|pengen) "
+    r"(?:tanya|nanya|menanyakan)|yang (?:mau|ingin) (?:saya )?tanyakan)\b"
+)
+_SENTENCE_END = re.compile(r"[.?!;\n]+")
+
+
+def _outside(light: list[str], raw: str) -> str | None:
+    """A region not served, named in the message, or ``NIK`` for a NIK registered elsewhere."""
+    return outside_region(light) or (NIK_ELSEWHERE if foreign_nik(raw) else None)
+
+
+def _only_courtesy(content: list[str]) -> bool:
+    """Greetings or thanks, with at most whom they address and what they thank for."""
+    if not any(t in GREETINGS or t in _THANKS for t in content):
+        return False
+    thanks = any(t in _THANKS for t in content)
+    return all(
+        t in GREETINGS
+        or t in _THANKS
+        or t in _DAYPARTS
+        or t in _ADDRESS
+        or t in FILLERS
+        or (thanks and t in _THANKED_FOR)
+        for t in content
+    )
 
 
 @cache

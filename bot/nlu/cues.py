@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.nlu.agencies import other_agency
 from bot.nlu.intents import AGE_AFTER, AGE_BEFORE, INTENTS
 from bot.nlu.normalize import word_set
 
@@ -58,6 +59,7 @@ DUKCAPIL = word_set(
     cetak record"""
 )
 OTHER_AGENCY_BOOST = 3.0
+NAMED_AGENCY_BOOST = 6.0
 
 # -- lost object ----------------------------------------------------------------------------------
 OTHER_OBJECTS = word_set(
@@ -79,6 +81,14 @@ ANCHORS: dict[str, frozenset[str]] = {
         """jadi jadinya dadi dadine jadinye cetak dicetak blangko blanko ambil diambil selesai
         bagi dibagikan dibagiin print printing printed ready suket resi pengganti sementara
         tinta kirim antar terima keluar tunggu collect pick lama kartu card status"""
+    ),
+    # a home visit needs someone who cannot come: family words alone ("emak gw", "Bapak/Ibu")
+    # are how people talk about anything
+    "rumah": word_set(
+        """rumah sakit gering lansia sepuh jompo tua stroke lumpuh disabilitas difabel cacat odgj
+        jiwa jalan kursi roda operasi rawat dirawat terbaring berbaring koma bedridden home
+        visit kunjungan jemputbola datang dateng kesini lumpuh pikun buta tuli lemah kuat
+        orangtua nenek kakek simbah mbah manula uzur parah opname"""
     ),
     # one's own bookings or requests: says whose, or asks how far it got
     "status": word_set(
@@ -125,12 +135,62 @@ NOT_SCHEDULE = word_set(
 )
 SCHEDULE_BOOST = 2.5
 
+# -- complaint tone -------------------------------------------------------------------------------
+# How residents describe bad service. These beat the topic words they come with ("jadwal di bot
+# bilang buka, sampe sana tutup" talks of the schedule and complains about it).
+COMPLAINT_TONE = word_set(
+    """kecewa sopan judes galak kasar bentak ngebentak dibentak membentak jutek ketus cuek
+    dicuekin marah ramah sombong songong nyolot parah kesal kesel payah zalim semena diusir
+    ngusir pilih kasih tebang bohong dibohongi php nyesel menyesal berantakan kacau semrawut
+    lelet ngaret"""
+)
+# "..., tapi/ternyata/sampe sana tutup": what was promised did not happen
+CONTRAST = word_set("tapi tetapi tp ternyata malah nyatanya padahal sampe sampai pas giliran")
+LET_DOWN = word_set("tutup kosong rusak mati libur batal tidak pulang")
+ARRIVED = word_set("datang dateng teko sana kesana tiba nyampe sampe sampai adoh jauh")
+COMPLAINT_BOOST = 4.0
+
+# -- recording online -----------------------------------------------------------------------------
+# "rekam ktp bisa online ga": recording is in person only (a requirement), unless the message is
+# about booking a slot or the digital ID.
+REMOTE = word_set("online daring aplikasi app internet video call vc jarak jauh website web")
+RECORDING = word_set("rekam perekaman record recording")
+NOT_REMOTE_REQUIREMENT = word_set(
+    """daftar booking pesan antri antrian nomor kuota slot ikd digital aktivasi kk akta kia
+    pindah"""
+)
+REMOTE_BOOST = 4.0
+
+# -- checking one's queue -------------------------------------------------------------------------
+CHECK = word_set("cek check lihat liat intip")
+QUEUE = word_set("antri antrian antrean booking pendaftaran tiket reservasi")
+CHECK_BOOST = 3.0
+
+# -- jemput bola days -----------------------------------------------------------------------------
+# The bot's own term for recording days at village halls: asked with "when", it is the schedule
+# (a home visit names someone who cannot come, the rumah anchor above).
+OUTREACH = word_set("jemputbola")
+WHEN = word_set("kapan jadwal tanggal hari jam bulan minggu lagi berikutnya when")
+OWN_REQUEST = word_set("saya aku ku kami my pengajuan permohonan status sudah")
+OUTREACH_BOOST = 3.0
+
+# -- queue length ---------------------------------------------------------------------------------
+# "antri nya lama ga": asked before coming, it is about the day (booking avoids the queue); a
+# complaint tells what happened ("udah antri 3 jam").
+QUEUE_WAIT = word_set("antri antrian antrean ngantri antriannya antreannya antrinya")
+LONG = word_set("lama panjang rame ramai penuh padat")
+ASKING = word_set("tidak gak apa apakah biasanya kah")
+QUEUE_BOOST = 5.0
+
 _BIAYA = INTENTS.index("biaya")
 _SYARAT = INTENTS.index("syarat")
 _JADWAL = INTENTS.index("jadwal")
 _STATUS = INTENTS.index("status")
 _HILANG = INTENTS.index("hilang")
 _LAINNYA = INTENTS.index("lainnya")
+_PENGADUAN = INTENTS.index("pengaduan")
+_RUMAH = INTENTS.index("rumah")
+_IKD = INTENTS.index("ikd")
 _ANCHORED = [(INTENTS.index(intent), words) for intent, words in ANCHORS.items()]
 _EXCLUDED = [(INTENTS.index(intent), words) for intent, words in EXCLUDERS.items()]
 
@@ -156,6 +216,8 @@ def adjust(
         scores[_BIAYA] += COST_BOOST
     if _has(OTHER_AGENCY, seen) and not _has(DUKCAPIL, seen):
         scores[_LAINNYA] += OTHER_AGENCY_BOOST
+    if other_agency(seen):  # another office's service, even when the card or NIK is named
+        scores[_LAINNYA] += NAMED_AGENCY_BOOST
     if _has(OTHER_OBJECTS, seen) and not _has(CARD, seen):
         scores[_HILANG] -= OBJECT_PENALTY
     for k, words in _ANCHORED:
@@ -170,14 +232,46 @@ def adjust(
         scores[_STATUS] += FOLLOW_UP_BOOST
         if _has(OUTCOME, seen):
             scores[_STATUS] += OUTCOME_BOOST
+    complaint = complains(tokens, seen)
+    if complaint:  # the complaint beats the schedule words it is about
+        scores[_PENGADUAN] += COMPLAINT_BOOST
+        scores[_JADWAL] -= COMPLAINT_BOOST
+    _adjust_questions(scores, seen)
     if (
         familiar
+        and not complaint
         and max(scores) > scores[_LAINNYA]  # "jadwal krl" stays out of scope
         and _has(SCHEDULE, tokens)
         and not _has(NOT_SCHEDULE, seen)
         and not _has(ANCHORS["sekolah"], seen)
     ):
         scores[_JADWAL] += SCHEDULE_BOOST
+
+
+def complains(tokens: list[str], seen: set[str]) -> bool:
+    """Bad service described, or a promise broken ("bilang buka, sampe sana tutup")."""
+    if _has(COMPLAINT_TONE, seen):
+        return True
+    for i, tok in enumerate(tokens):
+        if tok in CONTRAST and _has(LET_DOWN, tokens[i + 1 :]) and _has(ARRIVED, seen):
+            return True
+    return False
+
+
+def _adjust_questions(scores: list[float], seen: set[str]) -> None:
+    """Questions whose topic words point elsewhere: online recording, one's queue, jemput bola
+    days, the length of the queue."""
+    if _has(REMOTE, seen) and _has(RECORDING, seen) and not _has(NOT_REMOTE_REQUIREMENT, seen):
+        scores[_SYARAT] += REMOTE_BOOST
+        scores[_IKD] -= REMOTE_BOOST  # an app to record with is not the digital ID
+    if _has(CHECK, seen) and _has(QUEUE, seen) and not _has(PROCEDURE, seen):
+        scores[_STATUS] += CHECK_BOOST
+    outreach_day = _has(OUTREACH, seen) and _has(WHEN, seen) and not _has(OWN_REQUEST, seen)
+    if outreach_day and not _has(ANCHORS["rumah"] - OUTREACH, seen):
+        scores[_JADWAL] += OUTREACH_BOOST
+    queue_question = _has(QUEUE_WAIT, seen) and _has(LONG, seen) and _has(ASKING, seen)
+    if queue_question and not _has(PAST, seen) and not _has(COMPLAINT_TONE, seen):
+        scores[_JADWAL] += QUEUE_BOOST
 
 
 _NOT_AGE_BEFORE = word_set(

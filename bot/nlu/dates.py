@@ -274,3 +274,41 @@ def _day_month_year(toks: list[str], i: int, today: date, require_month: bool) -
         year = _year(toks[j + 1], today)
         return _valid(year, month, day) if year else None
     return _next_day_month(today, day, month)
+
+
+# The longest each month can be (29 for February: a leap year exists).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def impossible_date(text: str) -> bool:
+    """Whether the text names a day its month never has ("30 februari", "31/4"): the answer
+    should say so instead of silently showing another date."""
+    toks = light_tokens(text)
+    for i, tok in enumerate(toks):
+        numeric = _NUMERIC.match(tok)
+        if numeric and len(numeric.group(1)) <= 2:
+            day, month = int(numeric.group(1)), int(numeric.group(2))
+        elif tok.isdigit() and len(tok) <= 2 and i + 1 < len(toks):
+            month_found = _month_of(toks[i + 1])
+            if month_found is None:
+                continue
+            day, month = int(tok), month_found
+        else:
+            continue
+        if 1 <= month <= 12 and 1 <= day <= 31 and day > _MONTH_DAYS[month - 1]:
+            return True
+    return False
+
+
+def week_asked(text: str, today: date) -> date | None:
+    """The Monday of the week a message asks about as a whole ("minggu depan", "pekan depan",
+    "next week"), else None. A weekday in it ("sabtu minggu depan") asks for that day only."""
+    toks = light_tokens(text)
+    if any(t in WEEKDAYS and t != "minggu" for t in toks):
+        return None
+    for i, tok in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        prev = toks[i - 1] if i else ""
+        if tok in _WEEK_WORDS and prev != "hari" and (nxt in _NEXT or prev == "next"):
+            return _next_monday(today)
+    return None

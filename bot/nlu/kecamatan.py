@@ -73,6 +73,8 @@ ALIASES: dict[str, tuple[str, float]] = {
     "bintarojaya": ("Pondok Aren", 0.75),
     "alamsutera": ("Serpong Utara", 0.75),
     "gadingserpong": ("Kelapa Dua", 0.75),
+    "serut": ("Serpong Utara", 0.8),
+    "ciptim": ("Ciputat Timur", 0.9),
     "citraraya": ("Cikupa", 0.75),
     "puspemkab": ("Tigaraksa", 0.75),
 }
@@ -322,7 +324,7 @@ class KecamatanMatcher:
     ) -> KecamatanResult:
         """Kecamatan named in light tokens. ``lenient`` also accepts short truncations ("pam");
         ``fuzzy=False`` skips typo matching (used for the well-spelled training examples)."""
-        toks = [ABBREVIATIONS.get(t, t) for t in tokens]
+        toks = _expand(tokens)
         hits = self._hits(toks, lenient, fuzzy)
         chosen = self._select(hits)
         kept = _destination(chosen, toks)
@@ -368,7 +370,22 @@ class KecamatanMatcher:
             hits.extend(self._partial_hits(i, toks, lenient))
             if fuzzy:
                 hits.extend(self._glued_hits(i, toks[i]))
+                hits.extend(self._glued_pair_hits(i, toks))
         return hits
+
+    def _glued_pair_hits(self, i: int, toks: list[str]) -> list[_Hit]:
+        """A two-word name whose first word is glued to "di"/"ke"/...: "dikelapa dua"."""
+        tok = toks[i]
+        if i + 1 >= len(toks) or not tok.isalpha():
+            return []
+        for cut in (2, 3):
+            head, tail = tok[:cut], tok[cut:]
+            if head not in _GLUE_BEFORE:
+                continue
+            for second, code in self._first_words.get(tail, ()):
+                if toks[i + 1] == second:
+                    return [_Hit(i, i + 2, (code,), 0.85, len(tok) + len(second))]
+        return []
 
     def _glued_hits(self, i: int, tok: str) -> list[_Hit]:
         """A name glued to a neighbouring word: "dipamulang", "pamulangbayar", "wargaciputat"."""
@@ -540,6 +557,16 @@ class KecamatanMatcher:
         if len(cands_list) == 1 and cands_list[0].score >= 0.5:
             return KecamatanResult(cands_list[0], tuple(cands_list), spans)
         return KecamatanResult(None, tuple(cands_list), spans)
+
+
+def _expand(tokens: Sequence[str]) -> list[str]:
+    """Abbreviations expanded. "kel" was read as kelurahan by the light tokens, but no village is
+    called "Dua": "kel dua" / "kel 2" is how residents shorten Kelapa Dua."""
+    toks = [ABBREVIATIONS.get(t, t) for t in tokens]
+    for i in range(len(toks) - 1):
+        if toks[i] == "kelurahan" and toks[i + 1] == "dua":
+            toks[i] = "kelapa"
+    return toks
 
 
 _FROM = word_set("dari from")

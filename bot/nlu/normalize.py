@@ -34,7 +34,7 @@ def word_set(text: str) -> frozenset[str]:
 # canonical form may repeat on several lines. Only spellings that cannot be an ordinary word of
 # another meaning belong here ("tmr" is not "besok" because it also abbreviates "timur").
 _SLANG_TABLE = """
-saya = sy sya sayah aku aq ak akuh gw gue gua guwe w ane aye abdi kula ku
+saya = sy sya sayah aku aq ak akuh gw gue gua guwe w ane aye abdi kula ku kulo
 kamu = km kmu lu lo loe elu elo ente situ sampean
 kami = kmi
 anak = anakku anaknya ank
@@ -48,8 +48,8 @@ tidak tahu = gatau gtau gatw gktau gaktau gatahu
 tidak mau = gamau gmau
 tidak apa = gapapa gpp gapp
 sudah = udh udah uda dah sdh sdah udeh ude sudh wis wes atos geus
-belum = blm blom belom blum lom durung acan belon blon
-bisa = bs bsa isa bsia
+belum = blm blom belom blum lom durung acan belon blon dereng
+bisa = bs bsa isa bsia iso tiasa saged
 bagaimana = gmn gmna gmana gimana gimane gmn2 bgmn bgmna bagaimna bgaimana piye pie kepiye kumaha
 bagaimana = pripun pegimane gimna gmnya
 dimana = dmn dmna dmana dimn dimane dimna dimanakah dimanah dmnnya endi pundi dimandi
@@ -115,7 +115,7 @@ cek = check ceck cekin ngecek
 status = sts
 sekolah = sklh skolah skul school
 rumah = rmh rmah
-mau = mo mw pengen pgn pingin pngn ingin hoyong arep pengin
+mau = mo mw pengen pgn pingin pngn ingin hoyong arep pengin bade badhe ajeng
 cari = nyari nyariin cariin nyarinya
 datang = dateng dtg dtng dtang
 masih = msh msih
@@ -181,7 +181,7 @@ rusak = rsk rusakk
 patah = pata
 cetak = ctk print cetakin nyetak
 blangko = blanko blangkonya blank blanko2 blankonya
-jadi = jd jdi dadi
+jadi = jd jdi dadi dados
 dapat = dpt dapet dpet
 ambil = ambl ngambil
 benar = bener bnr bner
@@ -205,11 +205,11 @@ jauh = jauhh
 lansia = manula jompo sepuh
 sakit = skt
 difabel = disabilitas cacat
-tanya = tny nanya nanyain tnya
+tanya = tny nanya nanyain tnya naros takon
 bicara = ngomong ngobrol omong
 maaf = mf punten
 permisi = misi
-selamat = slamat met
+selamat = slamat met sugeng wilujeng
 pagi = pgi
 malam = malem mlm
 siang = siank
@@ -282,6 +282,10 @@ _PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("akhir", "minggu"): ("weekend",),
     ("tanggal", "merah"): ("libur",),
     ("orang", "tua"): ("orangtua",),
+    # Javanese and Sundanese greetings: "enjing" alone is "besok", after "sugeng" it is morning
+    ("selamat", "besok"): ("selamat", "pagi"),
+    ("selamat", "sonten"): ("selamat", "sore"),
+    ("selamat", "dalu"): ("selamat", "malam"),
     ("jemput", "bola"): ("jemputbola",),
     ("apa", "kah"): ("apakah",),
     ("tidak", "ada"): ("tidak", "ada"),

@@ -20,6 +20,7 @@ from bot.errors import DomainError, NotAllowed, NotFound
 from bot.geo import nearest
 from bot.privacy import DOT, mask_phone, scrub
 from bot.services.schedule import DayStatus, Opening, holiday_name
+from bot.storage.cards import CardStatus, CardStore
 from bot.storage.complaints import Complaint, ComplaintStore
 from bot.storage.handoffs import DuplicateRef, Handoff, HandoffStore, ThreadMessage
 from bot.storage.places import Closure, Place, ServiceDay
@@ -135,6 +136,8 @@ class Overview:
     jemput_bola: tuple[DatedEvent, ...]
     closures: tuple[tuple[Closure, Place | None], ...]
     holidays: tuple[date, ...]
+    # for a one-day overview: every public opening that day (regular hours and service days)
+    openings: tuple[Opening, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,7 @@ class Answers:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.complaints = ComplaintStore(services.db)
+        self.cards = CardStore(services.db)
         self.handoffs = HandoffStore(services.db)
 
     # --- topics --------------------------------------------------------------------------------
@@ -252,6 +256,20 @@ class Answers:
             result.append(PlaceSchedule(place, listed, later, free))
         return result
 
+    async def cards_of(self, user_id: int) -> list[CardStatus]:
+        """The resident's bookings with their card's state, for "kartu saya sudah jadi?"."""
+        return await self.cards.for_owner(user_id)
+
+    def booking_opens(self, day: date) -> date | None:
+        """The first date ``day`` can be booked, when it lies beyond the booking horizon (today
+        plus ``booking.horizon_days``); None when it can be booked now or booking is off."""
+        if not _has_booking(self.services):
+            return None
+        today, days = self.services.booking.horizon()
+        if day < today + timedelta(days=days):
+            return None
+        return day - timedelta(days=days - 1)
+
     async def free_days(self, place_id: int, start: date, days: int) -> tuple[FreeDay, ...] | None:
         """Days with free seats from the booking service, when this deployment has one."""
         if not _has_booking(self.services):
@@ -285,9 +303,36 @@ class Answers:
             for i in range((holiday_end - start).days + 1)
             if holiday_name(start + timedelta(days=i))
         ]
+        openings = await self.open_on(start) if days == 1 else []
         return Overview(
-            start, end, tuple(weekend), tuple(jemput), tuple(closures), tuple(holidays)
+            start,
+            end,
+            tuple(weekend),
+            tuple(jemput),
+            tuple(closures),
+            tuple(holidays),
+            tuple(openings),
         )
+
+    async def open_on(self, day: date) -> list[Opening]:
+        """Every public opening on ``day``, by kecamatan then time: a day question ("sabtu buka
+        gak?") is answered from the data, weekend offices and mall counters included."""
+        services = self.services
+        found: list[Opening] = []
+        for place in await services.places.places():
+            if not place.active:
+                continue
+            status = await services.schedule.day(place, day)
+            if status.closure is not None:
+                continue
+            # school days are for that school's pupils, not for the public
+            found.extend(
+                o
+                for o in status.openings
+                if o.service_day is None or o.service_day.school_id is None
+            )
+        found.sort(key=lambda o: (o.place.kecamatan_code, o.opens, o.place.name))
+        return found
 
     # --- complaints ------------------------------------------------------------------------------
 
@@ -550,3 +595,7 @@ def _free_day(item: Any) -> FreeDay:
         if isinstance(value, int):
             return FreeDay(day, value)
     return FreeDay(day, None)
+
+
+def _for_one_school(opening: Opening) -> bool:
+    return opening.service_day is not None and opening.service_day.school_id is not None

@@ -84,6 +84,7 @@ REBOOK = CallbackCodec("bkr", "booking", "slot")  # slot id, or "other" for the 
 SLOT_MISSING = "slot_missing"
 SLOT_FULL = "slot_full"
 SLOT_CLOSED = "slot_closed"
+DAY_FULL = "day_full"  # the place's daily quota is reached (migration 012)
 SLOT_PAST = "slot_past"
 TOO_SOON = "too_soon"  # params: minutes
 BEYOND_HORIZON = "beyond_horizon"  # params: days
@@ -175,6 +176,7 @@ class BookingView:
     updated_at: int
     checked_in_at: int | None
     checked_in_by: int | None
+    queue_no: int | None = None
 
     def start_at(self, tz: Any) -> datetime:
         return datetime.combine(self.date, self.starts, tzinfo=tz)
@@ -275,7 +277,7 @@ class BookingService:
         self.store = BookingStore(services.db)
         # Per place, the dates whose slots were last brought in line with the schedule, with the
         # copy of the places' data and the day that was done on (see _sync).
-        self._in_line: dict[int, tuple[PlaceSnapshot, date, date, date]] = {}
+        self._in_line: dict[int, tuple[tuple[int, int], date, date, date]] = {}
         events = services.events
         events.subscribe("seat.freed", self._on_seat_freed)
         events.subscribe("service_day.created", self._on_service_day)
@@ -474,7 +476,7 @@ class BookingService:
         known = self._in_line.get(place_id)
         return (
             known is not None
-            and known[0] is snapshot
+            and known[0] == snapshot.version_of(place_id)
             and known[3] == today
             and known[1] <= start
             and end <= known[2]
@@ -486,14 +488,14 @@ class BookingService:
         known = self._in_line.get(place_id)
         touching = (
             known is not None
-            and known[0] is snapshot
+            and known[0] == snapshot.version_of(place_id)
             and known[3] == today
             and start <= known[2] + timedelta(days=1)
             and known[1] <= end + timedelta(days=1)
         )
         if known is not None and touching:  # one range per place, widened when ranges touch
             start, end = min(start, known[1]), max(end, known[2])
-        self._in_line[place_id] = (snapshot, start, end, today)
+        self._in_line[place_id] = (snapshot.version_of(place_id), start, end, today)
 
     @staticmethod
     def _closure_reason(closures: list[Closure], statuses: list[DayStatus]) -> str:
@@ -776,6 +778,7 @@ class BookingService:
                     r.updated_at,
                     r.checked_in_at,
                     r.checked_in_by,
+                    r.queue_no,
                 )
             )
         return views
@@ -825,8 +828,8 @@ class BookingService:
 
     async def room_for_another(self, owner_id: int) -> bool:
         """False when the account already holds the most active bookings it may."""
-        count = await self.store.count_active_for_owner(owner_id, self.today())
-        return count < self.settings.max_active_per_account
+        count: int = await self.store.count_active_for_owner(owner_id, self.today())
+        return bool(count < self.settings.max_active_per_account)
 
     # --- booking changes ---------------------------------------------------------------------
 
@@ -904,9 +907,12 @@ class BookingService:
 
     @staticmethod
     def _seat_error(exc: SeatUnavailable) -> BookingError:
-        code = {"full": SLOT_FULL, "closed": SLOT_CLOSED, "same": SAME_SLOT}.get(
-            exc.reason, SLOT_MISSING
-        )
+        code = {
+            "full": SLOT_FULL,
+            "closed": SLOT_CLOSED,
+            "same": SAME_SLOT,
+            "day_full": DAY_FULL,
+        }.get(exc.reason, SLOT_MISSING)
         return BookingError(code)
 
     async def _nik_error(self, nik: str, owner_id: int) -> BookingError:
@@ -1053,7 +1059,9 @@ class BookingService:
         if view.status == "attended":
             raise BookingError(ALREADY_ATTENDED, booking=view)
         try:
-            await self.store.check_in(booking_id, actor_id=actor_id, now=self._epoch())
+            await self.store.check_in(
+                booking_id, actor_id=actor_id, now=self._epoch(), day=self.today()
+            )
         except WrongStatus as exc:
             if exc.status == "attended":
                 again = await self.booking(booking_id)
@@ -1300,7 +1308,7 @@ class BookingService:
 
         def expires(slot: Slot) -> int:
             start = int(self._start_of(slot).timestamp())
-            return max(now + 60, min(seen_from + offer_seconds, start - notice))
+            return int(max(now + 60, min(seen_from + offer_seconds, start - notice)))
 
         offered = await self.store.offer_free_seats(
             place_id,

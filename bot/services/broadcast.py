@@ -6,28 +6,30 @@ truth about who got it.
 
 The sender (one background task per process, at most one broadcast at a time, oldest first):
 
-- claims a small batch of ``pending`` rows atomically (``pending`` → ``sending``);
+- claims a batch of ``pending`` rows atomically (``pending`` → ``claimed``, one statement);
 - starts one send every ``1 / config.broadcast_rate`` seconds on an absolute schedule (no drift,
   no bursts: a late tick is caught up by at most half an interval), with a few sends in flight at
   once so that Telegram's latency does not lower the rate; the default 25/s leaves headroom under
   Telegram's ~30/s for the replies to residents, which never wait for the sender (it runs beside
   the update handlers and yields at every send);
-- records each outcome as soon as a write can take it (alone at 25/s; several in one transaction
-  when they come faster than a write takes, and the sender waits once ``MAX_BACKLOG`` are
-  unwritten): ``sent``; ``blocked`` (Forbidden: the recipient's subscriptions end and the user is
-  marked unreachable); ``failed`` with the reason (a bad request, or a network error after
-  ``MAX_ATTEMPTS`` tries). RetryAfter pauses every send for as long as Telegram says and the
-  message is tried again;
+- marks each row ``sending`` just before its send (the send waits until that is written) and
+  records its outcome right after: ``sent``; ``blocked`` (Forbidden: the recipient's
+  subscriptions end and the user is marked unreachable); ``failed`` with the reason (a bad
+  request, or a network error after ``MAX_ATTEMPTS`` tries). RetryAfter pauses every send for as
+  long as Telegram says and the message is tried again. Marks and outcomes waiting together are
+  written as one statement (an outcome waits at most one send interval for the next mark), and
+  the sender waits once ``MAX_BACKLOG`` outcomes are unwritten;
 - reports progress (sent / failed / blocked) to the author every ``progress_every`` seconds and
   a final report at the end; a cancelled broadcast stops at the next send.
 
-Crashes: rows left ``sending`` are those the dead process had claimed: the few in flight (being
-sent, or sent with the outcome not yet written: at most ``concurrency`` + ``MAX_BACKLOG``, in
-practice one or two) and the rest of the batch (not attempted). When a sender starts again they go
-back to ``pending`` once and are sent again (so a message in flight at the crash may arrive
-twice); a row found ``sending`` after a second crash is failed as ``interrupted`` instead: at most
-once more, and a crashing bot cannot loop on a message. A graceful stop puts unsent claimed rows
-back without counting an attempt.
+Crashes: rows left ``sending`` are the messages in flight: being sent, or sent with the outcome
+not yet written (at most ``concurrency`` + ``MAX_BACKLOG``, in practice one or two). Rows left
+``claimed`` were never attempted. When a sender starts again, the claimed rows simply go back to
+``pending``, and the rows in flight go back once and are sent again (so a message in flight at
+the crash may arrive twice); a row found ``sending`` after a second crash is failed as
+``interrupted`` instead: at most once more, and a crashing bot cannot loop on a message. So
+crashes in a row put at risk only the messages in flight at each one. A graceful stop puts
+unsent claimed rows back as they were.
 
 Scheduled broadcasts start when due: a repeating job calls :meth:`Broadcasts.tick`.
 """
@@ -41,6 +43,7 @@ import math
 import re
 import time as _time
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -64,6 +67,7 @@ MAX_DAYS_AHEAD = 180
 MAX_SEATS = MAX_SEATS_PER_SLOT
 MAX_ATTEMPTS = 3  # network errors and flood waits per recipient
 MAX_BACKLOG = 64  # outcomes known but not yet written before the sender waits for the writer
+MAX_LINGER = 0.1  # seconds an outcome may wait for the next send's mark to share a write
 TRANSIENT_BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd try after a network error
 
 __all__ = [
@@ -303,9 +307,14 @@ class Pacer:
 
 
 class _Recorder:
-    """Writes outcomes as soon as it can: each alone when they come slower than a write takes
-    (25/s), several in one transaction when they come faster (group commit). The sender stops
-    starting sends while ``backlog`` is large, so few outcomes are ever unwritten at a crash."""
+    """The sender's writer: marks each row in flight just before its send, records outcomes
+    after, and writes whatever is waiting as one statement (group commit).
+
+    A mark is written at once and its send waits for it. An outcome is no longer urgent (the
+    message has gone either way), so it waits at most ``linger`` seconds for the next mark and
+    shares its statement: at the configured rate one statement per recipient, not two; faster,
+    fewer. The sender stops starting sends while ``backlog`` is large, so few outcomes are ever
+    unwritten at a crash."""
 
     RETRIES = 5
 
@@ -315,17 +324,21 @@ class _Recorder:
         broadcast_id: int,
         epoch: Callable[[], int],
         sleep: Callable[[float], Awaitable[None]],
+        linger: float,
     ) -> None:
         self.store = store
         self.broadcast_id = broadcast_id
         self.epoch = epoch
         self.sleep = sleep
-        self.pending: list[tuple[int, str, str | None]] = []
-        self.wakeup = asyncio.Event()
+        self.linger = linger
+        self.marks: list[tuple[int, asyncio.Future[bool]]] = []
+        self.pending: list[tuple[int, str, str | None]] = []  # outcomes
+        self.wakeup = asyncio.Event()  # something to write now, or a first outcome to hold
         self.room = asyncio.Event()
         self.room.set()
         self.idle = asyncio.Event()  # nothing known that is not written
         self.idle.set()
+        self.hurry = False  # someone waits for everything to be written
         self.closed = False
         self.task = asyncio.ensure_future(self._run())
 
@@ -333,52 +346,93 @@ class _Recorder:
     def backlog(self) -> int:
         return len(self.pending)
 
+    async def mark_sending(self, user_id: int) -> bool:
+        """Until the row of ``user_id`` is written 'sending'. False: it could not be written
+        (the writer gave up), so the message must not be sent; the row stays claimed."""
+        if self.task.done():
+            return False
+        written = asyncio.get_running_loop().create_future()
+        self.marks.append((user_id, written))
+        self.idle.clear()
+        self.wakeup.set()
+        await asyncio.wait([written, self.task], return_when=asyncio.FIRST_COMPLETED)
+        return written.done() and written.result()
+
     def add(self, user_id: int, status: str, error: str | None) -> None:
+        """The outcome of a send (written with the next mark, or after ``linger``)."""
         self.pending.append((user_id, status, error))
         self.idle.clear()
         if len(self.pending) >= MAX_BACKLOG:
             self.room.clear()
-        self.wakeup.set()
+            self.wakeup.set()
+        elif len(self.pending) == 1:
+            self.wakeup.set()  # starts the linger
 
     async def wait_for_room(self) -> None:
         """Until the backlog is written (at once when it is small)."""
-        if not self.room.is_set() and not self.task.done():
-            waiter = asyncio.ensure_future(self.room.wait())
-            await asyncio.wait([waiter, self.task], return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
+        if not self.room.is_set():
+            await self._until(self.room)
 
     async def flush(self) -> None:
         """Until every outcome known now is written (progress reports read the database)."""
-        if not self.idle.is_set() and not self.task.done():
-            waiter = asyncio.ensure_future(self.idle.wait())
-            await asyncio.wait([waiter, self.task], return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
+        if not self.idle.is_set():
+            self.hurry = True
+            self.wakeup.set()
+            await self._until(self.idle)
 
     async def close(self) -> None:
         self.closed = True
         self.wakeup.set()
         await self.task
 
+    async def _until(self, event: asyncio.Event) -> None:
+        """Until ``event`` is set, or the writer has stopped."""
+        if self.task.done():
+            return
+        waiter = asyncio.ensure_future(event.wait())
+        await asyncio.wait([waiter, self.task], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+
+    async def _hold(self) -> None:
+        """Outcomes alone wait up to ``linger`` for a mark to share a statement with."""
+        if self.marks or self.hurry or self.closed or len(self.pending) >= MAX_BACKLOG:
+            return
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.wakeup.wait(), self.linger)
+        self.wakeup.clear()
+
     async def _run(self) -> None:
         failures = 0
         while True:
             await self.wakeup.wait()
             self.wakeup.clear()
-            while self.pending:
-                batch, self.pending = self.pending, []
+            if self.pending:
+                await self._hold()
+            while self.marks or self.pending:
+                marks, self.marks = self.marks, []
+                outcomes, self.pending = self.pending, []
                 try:
-                    await self.store.record_many(self.broadcast_id, batch, self.epoch())
-                    failures = 0
-                    if len(self.pending) < MAX_BACKLOG:
-                        self.room.set()
+                    await self.store.write_progress(
+                        self.broadcast_id, [uid for uid, _ in marks], outcomes, self.epoch()
+                    )
                 except Exception:
                     failures += 1
-                    log.exception("broadcast %d: outcomes not written", self.broadcast_id)
+                    log.exception("broadcast %d: deliveries not written", self.broadcast_id)
+                    self.marks, self.pending = marks + self.marks, outcomes + self.pending
                     if failures >= self.RETRIES:
-                        # The rows stay 'sending': a restart sends them once more.
+                        # Unmarked rows are not sent (they stay 'claimed'); rows with an outcome
+                        # not written stay 'sending': a restart sends them once more.
+                        for _uid, written in self.marks:
+                            written.set_result(False)
                         return
-                    self.pending = batch + self.pending
                     await self.sleep(1.0)
+                    continue
+                failures = 0
+                for _uid, written in marks:
+                    written.set_result(True)
+                if len(self.pending) < MAX_BACKLOG:
+                    self.room.set()
+            self.hurry = False
             self.idle.set()
             if self.closed:
                 return
@@ -435,7 +489,7 @@ class Broadcasts:
                 raise BroadcastError("empty_audience")
             for code in audience.kecamatan:
                 if code not in served:
-                    raise BroadcastError("unknown_kecamatan", code=code)
+                    raise BroadcastError("unknown_kecamatan", kecamatan=code)
                 if not member.may_manage(code):
                     raise NotAllowed(kecamatan=code)
         elif audience.kind == "school":
@@ -684,7 +738,7 @@ class Broadcasts:
             raise BroadcastError("not_open")
         if broadcast_id in self._runs:
             self._cancelled.add(broadcast_id)  # the sender stops before its next send
-        counts = await self.store.counts(broadcast_id)
+        counts: dict[str, Any] = dict(await self.store.counts(broadcast_id))
         await self._audit(member.user_id, "broadcast.cancelled", broadcast_id, **counts)
         return await self.get(broadcast_id)
 
@@ -728,7 +782,7 @@ class Broadcasts:
             failed=counts.get("failed", 0),
             blocked=counts.get("blocked", 0),
             cancelled=counts.get("cancelled", 0),
-            pending=counts.get("pending", 0) + counts.get("sending", 0),
+            pending=counts.get("pending", 0) + counts.get("claimed", 0) + counts.get("sending", 0),
             elapsed=elapsed,
             rate=(run.sent / elapsed) if run and elapsed > 0 else 0.0,
             final=final,
@@ -753,8 +807,12 @@ class Broadcasts:
         if sending is not None or not self._recovered:
             # No sender of this process holds a claim now: rows left 'sending' are a dead
             # process' (checked once at start-up, then whenever a broadcast is sending).
-            requeued = await self.store.requeue_inflight()
+            released, requeued = await self.store.recover()
             self._recovered = True
+            if released:
+                log.info(
+                    "broadcast: %d claimed deliveries of a stopped sender pending again", released
+                )
             if requeued:
                 log.warning("broadcast: %d deliveries in flight at a crash go again", requeued)
         if sending is None:
@@ -787,10 +845,13 @@ class Broadcasts:
 
     async def _deliver(self, broadcast: Broadcast, transport: Transport) -> bool:
         """Send what is pending of one broadcast; True when it ended (done or cancelled)."""
-        recorder = _Recorder(self.store, broadcast.id, self.services.clock.epoch, self.sleep)
-        run = _Run(
-            broadcast, Pacer(self.rate, self.monotonic, self.sleep), self.monotonic(), recorder
+        pacer = Pacer(self.rate, self.monotonic, self.sleep)
+        # An outcome waits at most one send interval for the next mark to share its write.
+        linger = min(pacer.interval, MAX_LINGER)
+        recorder = _Recorder(
+            self.store, broadcast.id, self.services.clock.epoch, self.sleep, linger
         )
+        run = _Run(broadcast, pacer, self.monotonic(), recorder)
         self._runs[broadcast.id] = run
         try:
             return await self._deliver_run(run, transport)
@@ -810,7 +871,7 @@ class Broadcasts:
         while True:
             if broadcast.id in self._cancelled:
                 break
-            if not transport.active():
+            if not transport.active() or recorder.task.done():
                 stopping = True
                 break
             if not claimed:
@@ -844,7 +905,7 @@ class Broadcasts:
             "cancelled" if cancelled else "pending",
         )
         if stopping and not cancelled:
-            log.info("broadcast %d paused by a shutdown; resumed at the next start", broadcast.id)
+            log.info("broadcast %d paused; resumed at the next start or tick", broadcast.id)
             return False
         now = self.services.clock.epoch()
         if not cancelled and not await self.store.finish(broadcast.id, now):
@@ -867,6 +928,8 @@ class Broadcasts:
 
     async def _send_one(self, run: _Run, recipient: Recipient, transport: Transport) -> None:
         broadcast = run.broadcast
+        if not await run.recorder.mark_sending(recipient.user_id):
+            return  # not marked, so not sent: the row stays claimed for the next run
         status, error = "failed", None
         attempt = 0
         while True:

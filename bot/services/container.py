@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.services.answers import Answers
     from bot.services.booking import BookingService
     from bot.services.broadcast import Broadcasts
+    from bot.services.counter import Counter
     from bot.services.outbox import Outbox
     from bot.services.privacy import Privacy
     from bot.services.reminders import Reminders
@@ -70,11 +71,11 @@ class Services:
         services = cls(
             config=config,
             db=db,
-            clock=clock or Clock(config.tz),
+            clock=(clock := clock or Clock(config.tz)),
             regions=load_regions(),
             users=UserStore(db),
             audit=AuditLog(db),
-            places=(places := PlaceStore(db)),
+            places=(places := PlaceStore(db, today=clock.today)),
             schedule=Schedule(places),
             events=Events(strict=strict_events),
         )
@@ -125,6 +126,12 @@ class Services:
         from bot.services.staff import PlaceAdmin
 
         return PlaceAdmin(self)
+
+    @cached_property
+    def counter(self) -> Counter:
+        from bot.services.counter import Counter
+
+        return Counter(self)
 
     @cached_property
     def reports(self) -> Reports:

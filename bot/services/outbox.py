@@ -8,7 +8,7 @@ when it sends it, so texts always reflect the current state (a cancelled booking
 The dispatcher (``Outbox.dispatch``, run every ``reminders.poll_seconds`` by a job):
 
 - claims due rows atomically (one ``UPDATE … RETURNING`` moves them from ``pending`` to
-  ``sending``), a bounded batch at a time through the ``(status, due_at)`` index, so a tick costs
+  ``claimed``), a bounded batch at a time through the ``(status, due_at)`` index, so a tick costs
   the same with 100 or 100,000 messages planned for later;
 - skips a row whose ``expires_at`` has passed (the event has started), whose recipient blocked the
   bot or turned reminders off (for reminder kinds), or whose renderer returns None;
@@ -21,12 +21,15 @@ The dispatcher (``Outbox.dispatch``, run every ``reminders.poll_seconds`` by a j
   as an attempt); network errors and timeouts retry with exponential back-off; anything else
   (a bad request) fails the row with its reason, as does the last of ``MAX_ATTEMPTS``.
 
-Crashes: the only rows that can be left ``sending`` are the ones a killed process had claimed.
-Claimed rows are sent one by one and each is marked the moment Telegram accepts it, so at most one
-of them was actually in flight; the rest were never attempted. At start-up every such row is sent
-once more (at-least-once: a reminder missed is worse than one received twice). A row found
-``sending`` at a second start-up is failed instead, so a message in flight at a crash reaches the
-recipient at most twice ("at most once more") and no message can loop a crashing bot.
+Crashes: a claimed row is not in flight. Each row of a batch is marked ``sending`` just before it
+is handed to the sender and gets its outcome (``sent``, ``failed``, ``skipped``, retried later)
+right after, one row at a time; so when a process dies, at most one row is ``sending``: the one
+that may or may not have reached the recipient. At start-up the rest of the dead process' batch
+(still ``claimed``, never attempted) is simply pending again, and the ``sending`` row is sent once
+more (at-least-once: a reminder missed is worse than one received twice). A row found ``sending``
+at a second start-up (in flight at two crashes) is failed instead, so it reaches the recipient at
+most twice and no message can loop a crashing bot. Crashes in a row (a restart loop) therefore
+put at risk only the message in flight at each crash, never the messages merely claimed.
 """
 
 from __future__ import annotations
@@ -68,6 +71,18 @@ RENDERERS: dict[str, Renderer] = {}
 REMINDER_KINDS: set[str] = set()
 
 
+# Kinds a service enqueues whose renderer lives in the presentation layer (handlers/): declared
+# here so that a process without the handlers (the importer) may still enqueue them.
+DECLARED_KINDS: set[str] = set()
+
+
+def declare(kind: str, *, reminder: bool = False) -> None:
+    """A kind of message a service sends, rendered by the presentation layer."""
+    DECLARED_KINDS.add(kind)
+    if reminder:
+        REMINDER_KINDS.add(kind)
+
+
 def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Renderer]:
     """Register the renderer of one kind of message (decorator). ``reminder=True``: the kind is
     a reminder, not sent to users who turned reminders off."""
@@ -76,7 +91,7 @@ def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Rende
         RENDERERS[kind] = func
         if reminder:
             REMINDER_KINDS.add(kind)
-        else:
+        elif kind not in DECLARED_KINDS:
             REMINDER_KINDS.discard(kind)
         return func
 
@@ -189,7 +204,7 @@ class Outbox:
         """Send ``kind`` to ``user_id`` at ``due_at`` (default: as soon as possible), not after
         ``expires_at``. With a ref, re-enqueueing the same kind for the same user replaces it
         (and an unchanged plan of a message already sent is not sent again)."""
-        if kind not in RENDERERS:
+        if kind not in RENDERERS and kind not in DECLARED_KINDS:
             raise KeyError(f"no renderer registered for outbox kind {kind!r}")
         clock = self.services.clock
         due = int(due_at.timestamp()) if due_at else clock.epoch()
@@ -238,10 +253,15 @@ class Outbox:
         return end if end > now else end + timedelta(days=1)
 
     async def recover(self) -> tuple[int, int]:
-        """Handle rows a killed process left ``sending`` (see the module docstring). Runs once
-        per process, before the first dispatch."""
-        requeued, failed = await self.store.recover_interrupted(max_interruptions=1)
+        """Handle rows a killed process left ``claimed`` or ``sending`` (see the module
+        docstring). Runs once per process, before the first dispatch; returns (requeued, failed)
+        of the rows that were in flight."""
+        released, requeued, failed = await self.store.recover_interrupted(max_interruptions=1)
         self._recovered = True
+        if released:
+            log.info(
+                "outbox: %d claimed message(s) of a stopped process are pending again", released
+            )
         if requeued or failed:
             log.warning(
                 "outbox: %d message(s) interrupted by a restart will be sent once more, "
@@ -321,9 +341,9 @@ class Outbox:
                 report.released += await self.store.release([i.id for i in pending])
                 return
             except BaseException:
-                # Cancelled (shutdown) or a bug: what was not attempted goes back as it was; the
-                # row being handled stays 'sending' and is recovered at the next start.
-                report.released += await self.store.release([i.id for i in pending[1:]])
+                # Cancelled (shutdown) or a bug: what was not attempted goes back as it was; a row
+                # in flight stays 'sending' (release leaves it) and is recovered at the next start.
+                report.released += await self.store.release([i.id for i in pending])
                 raise
 
     async def _one(
@@ -371,9 +391,16 @@ class Outbox:
     ) -> None:
         while True:
             await self._pace()
+            # In flight from here until its outcome is written: a crash in between is the only
+            # way this message can reach the recipient twice.
+            if not await self.store.mark_sending(item.id):
+                report.skipped += 1  # cancelled or re-planned since it was claimed
+                return
             try:
                 await sender.send(item.user_id, notice)
             except FloodWait as exc:
+                # Refused, so not delivered: back to claimed while waiting (or given back).
+                await self.store.unmark_sending(item.id)
                 log.warning("outbox: Telegram asks to wait %.0f s", exc.seconds)
                 if exc.seconds > self.max_inline_wait:
                     self._paused_until = self.services.clock.epoch() + exc.seconds
@@ -417,10 +444,11 @@ class Outbox:
         self._last_send = _time.monotonic()
 
     async def _retry(self, item: OutboxItem, reason: str, report: DispatchReport) -> None:
-        if item.attempts >= self.MAX_ATTEMPTS:
-            await self._fail(item, f"gave up after {item.attempts} attempts: {reason}", report)
+        attempt = item.attempts + 1  # the claim holds the attempts before this one
+        if attempt >= self.MAX_ATTEMPTS:
+            await self._fail(item, f"gave up after {attempt} attempts: {reason}", report)
             return
-        delay = min(self.BACKOFF_FIRST * 2 ** (item.attempts - 1), self.BACKOFF_MAX)
+        delay = min(self.BACKOFF_FIRST * 2 ** (attempt - 1), self.BACKOFF_MAX)
         await self.store.retry_later(item.id, self.services.clock.epoch() + delay, reason)
         report.retried += 1
         log.warning("outbox: row %d will be retried in %d s (%s)", item.id, delay, reason)

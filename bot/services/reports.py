@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import DomainError
 from bot.spreadsheet import staff_csv
-from bot.storage.reports import PeriodStats, ReportStore
+from bot.storage.reports import BookingExportRow, PeriodStats, ReportStore, VisitExportRow
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -72,8 +72,23 @@ class Reports:
         start, end = self._epochs(period)
         return await self.store.period(period.start, period.end, kecamatan, start, end)
 
-    async def bookings_csv(self, period: Period, kecamatan: tuple[str, ...] | None) -> bytes:
-        rows = await self.store.booking_rows(period.start, period.end, kecamatan)
+    async def booking_rows(
+        self, period: Period, kecamatan: tuple[str, ...] | None, place_id: int | None = None
+    ) -> list[BookingExportRow]:
+        """The rows of a bookings file (``/ekspor bookings``, or the day list with a place)."""
+        return await self.store.booking_rows(period.start, period.end, kecamatan, place_id)
+
+    async def visit_rows(
+        self, period: Period, kecamatan: tuple[str, ...] | None
+    ) -> list[VisitExportRow]:
+        start, end = self._epochs(period)
+        return await self.store.visit_rows(start, end, kecamatan)
+
+    async def bookings_csv(
+        self, period: Period, kecamatan: tuple[str, ...] | None, place_id: int | None = None
+    ) -> bytes:
+        """The machines' CSV: English column names and raw values, stable for scripts."""
+        rows = await self.booking_rows(period, kecamatan, place_id)
         return _csv(
             [
                 "code",
@@ -86,6 +101,8 @@ class Reports:
                 "nik",
                 "phone",
                 "status",
+                "queue",
+                "checked_in_at",
             ],
             [
                 [
@@ -99,15 +116,18 @@ class Reports:
                     r.nik,
                     r.phone,
                     r.status,
+                    r.queue_no,
+                    self._stamp(r.checked_in_at),
                 ]
                 for r in rows
             ],
         )
 
+    def _stamp(self, epoch: int | None) -> str:
+        return self.services.clock.local(epoch).strftime("%Y-%m-%d %H:%M") if epoch else ""
+
     async def visits_csv(self, period: Period, kecamatan: tuple[str, ...] | None) -> bytes:
-        start, end = self._epochs(period)
-        rows = await self.store.visit_rows(start, end, kecamatan)
-        local = self.services.clock.local
+        rows = await self.visit_rows(period, kecamatan)
         return _csv(
             [
                 "ticket",
@@ -125,7 +145,7 @@ class Reports:
             [
                 [
                     r.ticket,
-                    local(r.created).strftime("%Y-%m-%d %H:%M"),
+                    self._stamp(r.created),
                     r.kecamatan_code,
                     r.person_name,
                     r.nik,

@@ -67,15 +67,17 @@ def holiday_name(day: date, language: str = "id") -> str | None:
 
 
 class Schedule:
-    """Each answer asks for the same few places and weeks: the days computed from one copy of
-    the places' data are kept until that copy is replaced (bot/storage/place_snapshot.py)."""
+    """Each answer asks for the same few places and weeks: the days computed for a place are
+    kept while its stamp in the places' copy holds (bot/storage/place_snapshot.py): a change at
+    one place leaves the others' days computed."""
 
     _CACHE_SIZE = 2048
 
     def __init__(self, places: PlaceStore) -> None:
         self.places = places
-        self._computed_from: PlaceSnapshot | None = None
-        self._computed: dict[tuple[Place, date, date], tuple[DayStatus, ...]] = {}
+        self._computed: dict[
+            tuple[Place, date, date], tuple[tuple[int, int], tuple[DayStatus, ...]]
+        ] = {}
 
     async def day(self, place: Place, day: date) -> DayStatus:
         return (await self.days(place, day, day))[0]
@@ -83,15 +85,26 @@ class Schedule:
     async def days(self, place: Place, start: date, end: date) -> list[DayStatus]:
         """Each date of ``start..end`` with its openings, holiday and whole-day closure."""
         snapshot = await self.places.snapshot()
-        if snapshot is not self._computed_from:
-            self._computed_from, self._computed = snapshot, {}
+        if not snapshot.covers(start):  # before the copy's window: read, not kept
+            return list(
+                _days(
+                    snapshot,
+                    place,
+                    start,
+                    end,
+                    await self.places.service_days(start, end, place_id=place.id),
+                    await self.places.closures(start, end, place.id),
+                )
+            )
         key = (place, start, end)
-        found = self._computed.get(key)
-        if found is None:
-            found = _days(snapshot, place, start, end)
-            if len(self._computed) >= self._CACHE_SIZE:
-                self._computed.clear()
-            self._computed[key] = found
+        version = snapshot.version_of(place.id)
+        known = self._computed.get(key)
+        if known is not None and known[0] == version:
+            return list(known[1])
+        found = _days(snapshot, place, start, end)
+        if len(self._computed) >= self._CACHE_SIZE:
+            self._computed.clear()
+        self._computed[key] = (version, found)
         return list(found)
 
     async def partial_closures(self, place: Place, day: date) -> list[Closure]:
@@ -112,19 +125,28 @@ def hours_on(
     return [(h.opens, h.closes) for h in hours if h.weekday == weekday]
 
 
-def _days(snapshot: PlaceSnapshot, place: Place, start: date, end: date) -> tuple[DayStatus, ...]:
+def _days(
+    snapshot: PlaceSnapshot,
+    place: Place,
+    start: date,
+    end: date,
+    service_days: list[ServiceDay] | None = None,
+    closures: list[Closure] | None = None,
+) -> tuple[DayStatus, ...]:
     hours = snapshot.hours.get(place.id, ())
     changes = snapshot.hour_changes.get(place.id, ())
-    service_days = snapshot.service_days_between(
-        start,
-        end,
-        place_id=place.id,
-        school_id=None,
-        kecamatan_code=None,
-        include_cancelled=False,
-        public_only=False,
-    )
-    closures = snapshot.closures_between(start, end, place.id)
+    if service_days is None:
+        service_days = snapshot.service_days_between(
+            start,
+            end,
+            place_id=place.id,
+            school_id=None,
+            kecamatan_code=None,
+            include_cancelled=False,
+            public_only=False,
+        )
+    if closures is None:
+        closures = snapshot.closures_between(start, end, place.id)
     result = []
     day = start
     while day <= end:

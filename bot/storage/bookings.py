@@ -20,6 +20,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.counter import issue_number, quota_room
 from bot.storage.db import Database, hhmm, placeholders
 
 # --- records ---------------------------------------------------------------------------------
@@ -75,6 +76,7 @@ class BookingRecord:
     starts: time
     ends: time
     service_day_id: int | None
+    queue_no: int | None = None  # the counter's number, from check-in (migration 012)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,8 @@ _SLOT_COLUMNS = (
 _BOOKING_COLUMNS = (
     "b.id, b.code, b.slot_id, b.owner_id, b.person_name, b.nik, b.phone, b.status, b.married, "
     "b.created_at, b.updated_at, b.checked_in_at, b.checked_in_by, "
-    "s.place_id, s.date, s.starts, s.ends, s.service_day_id"
+    "s.place_id, s.date, s.starts, s.ends, s.service_day_id, "
+    "(SELECT q.number FROM queue_tickets q WHERE q.booking_id = b.id)"
 )
 _BOOKING_FROM = "FROM bookings b JOIN slots s ON s.id = b.slot_id"
 _WAITLIST_COLUMNS = (
@@ -182,6 +185,7 @@ def _booking(row: Any) -> BookingRecord:
         time.fromisoformat(row[15]),
         time.fromisoformat(row[16]),
         row[17],
+        row[18],
     )
 
 
@@ -326,18 +330,25 @@ class BookingStore:
     async def _take_seat(
         conn: aiosqlite.Connection, slot_id: int, now: int, waitlist_id: int | None
     ) -> None:
+        # One statement: the slot's seats and the place's daily quota (migration 012) are
+        # checked and taken together, so concurrent bookings cannot both take the last place.
         cursor = await conn.execute(
             "UPDATE slots SET booked = booked + 1 WHERE id = ? AND closed = 0 AND booked + "
             "(SELECT count(*) FROM waitlist w WHERE w.offered_slot_id = slots.id "
-            "AND w.status = 'offered' AND w.offer_expires_at > ? AND w.id IS NOT ?) < seats",
+            "AND w.status = 'offered' AND w.offer_expires_at > ? AND w.id IS NOT ?) < seats "
+            f"AND {quota_room('slots.place_id', 'slots.date')}",
             (slot_id, now, waitlist_id),
         )
         if cursor.rowcount == 1:
             return
-        row = await _one(conn, "SELECT closed FROM slots WHERE id = ?", (slot_id,))
+        row = await _one(
+            conn,
+            f"SELECT closed, {quota_room('slots.place_id', 'slots.date')} FROM slots WHERE id = ?",
+            (slot_id,),
+        )
         if row is None:
             raise SeatUnavailable("missing")
-        raise SeatUnavailable("closed" if row[0] else "full")
+        raise SeatUnavailable("closed" if row[0] else "full" if row[1] else "day_full")
 
     @staticmethod
     async def _check_owner_limit(
@@ -422,8 +433,9 @@ class BookingStore:
             old_slot = int(row[0])
             if old_slot == slot_id:
                 raise SeatUnavailable("same")
-            await self._take_seat(conn, slot_id, now, None)
+            # The old seat first: a move within a full day keeps its own place in the quota.
             await conn.execute("UPDATE slots SET booked = booked - 1 WHERE id = ?", (old_slot,))
+            await self._take_seat(conn, slot_id, now, None)
             await conn.execute(
                 "UPDATE bookings SET slot_id = ?, updated_at = ? WHERE id = ?",
                 (slot_id, now, booking_id),
@@ -499,13 +511,15 @@ class BookingStore:
             )
         return slot_id
 
-    async def check_in(self, booking_id: int, *, actor_id: int, now: int) -> None:
-        """Mark an active booking attended. Raises ``WrongStatus``."""
+    async def check_in(self, booking_id: int, *, actor_id: int, now: int, day: date) -> int:
+        """Mark an active booking attended and give it the next queue number of its place on
+        ``day`` (the day it is checked in), in one transaction. Raises ``WrongStatus``."""
         async with self.db.transaction() as conn:
             row = await _one(
                 conn,
                 "UPDATE bookings SET status = 'attended', checked_in_at = ?, checked_in_by = ?, "
-                "updated_at = ? WHERE id = ? AND status = 'active' RETURNING id",
+                "updated_at = ? WHERE id = ? AND status = 'active' "
+                "RETURNING (SELECT place_id FROM slots WHERE slots.id = bookings.slot_id)",
                 (now, actor_id, now, booking_id),
             )
             if row is None:
@@ -513,11 +527,13 @@ class BookingStore:
                     conn, "SELECT status FROM bookings WHERE id = ?", (booking_id,)
                 )
                 raise WrongStatus(current[0] if current else None)
+            number = await issue_number(conn, int(row[0]), day, now, booking_id=booking_id)
             await conn.execute(
                 "INSERT INTO booking_history (booking_id, at, actor_id, action, detail) "
-                "VALUES (?, ?, ?, 'attended', '')",
-                (booking_id, now, actor_id),
+                "VALUES (?, ?, ?, 'attended', ?)",
+                (booking_id, now, actor_id, f"queue {number}"),
             )
+        return number
 
     async def mark_no_shows(
         self, before: date, now: int, *, since: date | None = None

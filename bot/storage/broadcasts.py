@@ -2,9 +2,14 @@
 
 A broadcast's recipients are written as ``broadcast_deliveries`` rows when sending starts (the
 audience is evaluated then, so a scheduled broadcast reaches whoever is subscribed at that time).
-The sender claims ``pending`` rows in small batches (``pending`` → ``sending`` in one
-transaction) and records each outcome (``sent``, ``failed``, ``blocked``); rows left in
-``sending`` by a crash are the messages in flight, put back once by :meth:`requeue_inflight`.
+
+Life of a delivery row: ``pending`` → ``claimed`` (in the sender's batch, one statement per
+batch) → ``sending`` (marked just before it is handed to the messenger) → ``sent`` | ``failed`` |
+``blocked``; claimed rows the sender did not attempt go back to ``pending`` (or ``cancelled``).
+The marks and outcomes the sender has waiting are written together, one statement per write
+(:meth:`BroadcastStore.write_progress`). After a crash only the rows left ``sending`` may have
+reached their recipient; :meth:`BroadcastStore.recover` puts them back once and the merely claimed
+rows back without counting.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.storage.db import Database
+from bot.storage.db import Database, placeholders
 
 
 # Reads go through one aiosqlite call (execute and fetch together): the sender writes on the same
@@ -159,6 +164,45 @@ def _audience_sql(audience: Audience) -> tuple[str, list[Any]]:
     return sql, params
 
 
+def _in(values: Sequence[Any]) -> str:
+    return f"({placeholders(len(values))})"
+
+
+def _progress_update(
+    broadcast_id: int,
+    sending: Sequence[int],
+    outcomes: Sequence[tuple[int, str, str | None]],
+    now: int,
+) -> tuple[str, list[Any]]:
+    """The UPDATE of :meth:`BroadcastStore.write_progress`: standard SQL, ``CASE user_id`` picks
+    each row's new status (and error), so a batch of marks and outcomes is one statement."""
+    changes = [(user_id, "sending") for user_id in sending]
+    changes += [(user_id, status) for user_id, status, _error in outcomes]
+    errors = [(user_id, error) for user_id, _status, error in outcomes if error is not None]
+    sent = [user_id for user_id, status, _error in outcomes if status == "sent"]
+    every = [user_id for user_id, _status in changes]
+
+    sql = "UPDATE broadcast_deliveries SET status = CASE user_id"
+    sql += " WHEN ? THEN ?" * len(changes) + " END"
+    params: list[Any] = [value for pair in changes for value in pair]
+    # Rows not listed (a mark, a success) get no error: CASE without ELSE gives NULL.
+    if errors:
+        sql += ", error = CASE user_id" + " WHEN ? THEN ?" * len(errors) + " END"
+        params += [value for pair in errors for value in pair]
+    else:
+        sql += ", error = NULL"
+    if sent:
+        sql += f", sent_at = CASE WHEN user_id IN {_in(sent)} THEN ? ELSE sent_at END"
+        params += [*sent, now]
+    # The right-hand side reads the row as it was: a row leaving 'claimed' is one more attempt.
+    sql += ", attempts = CASE WHEN status = 'claimed' THEN attempts + 1 ELSE attempts END"
+    sql += (
+        f" WHERE broadcast_id = ? AND status IN ('claimed', 'sending') AND user_id IN {_in(every)}"
+    )
+    params += [broadcast_id, *every]
+    return sql, params
+
+
 class BroadcastStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -234,9 +278,10 @@ class BroadcastStore:
         return _broadcast(row) if row else None
 
     async def status(self, broadcast_id: int) -> str | None:
-        return await _scalar(
+        status: str | None = await _scalar(
             self.db, "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
         )
+        return status
 
     async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
         await self.db.write(
@@ -273,12 +318,12 @@ class BroadcastStore:
             return cursor.rowcount
 
     async def finish(self, broadcast_id: int, now: int) -> bool:
-        """'sending' → 'done' once nothing is pending or in flight."""
+        """'sending' → 'done' once nothing is pending, claimed or in flight."""
         cursor = await self.db.write(
             "UPDATE broadcasts SET status = 'done', finished_at = ? "
             "WHERE id = ? AND status = 'sending' AND NOT EXISTS ("
             "SELECT 1 FROM broadcast_deliveries WHERE broadcast_id = ? "
-            "AND status IN ('pending', 'sending'))",
+            "AND status IN ('pending', 'claimed', 'sending'))",
             (now, broadcast_id, broadcast_id),
         )
         return cursor.rowcount > 0
@@ -309,79 +354,83 @@ class BroadcastStore:
     # --- deliveries ----------------------------------------------------------------------------
 
     async def claim(self, broadcast_id: int, limit: int) -> list[Recipient]:
-        """Up to ``limit`` pending recipients, marked 'sending' in the same transaction."""
+        """Up to ``limit`` pending recipients, in user order, marked 'claimed' in the same
+        transaction (one UPDATE for the batch)."""
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT d.user_id, coalesce(u.language, u.telegram_language) "
-                "FROM broadcast_deliveries d "
-                "LEFT JOIN users u ON u.id = d.user_id "
-                "WHERE d.broadcast_id = ? AND d.status = 'pending' LIMIT ?",
-                (broadcast_id, limit),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT d.user_id, coalesce(u.language, u.telegram_language) "
+                    "FROM broadcast_deliveries d "
+                    "LEFT JOIN users u ON u.id = d.user_id "
+                    "WHERE d.broadcast_id = ? AND d.status = 'pending' "
+                    "ORDER BY d.user_id LIMIT ?",
+                    (broadcast_id, limit),
+                )
+            )
             if rows:
-                await conn.executemany(
-                    "UPDATE broadcast_deliveries SET status = 'sending', attempts = attempts + 1 "
-                    "WHERE broadcast_id = ? AND user_id = ? AND status = 'pending'",
-                    [(broadcast_id, r[0]) for r in rows],
+                await conn.execute(
+                    "UPDATE broadcast_deliveries SET status = 'claimed' "
+                    f"WHERE broadcast_id = ? AND status = 'pending' AND user_id IN {_in(rows)}",
+                    (broadcast_id, *(r[0] for r in rows)),
                 )
         return [Recipient(int(r[0]), r[1]) for r in rows]
 
-    async def record(
-        self, broadcast_id: int, user_id: int, status: str, error: str | None, now: int
+    async def write_progress(
+        self,
+        broadcast_id: int,
+        sending: Sequence[int],
+        outcomes: Sequence[tuple[int, str, str | None]],
+        now: int,
     ) -> None:
-        """The outcome of one claimed row: 'sent', 'failed' or 'blocked'."""
-        await self.db.write(
-            "UPDATE broadcast_deliveries SET status = ?, error = ?, "
-            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
-            "WHERE broadcast_id = ? AND user_id = ?",
-            (status, error, status, now, broadcast_id, user_id),
-        )
-
-    async def record_many(
-        self, broadcast_id: int, outcomes: Sequence[tuple[int, str, str | None]], now: int
-    ) -> None:
-        """Several outcomes ``(user_id, status, error)`` in one transaction."""
-        if not outcomes:
+        """One statement: the claimed rows of ``sending`` are in flight from now on (one more
+        attempt each), and each ``(user_id, status, error)`` of ``outcomes`` ('sent', 'failed'
+        or 'blocked') is recorded. Rows that are neither claimed nor in flight are left alone."""
+        if not sending and not outcomes:
             return
-        await self.db.write_many(
-            "UPDATE broadcast_deliveries SET status = ?, error = ?, "
-            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
-            "WHERE broadcast_id = ? AND user_id = ?",
-            [
-                (status, error, status, now, broadcast_id, user_id)
-                for user_id, status, error in outcomes
-            ],
-        )
+        sql, params = _progress_update(broadcast_id, sending, outcomes, now)
+        await self.db.write(sql, params)
 
     async def release(self, broadcast_id: int, user_ids: Sequence[int], status: str) -> None:
         """Claimed rows that were never attempted: back to 'pending' (a shutdown) or
-        'cancelled' (the broadcast was stopped); the claim does not count as an attempt."""
+        'cancelled' (the broadcast was stopped). One statement; rows in flight are not touched."""
         if not user_ids:
             return
-        await self.db.write_many(
-            "UPDATE broadcast_deliveries SET status = ?, attempts = max(attempts - 1, 0) "
-            "WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
-            [(status, broadcast_id, uid) for uid in user_ids],
+        await self.db.write(
+            "UPDATE broadcast_deliveries SET status = ? "
+            f"WHERE broadcast_id = ? AND status = 'claimed' AND user_id IN {_in(user_ids)}",
+            (status, broadcast_id, *user_ids),
         )
 
-    async def requeue_inflight(self) -> int:
-        """After a crash: rows left 'sending' (claimed by the dead process) go back to 'pending'
-        once, so they are sent once more; rows already claimed twice, or of a broadcast no
-        longer sending, are recorded as 'failed' with the error 'interrupted'."""
+    async def recover(self) -> tuple[int, int]:
+        """After a crash (no sender of this process holds a claim): rows the dead process had
+        claimed but not attempted go back to 'pending' as they were ('cancelled' when the
+        broadcast was stopped meanwhile). Rows left 'sending' (in flight) go back to 'pending'
+        once, so they are sent once more; rows in flight at an earlier crash too (a second
+        attempt), or of a broadcast no longer sending, are recorded as 'failed' with the error
+        'interrupted'. Returns (claimed rows released, rows in flight requeued)."""
+        # ``broadcast_id IN (SELECT …)``: through the (broadcast_id, status) index, a few
+        # broadcasts, not every delivery row.
+        sending_ids = "SELECT id FROM broadcasts WHERE status = 'sending'"
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE broadcast_deliveries SET status = 'pending' "
-                "WHERE status = 'sending' AND attempts < 2 "
-                "AND broadcast_id IN (SELECT id FROM broadcasts WHERE status = 'sending')"
+                f"WHERE status = 'claimed' AND broadcast_id IN ({sending_ids})"
+            )
+            released = cursor.rowcount
+            await conn.execute(
+                "UPDATE broadcast_deliveries SET status = 'cancelled' "
+                "WHERE status = 'claimed' AND broadcast_id IN (SELECT id FROM broadcasts)"
+            )
+            cursor = await conn.execute(
+                "UPDATE broadcast_deliveries SET status = 'pending' "
+                f"WHERE status = 'sending' AND attempts < 2 AND broadcast_id IN ({sending_ids})"
             )
             requeued = cursor.rowcount
-            # Through the (broadcast_id, status) index: a few broadcasts, not every delivery row.
             await conn.execute(
                 "UPDATE broadcast_deliveries SET status = 'failed', error = 'interrupted' "
                 "WHERE status = 'sending' AND broadcast_id IN (SELECT id FROM broadcasts)"
             )
-        return requeued
+        return released, requeued
 
     async def counts(self, broadcast_id: int) -> dict[str, int]:
         rows = await _fetchall(

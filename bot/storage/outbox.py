@@ -1,9 +1,11 @@
 """Named queries for the outbox: what to send to whom and when, claimed atomically when due.
 
-Life of a row: ``pending`` → (claimed by the dispatcher) ``sending`` → ``sent`` | ``skipped``
-(expired, no longer wanted, recipient unreachable or opted out) | ``failed`` (permanent error,
-or too many attempts) | back to ``pending`` (a transient error, with a later ``due_at``).
-``cancelled`` rows were withdrawn by their feature before they were sent.
+Life of a row: ``pending`` → ``claimed`` (in a dispatcher's batch) → ``sending`` (being handed to
+the messenger: the only state in which a crash can leave a message half-sent) → ``sent`` |
+``skipped`` (expired, no longer wanted, recipient unreachable or opted out) | ``failed``
+(permanent error, or too many attempts) | back to ``pending`` (a transient error, with a later
+``due_at``; or claimed and not attempted). ``cancelled`` rows were withdrawn by their feature
+before they were sent.
 
 Every query the dispatcher runs per tick is bounded: the due rows are found through the
 ``outbox_due (status, due_at)`` index with a LIMIT, so the work of a tick does not grow with the
@@ -44,6 +46,9 @@ class OutboxRecord:
     interruptions: int
 
 
+# An outcome applies to a row the dispatcher holds (claimed, or in flight); one withdrawn meanwhile
+# (cancelled, re-planned) keeps what its feature wrote.
+_HELD = "status IN ('claimed', 'sending')"
 _COLUMNS = "id, user_id, kind, ref_type, ref_id, due_at, expires_at, payload, status, attempts"
 _RECORD_COLUMNS = _COLUMNS + ", last_error, sent_at, interruptions"
 
@@ -97,7 +102,7 @@ class OutboxStore:
         same = (
             "outbox.due_at = excluded.due_at AND outbox.expires_at IS excluded.expires_at "
             "AND outbox.payload = excluded.payload "
-            "AND outbox.status IN ('sent', 'sending', 'skipped', 'failed')"
+            "AND outbox.status IN ('sent', 'claimed', 'sending', 'skipped', 'failed')"
         )
         await self.db.write(
             "INSERT INTO outbox (user_id, kind, ref_type, ref_id, due_at, expires_at, payload) "
@@ -122,10 +127,11 @@ class OutboxStore:
         user_id: int | None = None,
     ) -> int:
         """Drop pending messages about a record (all kinds, or only ``kinds``; all recipients,
-        or only ``user_id``). Rows being sent at this moment are not touched."""
+        or only ``user_id``). A claimed row is dropped too (the dispatcher then skips it); a row
+        being sent at this moment is not touched."""
         sql = (
             "UPDATE outbox SET status = 'cancelled' WHERE ref_type = ? AND ref_id = ? "
-            "AND status = 'pending'"
+            "AND status IN ('pending', 'claimed')"
         )
         params: list[Any] = [ref_type, ref_id]
         kinds = list(kinds or [])
@@ -139,8 +145,11 @@ class OutboxStore:
         return cursor.rowcount
 
     async def cancel_for_user(self, user_id: int, kinds: Iterable[str] | None = None) -> int:
-        """Drop every pending message to one recipient (or only ``kinds``)."""
-        sql = "UPDATE outbox SET status = 'cancelled' WHERE user_id = ? AND status = 'pending'"
+        """Drop every pending (or claimed) message to one recipient (or only ``kinds``)."""
+        sql = (
+            "UPDATE outbox SET status = 'cancelled' "
+            "WHERE user_id = ? AND status IN ('pending', 'claimed')"
+        )
         params: list[Any] = [user_id]
         kinds = list(kinds or [])
         if kinds:
@@ -181,15 +190,20 @@ class OutboxStore:
         return [_item(r) for r in rows]
 
     # --- the dispatcher ----------------------------------------------------------------------
+    #
+    # The claim protocol (the module docstring of bot.services.outbox says why): a batch is
+    # claimed in one statement; each row is marked 'sending' just before it is handed to the
+    # messenger and gets its outcome right after; what was claimed and not attempted is released.
+    # A crash leaves 'sending' only on the row that was really in flight.
 
     async def claim_due(self, now: int, limit: int) -> list[OutboxItem]:
-        """Atomically move up to ``limit`` due pending rows to ``sending`` and return them,
+        """Atomically move up to ``limit`` due pending rows to ``claimed`` and return them,
         oldest due first. One statement: a row is claimed once, whatever else runs."""
         # RETURNING rows are complete once the statement has run to its end: read them all
         # inside the transaction (under the write lock).
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+                "UPDATE outbox SET status = 'claimed' "
                 "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND due_at <= ? "
                 "ORDER BY due_at, id LIMIT ?) "
                 f"RETURNING {_COLUMNS}",
@@ -201,26 +215,41 @@ class OutboxStore:
         items.sort(key=lambda i: (i.due_at, i.id))
         return items
 
+    async def mark_sending(self, item_id: int) -> bool:
+        """The claimed row is about to be handed to the messenger: in flight from now on. False
+        when it is no longer claimed (cancelled or re-planned meanwhile): do not send it."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'claimed'", (item_id,)
+        )
+        return cursor.rowcount == 1
+
+    async def unmark_sending(self, item_id: int) -> bool:
+        """The messenger refused the message (a flood wait): not in flight, still claimed."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'claimed' WHERE id = ? AND status = 'sending'", (item_id,)
+        )
+        return cursor.rowcount == 1
+
     async def mark_sent(self, item_id: int, now: int, note: str | None = None) -> bool:
         cursor = await self.db.write(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ? "
-            "WHERE id = ? AND status = 'sending'",
+            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?, "
+            f"attempts = attempts + 1 WHERE id = ? AND {_HELD}",
             (now, note, item_id),
         )
         return cursor.rowcount == 1
 
     async def mark_skipped(self, item_id: int, reason: str) -> bool:
+        """Not sent and never will be (expired, unreachable, no longer wanted); no attempt."""
         cursor = await self.db.write(
-            "UPDATE outbox SET status = 'skipped', last_error = ? "
-            "WHERE id = ? AND status = 'sending'",
+            f"UPDATE outbox SET status = 'skipped', last_error = ? WHERE id = ? AND {_HELD}",
             (reason, item_id),
         )
         return cursor.rowcount == 1
 
     async def mark_failed(self, item_id: int, reason: str) -> bool:
         cursor = await self.db.write(
-            "UPDATE outbox SET status = 'failed', last_error = ? "
-            "WHERE id = ? AND status = 'sending'",
+            "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 "
+            f"WHERE id = ? AND {_HELD}",
             (reason, item_id),
         )
         return cursor.rowcount == 1
@@ -228,29 +257,34 @@ class OutboxStore:
     async def retry_later(self, item_id: int, due_at: int, reason: str) -> bool:
         """A transient failure: pending again, due at ``due_at`` (the attempt counts)."""
         cursor = await self.db.write(
-            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ? "
-            "WHERE id = ? AND status = 'sending'",
+            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ?, "
+            f"attempts = attempts + 1 WHERE id = ? AND {_HELD}",
             (due_at, reason, item_id),
         )
         return cursor.rowcount == 1
 
     async def release(self, item_ids: Sequence[int]) -> int:
         """Claimed rows that were not attempted (flood wait, shutdown): pending again, as they
-        were, the claim not counted as an attempt."""
+        were. A row in flight is not touched: it may have reached the recipient."""
         if not item_ids:
             return 0
         cursor = await self.db.write(
-            "UPDATE outbox SET status = 'pending', attempts = max(attempts - 1, 0) "
-            f"WHERE id IN {_in(item_ids)} AND status = 'sending'",
+            "UPDATE outbox SET status = 'pending' "
+            f"WHERE id IN {_in(item_ids)} AND status = 'claimed'",
             list(item_ids),
         )
         return cursor.rowcount
 
-    async def recover_interrupted(self, max_interruptions: int = 1) -> tuple[int, int]:
-        """At start-up: rows left ``sending`` by a crash. Each may or may not have reached
-        Telegram; it is sent once more (pending again), unless it was already interrupted
-        ``max_interruptions`` times, then it is failed. Returns (requeued, failed)."""
+    async def recover_interrupted(self, max_interruptions: int = 1) -> tuple[int, int, int]:
+        """At start-up, what a killed process left behind. Claimed rows were never attempted:
+        pending again, as they were. A row left ``sending`` may or may not have reached the
+        recipient: it is sent once more (pending again), unless it was already interrupted
+        ``max_interruptions`` times, then it is failed. Returns (released, requeued, failed)."""
         async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE outbox SET status = 'pending' WHERE status = 'claimed'"
+            )
+            released = cursor.rowcount
             cursor = await conn.execute(
                 "UPDATE outbox SET status = 'failed', "
                 "last_error = 'interrupted by a crash while being sent, more than once' "
@@ -264,13 +298,14 @@ class OutboxStore:
                 "WHERE status = 'sending'"
             )
             requeued = cursor.rowcount
-        return requeued, failed
+        return released, requeued, failed
 
     async def next_due(self) -> int | None:
         """When the soonest pending row is due (an index lookup)."""
-        return await self.db.scalar(
+        due: int | None = await self.db.scalar(
             "SELECT due_at FROM outbox WHERE status = 'pending' ORDER BY due_at LIMIT 1"
         )
+        return due
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from datetime import date, time
+from collections.abc import Callable, Iterable
+from datetime import date, time, timedelta
 
 from bot.storage.db import Database, hhmm
 from bot.storage.place_records import (  # re-exported: the records' usual home for callers
@@ -21,7 +21,14 @@ from bot.storage.place_records import (  # re-exported: the records' usual home 
     school_from_row,
     service_day_from_row,
 )
-from bot.storage.place_snapshot import PlaceSnapshot, load_snapshot
+from bot.storage.place_snapshot import (
+    _CLOSURE_COLUMNS,
+    PlaceSnapshot,
+    closure_from_row,
+    load_snapshot,
+    moved,
+    refreshed,
+)
 
 __all__ = [
     "UPSERT_PLACE",
@@ -73,26 +80,48 @@ UPSERT_SERVICE_DAY = (
 )
 
 
+# How far back the memory copy holds service days and closures: answers show today onwards;
+# the staff's lists of the last weeks stay in memory too. Older dates are read with SQL.
+WINDOW_DAYS_BACK = 28
+
+
 class PlaceStore:
     """Writes go to the database; reads of places, hours, service days and closures are answered
-    from a memory copy that is replaced after any change (bot/storage/place_snapshot.py)."""
+    from a memory copy of a window of dates, updated row by row after a change
+    (bot/storage/place_snapshot.py); reads before the window go to SQL."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, today: Callable[[], date] = date.today) -> None:
         self.db = db
+        self.today = today
         self._snapshot: PlaceSnapshot | None = None
         self._loading = asyncio.Lock()
 
+    def window_start(self) -> date:
+        return self.today() - timedelta(days=WINDOW_DAYS_BACK)
+
     async def snapshot(self) -> PlaceSnapshot:
         generation = await self.db.watch.current(self.db)
+        since = self.window_start()
         snapshot = self._snapshot
-        if snapshot is not None and snapshot.generation == generation:
+        if snapshot is not None and snapshot.generation == generation and snapshot.since == since:
             return snapshot
-        async with self._loading:  # many readers after one change: one of them reloads
+        async with self._loading:  # many readers after one change: one of them updates
             snapshot = self._snapshot
-            if snapshot is None or snapshot.generation != generation:
-                # stamped with the generation read before loading: a change made meanwhile
-                # makes the next read load again
-                snapshot = await load_snapshot(self.db, generation)
+            generation = self.db.watch.generation
+            if snapshot is None or snapshot.generation != generation or snapshot.since != since:
+                # stamped with the generation read before reading the rows: a change made
+                # meanwhile is in the next ``take`` and read again then
+                dirty, external = self.db.watch.take(self.db.conn.in_transaction)
+                if snapshot is None or since < snapshot.since:
+                    snapshot = await load_snapshot(self.db, generation, since)
+                elif external:  # what changed is unknown: the window read, unchanged rows kept
+                    if since > snapshot.since:
+                        snapshot = moved(snapshot, since)
+                    snapshot = await load_snapshot(self.db, generation, since, snapshot)
+                else:
+                    if since > snapshot.since:
+                        snapshot = moved(snapshot, since)
+                    snapshot = await refreshed(self.db, snapshot, generation, dirty)
                 self._snapshot = snapshot
         return snapshot
 
@@ -273,7 +302,48 @@ class PlaceStore:
         return int(row[0])
 
     async def service_day(self, service_day_id: int) -> ServiceDay | None:
-        return (await self.snapshot()).service_day_by_id.get(service_day_id)
+        found = (await self.snapshot()).service_day_by_id.get(service_day_id)
+        if found is None:  # before the window, or no such day
+            row = await self.db.fetchone(
+                f"SELECT {_SERVICE_DAY_COLUMNS} FROM service_days WHERE id = ?",
+                (service_day_id,),
+            )
+            found = service_day_from_row(row) if row else None
+        return found
+
+    async def _sql_service_days(
+        self,
+        start: date,
+        end: date,
+        *,
+        place_id: int | None,
+        school_id: int | None,
+        kecamatan_code: str | None,
+        include_cancelled: bool,
+        public_only: bool,
+    ) -> list[ServiceDay]:
+        """What the memory copy answers, for dates before its window."""
+        columns = ", ".join("s." + c.strip() for c in _SERVICE_DAY_COLUMNS.split(","))
+        sql = (
+            f"SELECT {columns} FROM service_days s JOIN places p ON p.id = s.place_id "
+            "WHERE s.date BETWEEN ? AND ? AND p.active = 1"
+        )
+        params: list[object] = [start.isoformat(), end.isoformat()]
+        if place_id is not None:
+            sql += " AND s.place_id = ?"
+            params.append(place_id)
+        if school_id is not None:
+            sql += " AND s.school_id = ?"
+            params.append(school_id)
+        if kecamatan_code:
+            sql += " AND p.kecamatan_code = ?"
+            params.append(kecamatan_code)
+        if not include_cancelled:
+            sql += " AND s.status != 'cancelled'"
+        if public_only:
+            sql += " AND s.school_id IS NULL"
+        rows = await self.db.fetchall(sql + " ORDER BY s.date, s.opens, s.id", params)
+        return [service_day_from_row(r) for r in rows]
 
     async def service_days(
         self,
@@ -287,7 +357,18 @@ class PlaceStore:
         public_only: bool = False,
     ) -> list[ServiceDay]:
         """Service days of active places with ``start <= date <= end``, by date and time."""
-        return (await self.snapshot()).service_days_between(
+        snapshot = await self.snapshot()
+        if not snapshot.covers(start):
+            return await self._sql_service_days(
+                start,
+                end,
+                place_id=place_id,
+                school_id=school_id,
+                kecamatan_code=kecamatan_code,
+                include_cancelled=include_cancelled,
+                public_only=public_only,
+            )
+        return snapshot.service_days_between(
             start,
             end,
             place_id=place_id,
@@ -335,7 +416,16 @@ class PlaceStore:
 
     async def closures(self, start: date, end: date, place_id: int | None = None) -> list[Closure]:
         """Closures in the range that apply to ``place_id`` (its own and those of every place)."""
-        return (await self.snapshot()).closures_between(start, end, place_id)
+        snapshot = await self.snapshot()
+        if snapshot.covers(start):
+            return snapshot.closures_between(start, end, place_id)
+        sql = f"SELECT {_CLOSURE_COLUMNS} FROM closures WHERE date BETWEEN ? AND ?"
+        params: list[object] = [start.isoformat(), end.isoformat()]
+        if place_id is not None:
+            sql += " AND (place_id = ? OR place_id IS NULL)"
+            params.append(place_id)
+        rows = await self.db.fetchall(sql + " ORDER BY date, starts, id", params)
+        return [closure_from_row(r) for r in rows]
 
     # --- keeping materialised slots in step with changed hours and capacity -------------------
 

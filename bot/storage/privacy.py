@@ -154,7 +154,8 @@ class PrivacyStore:
             await conn.executemany(
                 "DELETE FROM user_data WHERE user_id = ?", [(u,) for u in drafts]
             )
-        return Anonymised(*counts, drafts=tuple(drafts))
+        bookings, visits, reports, questions = counts
+        return Anonymised(bookings, visits, reports, questions, drafts=tuple(drafts))
 
 
 # The same order as Kept's fields.
@@ -211,6 +212,9 @@ _ERASE = (
     "DELETE FROM chat_data WHERE chat_id = :uid",
     "DELETE FROM conversations WHERE key LIKE :key",
     "DELETE FROM users WHERE id = :uid",
+    # A WhatsApp resident's phone number (wa_id) goes; the row stays as a tombstone so that the id
+    # is never given to anyone else. A later message from the number starts a new user.
+    "UPDATE wa_users SET wa_id = 'erased:' || id, last_inbound_at = 0 WHERE id = :uid",
 )
 
 # A resident's entries in the audit log (refused attempts, an earlier erasure) stop naming them;

@@ -48,6 +48,9 @@ class BookingExportRow:
     nik: str
     phone: str
     status: str
+    queue_no: int | None = None
+    checked_in_at: int | None = None
+    place_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +164,25 @@ class ReportStore:
         )
 
     async def booking_rows(
-        self, start: date, end: date, kecamatan: tuple[str, ...] | None
+        self,
+        start: date,
+        end: date,
+        kecamatan: tuple[str, ...] | None,
+        place_id: int | None = None,
     ) -> list[BookingExportRow]:
+        """Bookings of the period (of one place with ``place_id``), with their queue numbers;
+        the day list and ``/ekspor bookings`` share this one query and its columns."""
         where, extra = _kec_filter("p", kecamatan)
+        if place_id is not None:
+            where += " AND p.id = ?"
+            extra.append(place_id)
         rows = await self.db.fetchall(
             "SELECT b.code, s.date, s.starts, s.ends, p.name, p.kecamatan_code, b.person_name, "
-            "b.nik, "
-            "coalesce(b.phone, ''), b.status FROM bookings b JOIN slots s ON s.id = b.slot_id "
-            f"JOIN places p ON p.id = s.place_id WHERE s.date BETWEEN ? AND ?{where} "
+            "b.nik, coalesce(b.phone, ''), b.status, q.number, b.checked_in_at, p.code "
+            "FROM bookings b JOIN slots s ON s.id = b.slot_id "
+            "JOIN places p ON p.id = s.place_id "
+            "LEFT JOIN queue_tickets q ON q.booking_id = b.id "
+            f"WHERE s.date BETWEEN ? AND ?{where} "
             "ORDER BY s.date, s.starts, p.name, b.person_name",
             [start.isoformat(), end.isoformat(), *extra],
         )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.config import StaffMember
 from bot.context import BotContext
 from bot.errors import NotAllowed, NotFound
 from bot.services.booking import BookingError, BookingView
+from bot.services.counter import queue_label
 from bot.services.tickets import code_from_start_payload, normalize_code
 from handlers.booking_views import action_buttons, booking_card, error_text, status_label, t_local
+from handlers.checkin.counter import tell_resident, undo_button
 from handlers.checkin.day_list import send_day_list
 from handlers.checkin.shared import CHK, manages, refuse_place
 from handlers.common import (
@@ -82,14 +85,18 @@ async def _do_check_in(update: Update, context: BotContext, view: BookingView) -
         if chat is not None:
             await chat.send_message(error_text(t, err))
         return
+    await tell_resident(context.services, done)
     if chat is not None:
-        await chat.send_message(
-            _("✅ <b>Checked in</b>: {name}, booking {code}, at {time}.").format(
-                name=escape(done.person_name),
-                code=done.code,
-                time=t.time(t_local(t, done.checked_in_at or 0)),
-            )
+        text = _("✅ <b>Checked in</b>: {name}, booking {code}, at {time}.").format(
+            name=escape(done.person_name),
+            code=done.code,
+            time=t.time(t_local(t, done.checked_in_at or 0)),
         )
+        if done.queue_no is not None:
+            text += "\n" + _("🎫 Queue number: <b>{number}</b>").format(
+                number=queue_label(done.queue_no)
+            )
+        await chat.send_message(text, reply_markup=markup([undo_button(t, done.id)]))
 
 
 @staff_only(action="check_in")
@@ -168,6 +175,22 @@ async def checkin_link(update: Update, context: BotContext) -> None:
     )
 
 
+async def drop_pressed_button(update: Update) -> None:
+    """Take the pressed button off its message (the day list), keeping the others."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = [
+        [button for button in row if button.callback_data != query.data]
+        for row in message.reply_markup.inline_keyboard
+    ]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup([r for r in rows if r]))
+    except BadRequest:
+        pass  # the message is too old to edit: the buttons stay, a second press is refused
+
+
 @staff_only(action="check_in")
 async def on_check_button(update: Update, context: BotContext) -> None:
     member = checked_staff(update, context)
@@ -185,7 +208,7 @@ async def on_check_button(update: Update, context: BotContext) -> None:
             return
         await send_day_list(update, context, int(data["id"]), day)
         return
-    if act not in ("in", "force") or not data["id"].isdigit():
+    if act not in ("in", "force", "li") or not data["id"].isdigit():
         await answer(query)
         return
     view = await context.services.booking.booking(int(data["id"]))
@@ -193,6 +216,10 @@ async def on_check_button(update: Update, context: BotContext) -> None:
         await answer(query, error_text(context.t, NotFound("booking")), alert=True)
         return
     if not await manages(update, context, member, view.place.kecamatan_code, "check_in"):
+        return
+    if act == "li":  # from the day list: its other buttons stay, this one goes
+        await drop_pressed_button(update)
+        await _show_for_staff(update, context, member, view, act=True)
         return
     await close_buttons(update)
     if act == "in":

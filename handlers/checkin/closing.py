@@ -381,7 +381,10 @@ async def show_confirm(turn: Turn[CloseDraft]) -> None:
     hit = await turn.services.booking.bookings_hit_by_closing(
         place.id, draft.day, draft.starts, draft.ends
     )
-    what = _("the whole day") if draft.whole_day else t.time_range(draft.starts, draft.ends)
+    if draft.whole_day or draft.starts is None or draft.ends is None:
+        what = _("the whole day")
+    else:
+        what = t.time_range(draft.starts, draft.ends)
     text = _("Close <b>{place}</b> on {date} ({what})?\nReason: {reason}").format(
         place=escape(place.name),
         date=t.date(draft.day),

@@ -22,7 +22,7 @@ def encode(draft: Any) -> dict[str, Any]:
 
 
 def decode(cls: type[D], data: dict[str, Any]) -> D:
-    hints = _hints(cls)
+    hints = _hints(cls)  # type: ignore[arg-type]  # a dataclass type is hashable
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:

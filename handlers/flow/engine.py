@@ -31,6 +31,7 @@ from bot.context import BotContext
 from bot.storage.flow_states import FlowState, FlowStateStore
 from handlers.flow import drafts, words
 from handlers.flow.model import (
+    Button,
     Finish,
     Flow,
     Goto,
@@ -47,7 +48,6 @@ from handlers.flow.turn import (
     LEAVE,
     RESTART,
     RESUME,
-    Button,
     Turn,
     new_token,
 )
@@ -117,7 +117,12 @@ async def start(
     if earlier is not None and _draft_expired(context, earlier, now):
         await store.delete(user.id, flow.name)
         earlier = None
-    if draft is None and step is None and earlier is not None and _has_answers(flow, earlier):
+    if (
+        step is None
+        and earlier is not None
+        and _has_answers(flow, earlier)
+        and (draft is None or _adds_nothing(flow, draft, earlier))
+    ):
         await _offer_resume(update, context, flow, earlier.but(chat_id=chat.id))
         return
     state = FlowState(
@@ -156,6 +161,13 @@ async def close(update: Update, context: BotContext, flow: Flow[Any]) -> None:
     user = update.effective_user
     if user is not None:
         await store_of(context).delete(user.id, flow.name)
+
+
+def _adds_nothing(flow: Flow[Any], draft: Any, earlier: FlowState) -> bool:
+    """Whether an entry's preset draft is blank (it carries no context): then a draft left
+    earlier is offered to continue. A preset with something in it is what the resident asked for
+    now (a place, a school typed after the command) and starts afresh."""
+    return bool(drafts.encode(draft) == drafts.encode(flow.draft()))
 
 
 async def _offer_resume(

@@ -13,6 +13,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from handlers.common import final
 from handlers.intents import starts
 from handlers.keyboards import MENU, MENU_SCHOOL
+
+# What the outbox says about school events: importing registers the renderers.
+from handlers.school import notices  # noqa: F401  (after the flow: they share modules)
 from handlers.school.entries import follow_button, follows_command, open_from_button, start
 from handlers.school.flow import FLOW
 

@@ -8,12 +8,13 @@ from telegram import InlineKeyboardButton
 
 from bot.errors import NotFound
 from bot.nlu.schools import parse_school
-from bot.services.schools import MANY, event_lines
+from bot.services.schools import MANY
 from bot.storage.places import School
 from handlers.common import echo
 from handlers.flow import NEXT, REASK, STAY, Button, Goto, Invalid, Result, Turn
 from handlers.pickers import kecamatan_keyboard
 from handlers.school.model import SchoolDraft, school_label, schools_of
+from handlers.school.texts import event_lines
 
 SchoolTurn = Turn[SchoolDraft]
 
@@ -27,10 +28,12 @@ class _Pick:
         return f"{kind}|{value}"
 
 
-def _kecamatan_rows(turn: SchoolTurn, districts: list) -> list[list[Button]]:
+def _kecamatan_rows(
+    turn: SchoolTurn, districts: list
+) -> list[list[Button | InlineKeyboardButton]]:
     markup = kecamatan_keyboard(turn.t, _Pick, districts, turn.draft.page)  # type: ignore[arg-type]
     return [
-        [Button(b.text, *str(b.callback_data).split("|", 1)) for b in row]
+        [Button(b.text, *_action_value(b.callback_data)) for b in row]
         for row in markup.inline_keyboard
     ]
 
@@ -240,3 +243,9 @@ async def toggle_follow(turn: SchoolTurn, action: str, value: str) -> None:
         return
     await turn.toast(_("Followed.") if action == "f" else _("Unfollowed."))
     await turn.say(follow_note(turn.t, school, action == "f"))
+
+
+def _action_value(data: object) -> tuple[str, str]:
+    """The picker's "k|code" / "p|page" as the engine's (action, value)."""
+    action, _sep, value = str(data).partition("|")
+    return action, value

@@ -9,10 +9,11 @@ from bot.config import StaffMember
 from bot.errors import NotAllowed
 from bot.i18n import Translator
 from bot.services import schools as sc
-from bot.services.schools import Affected, SchoolError, lost_text
+from bot.services.schools import Affected, SchoolError
 from bot.storage.places import ServiceDay
 from handlers.flow import FINISH, REASK, STAY, Button, Goto, Invalid, Result
 from handlers.keyboards import parse_day_data
+from handlers.school.texts import lost_text
 from handlers.school_staff.flow import (
     FIELD_NAMES,
     SEAT_PRESETS,

@@ -33,7 +33,6 @@ def title(t: Translator) -> str:
     return t.gettext("school recording days (staff)")
 
 
-_NEW = {"press": new_event.press_new}
 STEPS = {
     "kec": Step(panels.show_kec, read=panels.read_school_name, press=panels.press_kec),
     "schools": Step(panels.show_schools, read=panels.read_school_name, press=panels.press_schools),
@@ -44,14 +43,14 @@ STEPS = {
     "preview": Step(changes.show_preview, press=changes.press_preview, back="event"),
     "reason": Step(changes.show_reason, read=changes.read_reason, back="event"),
     "cancel_ok": Step(changes.show_cancel_ok, press=changes.press_cancel_ok, back="event"),
-    "n_date": Step(new_event.show_date, read=new_event.read_date, **_NEW),
-    "n_hours": Step(new_event.show_hours, read=new_event.read_hours, **_NEW),
-    "n_seats": Step(new_event.show_seats, read=new_event.read_seats, **_NEW),
-    "n_room": Step(new_event.show_room, read=new_event.read_room, **_NEW),
-    "n_print": Step(new_event.show_print, **_NEW),
-    "n_16": Step(new_event.show_16, **_NEW),
-    "n_note": Step(new_event.show_note, read=new_event.read_note, **_NEW),
-    "n_ok": Step(new_event.show_ok, **_NEW),
+    "n_date": Step(new_event.show_date, read=new_event.read_date, press=new_event.press_new),
+    "n_hours": Step(new_event.show_hours, read=new_event.read_hours, press=new_event.press_new),
+    "n_seats": Step(new_event.show_seats, read=new_event.read_seats, press=new_event.press_new),
+    "n_room": Step(new_event.show_room, read=new_event.read_room, press=new_event.press_new),
+    "n_print": Step(new_event.show_print, press=new_event.press_new),
+    "n_16": Step(new_event.show_16, press=new_event.press_new),
+    "n_note": Step(new_event.show_note, read=new_event.read_note, press=new_event.press_new),
+    "n_ok": Step(new_event.show_ok, press=new_event.press_new),
 }  # fmt: skip
 
 FLOW = flow.register(

@@ -42,7 +42,8 @@ async def show_date(turn: StaffTurn) -> None:
 
 async def show_hours(turn: StaffTurn) -> None:
     text = turn._("{date}: the hours? Press one or type them (e.g. 08:00-12:00).")
-    await turn.ask(text.format(date=turn.t.date(turn.draft.n_date)), hour_rows())
+    day = turn.t.date(turn.draft.n_date) if turn.draft.n_date else ""
+    await turn.ask(text.format(date=day), hour_rows())
 
 
 async def show_seats(turn: StaffTurn) -> None:

@@ -11,11 +11,12 @@ from bot.config import StaffMember
 from bot.context import BotContext
 from bot.errors import NotAllowed, NotFound
 from bot.services import schools as sc
-from bot.services.schools import SchoolError, event_lines
+from bot.services.schools import SchoolError
 from bot.storage.places import School
 from handlers.common import say
 from handlers.flow import FINISH, REASK, STAY, Button, Goto, Result
 from handlers.pickers import kecamatan_keyboard
+from handlers.school.texts import event_lines
 from handlers.school_staff.flow import (
     CHUNK,
     StaffDraft,
@@ -53,7 +54,7 @@ async def show_kec(turn: StaffTurn, *, edit: bool = False) -> None:
     districts = [d for d in schools.districts_of(await schools.schools()) if d.code in managed]
     markup = kecamatan_keyboard(turn.t, _Pick, districts, turn.draft.page)  # type: ignore[arg-type]
     rows: Rows = [
-        [Button(b.text, *str(b.callback_data).split("|", 1)) for b in row]
+        [Button(b.text, *_action_value(b.callback_data)) for b in row]
         for row in markup.inline_keyboard
     ]
     rows.append([Button(_("📊 Program summary"), "prog")])
@@ -357,3 +358,9 @@ async def program(update: Update, context: BotContext, member: StaffMember) -> N
     await context.services.audit.record(
         context.services.clock.epoch(), member.user_id, "school_program.view", "", "", ""
     )
+
+
+def _action_value(data: object) -> tuple[str, str]:
+    """The picker's "k|code" / "p|page" as the engine's (action, value)."""
+    action, _sep, value = str(data).partition("|")
+    return action, value

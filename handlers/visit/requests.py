@@ -16,11 +16,11 @@ from bot.privacy import mask_name
 from bot.services.visits import (
     FAMILY,
     STATUS_ICONS,
-    HomeVisit,
     family_status,
     status_label,
     window_label,
 )
+from bot.storage.visits import HomeVisit
 from handlers.common import close_buttons, reply, user_id_of
 from handlers.flow import FINISH, Flow, Invalid, Result, Step, Turn, register, start
 from handlers.keyboards import main_menu, markup

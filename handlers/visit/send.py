@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from bot.errors import DomainError
-from bot.services.visits import HomeVisit, NewVisit
+from bot.services.visits import NewVisit
+from bot.storage.visits import HomeVisit
 from handlers.flow import FINISH, NEXT, Result, Turn
 from handlers.keyboards import main_menu
 from handlers.visit.views import VisitDraft, error_text, open_exists_text

@@ -37,7 +37,6 @@ from bot.services.schools.models import (
     ProgramReport,
     SchoolReport,
 )
-from bot.services.schools.notices import render_added, render_cancelled, render_changed
 from bot.services.schools.rules import (
     ADULT_AGE,
     ALREADY_PRINTED,
@@ -80,7 +79,6 @@ from bot.services.schools.rules import (
     parse_seats,
 )
 from bot.services.schools.service import Schools
-from bot.services.schools.texts import LOST_TEXTS, event_lines, lost_text
 from bot.storage.schools import EVENT_FIELDS
 
 __all__ = [
@@ -101,7 +99,6 @@ __all__ = [
     "LOST_FULL",
     "LOST_NOT_ELIGIBLE",
     "LOST_OTHER",
-    "LOST_TEXTS",
     "LOST_WINDOW",
     "MANY",
     "MAX_DAYS_AHEAD",
@@ -130,13 +127,8 @@ __all__ = [
     "born_on_or_before",
     "capacity",
     "check_slots",
-    "event_lines",
-    "lost_text",
     "natural_key",
     "parse_event_date",
     "parse_event_hours",
     "parse_seats",
-    "render_added",
-    "render_cancelled",
-    "render_changed",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from bot.callbacks import CallbackCodec
 from bot.errors import DomainError
 from bot.nlu.dates import parse_date
+from bot.services.outbox import declare
 from bot.storage.places import ServiceDay
 from bot.validation import MAX_SEATS_PER_SLOT
 
@@ -16,6 +17,9 @@ from bot.validation import MAX_SEATS_PER_SLOT
 KIND_ADDED = "school_event_added"  # to followers
 KIND_CHANGED = "school_event_changed"  # to bookers and followers
 KIND_CANCELLED = "school_event_cancelled"  # to bookers and followers
+# Rendered by the presentation layer (handlers/school/notices.py).
+for _kind in (KIND_ADDED, KIND_CHANGED, KIND_CANCELLED):
+    declare(_kind)
 REF_CHANGE = "school_change"
 
 # Buttons of the notices and /ikuti (answered by handlers/school/entries.py): s = open a

@@ -1,4 +1,5 @@
-"""The outbox messages of school events: added, changed, cancelled."""
+"""What the outbox says about school events (added, changed, cancelled): the presentation of the
+kinds ``bot.services.schools`` declares and enqueues."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from bot.services.outbox import Notice, renderer
 from bot.services.schools.models import EventView
 from bot.services.schools.rules import KIND_ADDED, KIND_CANCELLED, KIND_CHANGED, SK, SchoolError
 from bot.services.schools.service import Schools
-from bot.services.schools.texts import _e, event_lines, lost_text
 from bot.storage.places import Place, ServiceDay
+from handlers.school.texts import esc, event_lines, lost_text
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -69,7 +70,7 @@ async def render_added(
     ):
         return None  # cancelled meanwhile, or no longer followed
     lines = [
-        _("🏫 <b>New e-KTP recording day at {school}</b>").format(school=_e(view.school.name)),
+        _("🏫 <b>New e-KTP recording day at {school}</b>").format(school=esc(view.school.name)),
         "",
         *event_lines(t, view),
         "",
@@ -105,7 +106,7 @@ async def render_changed(
         return None
     lines = [
         _("✏️ <b>The e-KTP recording at {school} has changed</b>").format(
-            school=_e(view.school.name)
+            school=esc(view.school.name)
         ),
         "",
     ]
@@ -114,27 +115,7 @@ async def render_changed(
         lines += [was, ""]
     lines += [_("<b>Now:</b>"), *event_lines(t, view)]
     if booking_rows:
-        lines.append("")
-        for booking_id, outcome, reason in booking_rows:
-            booking = await services.booking.booking(int(booking_id))
-            if booking is None:
-                continue
-            name = _e(booking.person_name)
-            if outcome == "lost" or booking.status == "cancelled":
-                lines.append(
-                    _("❌ Booking {code} for {name} was cancelled: {why}.").format(
-                        code=booking.code, name=name, why=lost_text(t, reason)
-                    )
-                )
-            else:
-                lines.append(
-                    _("✅ Booking {code} for {name} stays, now at {time}.").format(
-                        code=booking.code,
-                        name=name,
-                        time=t.time_range(booking.starts, booking.ends),
-                    )
-                )
-        lines.append(_("Your bookings, and how to move or cancel them: /saya."))
+        lines += ["", *await _bookings_after_change(services, t, booking_rows)]
     return Notice(
         "\n".join(lines),
         _school_buttons(t, view, book=not booking_rows, unfollow=False),
@@ -157,10 +138,34 @@ def _was_line(t: Translator, before: dict[str, Any]) -> str:
         elif closes:
             parts.append(_("until {time}").format(time=t.time(time.fromisoformat(closes))))
     if before.get("room"):
-        parts.append(_e(before["room"]))
+        parts.append(esc(before["room"]))
     if not parts:
         return ""
     return _("<b>Was:</b> {what}").format(what=", ".join(parts))
+
+
+async def _bookings_after_change(
+    services: Services, t: Translator, booking_rows: list[Any]
+) -> list[str]:
+    """What became of each of the recipient's bookings at a changed event."""
+    _ = t.gettext
+    lines = []
+    for booking_id, outcome, reason in booking_rows:
+        booking = await services.booking.booking(int(booking_id))
+        if booking is None:
+            continue
+        name = esc(booking.person_name)
+        if outcome == "lost" or booking.status == "cancelled":
+            line = _("❌ Booking {code} for {name} was cancelled: {why}.").format(
+                code=booking.code, name=name, why=lost_text(t, reason)
+            )
+        else:
+            line = _("✅ Booking {code} for {name} stays, now at {time}.").format(
+                code=booking.code, name=name, time=t.time_range(booking.starts, booking.ends)
+            )
+        lines.append(line)
+    lines.append(_("Your bookings, and how to move or cancel them: /saya."))
+    return lines
 
 
 @renderer(KIND_CANCELLED)
@@ -183,19 +188,19 @@ async def render_cancelled(
     except NotFound:
         return None
     lines = [
-        _("❌ <b>Cancelled: the e-KTP recording at {school}</b>").format(school=_e(school.name)),
+        _("❌ <b>Cancelled: the e-KTP recording at {school}</b>").format(school=esc(school.name)),
         f"📅 {t.date(event.date)}, {t.time_range(event.opens, event.closes)}",
     ]
     reason = str(payload.get("reason") or "")
     if reason:
-        lines.append(_("Reason: {reason}").format(reason=_e(reason)))
+        lines.append(_("Reason: {reason}").format(reason=esc(reason)))
     for booking_id in booking_ids:
         booking = await services.booking.booking(int(booking_id))
         if booking is None:
             continue
         lines.append(
             _("Booking {code} for {name} is cancelled.").format(
-                code=booking.code, name=_e(booking.person_name)
+                code=booking.code, name=esc(booking.person_name)
             )
         )
     others = [e for e in await schools.upcoming(school.id) if e.id != event.id]

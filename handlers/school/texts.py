@@ -25,7 +25,7 @@ LOST_TEXTS = {
 }
 
 
-def _e(text: str) -> str:
+def esc(text: str) -> str:
     return html.escape(text or "", quote=False)
 
 
@@ -35,11 +35,11 @@ def event_lines(t: Translator, view: EventView, *, with_school: bool = False) ->
     event = view.event
     lines = []
     if with_school:
-        lines.append(f"🏫 <b>{_e(view.school.name)}</b>")
+        lines.append(f"🏫 <b>{esc(view.school.name)}</b>")
     lines.append(f"📅 <b>{t.date(event.date)}</b>, {t.time_range(event.opens, event.closes)}")
-    where = _e(view.place.address or view.place.name)
+    where = esc(view.place.address or view.place.name)
     if event.room:
-        lines.append(_("📍 {room} · {address}").format(room=_e(event.room), address=where))
+        lines.append(_("📍 {room} · {address}").format(room=esc(event.room), address=where))
     elif where:
         lines.append(f"📍 {where}")
     if view.min_age == BEGINNER_AGE:
@@ -61,7 +61,7 @@ def event_lines(t: Translator, view: EventView, *, with_school: bool = False) ->
         lines.append(_("🪪 The card is printed later (depends on blank cards)."))
     bring = _("🧾 Bring: the latest Kartu Keluarga (KK).")
     if event.note:
-        bring += " " + _e(event.note)
+        bring += " " + esc(event.note)
     lines.append(bring)
     if event.status == "cancelled":
         lines.append(_("❌ Cancelled."))

@@ -1,0 +1,219 @@
+"""No stall: the event loop's lag while residents are answered and staff do the heavy things.
+
+A 1 ms ticker runs on the loop and records how late each tick wakes (the loop's lag: what every
+other coroutine waits, residents' replies included). Meanwhile a resident asks ``/jadwal`` and
+``/lokasi`` every 20 ms through the Application. Staff do, in turn, with the ticker and the
+resident running throughout, each phase timed on its own:
+
+- nothing (the baseline);
+- close the busiest upcoming day (its bookings cancelled, their residents told);
+- change a place's weekly hours (its unbooked future slots dropped and written again);
+- import a file in the bot's process (the demo file: places, hours, service days, schools);
+- export a year of bookings as CSV (bot/services/reports.py, being reworked by another change:
+  measured as it is);
+- broadcast to every subscriber with the rate limit lifted, for a few seconds (the broadcast
+  delivery is being reworked by another change: measured as it is).
+
+Target (issue 18): max loop lag ≤ 20 ms and the resident's p99 ≤ 25 ms during each, on the big
+database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import _scale
+from bench.answers import QuietBotAPI, _user
+from bot.config import StaffConfig, StaffMember, load_config
+from bot.demo import load_demo
+from bot.fakebotapi import to_update
+from bot.runtime import open_services, running_application
+from bot.services.broadcast import Audience, BroadcastError
+from bot.services.reports import Period
+from handlers.broadcast import TelegramTransport
+
+ADMIN = 900_001
+TICK = 0.001
+RESIDENT_EVERY = 0.02
+MIN_PHASE = 1.5
+BROADCAST_SECONDS = 3.0
+TEXTS = ["/jadwal pondok aren", "/lokasi cikupa", "/jadwal serpong besok", "/lokasi pamulang"]
+
+
+class Probe:
+    """The ticker's lags and the resident's latencies, collected per phase."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.replies: list[float] = []
+        self.running = True
+
+    async def tick(self) -> None:
+        last = time.perf_counter()
+        while self.running:
+            await asyncio.sleep(TICK)
+            now = time.perf_counter()
+            self.lags.append(max(0.0, now - last - TICK))
+            last = now
+
+    async def resident(self, app: Any, api: QuietBotAPI) -> None:
+        i = 0
+        while self.running:
+            text = TEXTS[i % len(TEXTS)]
+            update = to_update(api.message_update(_user(i % 50), text), app.bot)
+            started = time.perf_counter()
+            await app.process_update(update)
+            self.replies.append(time.perf_counter() - started)
+            i += 1
+            await asyncio.sleep(RESIDENT_EVERY)
+
+    def reset(self) -> None:
+        self.lags, self.replies = [], []
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _phases(services: Any, app: Any) -> dict[str, Callable[[], Awaitable[Any]]]:
+    member = services.staff(ADMIN)
+    today = services.clock.today()
+    busiest = await services.db.fetchone(
+        "SELECT place_id, date, sum(booked) FROM slots WHERE date > ? "
+        "GROUP BY place_id, date ORDER BY 3 DESC LIMIT 1",
+        (today.isoformat(),),
+    )
+    office = await services.places.place_by_code("kec-pondok-aren")
+
+    async def nothing() -> None:
+        await asyncio.sleep(0)
+
+    async def close_busiest() -> None:
+        if busiest is None:
+            return
+        await services.booking.close(
+            busiest[0], date.fromisoformat(busiest[1]), reason="bench", actor_id=ADMIN
+        )
+
+    async def change_hours() -> None:
+        place = await services.places.place(busiest[0]) if busiest else office
+        await services.place_admin.set_day_hours(member, place, 2, "08.00-13.00")
+
+    async def import_file() -> None:
+        await load_demo(services)
+
+    async def export_year() -> None:
+        await services.reports.bookings_csv(Period(today - timedelta(days=365), today), None)
+
+    async def broadcast() -> None:
+        sent = await services.broadcasts.submit(
+            member,
+            text_id="📢 Layanan akhir pekan: Sabtu 08.00–12.00, gratis.",
+            text_en="📢 Weekend service: Saturday 08:00–12:00, free.",
+            audience=Audience(),
+            author_language="en",
+        )
+        await services.broadcasts.ensure_running(TelegramTransport(app))
+        await asyncio.sleep(BROADCAST_SECONDS)
+        with contextlib.suppress(BroadcastError):  # already done: few subscribers
+            await services.broadcasts.cancel(member, sent.id)
+        await services.broadcasts.wait_idle()
+
+    return {
+        "nothing (baseline)": nothing,
+        "close the busiest upcoming day": close_busiest,
+        "change a place's weekly hours": change_hours,
+        "import a file (the demo file, in the bot's process)": import_file,
+        "export a year of bookings (CSV; another change reworks it)": export_year,
+        f"broadcast to every subscriber, unlimited, {BROADCAST_SECONDS:.0f} s "
+        "(another change reworks it)": broadcast,
+    }
+
+
+async def _on(kind: str) -> list[dict]:
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = load_config(None, env={})
+        config = dataclasses.replace(
+            base,
+            database=await _scale.database(kind, Path(tmp)),
+            staff=StaffConfig(members=(StaffMember(ADMIN, "admin"),)),
+            broadcast_rate=100_000.0,
+            telegram=dataclasses.replace(base.telegram, max_messages_per_second=100_000.0),
+        )
+        api = QuietBotAPI()
+        async with (
+            open_services(config) as services,
+            running_application(services, request=api, with_updater=False, jobs=False) as app,
+        ):
+            for text in TEXTS:  # warm-up: NLU, slots written for the asked places
+                await app.process_update(to_update(api.message_update(_user(0), text), app.bot))
+            probe = Probe()
+            tasks = [
+                asyncio.create_task(probe.tick()),
+                asyncio.create_task(probe.resident(app, api)),
+            ]
+            for name, action in (await _phases(services, app)).items():
+                await asyncio.sleep(0.1)
+                probe.reset()
+                started = time.perf_counter()
+                await action()
+                took = time.perf_counter() - started
+                await asyncio.sleep(max(0.0, MIN_PHASE - took))
+                lags, replies = probe.lags, probe.replies
+                rows += [
+                    {
+                        "name": f"{name}: max loop lag",
+                        "value": max(lags, default=0) * 1000,
+                        "unit": "ms",
+                        "note": f"target ≤ 20; the staff action took {took * 1000:.0f} ms",
+                        "db": kind,
+                    },
+                    {
+                        "name": f"{name}: p99 loop lag",
+                        "value": _pct(lags, 0.99) * 1000,
+                        "unit": "ms",
+                        "db": kind,
+                    },
+                    {
+                        "name": f"{name}: resident p99",
+                        "value": _pct(replies, 0.99) * 1000,
+                        "unit": "ms",
+                        "note": f"target ≤ 25; median {statistics.median(replies) * 1000:.1f} ms"
+                        if replies
+                        else "no reply in the phase",
+                        "db": kind,
+                    },
+                    {
+                        "name": f"{name}: staff action",
+                        "value": took * 1000,
+                        "unit": "ms",
+                        "db": kind,
+                    },
+                ]
+            probe.running = False
+            await asyncio.gather(*tasks)
+    return rows
+
+
+async def _run() -> list[dict]:
+    rows: list[dict] = []
+    for kind in _scale.kinds():
+        rows += await _on(kind)
+    return rows
+
+
+def run() -> list[dict]:
+    return asyncio.run(_run())

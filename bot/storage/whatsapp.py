@@ -1,0 +1,101 @@
+"""Named queries for the WhatsApp channel: who a WhatsApp number is to the bot, inbound messages
+seen once, delivery statuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage.db import Database
+
+# Every WhatsApp user id is above this; Telegram ids fit in 52 bits (< 4.6·10^15).
+WA_ID_BASE = 9_000_000_000_000_000
+# Statuses only move forward: a late "delivered" must not undo a "read".
+STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def is_whatsapp_user(user_id: int) -> bool:
+    return user_id > WA_ID_BASE
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppUser:
+    id: int
+    wa_id: str
+    last_inbound_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    message_id: str
+    status: str
+    error_code: int | None
+
+
+class WhatsAppStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def user_for(self, wa_id: str, now: int) -> WhatsAppUser:
+        """The bot's user for this WhatsApp number (created on first contact); notes the inbound
+        message that opens the customer-service window."""
+        # One statement: the next id is taken under SQLite's write lock, so two first messages
+        # at once cannot get the same id.
+        row = await self.db.write_returning(
+            "INSERT INTO wa_users (id, wa_id, created_at, last_inbound_at) "
+            "SELECT coalesce(max(id), ?) + 1, ?, ?, ? FROM wa_users WHERE true "
+            "ON CONFLICT(wa_id) DO UPDATE SET last_inbound_at = excluded.last_inbound_at "
+            "RETURNING id, wa_id, last_inbound_at",
+            (WA_ID_BASE, wa_id, now, now),
+        )
+        assert row is not None
+        return WhatsAppUser(row[0], row[1], row[2])
+
+    async def by_id(self, user_id: int) -> WhatsAppUser | None:
+        row = await self.db.fetchone(
+            "SELECT id, wa_id, last_inbound_at FROM wa_users WHERE id = ?", (user_id,)
+        )
+        return None if row is None else WhatsAppUser(row[0], row[1], row[2])
+
+    async def first_time(self, message_id: str, now: int) -> bool:
+        """True the first time this inbound message id is seen, False on every retry."""
+        cursor = await self.db.write(
+            "INSERT INTO wa_inbound (message_id, received_at) VALUES (?, ?) "
+            "ON CONFLICT(message_id) DO NOTHING",
+            (message_id, now),
+        )
+        return cursor.rowcount == 1
+
+    async def forget_inbound_before(self, cutoff: int) -> int:
+        """WhatsApp stops retrying after days; older ids need not be kept."""
+        cursor = await self.db.write("DELETE FROM wa_inbound WHERE received_at < ?", (cutoff,))
+        return cursor.rowcount
+
+    async def record_sent(self, message_id: str, now: int) -> None:
+        await self.db.write(
+            "INSERT INTO wa_statuses (message_id, status, updated_at) "
+            "VALUES (?, 'sent', ?) ON CONFLICT(message_id) DO NOTHING",
+            (message_id, now),
+        )
+
+    async def record_status(
+        self, message_id: str, status: str, now: int, error_code: int | None = None
+    ) -> None:
+        rank = STATUS_ORDER.get(status)
+        if rank is None:
+            return
+        await self.db.write(
+            "INSERT INTO wa_statuses (message_id, status, error_code, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET "
+            "status = excluded.status, error_code = excluded.error_code, "
+            "updated_at = excluded.updated_at "
+            "WHERE CASE wa_statuses.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 "
+            "WHEN 'read' THEN 3 ELSE 4 END < ?",
+            (message_id, status, error_code, now, rank),
+        )
+
+    async def delivery(self, message_id: str) -> Delivery | None:
+        row = await self.db.fetchone(
+            "SELECT message_id, status, error_code FROM wa_statuses WHERE message_id = ?",
+            (message_id,),
+        )
+        return None if row is None else Delivery(row[0], row[1], row[2])
