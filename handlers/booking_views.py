@@ -44,7 +44,8 @@ def status_label(t: Translator, status: str) -> str:
 
 
 def seats_text(t: Translator, n: int) -> str:
-    return t.ngettext("{n} seat left", "{n} seats left", n).format(n=t.number(n))
+    # Short: a WhatsApp list row title holds 24 characters ("Sel, 24 Nov ⭐ · sisa 96").
+    return t.ngettext("{n} left", "{n} left", n).format(n=t.number(n))
 
 
 def duration_text(t: Translator, minutes: int) -> str:

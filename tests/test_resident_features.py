@@ -235,3 +235,16 @@ async def test_a_sticker_at_the_continue_question_keeps_the_question(chat):
     assert "jawab dengan teks" in texts(said)
     resumed = await chat.press(1, question)
     assert "Langkah 1 dari 4" in texts(resumed)
+
+
+async def test_back_after_a_refused_typed_day_shows_the_days(chat):
+    # Found by the booking fuzz: times → a typed day that is closed → ◀️ used to show the times of
+    # no day at all (an assertion in the handler).
+    await chat.send("/daftar gunung kaler")
+    await chat.press("Balai Desa Rancagede")
+    day = next(label for label in chat.last.button_labels if "Kam, 26 Nov" in label)
+    await chat.press(day)
+    refused = await chat.send("besok")
+    assert "tidak membuka waktu pendaftaran" in texts(refused)
+    back = await chat.press("Kembali")
+    assert "Langkah 2 dari 4" in texts(back)

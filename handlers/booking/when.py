@@ -75,8 +75,7 @@ async def show_day(turn: BookingTurn) -> None:
         Button(day_label(t, d), "d" if d.seats_left > 0 else "full", day_data(d.date))
         for d in open_days
     ]
-    # One day a row: "Sel, 24 Nov · sisa kuota 96 orang" would be cut short two to a row.
-    rows = [[b] for b in buttons]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await turn.ask("\n".join(lines), rows + _move_rows(turn))
 
 
@@ -220,7 +219,12 @@ async def show_slot(turn: BookingTurn) -> None:
     t = turn.t
     _ = t.gettext
     place, day = await place_of(turn), turn.draft.day
-    assert place is not None and day is not None  # ``first`` shows this step only then
+    if place is None or day is None:
+        # ◀️ from the day step after a typed day was refused there: no day to show times of,
+        # so the days again (the engine keeps the step this turn ends on).
+        turn.step = "day" if place is not None else "kec"
+        await (show_day(turn) if place is not None else turn.flow.steps["kec"].show(turn))
+        return
     slots = await service(turn).free_slots(place.id, day, school_id=turn.draft.school)
     text = _("📍 <b>{place}</b> · {date}\nChoose a time (seats left):").format(
         place=escape(place.name), date=t.date(day)
@@ -230,7 +234,7 @@ async def show_slot(turn: BookingTurn) -> None:
             date=t.date(day)
         )
     buttons = [Button(slot_label(t, s), "s", str(s.slot_id)) for s in slots]
-    await turn.ask(text, [[b] for b in buttons])
+    await turn.ask(text, [buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def press_slot(turn: BookingTurn, action: str, value: str) -> Result:
