@@ -514,12 +514,12 @@ def test_booking_a_slot_by_typing_and_buttons(make_user):
 
     days = user.send("Pondok Aren")  # typing the kecamatan works as well as the picker
     assert "Kantor Kecamatan Pondok Aren" in _texts(days)
-    day = next(label for label in user.last.button_labels if "kuota" in label)
+    day = next(label for label in user.last.button_labels if "sisa" in label)
 
     slots = user.press(day)
     # The pressed message loses its buttons (an edit), the hours come in a new one.
     assert any(m.button_labels == [] and "Langkah 2 dari 4" in m.text for m in slots)
-    slot = next(label for label in user.last.button_labels if "kuota" in label)
+    slot = next(label for label in user.last.button_labels if "sisa" in label)
 
     assert "Langkah 3 dari 4" in _texts(user.press(slot))
     user.send("Siti Aminah")
