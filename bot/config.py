@@ -101,6 +101,18 @@ class StaffConfig:
     members: tuple[StaffMember, ...] = ()
     # Named field teams a home visit can be assigned to ("Tim Jemput Bola 1"), besides members.
     teams: tuple[str, ...] = ()
+    # Where pungli reports go (e.g. the inspectorate's chat): they may be about the operators
+    # themselves, so they can bypass the operators' group. 0: the staff group.
+    reports_chat_id: int = 0
+
+    @property
+    def reports_chat(self) -> int:
+        """The chat that receives reports of extortion and bad service."""
+        return self.reports_chat_id or self.group_chat_id
+
+    def staff_chats(self) -> frozenset[int]:
+        """Every chat where staff answer residents' messages."""
+        return frozenset(c for c in (self.group_chat_id, self.reports_chat) if c)
 
     def member(self, user_id: int | None) -> StaffMember | None:
         return next((m for m in self.members if m.user_id == user_id), None)
@@ -187,7 +199,7 @@ _SCHEMA: dict[str, set[str]] = {
     "storage": {"database"},
     "locale": {"timezone", "default_language"},
     "regions": {"served"},
-    "staff": {"group_chat_id", "members", "teams"},
+    "staff": {"group_chat_id", "members", "teams", "reports_chat_id"},
     "staff.members": {"user_id", "role", "kecamatan", "name"},
     "booking": {
         "horizon_days",
@@ -413,6 +425,7 @@ def _staff(section: _Section) -> StaffConfig:
         group_chat_id=section.get("group_chat_id", int, 0),
         members=tuple(members),
         teams=tuple(" ".join(t.split())[:60] for t in teams),
+        reports_chat_id=section.get("reports_chat_id", int, 0),
     )
 
 

@@ -106,10 +106,11 @@ class Translator:
         return singular if n == 1 else plural
 
     def date(self, value: date) -> str:
-        """'Sabtu, 5 Desember 2026' / 'Saturday, December 5, 2026'."""
-        # CLDR's full Indonesian pattern pads the day ("05 Desember"); people write "5 Desember".
-        pattern = "EEEE, d MMMM y" if self.lang == "id" else "full"
-        return _date_text(value, pattern, self.lang)
+        """'Sabtu, 5 Desember 2026' / 'Saturday, 5 December 2026'.
+
+        One order in every language and length, day before month, as the short forms on the
+        buttons ('Sat, 5 Dec'); CLDR's full Indonesian pattern pads the day ("05 Desember")."""
+        return _date_text(value, "EEEE, d MMMM y", self.lang)
 
     def date_medium(self, value: dt.date) -> str:
         """'Sab, 28 Nov 2026' (compact: buttons and lists)."""

@@ -39,13 +39,38 @@ def mask_phone(phone: str) -> str:
     return "+62" + national[:3] + DOT * (len(national) - 6) + national[-3:]
 
 
+# Titles written before or after a name ("H. Ahmad Fauzi, S.Pd."): no part of the person's name,
+# so never their initial ("H." would read as the name).
+_TITLES = frozenset(
+    {"h", "hj", "kh", "dr", "drs", "dra", "ir", "prof", "rr", "ny", "nn", "tn", "sdr", "sdri"}
+    | {"bpk", "ibu", "bapak", "st", "amd", "se", "sh", "mm"}
+)
+
+
+def _is_title(word: str) -> bool:
+    bare = word.strip(".,").lower()
+    return bare in _TITLES or "." in bare  # "S.Pd", "S.Kom": degrees
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a name without titles and degrees; the name itself if nothing is left."""
+    words = name.replace(",", " ").split()
+    kept = [w for w in words if not _is_title(w)]
+    return kept or words
+
+
+def initials(name: str) -> str:
+    """'Siti Nurhaliza' → 'S. N.'; 'H. Ahmad Fauzi, S.Pd.' → 'A. F.' (titles are no initials)."""
+    return " ".join(w[0].upper() + "." for w in name_words(name) if w[0].isalpha())
+
+
 def mask_name(name: str) -> str:
     """'Siti Nurhaliza' → 'Siti N.'; 'Muhammad Rizki Pratama' → 'Muhammad R. P.'.
 
     The first word stays, later words become initials; a single word keeps 3 letters
-    ('Suparman' → 'Sup…').
+    ('Suparman' → 'Sup…'). Titles are left out ('H. Ahmad Fauzi' → 'Ahmad F.').
     """
-    words = name.split()
+    words = name_words(name)
     if not words:
         return ""
     first = words[0]

@@ -356,8 +356,13 @@ def eligibility(birth_date: date, on_date: date, *, married: bool, allow_16: boo
     return Eligibility(False, NOT_YET, age, eligible_from, adult_on)
 
 
-def eligibility_text(e: Eligibility, _: Gettext, t: DateFormatter) -> str:
-    """Why someone may or may not record, with the date they become eligible when refused."""
+def eligibility_text(
+    e: Eligibility, _: Gettext, t: DateFormatter, *, name: str | None = None
+) -> str:
+    """Why someone may or may not record, with the date they become eligible when refused.
+    ``name``: said of that person (booking for a child or someone else), not of "you"."""
+    if name:
+        return _eligibility_of(e, _, t, name)
     if e.reason_code == ELIGIBLE_ADULT:
         return _("You are 17 or older, so you can record your e-KTP.")
     if e.reason_code == ELIGIBLE_MARRIED:
@@ -386,6 +391,39 @@ def eligibility_text(e: Eligibility, _: Gettext, t: DateFormatter) -> str:
                 "or have been married, you can record now: please bring your marriage book."
             )
         return text.format(date=t.date(e.eligible_from))
+    return _("The birth date is in the future. Please check it.")
+
+
+def _eligibility_of(e: Eligibility, _: Gettext, t: DateFormatter, name: str) -> str:
+    """``eligibility_text`` of someone else: "Ani can record from …" (``name`` is HTML-safe)."""
+    if e.reason_code == ELIGIBLE_ADULT:
+        return _("{name} is 17 or older and can record the e-KTP.").format(name=name)
+    if e.reason_code == ELIGIBLE_MARRIED:
+        if e.age < ADULT_AGE:
+            return _(
+                "Married or previously married residents can record before 17. Please bring "
+                "{name}'s marriage book (buku nikah) as well as the Kartu Keluarga."
+            ).format(name=name)
+        return _("{name} can record the e-KTP.").format(name=name)
+    if e.reason_code == ELIGIBLE_BEGINNER:
+        return _(
+            "{name} can record now as a first-time recorder (perekaman pemula). {name}'s e-KTP "
+            "is handed over at 17, on {date}."
+        ).format(name=name, date=t.date(e.adult_on) if e.adult_on else "")
+    if e.reason_code == NOT_YET and e.eligible_from is not None:
+        if e.adult_on is not None and e.eligible_from < e.adult_on:
+            text = _(
+                "Recording starts at 16 for first-time recorders. {name} can record from {date}. "
+                "If {name} is or has been married, {name} can record now: please bring the "
+                "marriage book."
+            )
+        else:
+            text = _(
+                "An e-KTP is recorded from the age of 17. {name} can record from {date}. If "
+                "{name} is or has been married, {name} can record now: please bring the "
+                "marriage book."
+            )
+        return text.format(name=name, date=t.date(e.eligible_from))
     return _("The birth date is in the future. Please check it.")
 
 
@@ -438,7 +476,15 @@ def validate_name(text: str) -> str:
         raise NameError_(NAME_TOO_SHORT, min=NAME_MIN)
     if len(name) > NAME_MAX:
         raise NameError_(NAME_TOO_LONG, max=NAME_MAX, count=len(name))
+    if name == name.lower():  # "budi santoso" typed in a hurry: "Budi Santoso", as on the KK
+        name = " ".join(_capitalized(word) for word in name.split(" "))
     return name
+
+
+def _capitalized(word: str) -> str:
+    """The first letter of each part capitalised ("siti-aisyah" → "Siti-Aisyah"); an apostrophe
+    starts no part ("ma'ruf" → "Ma'ruf")."""
+    return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
 
 
 def name_error_text(err: NameError_, _: Gettext) -> str:

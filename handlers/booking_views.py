@@ -12,10 +12,10 @@ from bot.callbacks import CallbackCodec
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.i18n import Translator
-from bot.privacy import mask_nik, mask_phone
+from bot.privacy import initials, mask_nik, mask_phone
 from bot.services import booking as bk
 from bot.services.booking import BookingService, BookingView, DayAvailability, SlotView
-from bot.services.tickets import booking_calendar, checkin_link, qr_png
+from bot.services.tickets import booking_calendar, checkin_link, ticket_png
 from bot.validation import eligibility_text, nik_error_text
 from handlers.keyboards import MENU, MENU_MINE, markup
 
@@ -24,6 +24,9 @@ from handlers.keyboards import MENU, MENU_MINE, markup
 BKP = CallbackCodec("bkp", "place", "kec", "day")
 # "Reschedule" on a booking (/saya, reminders): enters the flow at step 2.
 BKM = CallbackCodec("bkm", "id")
+# "👪 Book another family member" under a new ticket: a new booking with the phone (and the
+# place) of this one; the person's name and NIK are asked.
+BKF = CallbackCodec("bkf", "id")
 # /saya: cancel (cx) → confirm (cy) or keep; ticket again (tk); leave the waitlist (wl).
 MINE = CallbackCodec("my", "act", "id")
 
@@ -41,7 +44,16 @@ def status_label(t: Translator, status: str) -> str:
 
 
 def seats_text(t: Translator, n: int) -> str:
-    return t.ngettext("{n} seat", "{n} seats", n).format(n=t.number(n))
+    # Short: a WhatsApp list row title holds 24 characters ("Sel, 24 Nov ⭐ · sisa 96").
+    return t.ngettext("{n} left", "{n} left", n).format(n=t.number(n))
+
+
+def duration_text(t: Translator, minutes: int) -> str:
+    """ "2 hours", not "120 minutes": whole hours in hours."""
+    if minutes >= 60 and minutes % 60 == 0:
+        hours = minutes // 60
+        return t.ngettext("{n} hour", "{n} hours", hours).format(n=t.number(hours))
+    return t.ngettext("{n} minute", "{n} minutes", minutes).format(n=t.number(minutes))
 
 
 def day_label(t: Translator, day: DayAvailability) -> str:
@@ -75,7 +87,7 @@ def place_entry_data(place_id: int | None, kecamatan: str = "", day: date | None
 
 def bring_list(t: Translator, *, nik: str, day: date, married: bool) -> list[str]:
     _ = t.gettext
-    items = [_("the original, latest Kartu Keluarga (KK)")]
+    items = [_("the latest Kartu Keluarga (KK), original or photocopy")]
     if BookingService.needs_marriage_book(nik, day, married):
         items.append(_("the marriage book (buku nikah) or marriage certificate"))
     return items
@@ -137,9 +149,9 @@ def error_text(t: Translator, err: DomainError) -> str:
             "Please choose another date."
         )
     if code in (bk.SLOT_PAST, bk.TOO_SOON):
-        return _(
-            "That time is too close: bookings close {minutes} minutes before the start."
-        ).format(minutes=t.number(int(params.get("minutes") or 0)))
+        return _("That time is too close: bookings close {duration} before the start.").format(
+            duration=duration_text(t, int(params.get("minutes") or 0))
+        )
     if code == bk.BEYOND_HORIZON:
         return _("Bookings open {days} days ahead; please choose an earlier date.").format(
             days=t.number(int(params.get("days") or 0))
@@ -230,9 +242,16 @@ def ticket_lines(t: Translator, view: BookingView, headline: str, bring: list[st
 
 
 async def send_ticket(
-    chat: Chat, context: BotContext, view: BookingView, *, headline: str, qr: bool = True
+    chat: Chat,
+    context: BotContext,
+    view: BookingView,
+    *,
+    headline: str,
+    qr: bool = True,
+    family: bool = False,
 ) -> None:
-    """The result of a booking: code, place, time, what to bring; map pin; QR; calendar file."""
+    """The result of a booking: code, place, time, what to bring; map pin; QR; calendar file.
+    ``family``: a new booking, so the next family member can be booked in one tap."""
     t = context.t
     _ = t.gettext
     place = view.place
@@ -242,15 +261,13 @@ async def send_ticket(
 
     # Offer the kecamatan's announcements (weekend services, jemput bola days) in one tap.
     offer = subscribe_offer_button(t, place.kecamatan_code)
-    await chat.send_message(
-        "\n".join(lines),
-        reply_markup=markup(
-            [
-                [(_("📋 My bookings"), MENU.pack(MENU_MINE))],
-                [(offer.text, str(offer.callback_data))],
-            ]
-        ),
-    )
+    rows = [
+        [(_("📋 My bookings"), MENU.pack(MENU_MINE))],
+        [(offer.text, str(offer.callback_data))],
+    ]
+    if family:
+        rows.insert(0, [(_("👪 Book another family member"), BKF.pack(view.id))])
+    await chat.send_message("\n".join(lines), reply_markup=markup(rows))
     if place.lat is not None and place.lon is not None:
         await chat.send_venue(
             latitude=place.lat,
@@ -260,8 +277,17 @@ async def send_ticket(
         )
     link = checkin_link(context.bot.username or "", view.code)
     if qr:
+        # Readable under the code: a screenshot or a printout means something at the counter
+        # even unscanned; initials only, no NIK (the picture gets shared and printed).
+        readable = [
+            view.code,
+            initials(view.person_name),
+            place.name,
+            t.date(view.date),
+            t.time_range(view.starts, view.ends),
+        ]
         await chat.send_photo(
-            InputFile(qr_png(link), filename=f"ektp-{view.code}.png"),
+            InputFile(ticket_png(link, readable), filename=f"ektp-{view.code}.png"),
             caption=_("QR code of booking {code}: show it at the counter.").format(code=view.code),
         )
     tz = context.services.clock.tz

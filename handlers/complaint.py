@@ -145,8 +145,17 @@ async def show_what(turn: Turn[ReportDraft]) -> None:
             "Your report goes to Disdukcapil staff with a reference number. Giving your "
             "contact is optional."
         )
-        text = intro + "\n\n" + text
+        text = intro + "\n" + lapor_text(turn.t) + "\n\n" + text
     await turn.ask(text, _keep_row(turn, turn.draft.what))
+
+
+def lapor_text(t: Translator) -> str:
+    """The national complaint channel, for a report the resident would rather not leave with
+    the office it is about."""
+    return t.gettext(
+        "You can also report to the national public complaint service SP4N-LAPOR!: "
+        "https://www.lapor.go.id"
+    )
 
 
 async def read_what(turn: Turn[ReportDraft], text: str) -> Result:
@@ -321,6 +330,7 @@ async def _send(turn: Turn[ReportDraft]) -> None:
             _("• A reply from staff may come here in this chat, with your reference."),
             "",
             _("Recording and every population document are free. Never pay anyone for them."),
+            lapor_text(t),
         ]
     )
     await turn.say(text, main_menu(t))

@@ -314,9 +314,11 @@ def staff_card(services, thread: StaffThread) -> tuple[str, InlineKeyboardMarkup
 
 
 async def forward(bot, services, thread: StaffThread) -> Message | None:
-    """Post a resident's message to the staff group and remember where it landed. A failure is
-    logged and retried by the forwarding job."""
-    chat_id = services.config.staff.group_chat_id
+    """Post a resident's message to the staff group (a report: to the reports chat, which may be
+    the inspectorate's) and remember where it landed. A failure is logged and retried by the
+    forwarding job."""
+    staff = services.config.staff
+    chat_id = staff.reports_chat if thread.complaint is not None else staff.group_chat_id
     if not chat_id:
         log.warning("no staff group configured: %s waits", thread.ref)
         return None
@@ -333,7 +335,7 @@ async def forward(bot, services, thread: StaffThread) -> Message | None:
 async def forward_pending(context: BotContext) -> None:
     """Job: forward what a failed send left behind."""
     services = context.services
-    if not services.config.staff.group_chat_id:
+    if not services.config.staff.staff_chats():
         return
     for thread in await services.answers.unforwarded():
         if await forward(context.bot, services, thread) is None:
@@ -347,7 +349,7 @@ async def staff_replied(update: Update, context: BotContext) -> None:
     """A reply in the staff group: when it answers a forwarded message, deliver it."""
     services = context.services
     message = update.effective_message
-    if message is None or message.chat_id != services.config.staff.group_chat_id:
+    if message is None or message.chat_id not in services.config.staff.staff_chats():
         return
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:

@@ -17,13 +17,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.i18n import Translator
-from bot.services.booking import OFFER, BookingView
+from bot.services.booking import OFFER, REBOOK, BookingView, PastBooking
 from handlers.booking_views import (
     MINE,
+    STATUS_ICONS,
     action_buttons,
     booking_card,
     error_text,
     send_ticket,
+    status_label,
     when_text,
 )
 from handlers.common import answer, final, user_id_of
@@ -67,10 +69,9 @@ async def _visit_entries(
 
 
 async def show_mine(update: Update, context: BotContext) -> None:
-    """List everything the user has going: bookings, waitlist, home visits."""
+    """List everything the user has going (bookings, waitlist, home visits), then a page of
+    their earlier bookings."""
     services = context.services
-    t = context.t
-    _ = t.gettext
     uid = user_id_of(update)
     query = update.callback_query
     await answer(query)
@@ -80,6 +81,27 @@ async def show_mine(update: Update, context: BotContext) -> None:
     bookings = await services.booking.active_for_owner(uid)
     waiting = await services.booking.waitlist_for_owner(uid)
     visits = await _visit_entries(context, uid)
+    await _show_current(update, context, bookings, waiting, visits)
+    text, keyboard = await history_page(context, uid, 0)
+    if text:
+        await chat.send_message(text, reply_markup=keyboard)
+
+
+async def _show_current(
+    update: Update,
+    context: BotContext,
+    bookings: list[BookingView],
+    waiting: list[Any],
+    visits: list[tuple[str, InlineKeyboardMarkup | None]],
+) -> None:
+    """The active bookings, waitlist entries and home visits, one message each (a handful: the
+    account holds only a few active bookings)."""
+    services = context.services
+    t = context.t
+    _ = t.gettext
+    chat = update.effective_chat
+    if chat is None:
+        return
     if not (bookings or waiting or visits):
         await chat.send_message(
             _("You have no active bookings or requests."),
@@ -101,7 +123,7 @@ async def show_mine(update: Update, context: BotContext) -> None:
     )
     for view in bookings:
         await chat.send_message(booking_card(t, view), reply_markup=_booking_markup(t, view))
-    for item in waiting:
+    for item in waiting[:WAITLIST_SHOWN]:
         lines = [
             _("🔔 <b>Waitlist</b>: {place}, {date}").format(
                 place=escape(item.place.name), date=t.date(item.entry.date)
@@ -124,6 +146,69 @@ async def show_mine(update: Update, context: BotContext) -> None:
         await chat.send_message("\n".join(lines), reply_markup=markup(buttons))
     for text, keyboard in visits:
         await chat.send_message(text, reply_markup=keyboard)
+
+
+# Past bookings per page: a page stays far below Telegram's 4,096 characters and 100 buttons.
+HISTORY_PAGE = 5
+WAITLIST_SHOWN = 10
+
+
+async def history_page(
+    context: BotContext, user_id: int, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of past bookings (attended, cancelled, closed by the office with a one-tap
+    rebook), with ◀️ ▶️ between pages; ("", None) when there is none."""
+    t = context.t
+    _ = t.gettext
+    past, total = await context.services.booking.past_for_owner(
+        user_id, offset=page * HISTORY_PAGE, limit=HISTORY_PAGE
+    )
+    if total == 0:
+        return "", None
+    pages = (total + HISTORY_PAGE - 1) // HISTORY_PAGE
+    lines = [
+        _("<b>Earlier bookings</b> ({n}), page {page} of {pages}:").format(
+            n=t.number(total), page=t.number(page + 1), pages=t.number(pages)
+        )
+    ]
+    rows: list[list[tuple[str, str]]] = []
+    for item in past:
+        lines.append(_history_line(t, item))
+        if item.closed_by_office:
+            label = _("📝 Book {code} again").format(code=item.view.code)
+            rows.append([(label, REBOOK.pack(item.view.id, "other"))])
+    nav = []
+    if page > 0:
+        nav.append(("◀️", MINE.pack("hp", page - 1)))
+    if page + 1 < pages:
+        nav.append(("▶️", MINE.pack("hp", page + 1)))
+    if nav:
+        rows.append(nav)
+    return "\n".join(lines), markup(rows) if rows else None
+
+
+def _history_line(t: Translator, item: PastBooking) -> str:
+    _ = t.gettext
+    view = item.view
+    status = (
+        _("✖️ closed by the office")
+        if item.closed_by_office
+        else f"{STATUS_ICONS.get(view.status, '')} {status_label(t, view.status)}"
+    )
+    return _("• <b>{code}</b> {name}, {when}, {place}: {status}").format(
+        code=view.code,
+        name=escape(view.person_name),
+        when=f"{t.date_short(view.date)} {t.time(view.starts)}",
+        place=escape(view.place.name),
+        status=status,
+    )
+
+
+async def _history(update: Update, context: BotContext, page: int) -> None:
+    await answer(update.callback_query)
+    text, keyboard = await history_page(context, user_id_of(update), max(0, page))
+    if text:
+        await _edit(update, text, keyboard)
 
 
 async def _own_booking(update: Update, context: BotContext, booking_id: int) -> BookingView | None:
@@ -151,6 +236,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if act == "wl":
         await _leave_waitlist(update, context, item_id)
+        return
+    if act == "hp":  # a page of the history: only the presser's own bookings are read
+        await _history(update, context, item_id)
         return
     view = await _own_booking(update, context, item_id)
     chat = update.effective_chat

@@ -107,7 +107,7 @@ async def test_jadwal_beyond_the_booking_horizon_says_when_booking_opens(en, ser
     if not hasattr(services, "booking"):
         pytest.skip("booking is not part of this deployment")
     text = texts(await en.send("/jadwal pondok aren 31/12"))
-    assert "Booking for Thursday, December 31, 2026 opens on Friday, December 18, 2026." in text
+    assert "Booking for Thursday, 31 December 2026 opens on Friday, 18 December 2026." in text
     assert "No free seats" not in text
 
 

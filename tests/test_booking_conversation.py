@@ -92,14 +92,14 @@ async def test_book_at_a_place_from_lokasi_lands_on_its_days(chat):
     days = await chat.press("Daftar di")
     text = texts(days)
     assert "Langkah 2 dari 4" in text and "Kantor Kecamatan Pondok Aren" in text
-    assert "Sel, 24 Nov · 96 kursi" in chat.last.button_labels
+    assert "Sel, 24 Nov · sisa 96" in chat.last.button_labels
 
 
 async def test_book_from_jadwal_with_a_date_lands_on_that_days_times(chat, resident, services):
     await chat.send("/jadwal pondok aren selasa")
     slots = await chat.press("Daftar")
     assert "Selasa, 24 November 2026" in texts(slots)
-    assert "08.00–09.00 · 12 kursi" in chat.last.button_labels
+    assert "08.00–09.00 · sisa 12" in chat.last.button_labels
     await chat.press("08.00–09.00")
     await chat.send("Siti Aminah")
     await chat.send(nik(1))

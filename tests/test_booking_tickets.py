@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from bot.i18n import Translator
+from bot.privacy import initials, mask_name
 from bot.services.tickets import (
     ALPHABET,
     CalendarEvent,
@@ -23,6 +24,7 @@ from bot.services.tickets import (
     new_code,
     normalize_code,
     qr_png,
+    ticket_png,
 )
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -66,6 +68,27 @@ def test_qr_code_is_a_png_of_the_link_with_a_quiet_zone():
             # every pixel of the 10×10 block has the module's colour
             block = {image.getpixel((x * 10 + dx, y * 10 + dy)) for dx in (0, 9) for dy in (0, 9)}
             assert block == ({0} if dark else {255}), (x, y)
+
+
+def test_the_ticket_image_is_the_qr_code_with_readable_lines_under_it():
+    link = "https://t.me/ektp_demo_bot?start=ci_K7MX3Q"
+    lines = ["K7MX3Q", "S. A.", "Kantor Kecamatan Pondok Aren", "Selasa, 24 November 2026"]
+    ticket = Image.open(io.BytesIO(ticket_png(link, [*lines, "08.00–09.00"]))).convert("L")
+    qr = Image.open(io.BytesIO(qr_png(link, scale=8))).convert("L")
+    left = (ticket.width - qr.width) // 2
+    top_part = ticket.crop((left, 0, left + qr.width, qr.height - 8 * 4))
+    assert top_part.tobytes() == qr.crop((0, 0, qr.width, qr.height - 32)).tobytes()
+    text_part = ticket.crop((0, qr.height, ticket.width, ticket.height))
+    assert text_part.getextrema()[0] < 128  # something is written under the code
+    other = Image.open(io.BytesIO(ticket_png(link, ["K7MX3Q", "B. S.", *lines[2:]])))
+    assert other.convert("L").tobytes() != ticket.tobytes()  # the lines are drawn
+
+
+def test_initials_leave_out_titles():
+    assert initials("Siti Aminah") == "S. A."
+    assert initials("H. Ahmad Fauzi, S.Pd.") == "A. F."
+    assert initials("Hj. Siti Nurhaliza") == "S. N."
+    assert mask_name("H. Ahmad Fauzi") == "Ahmad F."
 
 
 def test_calendar_file_is_valid_icalendar():

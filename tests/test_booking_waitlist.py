@@ -105,7 +105,7 @@ async def test_the_offer_message_and_its_buttons(services, app, make_chat, api):
     report = await dispatch(services, app)
     assert report.sent == 1
     offer = chat_b.last
-    assert "Ada kursi kosong" in offer.plain_text()
+    assert "Ada kuota tersedia" in offer.plain_text()
     assert "Balai Uji Coba" in offer.plain_text()
     # Someone else pressing B's button is refused.
     intruder = make_chat(C)
@@ -113,7 +113,7 @@ async def test_the_offer_message_and_its_buttons(services, app, make_chat, api):
     await intruder.press_data(offer.buttons[0][0]["callback_data"], offer)
     assert "akun lain" in api.callback_answers[-1]["text"]
     # B takes it: straight to "who", then books it.
-    messages = await chat_b.press("Pesan kursi ini", offer)
+    messages = await chat_b.press("Ambil kuota ini", offer)
     assert "disimpan untuk Anda" in texts(messages)
     await chat_b.send("Budi Santoso")
     await chat_b.send(nik(2))
@@ -197,7 +197,7 @@ async def test_closing_a_full_day_tells_those_waiting(services, app, make_chat):
     await services.booking.close(hall, TUESDAY, reason="Banjir", actor_id=ADMIN_ID)
     await dispatch(services, app)
     notice = waiting.last
-    assert "Anda sedang menunggu kursi di" in notice.plain_text()
+    assert "Anda berada dalam daftar tunggu di" in notice.plain_text()
     assert "Alasan: Banjir" in notice.plain_text()
     assert notice.button_labels == ["📝 Daftar di hari lain"]
     entries = await services.booking.waitlist_for_owner(B)

@@ -164,7 +164,7 @@ async def test_weekend_service_by_typing_creates_bookable_days(services, app, ap
     preview = await admin.send("pondok aren")
     shown = texts(preview)
     assert "Weekend e-KTP recording service" in shown
-    assert "Saturday, December 5, 2026" in shown
+    assert "Saturday, 5 December 2026" in shown
     assert "15 seats per time slot" in shown
     assert "Recipients now: 2" in shown
     await admin.send("send")
@@ -184,7 +184,7 @@ async def test_weekend_service_by_typing_creates_bookable_days(services, app, ap
     await finish(services)
     english_text = received(api, english)[0]
     indonesian_text = received(api, indonesian)[0]
-    assert "Saturday, December 5, 2026" in english_text
+    assert "Saturday, 5 December 2026" in english_text
     assert services.translator("id").date(date(2026, 12, 5)) in indonesian_text
     assert "Sabtu" in indonesian_text
     assert "08.00–12.00" in indonesian_text

@@ -136,7 +136,7 @@ async def test_a_date_left_out_is_neither_written_nor_announced(services, app, a
     assert [(d.date, d.seats_per_slot) for d in days] == [(SATURDAY, 12), (SUNDAY, 5)]
     await finish(services)
     announced = received(api, reader)[0]
-    assert "Sunday, December 6, 2026" in announced
+    assert "Sunday, 6 December 2026" in announced
     assert "December 5" not in announced
 
 

@@ -38,7 +38,7 @@ async def test_report_by_typing_and_buttons(en, services, api):
     text = texts(summary)
     assert "Rp 50.000" in text
     assert "Kantor Kecamatan Cikupa" in text
-    assert "Sunday, November 22, 2026" in text
+    assert "Sunday, 22 November 2026" in text
     assert "+6281234567890" in text
     sent = await en.press("Send report")
     text = texts(sent)

@@ -85,7 +85,7 @@ def test_every_file_with_texts_belongs_to_a_domain():
     ("lang", "expected_date", "expected_number", "expected_time"),
     [
         ("id", "Sabtu, 28 November 2026", "760.097", "08.00"),
-        ("en", "Saturday, November 28, 2026", "760,097", "08:00"),
+        ("en", "Saturday, 28 November 2026", "760,097", "08:00"),
     ],
 )
 def test_formatting_follows_the_locale(lang, expected_date, expected_number, expected_time):

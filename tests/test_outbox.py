@@ -107,7 +107,7 @@ async def test_rendered_in_the_recipients_language(services, app, api, clock, sl
     for user in (ALICE, BUDI, CITRA):  # CITRA never wrote: no users row at all
         await put(services, user, due=clock.now())
     await dispatch(services, app)
-    assert messages_to(api, ALICE)[0].plain_text() == "note · Saturday, November 28, 2026"
+    assert messages_to(api, ALICE)[0].plain_text() == "note · Saturday, 28 November 2026"
     assert messages_to(api, BUDI)[0].plain_text() == "note · Sabtu, 28 November 2026"
     assert messages_to(api, CITRA)[0].plain_text() == "note · Sabtu, 28 November 2026"
 

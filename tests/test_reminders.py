@@ -231,7 +231,7 @@ async def test_the_same_day_reminder_in_english(services, app, api, clock, sleep
     await run_until(services, app, clock, local(clock, 2026, 11, 25, 8))
     reminders = [m.plain_text() for m in messages_to(api, RESIDENT_ID) if m.kind == "text"]
     assert reminders[0].startswith("⏰ Reminder: your e-KTP recording is tomorrow")
-    assert "Wednesday, November 25, 2026, 10:00–10:30" in reminders[0]
+    assert "Wednesday, 25 November 2026, 10:00–10:30" in reminders[0]
     assert "Reschedule" in " ".join(
         m.button_labels[0] for m in messages_to(api, RESIDENT_ID) if m.buttons
     )

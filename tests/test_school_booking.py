@@ -129,7 +129,8 @@ async def test_booking_a_student_end_to_end(chat, services, api):
     # A typo is explained specifically.
     typo = await chat.send("367406150510")
     assert "16 digit" in texts(typo)
-    phone = await chat.send(nik(date(2010, 5, 15)))
+    student = nik(date(2010, 5, 15))
+    phone = await chat.send(student)
     assert "Nomor HP orang tua atau wali" in texts(phone)
     bad = await chat.send("12345")
     assert "Lewati" in chat.last.button_labels
@@ -139,8 +140,9 @@ async def test_booking_a_student_end_to_end(chat, services, api):
     assert "Mohon periksa pendaftaran" in text
     assert "Selasa, 24 November 2026, 09.00–10.00" in text
     assert "Laboratorium Komputer" in text
-    assert "NIK 3674••••••••" in text
-    assert "+62812•••••890" in text
+    # In full on the check screen, to the parent who just typed them (a typo shows).
+    assert f"NIK {student}" in text
+    assert "+6281234567890" in text
     assert "16 tahun pada hari itu: perekaman pemula" in text
     assert "adalah siswa SMA Negeri 6 Kota Tangerang Selatan" in text
     ticket = await chat.press("Konfirmasi")
@@ -148,6 +150,7 @@ async def test_booking_a_student_end_to_end(chat, services, api):
     assert kinds == ["text", "venue", "photo", "document"]
     text = texts(ticket)
     assert "Terdaftar: perekaman KTP-el di SMA Negeri 6 Kota Tangerang Selatan" in text
+    assert student not in text and "+6281234567890" not in text
     assert "Ruangan: Laboratorium Komputer" in text
     assert ticket[3].file_name.endswith(".ics")
     mine = await services.booking.active_for_owner(chat.user["id"])
@@ -211,6 +214,12 @@ async def test_one_active_booking_per_nik(chat, services):
     await chat.send("Rina Putri")
     refused = await chat.send(existing.nik)
     assert existing.code in texts(refused)
+    # Another child's NIK: that child's name is asked, never paired with Rina's.
+    asked = await chat.send(nik(date(2010, 3, 3)))
+    assert "Nama lengkap siswa" in texts(asked)
+    await chat.send("Dodi Saputra")
+    summary = texts(await chat.press("Lewati"))
+    assert "Dodi Saputra" in summary and "Rina Putri" not in summary
 
 
 async def test_a_full_event(chat, services):

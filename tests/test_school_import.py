@@ -177,7 +177,7 @@ async def test_followers_are_told_of_an_imported_day_once(
     assert "Rabu, 2 Desember 2026" in told and "09.00" in told and "Aula" in told
     english = seen_by(api, 720002)
     assert "New e-KTP recording day at SMA Negeri 6 Kota Tangerang Selatan" in english
-    assert "Wednesday, December 2, 2026" in english
+    assert "Wednesday, 2 December 2026" in english
     # The demo day on Tuesday was already there: nobody hears of it as new.
     assert "24 November" not in told and "November 24" not in english
     # Its creation is in the event's history, without an actor.

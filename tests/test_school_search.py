@@ -63,7 +63,7 @@ async def test_ambiguous_name_in_the_chat_offers_a_choice(chat):
     assert "lahir pada atau sebelum Rabu, 24 November 2010" in text  # 16 on the day
     assert "Selasa, 24 November 2009" in text  # 17 on the day: the card is handed over
     assert "dicetak kemudian" in text
-    assert "Bawa: Kartu Keluarga (KK) terbaru." in text
+    assert "Bawa: Kartu Keluarga (KK) terbaru, asli atau fotokopi." in text
     assert "Sisa 100 kursi" in text
 
 

@@ -100,8 +100,8 @@ async def test_a_new_day_is_told_to_followers_in_their_language(make_chat, servi
     )
     english = seen_by(api, 700002)
     assert "New e-KTP recording day at SMA Negeri 4 Kota Tangerang Selatan" in english
-    assert "Thursday, December 3, 2026" in english
-    assert "born on or before Thursday, December 3, 2009 (17 on the day)" in english
+    assert "Thursday, 3 December 2026" in english
+    assert "born on or before Thursday, 3 December 2009 (17 on the day)" in english
     # A clash with the same day is refused.
     await admin.send("/acara sman 4 tangsel")
     await admin.press("Hari perekaman baru")

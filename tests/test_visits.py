@@ -331,4 +331,4 @@ async def test_english_speakers_get_english(make_chat):
     await chat.press("No notes")
     done = await chat.press("Send the request")
     assert "Your request is registered" in texts(done)
-    assert "Thursday, November 26, 2026" in texts(done)
+    assert "Thursday, 26 November 2026" in texts(done)

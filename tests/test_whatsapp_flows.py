@@ -98,4 +98,4 @@ async def test_a_question_mid_flow_is_answered_then_one_tap_continues(wa, servic
     assert any("Lanjutkan" in t for t in phone.last.titles)
     again = await phone.press("Lanjutkan")
     assert "siapa yang akan merekam" in bodies(again)
-    assert "NIK *Siti Aminah*" in bodies(await phone.write("Siti Aminah"))
+    assert "NIK atas nama *Siti Aminah*" in bodies(await phone.write("Siti Aminah"))

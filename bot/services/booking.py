@@ -177,6 +177,15 @@ class BookingView:
 
 
 @dataclass(frozen=True, slots=True)
+class PastBooking:
+    """A booking no longer active, for the owner's history; ``closed_by_office``: cancelled
+    because the office closed its time, so it may be booked again with the same code."""
+
+    view: BookingView
+    closed_by_office: bool
+
+
+@dataclass(frozen=True, slots=True)
 class WhoCheck:
     """May this person record on the slot's day (``BookingService.who_may_record``)."""
 
@@ -804,6 +813,27 @@ class BookingService:
 
     async def active_for_owner(self, user_id: int) -> list[BookingView]:
         return await self._views(await self.store.active_for_owner(user_id))
+
+    async def past_for_owner(
+        self, user_id: int, *, offset: int = 0, limit: int = 5
+    ) -> tuple[list[PastBooking], int]:
+        """One page of the owner's past bookings (latest change first) and how many there are.
+        A booking cancelled because the office closed its time may be booked again."""
+        records = await self.store.past_for_owner(user_id, offset=offset, limit=limit)
+        page = []
+        for view in await self._views(records):
+            page.append(PastBooking(view, await self._closed_by_office(view)))
+        return page, await self.store.count_past_for_owner(user_id)
+
+    async def _closed_by_office(self, view: BookingView) -> bool:
+        if view.status != "cancelled" or await self.school_of(view) is not None:
+            return False
+        history = await self.store.history(view.id)
+        return (
+            bool(history)
+            and history[-1].action == "cancelled"
+            and (history[-1].detail.startswith(CLOSED_DETAIL))
+        )
 
     async def active_for_nik(self, nik: str) -> BookingView | None:
         record = await self.store.active_for_nik(nik)

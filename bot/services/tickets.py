@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import segno
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from bot.i18n import Translator
 
@@ -60,6 +60,38 @@ def qr_png(data: str, *, scale: int = 10) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def ticket_png(data: str, lines: list[str], *, scale: int = 8) -> bytes:
+    """The QR code of ``data`` with ``lines`` of readable text under it (the code, initials,
+    place, date and time, already in the resident's language), so that a saved screenshot or a
+    printout means something at the counter even where nobody scans it."""
+    # Pillow's built-in font has no dashes beyond ASCII ("08.00–09.00" would show a box).
+    lines = [line.replace("–", "-").replace("—", "-") for line in lines]
+    qr = Image.open(io.BytesIO(qr_png(data, scale=scale))).convert("L")
+    title = ImageFont.load_default(size=scale * 5)  # Pillow's own font: no system font needed
+    body = ImageFont.load_default(size=scale * 3)
+    fonts = [title] + [body] * (len(lines) - 1)
+    margin = scale * 4
+    # Line heights by the font, not by the line's letters: "S. A." sits as low as "Selasa".
+    heights = [_text_box(font, "Ag")[1] + scale * 2 for font in fonts]
+    widths = [_text_box(font, line)[0] for font, line in zip(fonts, lines, strict=True)]
+    width = max([qr.width, *(w + 2 * margin for w in widths)])
+    image = Image.new("L", (width, qr.height + sum(heights) + margin), 255)
+    image.paste(qr, ((width - qr.width) // 2, 0))
+    draw = ImageDraw.Draw(image)
+    top = qr.height - margin // 2
+    for font, line, height, line_width in zip(fonts, lines, heights, widths, strict=True):
+        draw.text(((width - line_width) // 2, top), line, fill=0, font=font)
+        top += height
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _text_box(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, text: str) -> tuple[int, int]:
+    left, top, right, bottom = font.getbbox(text)
+    return int(right - left), int(bottom - top)
 
 
 # --- calendar file (RFC 5545) ------------------------------------------------------------------

@@ -578,6 +578,28 @@ class BookingStore:
         )
         return [_booking(r) for r in rows]
 
+    async def past_for_owner(
+        self, owner_id: int, *, offset: int, limit: int
+    ) -> list[BookingRecord]:
+        """The owner's bookings that are no longer active (attended, cancelled, no-show), the
+        latest change first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_BOOKING_COLUMNS} {_BOOKING_FROM} "
+            "WHERE b.owner_id = ? AND b.status <> 'active' "
+            "ORDER BY b.updated_at DESC, b.id DESC LIMIT ? OFFSET ?",
+            (owner_id, limit, offset),
+        )
+        return [_booking(r) for r in rows]
+
+    async def count_past_for_owner(self, owner_id: int) -> int:
+        return int(
+            await self.db.scalar(
+                "SELECT count(*) FROM bookings WHERE owner_id = ? AND status <> 'active'",
+                (owner_id,),
+            )
+            or 0
+        )
+
     async def active_for_nik(self, nik: str) -> BookingRecord | None:
         row = await self.db.fetchone(
             f"SELECT {_BOOKING_COLUMNS} {_BOOKING_FROM} WHERE b.nik = ? AND b.status = 'active'",

@@ -31,10 +31,11 @@ from handlers.booking.entries import (
     rebook_slot,
     start,
     start_at_place,
+    start_family,
     start_move,
 )
 from handlers.booking.flow import FLOW
-from handlers.booking_views import BKM, BKP
+from handlers.booking_views import BKF, BKM, BKP
 from handlers.common import final
 from handlers.intents import starts
 from handlers.keyboards import MENU, MENU_BOOK
@@ -44,6 +45,7 @@ HANDLERS = [
     CallbackQueryHandler(final(start), pattern=f"^{MENU.pack(MENU_BOOK)}$"),
     CallbackQueryHandler(final(start_at_place), pattern=BKP.pattern),
     CallbackQueryHandler(final(start_move), pattern=BKM.pattern),
+    CallbackQueryHandler(final(start_family), pattern=BKF.pattern),
     CallbackQueryHandler(final(accept_offer), pattern=rf"^{OFFER.prefix}:a:\d+$"),
     CallbackQueryHandler(final(decline_offer), pattern=rf"^{OFFER.prefix}:n:\d+$"),
     CallbackQueryHandler(final(rebook_other), pattern=rf"^{REBOOK.prefix}:\d+:other$"),

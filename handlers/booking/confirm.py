@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 
 from bot.errors import NotAllowed, NotFound
-from bot.privacy import mask_nik, mask_phone
 from bot.services import booking as bk
 from bot.services.booking import BookingError, BookingView
 from bot.validation import ELIGIBLE_ADULT, eligibility_text
+from handlers.booking import when as when_step
 from handlers.booking.draft import MOVE, NEW, REBOOKING, BookingTurn, service
 from handlers.booking_views import error_text, send_ticket, when_text
 from handlers.flow import FINISH, LEAVE, NEXT, Button, Goto, Invalid, Result, words
@@ -43,18 +43,20 @@ async def show_confirm(turn: BookingTurn) -> None:
             if draft.mode == MOVE
             else _("Same person, same code. Confirm?")
         )
-        other = Button(_("📅 Another time"), "days")
-        await turn.ask("\n".join([*lines, "", question]), [[ok], [other]])
+        other = [Button(_("📅 Another time"), "days")]
+        if draft.mode == MOVE and draft.school is None:
+            other.append(Button(_("📍 Another place"), "where", words=when_step.PLACE_WORDS))
+        await turn.ask("\n".join([*lines, "", question]), [[ok], other])
         return
     lines = [
         _("<b>Step 4 of 4 — please check:</b>"),
         *where,
         when,
         _("👤 {name}").format(name=escape(draft.name or "")),
-        _("🪪 NIK {nik}").format(nik=mask_nik(draft.nik or "")),
-        _("📞 {phone}").format(phone=mask_phone(draft.phone))
-        if draft.phone
-        else _("📞 no phone number"),
+        # In full, to the person who just typed them, so that a typo can be spotted (masked
+        # everywhere else: tickets, /saya, reminders).
+        _("🪪 NIK {nik}").format(nik=draft.nik or ""),
+        _("📞 {phone}").format(phone=draft.phone) if draft.phone else _("📞 no phone number"),
     ]
     check = await service(turn).who_may_record(
         draft.nik or "", draft.slot or 0, married=bool(draft.married)
@@ -65,7 +67,7 @@ async def show_confirm(turn: BookingTurn) -> None:
         and check.verdict.ok
         and check.verdict.reason_code != ELIGIBLE_ADULT
     ):
-        lines += ["", eligibility_text(check.verdict, _, t)]
+        lines += ["", eligibility_text(check.verdict, _, t, name=escape(draft.name or ""))]
     lines += ["", _("Book this time?")]
     change = Button(_("✏️ Change"), "chg", words=words.CHANGE)
     await turn.ask("\n".join(lines), [[ok, change]])
@@ -76,11 +78,14 @@ def _changed_lines(turn: BookingTurn, current: BookingView, day, slot) -> list[s
     _ = t.gettext
     name = escape(current.person_name)
     if turn.draft.mode == MOVE:
-        return [
+        lines = [
             _("🔁 <b>Move booking {code}</b> for {name}").format(code=current.code, name=name),
             _("from: {when}").format(when=when_text(t, current.date, current)),
             _("to: {when}").format(when=when_text(t, day, slot)),
         ]
+        if turn.draft.place != current.place.id:
+            lines.insert(1, _("from the place: {place}").format(place=escape(current.place.name)))
+        return lines
     return [_("📝 <b>Book again: {code}</b> for {name}").format(code=current.code, name=name)]
 
 
@@ -90,6 +95,8 @@ async def press_confirm(turn: BookingTurn, action: str, value: str) -> Result:
     if action == "days":
         turn.draft.day = turn.draft.slot = None
         return Goto("day")
+    if action == "where":
+        return when_step.forget_place(turn)
     return await submit(turn)
 
 
@@ -186,7 +193,8 @@ async def submit(turn: BookingTurn) -> Result:
         return FINISH
     chat = turn.update.effective_chat
     if chat is not None:
-        await send_ticket(chat, turn.context, view, headline=headline)
+        new = draft.mode == NEW and draft.school is None
+        await send_ticket(chat, turn.context, view, headline=headline, family=new)
     return FINISH
 
 
@@ -208,7 +216,7 @@ async def _refused(turn: BookingTurn, err: BookingError) -> Result:
     if err.code == bk.NIK_HELD or (
         err.code in (bk.NIK_ACTIVE, bk.NIK_INVALID) and not err.params.get("same_owner")
     ):
-        draft.nik = None
+        draft.nik, draft.nik_refused = None, True
         return NEXT
     if err.code == bk.NOT_ELIGIBLE:
         return Goto("refused")

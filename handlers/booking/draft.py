@@ -36,6 +36,9 @@ class BookingDraft:
     slot: int | None = None
     name: str | None = None
     nik: str | None = None
+    # A NIK was refused (already booked): the next NIK typed is another person's, whose name is
+    # then asked anew, so that no booking pairs one person's name with another's NIK.
+    nik_refused: bool = False
     married: bool | None = None
     phone: str | None = None
     phone_done: bool = False

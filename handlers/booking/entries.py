@@ -16,7 +16,7 @@ from handlers import flow as engine
 from handlers.booking.draft import MOVE, REBOOKING, BookingDraft, served
 from handlers.booking.flow import FLOW
 from handlers.booking_notices import slot_button_label
-from handlers.booking_views import BKM, BKP, error_text, send_ticket, when_text
+from handlers.booking_views import BKF, BKM, BKP, error_text, send_ticket, when_text
 from handlers.common import answer, close_buttons, say, user_id_of
 from handlers.intents import analysis_of
 from handlers.keyboards import parse_day_data
@@ -113,6 +113,34 @@ async def start_move(update: Update, context: BotContext) -> None:
         choices=[view.place.id],
         school=school,
     )
+    await engine.start(update, context, FLOW, draft)
+
+
+async def start_family(update: Update, context: BotContext) -> None:
+    """👪 Book another family member (under a new ticket): a new booking at the same place with
+    the phone number already given; the name and NIK of the next person are asked."""
+    query = update.callback_query
+    try:
+        booking_id = int(BKF.unpack(query.data if query else None)["id"])
+    except (ValueError, KeyError):
+        await answer(query)
+        return
+    view = await _service(context).booking(booking_id)
+    if view is None or view.owner_id != user_id_of(update):
+        await answer(
+            query, context.t.gettext("This booking belongs to another account."), alert=True
+        )
+        return
+    await answer(query)
+    if not await _room_for_another(update, context):
+        return
+    draft = BookingDraft(phone=view.phone, phone_done=True)
+    if view.place.active and view.place.kind != "school":
+        draft.place, draft.kec, draft.choices = (
+            view.place.id,
+            view.place.kecamatan_code,
+            [view.place.id],
+        )
     await engine.start(update, context, FLOW, draft)
 
 

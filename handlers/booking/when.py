@@ -11,7 +11,7 @@ from bot.services import booking as bk
 from bot.services.booking import BookingError
 from bot.services.schedule import holiday_name
 from handlers.booking.draft import MOVE, TIME_RE, BookingTurn, place_of, service
-from handlers.booking_views import day_label, error_text, slot_label, when_text
+from handlers.booking_views import day_label, duration_text, error_text, slot_label, when_text
 from handlers.flow import FINISH, NEXT, REASK, Button, Goto, Invalid, Result
 from handlers.keyboards import day_data, parse_day_data
 
@@ -55,7 +55,7 @@ async def show_day(turn: BookingTurn) -> None:
                 days=t.number(horizon)
             )
         )
-        await turn.ask("\n".join(lines))
+        await turn.ask("\n".join(lines), _move_rows(turn))
         return
     lines.append(_("<b>Step 2 of 4 — when?</b> Choose a day; the number is the seats left."))
     specials = []
@@ -75,10 +75,33 @@ async def show_day(turn: BookingTurn) -> None:
         Button(day_label(t, d), "d" if d.seats_left > 0 else "full", day_data(d.date))
         for d in open_days
     ]
-    await turn.ask("\n".join(lines), [buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await turn.ask("\n".join(lines), rows + _move_rows(turn))
+
+
+def _move_rows(turn: BookingTurn) -> list[list[Button]]:
+    """A booking being moved may go to another place too (the code stays); a school event's
+    booking stays among that school's slots."""
+    if turn.draft.mode != MOVE or turn.draft.school is not None:
+        return []
+    return [[Button(turn._("📍 Another place"), "where", words=PLACE_WORDS)]]
+
+
+PLACE_WORDS = frozenset({"tempat lain", "lokasi lain", "pindah tempat", "another place"})
+
+
+def forget_place(turn: BookingTurn) -> Result:
+    """Choose the place again, from the kecamatan (the person and the code stay)."""
+    draft = turn.draft
+    draft.place = draft.kec = draft.day = draft.slot = draft.full_day = None
+    draft.choices = draft.dist = None
+    draft.page = 0
+    return Goto("kec")
 
 
 async def press_day(turn: BookingTurn, action: str, value: str) -> Result:
+    if action == "where":
+        return forget_place(turn)
     day = parse_day_data(value)
     if day is None:
         return REASK
@@ -148,8 +171,8 @@ async def show_full(turn: BookingTurn) -> None:
     minutes = turn.services.config.booking.waitlist_offer_minutes
     text = _(
         "{date} is fully booked at {place}. I can tell you as soon as a seat frees up: the first "
-        "in line gets it, kept for {minutes} minutes."
-    ).format(date=t.date(day), place=escape(place.name), minutes=t.number(minutes))
+        "in line gets it, kept for {duration}."
+    ).format(date=t.date(day), place=escape(place.name), duration=duration_text(t, minutes))
     await turn.ask(
         text,
         [
@@ -180,13 +203,13 @@ async def press_full(turn: BookingTurn, action: str, value: str) -> Result:
         minutes = turn.services.config.booking.waitlist_offer_minutes
         text = _(
             "🔔 You are on the waitlist for <b>{place}</b> on {date}, number {position} in line. "
-            "When a seat frees up I will message you, and it is kept for you for {minutes} "
-            "minutes. You can leave the waitlist in /saya."
+            "When a seat frees up I will message you, and it is kept for you for {duration}. "
+            "You can leave the waitlist in /saya."
         ).format(
             place=escape(view.place.name),
             date=t.date(day),
             position=t.number(view.position),
-            minutes=t.number(minutes),
+            duration=duration_text(t, minutes),
         )
     await turn.say(text)
     return FINISH
@@ -196,7 +219,12 @@ async def show_slot(turn: BookingTurn) -> None:
     t = turn.t
     _ = t.gettext
     place, day = await place_of(turn), turn.draft.day
-    assert place is not None and day is not None  # ``first`` shows this step only then
+    if place is None or day is None:
+        # ◀️ from the day step after a typed day was refused there: no day to show times of,
+        # so the days again (the engine keeps the step this turn ends on).
+        turn.step = "day" if place is not None else "kec"
+        await (show_day(turn) if place is not None else turn.flow.steps["kec"].show(turn))
+        return
     slots = await service(turn).free_slots(place.id, day, school_id=turn.draft.school)
     text = _("📍 <b>{place}</b> · {date}\nChoose a time (seats left):").format(
         place=escape(place.name), date=t.date(day)

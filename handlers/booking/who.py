@@ -25,10 +25,17 @@ from handlers.flow import NEXT, REASK, Button, Goto, Invalid, Result, words
 
 
 async def show_name(turn: BookingTurn) -> None:
-    text = turn._(
-        "<b>Step 3 of 4 — who will record?</b> Type the full name as written on the "
-        "Kartu Keluarga."
-    )
+    _ = turn._
+    if turn.draft.nik:  # another person's NIK after a refusal: whose is it?
+        text = _(
+            "<b>Step 3 of 4 — who will record?</b> Type the full name of the person with NIK "
+            "{nik}, as written on the Kartu Keluarga."
+        ).format(nik=turn.draft.nik)
+    else:
+        text = _(
+            "<b>Step 3 of 4 — who will record?</b> Type the full name as written on the "
+            "Kartu Keluarga."
+        )
     await turn.ask(text)
 
 
@@ -60,10 +67,14 @@ async def read_nik(turn: BookingTurn, text: str) -> Result:
         # account's booking (NIK_HELD) is said without a word about it.
         said = nik_active_text(t, err) if err.code == bk.NIK_ACTIVE else error_text(t, err)
         await turn.say(said + "\n" + _("To book for someone else, type their NIK."))
+        turn.draft.nik_refused = True
         return REASK
     for warning in info.warnings:
         await turn.say(nik_warning_text(warning, _))
-    turn.draft.nik, turn.draft.married = info.nik, None
+    draft = turn.draft
+    draft.nik, draft.married = info.nik, None
+    if draft.nik_refused:  # another person: the name typed was the refused NIK's owner's
+        draft.name, draft.nik_refused = None, False
     return NEXT
 
 
@@ -100,7 +111,7 @@ async def show_refused(turn: BookingTurn) -> None:
             _("<b>{name} cannot record on {date}.</b>").format(
                 name=escape(draft.name or ""), date=t.date(check.day)
             ),
-            eligibility_text(verdict, _, t),
+            eligibility_text(verdict, _, t, name=escape(draft.name or "")),
         ]
         start, horizon = service(turn).horizon()
         if verdict.eligible_from and verdict.eligible_from < start + timedelta(days=horizon):

@@ -239,11 +239,16 @@ async def route(update: Update, context: BotContext) -> None:
     if step is not None and step.takes and not step.takes(_draft(flow, state), message):
         return  # not for the flow: the group's other handlers see it
     turn = _turn(update, context, flow, state)
-    if turn.step == RESUME_STEP and text is None:
-        # A location or a photo at "continue where you were?": a new message; the draft waits.
+    if turn.step == RESUME_STEP and message.location is not None:
+        # A shared location at "continue where you were?": a new message (the nearest places);
+        # the draft waits.
         await store.park(user.id)
         return
-    if text is not None:
+    if text is None and turn.step == RESUME_STEP:
+        # A photo or sticker at the "continue?" question, which is no step to show again: the
+        # question and its buttons stay where they are.
+        await turn.say(turn._("Please answer with text or use the buttons."))
+    elif text is not None:
         await _on_text(turn, text)
     elif message.location is not None and _step(turn).location is not None:
         location = _step(turn).location

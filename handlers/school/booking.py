@@ -12,7 +12,6 @@ from telegram import InlineKeyboardButton
 
 from bot.context import BotContext
 from bot.errors import DomainError, NotFound
-from bot.privacy import mask_nik, mask_phone
 from bot.services import booking as bk
 from bot.services.booking import BookingError
 from bot.services.schools import ADULT_AGE, EventView
@@ -175,6 +174,8 @@ async def read_nik(turn: SchoolTurn, text: str) -> Result:
         if _NIK_ATTEMPT.search(text) is None:
             return Invalid(message)  # no NIK at all: perhaps a question (rule 1)
         await turn.say(message)
+        if err.code in (bk.NIK_ACTIVE, bk.NIK_HELD):  # a real NIK, someone else's booking
+            turn.draft.nik_refused = True
         return REASK
     for warning in check.nik.warnings:
         await turn.say(nik_warning_text(warning, turn._))
@@ -182,6 +183,8 @@ async def read_nik(turn: SchoolTurn, text: str) -> Result:
         await _refuse_age(turn, view, check)
         return STAY
     turn.draft.nik = check.nik.nik
+    if turn.draft.nik_refused:  # another child: the name typed was the refused NIK's owner's
+        turn.draft.name, turn.draft.nik_refused = None, False
     return NEXT
 
 
@@ -271,8 +274,9 @@ async def show_confirm(turn: SchoolTurn) -> None:
     if view.event.room:
         lines.append(f"📍 {escape(view.event.room)}")
     lines += [
-        _("👤 {name} (NIK {nik})").format(name=escape(d.name or ""), nik=mask_nik(d.nik or "")),
-        _("📞 {phone}").format(phone=mask_phone(d.phone)) if d.phone else _("📞 no phone number"),
+        # NIK and phone in full to the person who just typed them, so that a typo can be spotted.
+        _("👤 {name} (NIK {nik})").format(name=escape(d.name or ""), nik=d.nik or ""),
+        _("📞 {phone}").format(phone=d.phone) if d.phone else _("📞 no phone number"),
         _age_line(turn, view, check),
         "",
         _("By confirming you state that {name} is a student of {school}.").format(

@@ -25,6 +25,9 @@ class SchoolDraft:
     slot: int | None = None
     name: str | None = None
     nik: str | None = None
+    # A NIK was refused (already booked): the next NIK is another child's, whose name is asked
+    # anew, so that no booking pairs one child's name with another's NIK.
+    nik_refused: bool = False
     phone: str | None = None
     phone_done: bool = False
 

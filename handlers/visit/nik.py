@@ -27,7 +27,8 @@ async def read(turn: Turn[VisitDraft], text: str) -> Result:
             "So a home visit cannot be arranged yet. If {name} is or has been married, ask "
             "the staff with /tanya."
         ).format(name=escape(turn.draft.name or ""))
-        await turn.say(eligibility_text(allowed, _, t) + "\n\n" + refusal, main_menu(t))
+        said = eligibility_text(allowed, _, t, name=escape(turn.draft.name or ""))
+        await turn.say(said + "\n\n" + refusal, main_menu(t))
         return FINISH
     for warning in info.warnings:
         await turn.say(nik_warning_text(warning, _))

@@ -514,12 +514,12 @@ def test_booking_a_slot_by_typing_and_buttons(make_user):
 
     days = user.send("Pondok Aren")  # typing the kecamatan works as well as the picker
     assert "Kantor Kecamatan Pondok Aren" in _texts(days)
-    day = next(label for label in user.last.button_labels if "kursi" in label)
+    day = next(label for label in user.last.button_labels if "sisa" in label)
 
     slots = user.press(day)
     # The pressed message loses its buttons (an edit), the hours come in a new one.
     assert any(m.button_labels == [] and "Langkah 2 dari 4" in m.text for m in slots)
-    slot = next(label for label in user.last.button_labels if "kursi" in label)
+    slot = next(label for label in user.last.button_labels if "sisa" in label)
 
     assert "Langkah 3 dari 4" in _texts(user.press(slot))
     user.send("Siti Aminah")
@@ -527,7 +527,7 @@ def test_booking_a_slot_by_typing_and_buttons(make_user):
     summary = _texts(user.send("0812 3456 7890"))
     assert "Langkah 4 dari 4" in summary
     assert "Siti Aminah" in summary
-    assert "3674••••••••0001" in summary and NIK not in summary  # masked
+    assert NIK in summary and "+6281234567890" in summary  # in full, to check for a typo
 
     done = user.press("Konfirmasi")
     ticket = next(m.text for m in done if m.kind == "text" and "Kode pendaftaran" in m.text)
@@ -538,6 +538,8 @@ def test_booking_a_slot_by_typing_and_buttons(make_user):
     assert "Pondok Aren" in kinds["venue"].text
     assert code in kinds["photo"].text  # the QR code's caption
     assert "document" in kinds  # the calendar file
+
+    assert NIK not in ticket and "3674••••••••0001" in ticket  # masked everywhere else
 
     mine = _texts(user.send("/saya"))
     assert code in mine
