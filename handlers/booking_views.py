@@ -3,7 +3,7 @@ booking cards, error messages and the ticket (code, map pin, QR code, calendar f
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from html import escape
 
 from telegram import Chat, InlineKeyboardButton, InputFile
@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.privacy import initials, mask_nik, mask_phone
 from bot.services import booking as bk
 from bot.services.booking import BookingService, BookingView, DayAvailability, SlotView
-from bot.services.tickets import booking_calendar, checkin_link, ticket_png
+from bot.services.tickets import CalendarEvent, checkin_link, ics, ticket_png
 from bot.validation import eligibility_text, nik_error_text
 from handlers.keyboards import MENU, MENU_MINE, markup
 
@@ -312,3 +312,42 @@ async def send_ticket(
 
 def eligibility_reason(t: Translator, verdict) -> str:
     return eligibility_text(verdict, t.gettext, t)
+
+
+def booking_calendar(
+    t: Translator,
+    *,
+    code: str,
+    place_name: str,
+    address: str,
+    starts: datetime,
+    ends: datetime,
+    lat: float | None,
+    lon: float | None,
+    sequence: int = 0,
+    link: str = "",
+    bring: list[str] | None = None,
+    now: datetime,
+) -> bytes:
+    """The calendar file of a booking, in the resident's language."""
+    _ = t.gettext
+    lines = [
+        _("e-KTP recording, booking code {code}.").format(code=code),
+        _("Show the code or the QR code to the officer."),
+    ]
+    if bring:
+        lines.append(_("Bring: {items}").format(items="; ".join(bring)))
+    lines.append(_("Recording is free of charge."))
+    event = CalendarEvent(
+        uid=f"booking-{code}@ektp-bot",
+        starts=starts,
+        ends=ends,
+        title=_("e-KTP recording – {place}").format(place=place_name),
+        location=", ".join(part for part in (place_name, address) if part),
+        description="\n".join(lines),
+        lat=lat,
+        lon=lon,
+        sequence=sequence,
+        url=link,
+    )
+    return ics(event, now=now)

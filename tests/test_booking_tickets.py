@@ -17,7 +17,6 @@ from bot.privacy import initials, mask_name
 from bot.services.tickets import (
     ALPHABET,
     CalendarEvent,
-    booking_calendar,
     checkin_link,
     code_from_start_payload,
     ics,
@@ -26,6 +25,7 @@ from bot.services.tickets import (
     qr_png,
     ticket_png,
 )
+from handlers.booking_views import booking_calendar
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

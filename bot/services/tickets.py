@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.i18n import Translator
-
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 CHECKIN_PREFIX = "ci_"
@@ -163,42 +161,3 @@ def ics(event: CalendarEvent, *, now: datetime) -> bytes:
     lines += ["END:VEVENT", "END:VCALENDAR"]
     folded = [part for line in lines for part in _fold(line)]
     return ("\r\n".join(folded) + "\r\n").encode("utf-8")
-
-
-def booking_calendar(
-    t: Translator,
-    *,
-    code: str,
-    place_name: str,
-    address: str,
-    starts: datetime,
-    ends: datetime,
-    lat: float | None,
-    lon: float | None,
-    sequence: int = 0,
-    link: str = "",
-    bring: list[str] | None = None,
-    now: datetime,
-) -> bytes:
-    """The calendar file of a booking, in the resident's language."""
-    _ = t.gettext
-    lines = [
-        _("e-KTP recording, booking code {code}.").format(code=code),
-        _("Show the code or the QR code to the officer."),
-    ]
-    if bring:
-        lines.append(_("Bring: {items}").format(items="; ".join(bring)))
-    lines.append(_("Recording is free of charge."))
-    event = CalendarEvent(
-        uid=f"booking-{code}@ektp-bot",
-        starts=starts,
-        ends=ends,
-        title=_("e-KTP recording – {place}").format(place=place_name),
-        location=", ".join(part for part in (place_name, address) if part),
-        description="\n".join(lines),
-        lat=lat,
-        lon=lon,
-        sequence=sequence,
-        url=link,
-    )
-    return ics(event, now=now)
