@@ -93,8 +93,8 @@ async def test_an_existing_day_is_shown_and_kept_as_it_is(services, app, api, ad
     assert (kept.closes, kept.seats_per_slot, kept.title) == (time(16), 12, "Layanan Sabtu Ceria")
     await finish(services)
     announced = received(api, reader)[0]
-    assert "08.00–16.00, 12 kursi per sesi" in announced
-    assert "08.00–12.00, 5 kursi per sesi" in announced
+    assert "08.00–16.00, kuota 12 orang per sesi" in announced
+    assert "08.00–12.00, kuota 5 orang per sesi" in announced
 
 
 async def test_an_existing_day_replaced_keeps_its_title_and_is_announced_as_saved(
@@ -116,7 +116,7 @@ async def test_an_existing_day_replaced_keeps_its_title_and_is_announced_as_save
     assert replaced.kind == "weekend"
     await finish(services)
     announced = received(api, reader)[0]
-    assert "08.00–12.00" in announced and "5 kursi per sesi" in announced
+    assert "08.00–12.00" in announced and "kuota 5 orang per sesi" in announced
     assert "16.00" not in announced
 
 

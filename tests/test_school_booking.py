@@ -115,7 +115,7 @@ async def test_booking_a_student_end_to_end(chat, services, api):
     await chat.send("/sekolah sman 6 tangsel")
     times = await chat.press("Daftar · Sel, 24 Nov")
     assert "pukul berapa?" in texts(times)
-    assert chat.last.button_labels[0] == "08.00–09.00 · 25 kursi"
+    assert chat.last.button_labels[0] == "08.00–09.00 · sisa 25"
     name = await chat.press("09.00–10.00")
     assert "Nama lengkap siswa" in texts(name)
     asked = await chat.send("Budi Santoso")

@@ -64,7 +64,7 @@ async def test_ambiguous_name_in_the_chat_offers_a_choice(chat):
     assert "Selasa, 24 November 2009" in text  # 17 on the day: the card is handed over
     assert "dicetak kemudian" in text
     assert "Bawa: Kartu Keluarga (KK) terbaru, asli atau fotokopi." in text
-    assert "Sisa 100 kursi" in text
+    assert "Sisa kuota 100 orang" in text
 
 
 async def test_many_matches_in_the_chat_ask_for_the_kecamatan(chat):

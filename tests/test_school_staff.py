@@ -377,7 +377,7 @@ async def test_more_seats_are_not_announced(make_chat, services, app, api):
     assert "Tidak ada yang diberi tahu tentang perubahan jumlah kursi." in texts(preview)
     done = await admin.press("Ubah")
     assert "0 orang sedang diberi tahu" in texts(done)
-    assert "Sisa 159 kursi" in texts(done)
+    assert "Sisa kuota 159 orang" in texts(done)
     before = len(api.sent.get(770001, []))
     await send_outbox(services, app)
     assert len(api.sent.get(770001, [])) == before
