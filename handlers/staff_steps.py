@@ -14,7 +14,7 @@ from bot.regions import District
 from bot.services.booking import BookingView
 from handlers.common import refuse, staff_member
 from handlers.flow import Button, Turn
-from handlers.pickers import PAGE_SIZE
+from handlers.pickers import kecamatan_buttons
 
 # The longest list of affected bookings shown in a chat message; the rest are counted.
 SHOWN_BOOKINGS = 15
@@ -32,26 +32,7 @@ def districts_of(turn: Turn[Any], member: StaffMember) -> list[District]:
 
 def kecamatan_rows(turn: Turn[Any], districts: list[District], page: int) -> list[list[Button]]:
     """Kecamatan buttons, three a row, a page at a time, with the page turns."""
-    t = turn.t
-    pages = max(1, -(-len(districts) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    chunk = districts[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [
-        [Button(d.name, "k", d.code) for d in chunk[i : i + 3]] for i in range(0, len(chunk), 3)
-    ]
-    nav = []
-    if page > 0:
-        nav.append(Button("◀️", "p", str(page - 1)))
-    if pages > 1:
-        label = t.gettext("Page {page} of {pages}").format(
-            page=t.number(page + 1), pages=t.number(pages)
-        )
-        nav.append(Button(label, "p", str(page)))
-    if page < pages - 1:
-        nav.append(Button("▶️", "p", str(page + 1)))
-    if nav:
-        rows.append(nav)
-    return rows
+    return kecamatan_buttons(turn.t, districts, page)
 
 
 async def managed(turn: Turn[Any], code: str, action: str) -> bool:

@@ -22,7 +22,7 @@ from handlers.booking.draft import (
 from handlers.booking.when import choose_day
 from handlers.common import echo
 from handlers.flow import LEAVE, NEXT, REASK, STAY, Button, Goto, Invalid, Result, words
-from handlers.pickers import PAGE_SIZE
+from handlers.pickers import kecamatan_buttons
 
 SEND_LOCATION = N_("📍 Send my location")
 
@@ -37,26 +37,8 @@ def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
 
 
 def picker_rows(turn: BookingTurn) -> list[list[Button]]:
-    """The served kecamatan, three a row, a page at a time (as ``handlers.pickers``)."""
-    t = turn.t
-    ordered = sorted(turn.services.served_districts, key=lambda d: d.name)
-    pages = max(1, -(-len(ordered) // PAGE_SIZE))
-    page = min(max(turn.draft.page, 0), pages - 1)
-    chunk = ordered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [
-        [Button(d.name, "k", d.code) for d in chunk[i : i + 3]] for i in range(0, len(chunk), 3)
-    ]
-    nav = []
-    if page > 0:
-        nav.append(Button("◀️", "p", str(page - 1)))
-    if pages > 1:
-        label = t.gettext("Page {page} of {pages}").format(
-            page=t.number(page + 1), pages=t.number(pages)
-        )
-        nav.append(Button(label, "p", str(page)))
-    if page < pages - 1:
-        nav.append(Button("▶️", "p", str(page + 1)))
-    return [*rows, nav]
+    """The served kecamatan, three a row, a page at a time (``handlers.pickers``)."""
+    return kecamatan_buttons(turn.t, turn.services.served_districts, turn.draft.page)
 
 
 async def show_kec(turn: BookingTurn, *, edit: bool = False) -> None:
