@@ -62,7 +62,8 @@ from handlers.staff_steps import (
     kecamatan_rows,
     managed,
     member_of,
-    typed_kecamatan,
+    press_kecamatan_of,
+    read_kecamatan_of,
 )
 
 ACTION = "aturtempat"
@@ -207,24 +208,11 @@ async def show_kecamatan(turn: Turn[PlaceDraft]) -> None:
 
 
 async def press_kecamatan(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    if action == "p":
-        turn.draft.page = int(value) if value.isdigit() else 0
-        return REASK
-    return await _choose_kecamatan(turn, value)
+    return await press_kecamatan_of(turn, action, value, ACTION, Goto(PLACE))
 
 
 async def read_kecamatan(turn: Turn[PlaceDraft], text: str) -> Result:
-    code = typed_kecamatan(turn, text)
-    if code is None:
-        return Invalid(turn._("I don't know that kecamatan. Press one or type its name."))
-    return await _choose_kecamatan(turn, code)
-
-
-async def _choose_kecamatan(turn: Turn[PlaceDraft], code: str) -> Result:
-    if not await managed(turn, code, ACTION):
-        return REASK
-    turn.draft.kecamatan, turn.draft.place_id = code, None
-    return Goto(PLACE)
+    return await read_kecamatan_of(turn, text, ACTION, Goto(PLACE))
 
 
 async def _places(turn: Turn[PlaceDraft]) -> list[Place]:

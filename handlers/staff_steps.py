@@ -13,7 +13,7 @@ from bot.privacy import mask_name
 from bot.regions import District
 from bot.services.booking import BookingView
 from handlers.common import refuse, staff_member
-from handlers.flow import Button, Turn
+from handlers.flow import REASK, Button, Invalid, Result, Turn
 from handlers.pickers import kecamatan_buttons
 
 # The longest list of affected bookings shown in a chat message; the rest are counted.
@@ -61,3 +61,28 @@ def booking_lines(t: Translator, views: Sequence[BookingView]) -> str:
     if rest > 0:
         lines.append(t.ngettext("… and {n} more", "… and {n} more", rest).format(n=t.number(rest)))
     return "\n".join(lines)
+
+
+async def press_kecamatan_of(
+    turn: Turn[Any], action: str, value: str, staff_action: str, then: Result
+) -> Result:
+    """The kecamatan step's buttons in a staff flow: a page turn, or a kecamatan (``then``)."""
+    if action == "p":
+        turn.draft.page = int(value) if value.isdigit() else 0
+        return REASK
+    return await _choose_kecamatan(turn, value, staff_action, then)
+
+
+async def read_kecamatan_of(turn: Turn[Any], text: str, staff_action: str, then: Result) -> Result:
+    """A kecamatan typed at the kecamatan step of a staff flow."""
+    code = typed_kecamatan(turn, text)
+    if code is None:
+        return Invalid(turn._("I don't know that kecamatan. Press one or type its name."))
+    return await _choose_kecamatan(turn, code, staff_action, then)
+
+
+async def _choose_kecamatan(turn: Turn[Any], code: str, staff_action: str, then: Result) -> Result:
+    if not await managed(turn, code, staff_action):
+        return REASK
+    turn.draft.kecamatan, turn.draft.place_id = code, None
+    return then

@@ -44,9 +44,9 @@ from handlers.staff_steps import (
     booking_lines,
     districts_of,
     kecamatan_rows,
-    managed,
     member_of,
-    typed_kecamatan,
+    press_kecamatan_of,
+    read_kecamatan_of,
 )
 
 ACTION = "close"
@@ -138,24 +138,11 @@ async def show_kecamatan(turn: Turn[CloseDraft]) -> None:
 
 
 async def press_kecamatan(turn: Turn[CloseDraft], action: str, value: str) -> Result:
-    if action == "p":
-        turn.draft.page = int(value) if value.isdigit() else 0
-        return REASK
-    return await _choose_kecamatan(turn, value)
+    return await press_kecamatan_of(turn, action, value, ACTION, NEXT)
 
 
 async def read_kecamatan(turn: Turn[CloseDraft], text: str) -> Result:
-    code = typed_kecamatan(turn, text)
-    if code is None:
-        return Invalid(turn._("I don't know that kecamatan. Press one or type its name."))
-    return await _choose_kecamatan(turn, code)
-
-
-async def _choose_kecamatan(turn: Turn[CloseDraft], code: str) -> Result:
-    if not await managed(turn, code, ACTION):
-        return REASK
-    turn.draft.kecamatan, turn.draft.place_id = code, None
-    return NEXT
+    return await read_kecamatan_of(turn, text, ACTION, NEXT)
 
 
 async def _places(turn: Turn[CloseDraft]) -> list[Place]:
