@@ -241,6 +241,26 @@ def ticket_lines(t: Translator, view: BookingView, headline: str, bring: list[st
     ]
 
 
+async def _send_qr(chat: Chat, context: BotContext, view: BookingView) -> None:
+    """The QR code, with what it stands for readable under it: a screenshot or a printout means
+    something at the counter even unscanned; initials only, no NIK (the picture gets shared)."""
+    t = context.t
+    link = checkin_link(context.bot.username or "", view.code)
+    readable = [
+        view.code,
+        initials(view.person_name),
+        view.place.name,
+        t.date(view.date),
+        t.time_range(view.starts, view.ends),
+    ]
+    await chat.send_photo(
+        InputFile(ticket_png(link, readable), filename=f"ektp-{view.code}.png"),
+        caption=t.gettext("QR code of booking {code}: show it at the counter.").format(
+            code=view.code
+        ),
+    )
+
+
 async def send_ticket(
     chat: Chat,
     context: BotContext,
@@ -275,21 +295,8 @@ async def send_ticket(
             title=place.name[:100],
             address=(place.address or place.name)[:100],
         )
-    link = checkin_link(context.bot.username or "", view.code)
     if qr:
-        # Readable under the code: a screenshot or a printout means something at the counter
-        # even unscanned; initials only, no NIK (the picture gets shared and printed).
-        readable = [
-            view.code,
-            initials(view.person_name),
-            place.name,
-            t.date(view.date),
-            t.time_range(view.starts, view.ends),
-        ]
-        await chat.send_photo(
-            InputFile(ticket_png(link, readable), filename=f"ektp-{view.code}.png"),
-            caption=_("QR code of booking {code}: show it at the counter.").format(code=view.code),
-        )
+        await _send_qr(chat, context, view)
     tz = context.services.clock.tz
     calendar = booking_calendar(
         t,

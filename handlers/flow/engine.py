@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
@@ -201,17 +201,9 @@ async def route(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return
-    query = update.callback_query
     store = store_of(context)
-    if query is not None:
-        if FLOW_BUTTON.matches(query.data):
-            await _on_button(update, context)
-            raise ApplicationHandlerStop
-        # Any other button (the menu, an answer's "where to record"…) takes the resident
-        # elsewhere: what they type next is for that, not for this flow's step.
-        active = await store.active(user.id)
-        if active is not None and not _own_button(active.flow, query.data):
-            await store.park(user.id)
+    if update.callback_query is not None:
+        await _route_button(update, context, user.id)
         return
     message = update.message
     if message is None:
@@ -244,6 +236,28 @@ async def route(update: Update, context: BotContext) -> None:
         # the draft waits.
         await store.park(user.id)
         return
+    await _route_message(turn, message)
+
+
+async def _route_button(update: Update, context: BotContext, user_id: int) -> None:
+    """An engine button goes to its flow (and stops there); any other button (the menu, an
+    answer's "where to record"…) takes the resident elsewhere: what they type next is for that,
+    not for this flow's step."""
+    query = update.callback_query
+    assert query is not None
+    if FLOW_BUTTON.matches(query.data):
+        await _on_button(update, context)
+        raise ApplicationHandlerStop
+    store = store_of(context)
+    active = await store.active(user_id)
+    if active is not None and not _own_button(active.flow, query.data):
+        await store.park(user_id)
+
+
+async def _route_message(turn: Turn[Any], message: Message) -> None:
+    """A message the flow takes: text, a location its step reads, or anything else (asked
+    again). Stops the update: nothing else answers it."""
+    text = message.text
     if text is None and turn.step == RESUME_STEP:
         # A photo or sticker at the "continue?" question, which is no step to show again: the
         # question and its buttons stay where they are.

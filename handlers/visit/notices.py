@@ -4,6 +4,7 @@ the family's status line, and the outbox renderers of the kinds ``bot.services.v
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -147,14 +148,7 @@ async def staff_card(
     ]
     if visit.notes:
         lines.append(_("Notes: {notes}").format(notes=escape(plain(visit.notes))))
-    created = services.clock.local(visit.created_at).date()
-    requested = _("Requested: {date}").format(date=t.date_medium(created))
-    if visit.status in ("new", "info_requested"):
-        due = visits.due_date(visit)
-        requested += " · " + _("answer by {date}").format(date=t.date_medium(due))
-        if visit.status == "new" and services.clock.today() > due:
-            requested += " · ⚠️ " + _("<b>overdue</b>")
-    lines.append(requested)
+    lines.append(_requested_line(services, t, visit))
     if visit.status in ("scheduled", "done", "not_done") and visit.visit_date:
         lines.append(_("Visit: {when}").format(when=window_label(t, visit)))
     if visit.assignee:
@@ -167,6 +161,29 @@ async def staff_card(
                 time=t.time(told_at.time())
             )
         )
+    lines.extend(await _words_lines(services, t, visit, plain))
+    return Notice("\n".join(lines), staff_buttons(t, visit, full=full, undoable=undoable))
+
+
+def _requested_line(services: Services, t: Translator, visit: HomeVisit) -> str:
+    """When it was requested, and for an open request by when it must be answered."""
+    _ = t.gettext
+    created = services.clock.local(visit.created_at).date()
+    requested = _("Requested: {date}").format(date=t.date_medium(created))
+    if visit.status in ("new", "info_requested"):
+        due = services.visits.due_date(visit)
+        requested += " · " + _("answer by {date}").format(date=t.date_medium(due))
+        if visit.status == "new" and services.clock.today() > due:
+            requested += " · ⚠️ " + _("<b>overdue</b>")
+    return requested
+
+
+async def _words_lines(
+    services: Services, t: Translator, visit: HomeVisit, plain: Callable[[str], str]
+) -> list[str]:
+    """Staff's note on the request and the family's last words, as the group may read them."""
+    _ = t.gettext
+    lines = []
     if visit.outcome_note:
         if visit.status == "info_requested":
             label = _("Question to the family: {text}")
@@ -177,14 +194,14 @@ async def staff_card(
         else:
             label = _("Staff note: {text}")
         lines.append(label.format(text=escape(plain(visit.outcome_note))))
-    message = await visits.last_family_message(visit.id)
+    message = await services.visits.last_family_message(visit.id)
     if message is not None and visit.is_open:
         if message.action == "info_given":
             label = _("Family's answer: {text}")
         else:
             label = _("Family asks for another date: {text}")
         lines.append(label.format(text=escape(plain(message.detail))))
-    return Notice("\n".join(lines), staff_buttons(t, visit, full=full, undoable=undoable))
+    return lines
 
 
 def _as_typed(text: str) -> str:
