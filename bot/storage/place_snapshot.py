@@ -22,10 +22,11 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from itertools import count
+from typing import Any, TypeVar
 
 from bot.storage.db import Database, time_or_none
 from bot.storage.place_records import (
@@ -41,6 +42,7 @@ from bot.storage.place_records import (
 )
 
 _CLOSURE_COLUMNS = "id, place_id, date, starts, ends, reason"
+T = TypeVar("T")
 _epochs = count(1)  # a full load or a moved window: every stamp changes
 
 
@@ -174,33 +176,42 @@ def _assemble(
     )
 
 
-async def _hours(db: Database, place_ids: list[int] | None) -> dict[int, tuple[WeeklyHours, ...]]:
-    sql = "SELECT place_id, weekday, opens, closes FROM place_hours"
+async def _per_place(
+    db: Database, select: str, order: str, place_ids: list[int] | None, build: Callable[[Any], T]
+) -> dict[int, tuple[T, ...]]:
+    """Rows keyed by their first column (a place id), built by ``build``: every place's, or only
+    ``place_ids``' (each then present, empty when it has none left)."""
+    sql = select
     if place_ids is not None:
         sql += f" WHERE place_id IN ({','.join('?' * len(place_ids))})"
-    rows = await db.fetchall(sql + " ORDER BY weekday, opens", place_ids or ())
-    hours: dict[int, list[WeeklyHours]] = {p: [] for p in place_ids or ()}
+    rows = await db.fetchall(f"{sql} ORDER BY {order}", place_ids or ())
+    found: dict[int, list[T]] = {p: [] for p in place_ids or ()}
     for r in rows:
-        hours.setdefault(r[0], []).append(
-            WeeklyHours(r[1], time.fromisoformat(r[2]), time.fromisoformat(r[3]))
-        )
-    return {place_id: tuple(found) for place_id, found in hours.items()}
+        found.setdefault(r[0], []).append(build(r))
+    return {place_id: tuple(items) for place_id, items in found.items()}
+
+
+async def _hours(db: Database, place_ids: list[int] | None) -> dict[int, tuple[WeeklyHours, ...]]:
+    return await _per_place(
+        db,
+        "SELECT place_id, weekday, opens, closes FROM place_hours",
+        "weekday, opens",
+        place_ids,
+        lambda r: WeeklyHours(r[1], time.fromisoformat(r[2]), time.fromisoformat(r[3])),
+    )
 
 
 async def _hour_changes(
     db: Database, place_ids: list[int] | None
 ) -> dict[int, tuple[HourChange, ...]]:
     """Planned changes of weekly hours (few rows: read whole, or per place)."""
-    sql = "SELECT place_id, weekday, starts_on, hours FROM hour_changes"
-    if place_ids is not None:
-        sql += f" WHERE place_id IN ({','.join('?' * len(place_ids))})"
-    rows = await db.fetchall(sql + " ORDER BY starts_on", place_ids or ())
-    changes: dict[int, list[HourChange]] = {p: [] for p in place_ids or ()}
-    for r in rows:
-        changes.setdefault(r[0], []).append(
-            HourChange(r[1], date.fromisoformat(r[2]), _ranges(r[3]))
-        )
-    return {place_id: tuple(found) for place_id, found in changes.items()}
+    return await _per_place(
+        db,
+        "SELECT place_id, weekday, starts_on, hours FROM hour_changes",
+        "starts_on",
+        place_ids,
+        lambda r: HourChange(r[1], date.fromisoformat(r[2]), _ranges(r[3])),
+    )
 
 
 def _ranges(text: str) -> tuple[tuple[time, time], ...]:
