@@ -90,7 +90,7 @@ class FlowStateStore:
     async def save(self, state: FlowState) -> None:
         """Write the row; an active row first parks the user's other flows (one active each)."""
         async with self.db.transaction() as conn:
-            if state.active:
+            if state.active and self._may_have_another_active(state):
                 await conn.execute(
                     "UPDATE flow_states SET active = 0 WHERE user_id = ? AND flow <> ? "
                     "AND active = 1",
@@ -120,6 +120,14 @@ class FlowStateStore:
             self._remember(state.user_id, state)
         elif (cached := self._active.get(state.user_id)) and cached.flow == state.flow:
             self._remember(state.user_id, None)
+
+    def _may_have_another_active(self, state: FlowState) -> bool:
+        """Whether another of the user's flows may be active (to park it): unknown unless the
+        in-memory copy says none is, or this very flow is (every step of a flow saves twice)."""
+        if state.user_id not in self._active:
+            return True
+        known = self._active[state.user_id]
+        return known is not None and known.flow != state.flow
 
     async def park(self, user_id: int) -> None:
         """The user's active flow stops taking messages; its draft stays for "Lanjutkan"."""
