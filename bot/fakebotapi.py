@@ -25,6 +25,8 @@ from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 1000000001
 BOT_USERNAME = "ektp_demo_bot"
+# Telegram refuses an inline keyboard of more than 100 buttons ("reply markup is too long").
+MAX_INLINE_BUTTONS = 100
 ALLOWED_TAGS = {
     "b",
     "strong",
@@ -403,7 +405,10 @@ class FakeBotAPI(BaseRequest):
             problem = check_html(text)
             if problem:
                 raise _ApiError(400, f"Bad Request: {problem}")
-        for row in self._buttons(params):
+        rows = self._buttons(params)
+        if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+            raise _ApiError(400, "Bad Request: reply markup is too long")
+        for row in rows:
             for button in row:
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(data.encode()) <= 64:

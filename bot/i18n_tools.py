@@ -105,7 +105,8 @@ def fill(domain: str, lang: str, source: Path) -> int:
         message.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
         message.flags.discard("fuzzy")
     with po_path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False)
+        # The width pybabel update writes: files keep one wrapping whichever tool wrote last.
+        write_po(handle, catalog, width=76, omit_header=False)
     for msgid in unknown:
         print(f"not in {domain}: {msgid[:70]!r}")
     return 1 if unknown else 0

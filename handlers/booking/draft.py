@@ -28,6 +28,7 @@ class BookingDraft:
     page: int = 0
     choices: list[int] | None = None  # places to choose from (None: not yet looked up)
     dist: list[float] | None = None  # km to each of ``choices`` after a shared location
+    place_page: int = 0  # the page of ``choices`` shown (PLACES_PER_PAGE a page)
     kb: bool = False  # the "send my location" reply keyboard is shown
     want: date | None = None  # a date the resident named before choosing the place
     place: int | None = None

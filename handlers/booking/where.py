@@ -25,6 +25,10 @@ from handlers.flow import LEAVE, NEXT, REASK, STAY, Button, Goto, Invalid, Resul
 from handlers.pickers import kecamatan_buttons
 
 SEND_LOCATION = N_("📍 Send my location")
+# Places a page of step 1 shows: each takes four lines (name, address, next free day) and a button,
+# so a kecamatan with many places (village halls, schools, malls) stays far below Telegram's
+# 4,096 characters and 100 buttons.
+PLACES_PER_PAGE = 8
 
 
 def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
@@ -85,6 +89,7 @@ def pick_kecamatan(turn: BookingTurn, code: str) -> Result:
     """The kecamatan's places are looked up by ``first`` (``resolve_kecamatan``)."""
     draft = turn.draft
     draft.kec, draft.cands, draft.choices, draft.dist = code, None, None, None
+    draft.place_page = 0
     draft.place = draft.day = draft.slot = draft.full_day = None
     return NEXT
 
@@ -166,6 +171,7 @@ async def nearest_choices(
     if not found:
         return False
     turn.draft.choices = [p.id for p, _km in found]
+    turn.draft.place_page = 0
     turn.draft.dist = [km for _p, km in found]
     return True
 
@@ -193,7 +199,11 @@ async def show_place(turn: BookingTurn) -> None:
             )
         ]
     rows = []
-    for number, place_id in enumerate(draft.choices or [], start=1):
+    choices = draft.choices or []
+    pages = max(1, -(-len(choices) // PLACES_PER_PAGE))
+    page = min(max(draft.place_page, 0), pages - 1)
+    first = page * PLACES_PER_PAGE
+    for number, place_id in enumerate(choices[first : first + PLACES_PER_PAGE], start=first + 1):
         place = await services.places.place(place_id)
         if place is None:
             continue
@@ -210,12 +220,30 @@ async def show_place(turn: BookingTurn) -> None:
         lines += [escape(place.address)] if place.address else []
         lines.append(f"<i>{nxt}</i>")
         rows.append([Button(label[:60], "pl", str(place.id))])
+    if pages > 1:
+        lines += [
+            "",
+            _("Page {page} of {pages}.").format(page=t.number(page + 1), pages=t.number(pages)),
+        ]
+        rows.append(page_buttons(turn, page, pages))
     await turn.ask("\n".join(lines), rows)
+
+
+def page_buttons(turn: BookingTurn, page: int, pages: int) -> list[Button]:
+    _ = turn._
+    nav = []
+    if page > 0:
+        nav.append(Button(_("⬅️ Previous places"), "plp", str(page - 1)))
+    if page < pages - 1:
+        nav.append(Button(_("More places ➡️"), "plp", str(page + 1)))
+    return nav
 
 
 async def press_place(turn: BookingTurn, action: str, value: str) -> Result:
     if action == "pl" and value.isdigit():
         return await set_place(turn, int(value))
+    if action == "plp" and value.isdigit():
+        turn.draft.place_page = int(value)
     return REASK
 
 

@@ -22,6 +22,7 @@ class SchoolDraft:
     choices: list[int] | None = None
     school: int | None = None
     event: int | None = None
+    event_page: int = 0  # the page of the school card's recording days (EVENTS_PER_PAGE a page)
     slot: int | None = None
     name: str | None = None
     nik: str | None = None
@@ -39,6 +40,7 @@ class SchoolDraft:
     def new_search(self) -> None:
         self.query, self.page, self.choices = None, 0, None
         self.school, self.event, self.slot = None, None, None
+        self.event_page = 0
 
     def forget_event(self) -> None:
         self.event = self.slot = None

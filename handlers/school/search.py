@@ -149,6 +149,10 @@ def another_school(turn: SchoolTurn) -> Result:
 
 # --- the school card --------------------------------------------------------------------------
 
+# Recording days a page of the card shows in full: each takes six to eight lines and a button, so
+# a school with a whole term of recording days stays below Telegram's 4,096 characters.
+EVENTS_PER_PAGE = 5
+
 
 async def show_card(turn: SchoolTurn, *, edit: bool = False) -> None:
     t, _ = turn.t, turn._
@@ -173,11 +177,21 @@ async def show_card(turn: SchoolTurn, *, edit: bool = False) -> None:
                 len(events),
             ).format(n=t.number(len(events)))
         )
-        for view in events:
+        pages = max(1, -(-len(events) // EVENTS_PER_PAGE))
+        page = min(max(turn.draft.event_page, 0), pages - 1)
+        for view in events[page * EVENTS_PER_PAGE : (page + 1) * EVENTS_PER_PAGE]:
             lines += ["", *event_lines(t, view)]
             if view.open_for_booking:
                 label = _("📝 Book · {date}").format(date=t.date_short(view.event.date))
                 rows.append([Button(label, "e", str(view.event.id))])
+        if pages > 1:
+            lines += [
+                "",
+                _("Page {page} of {pages}.").format(
+                    page=t.number(page + 1), pages=t.number(pages)
+                ),
+            ]
+            rows.append(event_page_buttons(turn, page, pages))
         lines += ["", _("Recording is free of charge: never pay anyone for it.")]
     else:
         lines.append(
@@ -189,6 +203,18 @@ async def show_card(turn: SchoolTurn, *, edit: bool = False) -> None:
     rows.append([await follow_button(turn, school.id)])
     rows.append([Button(_("🔎 Another school"), "new")])
     await turn.ask("\n".join(lines), rows, edit=edit)
+
+
+def event_page_buttons(
+    turn: SchoolTurn, page: int, pages: int
+) -> list[Button | InlineKeyboardButton]:
+    _ = turn._
+    nav: list[Button | InlineKeyboardButton] = []
+    if page > 0:
+        nav.append(Button(_("⬅️ Earlier days"), "ep", str(page - 1)))
+    if page < pages - 1:
+        nav.append(Button(_("Later days ➡️"), "ep", str(page + 1)))
+    return nav
 
 
 async def follow_button(turn: SchoolTurn, school_id: int) -> Button:
@@ -216,6 +242,10 @@ async def press_card(turn: SchoolTurn, action: str, value: str) -> Result:
     if action in ("f", "u"):
         await toggle_follow(turn, action, value)
         await show_card(turn, edit=True)  # the card's button shows the new choice
+        return STAY
+    if action == "ep" and value.isdigit():
+        turn.draft.event_page = int(value)
+        await show_card(turn, edit=True)
         return STAY
     if action == "e" and value.isdigit():
         refusal = await open_event(turn.context, turn.user_id, turn.draft, int(value))
