@@ -177,12 +177,17 @@ async def _offer_resume(
     turn = _turn(update, context, flow, earlier)
     turn.history.append(earlier.step)
     turn.step = RESUME_STEP
+    await _ask_resume(turn)
+
+
+async def _ask_resume(turn: Turn[Any]) -> None:
     turn.token = new_token()
+    turn.buttons = []
     _ = turn._
     await _save(turn, active=True)
     await turn.ask(
         _("You started this earlier: {title}. Continue where you were, or start again?").format(
-            title=flow.title(turn.t)
+            title=turn.flow.title(turn.t)
         ),
         [
             [Button(_("▶️ Continue"), RESUME, words=words.RESUME)],
@@ -287,11 +292,7 @@ async def _on_text(turn: Turn[Any], text: str) -> None:
         await _back(turn)
         return
     if turn.step == RESUME_STEP:
-        pressed = turn.typed_button(text, by_number=True)
-        if pressed is not None:
-            await _press(turn, *pressed)
-            return
-        await _park_and_answer(turn)
+        await _on_text_at_resume(turn, text)
         return
     step = _step(turn)
     pressed = turn.typed_button(text, by_number=False)
@@ -351,8 +352,54 @@ async def _interrupt(turn: Turn[Any], hint: str = "") -> None:
     await _save(turn, active=True)
 
 
+async def _on_text_at_resume(turn: Turn[Any], text: str) -> None:
+    """Text at the "continue or start again?" question. A typed button is pressed. An answer to
+    the step the resident stopped at continues there; an answer to the flow's first step (the
+    kecamatan typed after /daftar) starts again with it. A question is answered and the draft
+    waits (rule 1); anything else asks again, so nothing the resident typed is lost silently."""
+    pressed = turn.typed_button(text, by_number=True)
+    if pressed is not None:
+        await _press(turn, *pressed)
+    elif await _answers_a_step(turn, text):
+        return
+    elif _interrupts(turn, frozenset()):
+        await _park_and_answer(turn)
+    else:
+        await turn.say(turn._("Please tap ▶️ Continue or 🔄 Start again (or type your answer)."))
+        await _ask_resume(turn)
+
+
+async def _answers_a_step(turn: Turn[Any], text: str) -> bool:
+    """Read ``text`` at the step the draft stopped at, then at the first step of a fresh draft;
+    the first that takes it goes on from there. A refusal keeps nothing."""
+    stopped, history, draft = turn.history[:-1], turn.history, turn.draft
+    attempts = []
+    if history and history[-1] in turn.flow.steps:
+        attempts.append((stopped, history[-1], draft))
+    fresh = turn.flow.draft()
+    turn.draft, turn.history = fresh, []
+    attempts.append(([], await turn.flow.first(turn), fresh))
+    for earlier, step_name, start in attempts:
+        step = turn.flow.steps[step_name]
+        read = step.read
+        if read is None or (step.guard == "always" and _interrupts(turn, step.own_intents)):
+            continue  # a free-text step takes no question as its answer (rule 1)
+        turn.history, turn.step = list(earlier), step_name
+        turn.draft = drafts.decode(turn.flow.draft, drafts.encode(start))
+        result = await read(turn, text)
+        if not isinstance(result, Invalid):
+            await _apply(turn, result)
+            return True
+    turn.step, turn.history, turn.draft = RESUME_STEP, history, draft
+    return False
+
+
 async def _park_and_answer(turn: Turn[Any]) -> None:
-    """At the "continue?" question, anything else is a new message: the draft waits."""
+    """At the "continue?" question, anything else is a new message: the draft waits, at the
+    step it stopped at (so that coming back offers it again)."""
+    if turn.step == RESUME_STEP and turn.history:
+        turn.step = turn.history.pop()
+        await _save(turn, active=True)
     await store_of(turn.context).park(turn.user_id)
     await _answer_elsewhere(turn)
 
