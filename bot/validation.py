@@ -441,6 +441,25 @@ NAME_TOO_LONG = "too_long"  # params: max, count
 NAME_DIGITS = "digits"
 NAME_CHARACTERS = "characters"  # params: chars (the offending characters, in order, once each)
 NAME_NO_LETTERS = "no_letters"
+NAME_SENTENCE = "sentence"  # a sentence (a reason, a question), not a name
+
+# Words that are in sentences and never in an Indonesian (or English) name: typed text holding one
+# is not stored as a name, whatever the NLU makes of it ("nenek saya sakit stroke", "mau daftar
+# buat anak saya", "can I book"). Words that are also given names or name parts (Hari, Ada, Dan,
+# Putri, Dia, Mana, Kita, Nik, Yang, Can, My, How) and two-letter slang (ga, sy) are left out on
+# purpose.
+_SENTENCE_WORDS = frozenset(
+    {"saya", "aku", "gue", "kami", "anda", "kamu", "mereka",
+     "tidak", "tdk", "gak", "nggak", "ngga", "enggak", "engga", "bukan", "belum", "blm",
+     "sudah", "udah", "sdh", "bisa", "mau", "ingin", "pengen", "pingin", "tolong", "mohon",
+     "sakit", "stroke", "lumpuh", "jalan", "yg", "apa", "apakah", "kapan", "dimana",
+     "bagaimana", "gimana", "gmn", "kenapa", "mengapa", "berapa", "brp", "untuk", "utk",
+     "buat", "dengan", "dgn", "karena", "krn", "tapi", "jika", "kalau", "kalo", "atau", "juga",
+     "ini", "itu", "disini", "sini", "ktp", "ektp", "e-ktp", "ktp-el", "daftar", "rekam",
+     "perekaman", "tanggal", "tgl", "besok", "kemarin", "sekarang", "are",
+     "cannot", "what", "when", "where", "please", "want",
+     "need", "sick", "register", "book"}
+)  # fmt: skip
 
 NAME_MIN = 2
 NAME_MAX = 100
@@ -474,6 +493,8 @@ def validate_name(text: str) -> str:
         raise NameError_(NAME_NO_LETTERS)
     if letters < NAME_MIN:
         raise NameError_(NAME_TOO_SHORT, min=NAME_MIN)
+    if _SENTENCE_WORDS & {word.strip(".,'-").casefold() for word in name.split(" ")}:
+        raise NameError_(NAME_SENTENCE)
     if len(name) > NAME_MAX:
         raise NameError_(NAME_TOO_LONG, max=NAME_MAX, count=len(name))
     if name == name.lower():  # "budi santoso" typed in a hurry: "Budi Santoso", as on the KK
@@ -503,6 +524,11 @@ def name_error_text(err: NameError_, _: Gettext) -> str:
         return _(
             "A name cannot contain digits. Please type the full name as written on the "
             "Kartu Keluarga."
+        )
+    if err.code == NAME_SENTENCE:
+        return _(
+            "That looks like a sentence, not a name. Please type only the full name as written "
+            "on the Kartu Keluarga, for example Siti Aminah."
         )
     if err.code == NAME_CHARACTERS:
         return _(

@@ -334,7 +334,7 @@ async def test_account_limit_is_told_at_the_start(resident, chat, services):
     slot = (await services.booking.free_slots(office, SATURDAY))[0]
     for serial in range(1, 5):
         await services.booking.book(
-            slot.slot_id, owner_id=resident, person_name="Anak Kami", nik=nik(serial)
+            slot.slot_id, owner_id=resident, person_name="Putri Lestari", nik=nik(serial)
         )
     messages = await chat.send("/daftar")
     assert "4 pendaftaran aktif" in texts(messages)

@@ -60,7 +60,7 @@ async def test_a_busy_day_fits_one_message_and_counts_the_rest(make_chat, servic
             await services.booking.book(
                 slot.slot_id,
                 owner_id=next_account(),
-                person_name="Warga Dengan Nama Yang Cukup Panjang " + "abcdefghij"[serial % 10],
+                person_name="Warga Bernama Cukup Panjang Sekali " + "abcdefghij"[serial % 10],
                 nik=nik(serial),
             )
     assert serial > 60

@@ -38,14 +38,20 @@ async def test_a_time_typed_at_the_offer_continues_where_the_resident_was(chat, 
     assert slot is not None and slot.slot.starts.hour == 10
 
 
-async def test_a_question_at_the_offer_is_answered_and_the_draft_waits(chat, services):
+async def test_a_question_at_the_offer_is_answered_then_one_tap_continues(chat, services):
     await _left_at_time_step(chat)
     before = await services.flow_states.get(chat.chat_id, "booking")
-    assert "Kartu Keluarga" in texts(await chat.send("syaratnya apa aja?"))
+    answer = await chat.send("syaratnya apa aja?")
+    assert "Kartu Keluarga" in texts(answer)
     after = await services.flow_states.get(chat.chat_id, "booking")
     assert before is not None and after is not None and after.draft == before.draft
-    assert "Lanjutkan" in texts(await chat.send("/daftar"))  # offered again, not lost
-    assert "Pilih jam" in texts(await chat.send("lanjut"))
+    assert "Pilih jam" in texts(await chat.press(answer[-1].button_labels[-1]))
+
+
+async def test_after_a_question_at_the_offer_the_answer_typed_next_is_taken(chat, services):
+    await _left_at_time_step(chat)
+    await chat.send("syaratnya apa aja?")
+    assert "siapa yang akan merekam" in texts(await chat.send("jam 10"))
 
 
 async def test_gibberish_at_the_offer_asks_again(chat):

@@ -19,6 +19,7 @@ from bot.validation import (
     NAME_DIGITS,
     NAME_EMPTY,
     NAME_NO_LETTERS,
+    NAME_SENTENCE,
     NAME_TOO_LONG,
     NAME_TOO_SHORT,
     NIK_BIRTH_DATE,
@@ -435,6 +436,10 @@ def test_eligibility_is_consistent(born, visit, married, allow_16):
         ("Ng", "Ng"),
         ("José", "José"),
         ("Sutarmi\tWidodo", "Sutarmi Widodo"),
+        # Given names that are also words: not taken for a sentence.
+        ("Hari Santoso", "Hari Santoso"),
+        ("Putri Ayu Binti Dan", "Putri Ayu Binti Dan"),
+        ("Ahmad bin Abdullah", "Ahmad bin Abdullah"),
     ],
 )
 def test_validate_name(typed, expected):
@@ -454,6 +459,12 @@ def test_validate_name(typed, expected):
         ("Budi 🙂", NAME_CHARACTERS),
         ("--", NAME_NO_LETTERS),
         ("a" * 101, NAME_TOO_LONG),
+        # Sentences typed where a name is asked: a reason, a question, a request.
+        ("Nenek saya sakit stroke, tidak bisa jalan", NAME_SENTENCE),
+        ("mau daftar buat anak saya", NAME_SENTENCE),
+        ("syaratnya apa", NAME_SENTENCE),
+        ("kapan buka", NAME_SENTENCE),
+        ("My mother is sick", NAME_SENTENCE),
     ],
 )
 def test_validate_name_errors(typed, code):

@@ -131,3 +131,22 @@ async def test_the_summary_button_is_stale_once_sent(chat):
     await chat.press("Kirim permohonan", summary)
     assert "sudah selesai" in chat.api.callback_answers[-1]["text"]
     assert sum("sudah tercatat" in m.text for m in chat.transcript) == 1
+
+
+async def test_the_story_typed_at_the_name_step_is_not_a_name(chat, services):
+    """Families tell what happened first; it is not stored as the name, and the bot says the
+    reason comes next instead of answering with the home-visit FAQ inside the request."""
+    await chat.send("/rumah")
+    answer = texts(await chat.send("Nenek saya sakit stroke, tidak bisa jalan"))
+    assert "nama lengkap" in answer and "Lansia, sakit, dan disabilitas" not in answer
+    state = await services.flow_states.get(chat.chat_id, "visit")
+    assert state is not None and state.draft["name"] is None and state.active
+    assert "16 angka" in texts(await chat.send("Siti Aminah"))
+
+
+async def test_a_request_merely_opened_is_not_offered_to_continue(chat):
+    await chat.send("/rumah")
+    await chat.send("/lokasi")
+    again = await chat.send("/rumah")
+    assert "Siapa yang perlu dikunjungi" in texts(again)
+    assert not any("Lanjutkan" in label for m in again for label in m.button_labels)

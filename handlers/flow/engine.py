@@ -355,15 +355,19 @@ async def _interrupt(turn: Turn[Any], hint: str = "") -> None:
 async def _on_text_at_resume(turn: Turn[Any], text: str) -> None:
     """Text at the "continue or start again?" question. A typed button is pressed. An answer to
     the step the resident stopped at continues there; an answer to the flow's first step (the
-    kecamatan typed after /daftar) starts again with it. A question is answered and the draft
-    waits (rule 1); anything else asks again, so nothing the resident typed is lost silently."""
+    kecamatan typed after /daftar) starts again with it. A question is answered, then one tap
+    (or the answer typed) continues (rule 1); anything else asks again, so nothing the resident
+    typed is lost silently."""
     pressed = turn.typed_button(text, by_number=True)
     if pressed is not None:
         await _press(turn, *pressed)
     elif await _answers_a_step(turn, text):
         return
     elif _interrupts(turn, frozenset()):
-        await _park_and_answer(turn)
+        # Answered like a question at the step (rule 1): one tap, or the answer typed next,
+        # continues where the resident was.
+        turn.step = turn.history.pop() if turn.history else await turn.flow.first(turn)
+        await _interrupt(turn)
     else:
         await turn.say(turn._("Please tap ▶️ Continue or 🔄 Start again (or type your answer)."))
         await _ask_resume(turn)
@@ -392,16 +396,6 @@ async def _answers_a_step(turn: Turn[Any], text: str) -> bool:
             return True
     turn.step, turn.history, turn.draft = RESUME_STEP, history, draft
     return False
-
-
-async def _park_and_answer(turn: Turn[Any]) -> None:
-    """At the "continue?" question, anything else is a new message: the draft waits, at the
-    step it stopped at (so that coming back offers it again)."""
-    if turn.step == RESUME_STEP and turn.history:
-        turn.step = turn.history.pop()
-        await _save(turn, active=True)
-    await store_of(turn.context).park(turn.user_id)
-    await _answer_elsewhere(turn)
 
 
 async def _answer_elsewhere(turn: Turn[Any]) -> None:

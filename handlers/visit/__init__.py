@@ -16,7 +16,7 @@ from handlers.common import answer, final
 from handlers.flow import start
 from handlers.intents import analysis_of, starts
 from handlers.keyboards import MENU, MENU_VISIT
-from handlers.visit.request import REQUEST
+from handlers.visit.request import REQUEST, say_intro
 from handlers.visit.requests import (
     ANSWER,
     CHANGE,
@@ -31,6 +31,7 @@ from handlers.visit.views import VisitDraft, summary_text
 async def open_request(update: Update, context: BotContext) -> None:
     """/rumah or the menu button: the request (a request left half-way is offered to continue)."""
     await answer(update.callback_query)  # the menu keeps its buttons
+    await say_intro(update, context)
     await start(update, context, REQUEST)
 
 
@@ -40,6 +41,7 @@ async def open_from_sentence(update: Update, context: BotContext) -> None:
     draft = None
     if match is not None and context.services.visits.is_served(match.code):
         draft = VisitDraft(kec_suggested=match.code)
+    await say_intro(update, context)
     await start(update, context, REQUEST, draft)
 
 

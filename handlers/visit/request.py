@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import KeyboardButton, Location, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    KeyboardButton,
+    Location,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 
+from bot.context import BotContext
 from bot.errors import DomainError
 from bot.services.visits import (
     ADDRESS_MAX,
@@ -24,6 +31,7 @@ from bot.services.visits import (
     clean_text,
 )
 from bot.validation import (
+    NAME_SENTENCE,
     NameError_,
     NikError,
     PhoneError,
@@ -33,6 +41,7 @@ from bot.validation import (
     phone_error_text,
     validate_name,
 )
+from handlers.common import reply, user_id_of
 from handlers.flow import (
     LEAVE,
     NEXT,
@@ -78,12 +87,17 @@ _ADDRESS_MARKS = frozenset(
 # --- who ---------------------------------------------------------------------------------------
 
 
+async def say_intro(update: Update, context: BotContext) -> None:
+    """What a home visit is and the requests already open, before the flow's first question (or
+    its "continue?" offer). Said by the entries, not by a step, so that the draft holds answers
+    only and a request merely opened is not offered to continue."""
+    user_id = user_id_of(update)
+    open_requests = await context.services.visits.open_for_owner(user_id)
+    await reply(update, context, intro_text(context, [v.ticket for v in open_requests]))
+
+
 async def show_name(turn: T) -> None:
     _ = turn._
-    if not turn.draft.intro_seen:  # the first time only, not after ◀️ Back
-        open_requests = await turn.services.visits.open_for_owner(turn.user_id)
-        await turn.say(intro_text(turn.context, [v.ticket for v in open_requests]))
-        turn.draft.intro_seen = True
     await turn.ask(
         _("<b>Who needs the home visit?</b> Type their full name as on the Kartu Keluarga.")
     )
@@ -93,6 +107,14 @@ async def read_name(turn: T, text: str) -> Result:
     try:
         turn.draft.name = validate_name(text)
     except NameError_ as err:
+        if err.code == NAME_SENTENCE:
+            # Families tell the story first ("nenek saya sakit stroke"): it is asked for next.
+            return Invalid(
+                turn._(
+                    "Thank you; I will ask why they cannot come in a moment. First, please type "
+                    "only the full name of the person to visit, as on the Kartu Keluarga."
+                )
+            )
         return Invalid(name_error_text(err, turn._))
     return NEXT
 
@@ -406,7 +428,7 @@ REQUEST: Flow[VisitDraft] = register(
         name="visit",
         draft=VisitDraft,
         steps={
-            "name": Step(show_name, read=read_name, guard="always"),
+            "name": Step(show_name, read=read_name, guard="always", own_intents=OWN),
             "nik": Step(show_nik, read=read_nik, own_intents=OWN),
             "reason": Step(show_reason, read=read_reason, press=press_reason, own_intents=OWN),
             "reason_note": Step(show_reason_note, read=read_reason_note, own_intents=OWN),

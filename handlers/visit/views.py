@@ -40,7 +40,6 @@ class VisitDraft:
     """A home-visit request being filled in. ``None`` means "not asked yet"; the ``*_done`` flags
     mark the optional steps the family has passed (a location skipped, any day)."""
 
-    intro_seen: bool = False
     name: str | None = None
     nik: str | None = None
     nik_kec: str | None = None
