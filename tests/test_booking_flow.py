@@ -370,3 +370,14 @@ async def test_change_by_typing(chat, resident, services):
     await chat.send("ya")
     view = (await services.booking.active_for_owner(resident))[0]
     assert view.phone == "+6281311112222"
+
+
+@pytest.mark.parametrize("typed", ["belum punya hp", "gak punya", "tidak ada", "I don't have"])
+async def test_no_phone_said_in_words_skips_the_optional_phone(chat, typed):
+    await chat.send("/daftar pondok aren")
+    await chat.press("Sel, 24 Nov")
+    await chat.press("08.00–09.00")
+    await chat.send("Siti Aminah")
+    await chat.send(nik(1))
+    summary = texts(await chat.send(typed))
+    assert "Langkah 4 dari 4" in summary and "tanpa nomor" in summary

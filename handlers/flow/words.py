@@ -24,7 +24,10 @@ LEAVE = frozenset(
 )  # fmt: skip
 SKIP = frozenset(
     {"lewati", "lewat", "skip", "tidak ada", "gak ada", "ga ada", "nggak ada", "tdk ada", "-",
-     "kosong", "none", "nothing", "no phone", "pass"}
+     "belum ada", "tidak punya", "gak punya", "ga punya", "nggak punya", "belum punya",
+     "tdk punya", "tidak ada hp", "gak ada hp", "belum punya hp", "tidak punya hp",
+     "kosong", "none", "nothing", "no phone", "no number", "don't have", "dont have",
+     "i don't have", "pass"}
 )  # fmt: skip
 DONE = frozenset(
     {"selesai", "sudah", "udah", "udh", "sdh", "cukup", "lanjut", "lanjutkan", "next", "done",
