@@ -131,7 +131,7 @@ class WhatsAppBotAPI(BaseRequest):
         choices, _links = layout.choices_of({"inline_keyboard": message.buttons})
         body = layout.html_to_whatsapp(message.text) or "…"
         payloads = layout.messages_for(
-            layout.clip(body, layout.BODY),
+            body,  # the page shows the same words above its rows as the first page
             choices,
             words=self.words(chat),
             page_key=str(message_id),
