@@ -203,7 +203,7 @@ class WhatsAppBotAPI(BaseRequest):
         self, text: str, markup: dict[str, Any], chat: int, message_id: int
     ) -> list[dict[str, Any]]:
         if layout.asks_location(markup):
-            return [layout.location_request(text)]
+            return layout.asking_location(text, markup, words=self.words(chat))
         choices, links = layout.choices_of(markup)
         return layout.messages_for(
             layout.with_links(text, links),

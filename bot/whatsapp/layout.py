@@ -116,6 +116,8 @@ class Words:
     more: str = "Lainnya ▶"
     more_description: str = ""
     language: str = "id"  # the resident's, for template messages
+    # Above a location request's other buttons (Skip, Back), which it cannot carry itself.
+    or_else: str = "Atau:"
 
 
 def choices_of(markup: dict[str, Any]) -> tuple[list[Choice], list[str]]:
@@ -295,6 +297,16 @@ def split_text(body: str, limit: int = TEXT) -> list[str]:
     if body or not parts:
         parts.append(body)
     return parts
+
+
+def asking_location(body: str, markup: dict[str, Any], *, words: Words) -> list[dict[str, Any]]:
+    """A reply keyboard with a location button: WhatsApp's location request, which has that one
+    button only; the keyboard's other buttons (Skip, Back) follow in a message of their own."""
+    choices, _links = choices_of(markup)
+    sent = [location_request(body)]
+    if choices:
+        sent += messages_for(words.or_else, choices, words=words)
+    return sent
 
 
 def location_request(body: str) -> dict[str, Any]:
