@@ -12,7 +12,7 @@ from bot.services.container import Services
 from bot.storage.whatsapp import WhatsAppStore
 from bot.whatsapp import layout
 from bot.whatsapp.bridge import WhatsAppBotAPI
-from bot.whatsapp.inbound import Inbound, read_events
+from bot.whatsapp.inbound import Inbound, as_bot_api, read_events
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ class WhatsAppChannel:
         elif message.is_location:
             location = {"latitude": message.latitude, "longitude": message.longitude}
             data = mirror.message_update(person, "", location=location)
+        elif message.attachment:
+            data = mirror.message_update(person, "", **as_bot_api(message))
         else:
             data = mirror.message_update(person, message.text)
         if "callback_query" in data:
