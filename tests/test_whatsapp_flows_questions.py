@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from bot.whatsapp.cloud import check_message
+from bot.whatsapp.layout import Choice, Words, messages_for
 from tests.answers_helpers import group_messages, staff_says
 from tests.whatsapp_flows_helpers import assert_whatsapp_shaped, bodies, titles
 from tests.whatsapp_helpers import wa_fixture  # noqa: F401  (the fixture ``wa``)
@@ -81,3 +83,10 @@ async def test_tanya_typed_then_answered_by_staff_on_telegram(wa):
     await staff_says(wa.channel.application, wa.telegram, "Minggu depan, Bu.", reply_to=card)
     assert "Minggu depan, Bu." in phone.last.body
     assert_whatsapp_shaped(phone.inbox)
+
+
+def test_two_buttons_with_one_label_become_list_rows_whatsapp_accepts():
+    twice = [Choice("🔕 Berhenti", "stop:1"), Choice("🔕 Berhenti", "stop:2")]
+    [message] = messages_for("Sekolah yang Anda ikuti", twice, words=Words())
+    check_message(message)  # the fake Cloud API refuses what Meta refuses
+    assert message["interactive"]["type"] == "list"

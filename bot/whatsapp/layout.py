@@ -170,8 +170,12 @@ def messages_for(
     if len(body) > BODY:
         start, body = split_tail(body, BODY)
         head = [text_message(part) for part in split_text(start)]
-    fits_buttons = len(choices) <= MAX_BUTTONS and all(
-        len(c.label) <= BUTTON_TITLE for c in choices
+    labels = [c.label for c in choices]
+    # WhatsApp refuses two reply buttons with one title; list rows are told apart by their ids.
+    fits_buttons = (
+        len(labels) <= MAX_BUTTONS
+        and all(len(label) <= BUTTON_TITLE for label in labels)
+        and len(set(labels)) == len(labels)
     )
     if fits_buttons:
         return [*head, _buttons(body, choices)]
