@@ -1,6 +1,6 @@
 """What the bot cannot read on WhatsApp (photos, voice notes, stickers, videos, files, contact
-cards) is answered as on Telegram, and never stored mid-flow; reactions are no message to answer.
-"""
+cards) is answered as on Telegram, and never stored mid-flow; reactions are no message to answer;
+a template's button without a payload is its title typed."""
 
 from __future__ import annotations
 
@@ -49,3 +49,11 @@ async def test_a_reaction_gets_no_answer(wa):
     await phone.write("/start")
     reaction = {"type": "reaction", "reaction": {"message_id": phone.last.wamid, "emoji": "👍"}}
     assert await wa.channel.receive(webhook_post(phone.wa_id, "Siti", reaction)) == 0
+
+
+async def test_a_template_button_without_a_payload_reads_as_its_title_typed(wa):
+    phone = wa.phone()
+    # A reminder template's quick reply, set up in WhatsApp Manager without a payload.
+    button = {"type": "button", "button": {"text": "Pendaftaran saya", "payload": ""}}
+    answer = await phone.post(button)
+    assert "Anda belum punya pendaftaran atau permohonan yang aktif." in bodies(answer)

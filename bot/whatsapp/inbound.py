@@ -106,8 +106,12 @@ def _message(raw: dict[str, Any], name: str) -> Inbound | None:
         reply = interactive.get(interactive.get("type", ""), {})
         return replace(base, reply_id=str(reply.get("id", "")), text=str(reply.get("title", "")))
     if kind == "button":
-        # A template's quick-reply button: its payload is the id we gave it.
-        return replace(base, reply_id=str(raw.get("button", {}).get("payload", "")))
+        # A template's quick-reply button: its payload is the id we gave it; a button without
+        # one (defined in WhatsApp Manager) reads as its title typed.
+        button = raw.get("button", {})
+        return replace(
+            base, reply_id=str(button.get("payload", "")), text=str(button.get("text", ""))
+        )
     if kind == "location":
         place = raw.get("location", {})
         try:

@@ -183,7 +183,7 @@ def mask_national(phone: str) -> str:
 
 
 async def press_phone(turn: BookingTurn, action: str, value: str) -> Result:
-    # Pressed "use this number": read again now, so a stale button can never carry a number.
+    # "Use this number": looked up now, never carried in the button's data.
     turn.draft.phone = await channel_phone(turn) if action == "own" else None
     turn.draft.phone_done = True
     return NEXT
