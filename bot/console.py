@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
+
+from telegram.request import BaseRequest
 
 from bot.chatdriver import ChatDriver, NoSuchButton
 from bot.config import Config, StaffConfig, StaffMember
+from bot.context import AnyApplication
 from bot.fakebotapi import FakeBotAPI, SentMessage
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.runtime import open_services, running_application
+from bot.services.container import Services
 
 CONSOLE_USER_ID = 10001
 CONSOLE_STAFF_GROUP = -1000000000001
@@ -91,35 +96,104 @@ def _reply_button(button: dict[str, Any]) -> str:
     return label
 
 
-async def run_console(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+class ConsoleChat(Protocol):
+    """One channel's side of the console: what a typed line does in that channel's chat. Its
+    replies are printed by the channel's printer, as they arrive."""
+
+    async def share_location(self, latitude: float, longitude: float) -> object: ...
+
+    def is_location_button(self, text: str) -> bool:
+        """Whether ``text`` is the label of a button that, on a phone, shares the location."""
+        ...
+
+    async def tap(self, text: str) -> bool:
+        """Press the newest message's button whose number or whole label is ``text``; False when
+        there is none (the line is then sent as typed)."""
+        ...
+
+    async def send(self, text: str) -> object: ...
+
+
+class TelegramConsoleChat:
+    def __init__(self, driver: ChatDriver) -> None:
+        self.driver = driver
+
+    async def share_location(self, latitude: float, longitude: float) -> object:
+        return await self.driver.share_location(latitude, longitude)
+
+    def is_location_button(self, text: str) -> bool:
+        return any(
+            button.get("request_location") and button["text"].casefold() == text.casefold()
+            for row in self.driver.reply_keyboard
+            for button in row
+        )
+
+    async def tap(self, text: str) -> bool:
+        message = self.driver.last_with_buttons()
+        if message is None:
+            return False
+        try:
+            button = self.driver.find_button(message, text, strict=True)
+        except NoSuchButton:
+            return False
+        if "callback_data" not in button:
+            return False  # a link button: nothing to press here
+        await self.driver.press_data(button["callback_data"], message)
+        return True
+
+    async def send(self, text: str) -> object:
+        return await self.driver.send(text)
+
+
+# A channel of the console, set up on the open services: the Bot API the Application talks to,
+# and, once the Application runs, the person at the terminal in that channel.
+Person = Callable[[AnyApplication], ConsoleChat]
+ConsoleChannel = Callable[[Services], tuple[BaseRequest, Person]]
+
+
+async def run_chat_console(
+    config: Config, channel: ConsoleChannel, intro: str, stdin: TextIO, out: TextIO
+) -> int:
+    """The console on demo data in one channel; ``intro`` is the first line (a msgid with
+    {path})."""
     from bot.demo import load_demo
 
-    config = console_config(config)
-    api = FakeBotAPI()
-    api.listeners.append(ConsolePrinter(out, CONSOLE_USER_ID, config.staff.group_chat_id))
     async with open_services(config) as services:
         await load_demo(services)
-        async with running_application(services, request=api, with_updater=False) as app:
+        request, person = channel(services)
+        async with running_application(services, request=request, with_updater=False) as app:
             t = Translator(config.default_language, config.tz)
-            out.write(
-                t.gettext(
-                    "Local demo: no bot token is configured, so this is the console chat on "
-                    "demo data "
-                    "(database {path}). To connect a real bot, put its token in config.toml "
-                    "(telegram.token) or TELEGRAM_BOT_TOKEN. Type a message, a button's number or "
-                    "label; !loc LAT LON shares a location; Ctrl-D quits."
-                ).format(path=config.database)
-                + "\n"
-            )
+            out.write(t.gettext(intro).format(path=config.database) + "\n")
             out.flush()
-            driver = ChatDriver(app, api, CONSOLE_USER_ID, first_name="Warga", language_code=None)
-            await _loop(driver, stdin, out)
+            await read_lines(person(app), stdin, out)
             # Let replies of the last line and due jobs finish before shutting down.
             await asyncio.sleep(0.05)
     return 0
 
 
-async def _loop(driver: ChatDriver, stdin: TextIO, out: TextIO) -> None:
+async def run_console(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    config = console_config(config)
+    api = FakeBotAPI()
+    api.listeners.append(ConsolePrinter(out, CONSOLE_USER_ID, config.staff.group_chat_id))
+
+    def person(app: AnyApplication) -> ConsoleChat:
+        driver = ChatDriver(app, api, CONSOLE_USER_ID, first_name="Warga", language_code=None)
+        return TelegramConsoleChat(driver)
+
+    return await run_chat_console(config, lambda _services: (api, person), INTRO, stdin, out)
+
+
+INTRO = N_(
+    "Local demo: no bot token is configured, so this is the console chat on demo data "
+    "(database {path}). To connect a real bot, put its token in config.toml "
+    "(telegram.token) or TELEGRAM_BOT_TOKEN. Type a message, a button's number or "
+    "label; !loc LAT LON shares a location; Ctrl-D quits."
+)
+LOCATION_HINT = "!loc LAT LON, e.g. !loc -6.2717 106.7021\n"
+
+
+async def read_lines(chat: ConsoleChat, stdin: TextIO, out: TextIO) -> None:
+    """Each line of ``stdin`` until its end (Ctrl-D); piped lines are echoed after "> "."""
     loop = asyncio.get_running_loop()
     interactive = stdin.isatty()
     while True:
@@ -129,37 +203,26 @@ async def _loop(driver: ChatDriver, stdin: TextIO, out: TextIO) -> None:
         line = await loop.run_in_executor(None, stdin.readline)
         if not line:
             break
-        text = line.rstrip("\r\n")
-        if not text.strip():
+        text = line.strip()
+        if not text:
             continue
         if not interactive:
             out.write(f"> {text}\n")
-        await _handle_line(driver, text, out)
+        await handle_line(chat, text, out)
 
 
-async def _handle_line(driver: ChatDriver, text: str, out: TextIO) -> None:
+async def handle_line(chat: ConsoleChat, text: str, out: TextIO) -> None:
     if text.startswith("!loc"):
         parts = text.split()
         try:
-            await driver.share_location(float(parts[1]), float(parts[2]))
+            await chat.share_location(float(parts[1]), float(parts[2]))
         except (IndexError, ValueError):
-            out.write("!loc LAT LON, e.g. !loc -6.2717 106.7021\n")
+            out.write(LOCATION_HINT)
         return
-    if any(
-        button.get("request_location") and button["text"].casefold() == text.strip().casefold()
-        for row in driver.reply_keyboard
-        for button in row
-    ):
-        # The location button's label: on a phone the tap shares the location.
-        out.write("!loc LAT LON, e.g. !loc -6.2717 106.7021\n")
+    if chat.is_location_button(text):
+        # On a phone the tap shares the location; here it is typed.
+        out.write(LOCATION_HINT)
         return
-    message = driver.last_with_buttons()
-    if message is not None and not text.startswith("/"):
-        try:
-            button = driver.find_button(message, text, strict=True)
-        except NoSuchButton:
-            button = None
-        if button is not None and "callback_data" in button:
-            await driver.press_data(button["callback_data"], message)
-            return
-    await driver.send(text)
+    if not text.startswith("/") and await chat.tap(text):
+        return
+    await chat.send(text)

@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from bot.console import ConsolePrinter, _handle_line
+from bot.console import ConsolePrinter, TelegramConsoleChat, handle_line
 from tests.booking_helpers import TUESDAY, next_account, nik
 from tests.conftest import texts
 
@@ -174,7 +174,7 @@ async def test_the_console_shows_the_button_and_how_to_share(chat, api):
     await chat.send("/daftar")
     assert "⌨️ [📍 Kirim lokasi saya] → !loc LAT LON" in out.getvalue()
     # Typing the button's label in the console: it cannot share a location, it says how.
-    await _handle_line(chat, BUTTON, out)
+    await handle_line(TelegramConsoleChat(chat), BUTTON, out)
     assert out.getvalue().rstrip().endswith("!loc LAT LON, e.g. !loc -6.2717 106.7021")
-    await _handle_line(chat, "!loc -6.262 106.712", out)
+    await handle_line(TelegramConsoleChat(chat), "!loc -6.262 106.712", out)
     assert "Tempat terdekat" in out.getvalue()

@@ -20,10 +20,10 @@ def test_text_location_and_a_list_reply_are_read_with_the_profile_name():
     assert (pressed.reply_id, pressed.context_id) == ("fl:x:1", "wamid.OUT1")
 
 
-def test_what_the_bot_does_not_read_is_left_out():
-    sticker = {"type": "sticker", "sticker": {"id": "s1"}}
+def test_what_is_no_message_to_answer_is_left_out():
+    reaction = {"type": "reaction", "reaction": {"message_id": "wamid.OUT1", "emoji": "👍"}}
     broken = {"type": "location", "location": {"latitude": "x"}}
-    assert read_events(webhook_post("628121", "Siti", sticker)) == ([], [])
+    assert read_events(webhook_post("628121", "Siti", reaction)) == ([], [])
     assert read_events(webhook_post("628121", "Siti", broken)) == ([], [])
     assert read_events({"object": "page", "entry": []}) == ([], [])
 

@@ -67,11 +67,13 @@ def test_four_to_ten_are_one_list_and_more_are_pages():
         check_message(page)
 
 
-def test_a_long_body_goes_first_as_text_then_the_choices():
+def test_a_long_body_goes_first_as_text_then_the_choices_under_its_end():
     body = "\n".join(f"baris {i} " + "x" * 60 for i in range(40))
     messages = messages_for(body, choices(2), words=WORDS)
     assert [m["type"] for m in messages] == ["text", "interactive"]
-    assert messages[0]["text"]["body"] == body
+    start, end = messages[0]["text"]["body"], messages[1]["interactive"]["body"]["text"]
+    assert start + "\n" + end == body  # every line once, in order
+    assert end.endswith("baris 39 " + "x" * 60)
     for message in messages:
         check_message(message)
 

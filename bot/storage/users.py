@@ -66,6 +66,13 @@ class UserStore:
             return None
         return UserRecord(row[0], row[1], bool(row[2]), bool(row[3]), row[4])
 
+    async def channel_phone(self, user_id: int) -> str | None:
+        """The phone number the user's chat channel knows them by: their WhatsApp number (digits,
+        country code first); None on Telegram, which tells the bot no number."""
+        wa_id = await self.db.scalar("SELECT wa_id FROM wa_users WHERE id = ?", (user_id,))
+        # An erased WhatsApp user keeps the row with "erased:<id>" instead of the number.
+        return wa_id if isinstance(wa_id, str) and wa_id.isdigit() else None
+
     async def set_reminders(self, user_id: int, on: bool) -> None:
         await self.db.write("UPDATE users SET reminders_on = ? WHERE id = ?", (int(on), user_id))
 

@@ -131,7 +131,7 @@ class WhatsAppBotAPI(BaseRequest):
         choices, _links = layout.choices_of({"inline_keyboard": message.buttons})
         body = layout.html_to_whatsapp(message.text) or "…"
         payloads = layout.messages_for(
-            layout.clip(body, layout.BODY),
+            body,  # the page shows the same words above its rows as the first page
             choices,
             words=self.words(chat),
             page_key=str(message_id),
@@ -203,7 +203,7 @@ class WhatsAppBotAPI(BaseRequest):
         self, text: str, markup: dict[str, Any], chat: int, message_id: int
     ) -> list[dict[str, Any]]:
         if layout.asks_location(markup):
-            return [layout.location_request(text)]
+            return layout.asking_location(text, markup, words=self.words(chat))
         choices, links = layout.choices_of(markup)
         return layout.messages_for(
             layout.with_links(text, links),

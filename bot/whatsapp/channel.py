@@ -12,13 +12,14 @@ from bot.services.container import Services
 from bot.storage.whatsapp import WhatsAppStore
 from bot.whatsapp import layout
 from bot.whatsapp.bridge import WhatsAppBotAPI
-from bot.whatsapp.inbound import Inbound, read_events
+from bot.whatsapp.inbound import Inbound, as_bot_api, read_events
 
 log = logging.getLogger(__name__)
 
 OPEN_LIST = N_("Choose")
 MORE = N_("More ▶")
 MORE_DESCRIPTION = N_("Show the next choices")
+OR_ELSE = N_("Or:")
 # Meta retries an unacknowledged webhook for up to 7 days; message ids older than that can go.
 KEEP_INBOUND_SECONDS = 8 * 24 * 3600
 
@@ -31,7 +32,11 @@ def words_for(services: Services) -> Any:
         lang = services.users.cached_language(chat) or services.config.default_language
         t = services.translator(lang)
         return layout.Words(
-            t.gettext(OPEN_LIST), t.gettext(MORE), t.gettext(MORE_DESCRIPTION), language=lang
+            t.gettext(OPEN_LIST),
+            t.gettext(MORE),
+            t.gettext(MORE_DESCRIPTION),
+            language=lang,
+            or_else=t.gettext(OR_ELSE),
         )
 
     return words
@@ -87,6 +92,8 @@ class WhatsAppChannel:
         elif message.is_location:
             location = {"latitude": message.latitude, "longitude": message.longitude}
             data = mirror.message_update(person, "", location=location)
+        elif message.attachment:
+            data = mirror.message_update(person, "", **as_bot_api(message))
         else:
             data = mirror.message_update(person, message.text)
         if "callback_query" in data:

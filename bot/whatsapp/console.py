@@ -4,16 +4,23 @@ bridge and an in-process Cloud API. The staff group stays a Telegram chat, print
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
-from bot.console import OUTPUT_DIR, ConsolePrinter, console_config
+from bot.console import (
+    OUTPUT_DIR,
+    ConsoleChat,
+    ConsolePrinter,
+    Person,
+    console_config,
+    run_chat_console,
+)
+from bot.context import AnyApplication
 from bot.fakebotapi import FakeBotAPI
-from bot.i18n import Translator
-from bot.runtime import open_services, running_application
+from bot.i18n import N_
+from bot.services.container import Services
 from bot.storage.whatsapp import WhatsAppStore
 from bot.whatsapp.bridge import WhatsAppBotAPI
 from bot.whatsapp.channel import WhatsAppChannel, words_for
@@ -71,18 +78,53 @@ class SavingCloud(FakeCloudAPI):
         return str(path)
 
 
+class WhatsAppConsoleChat:
+    """The person at the console as a WhatsApp phone: a number or a whole title taps the newest
+    message's button or list row (as a tap would); anything else is typed."""
+
+    def __init__(self, phone: WhatsAppPhone) -> None:
+        self.phone = phone
+
+    async def share_location(self, latitude: float, longitude: float) -> object:
+        return await self.phone.share_location(latitude, longitude)
+
+    def is_location_button(self, text: str) -> bool:
+        return False  # WhatsApp's location request is a message of its own, not a button
+
+    async def tap(self, text: str) -> bool:
+        last = self.phone.last if self.phone.inbox else None
+        if last is None or not last.options:
+            return False
+        try:
+            option = find_option(last, text)
+        except NoSuchOption:
+            return False
+        if not (text.isdigit() or option["title"].casefold() == text.casefold()):
+            return False  # part of a title: typed words, for the bot to read
+        await self.phone.post(reply_message(last, option))
+        return True
+
+    async def send(self, text: str) -> object:
+        return await self.phone.write(text)
+
+
+INTRO = N_(
+    "Local demo of the WhatsApp channel on demo data (database {path}): messages "
+    "appear as WhatsApp shows them. Type a message, or the number or title of a "
+    "button or list row; !loc LAT LON shares a location; Ctrl-D quits."
+)
+
+
 async def run_whatsapp_console(
     config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
 ) -> int:
-    from bot.demo import load_demo
-
     config = console_config(config)
-    telegram = FakeBotAPI()
+    telegram = FakeBotAPI()  # the staff group stays on Telegram
     telegram.listeners.append(ConsolePrinter(out, 0, config.staff.group_chat_id))
     cloud = SavingCloud()
     cloud.listeners.append(WhatsAppPrinter(out))
-    async with open_services(config) as services:
-        await load_demo(services)
+
+    def channel(services: Services) -> tuple[WhatsAppBotAPI, Person]:
         store = WhatsAppStore(services.db)
         bridge = WhatsAppBotAPI(
             cloud,
@@ -91,61 +133,11 @@ async def run_whatsapp_console(
             words=words_for(services),
             now=lambda: int(services.clock.now().timestamp()),
         )
-        async with running_application(services, request=bridge, with_updater=False) as app:
-            t = Translator(config.default_language, config.tz)
-            out.write(
-                t.gettext(
-                    "Local demo of the WhatsApp channel on demo data (database {path}): messages "
-                    "appear as WhatsApp shows them. Type a message, or the number or title of a "
-                    "button or list row; !loc LAT LON shares a location; Ctrl-D quits."
-                ).format(path=config.database)
-                + "\n"
-            )
-            out.flush()
-            phone = WhatsAppPhone(
-                WhatsAppChannel(app, bridge, store), cloud, CONSOLE_WA_ID, "Warga"
-            )
-            await _loop(phone, stdin, out)
-            await asyncio.sleep(0.05)
-    return 0
 
+        def person(app: AnyApplication) -> ConsoleChat:
+            channel = WhatsAppChannel(app, bridge, store)
+            return WhatsAppConsoleChat(WhatsAppPhone(channel, cloud, CONSOLE_WA_ID, "Warga"))
 
-async def _loop(phone: WhatsAppPhone, stdin: TextIO, out: TextIO) -> None:
-    loop = asyncio.get_running_loop()
-    interactive = stdin.isatty()
-    while True:
-        if interactive:
-            out.write("> ")
-            out.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
-            break
-        text = line.strip()
-        if not text:
-            continue
-        if not interactive:
-            out.write(f"> {text}\n")
-        await _handle_line(phone, text, out)
+        return bridge, person
 
-
-async def _handle_line(phone: WhatsAppPhone, text: str, out: TextIO) -> None:
-    if text.startswith("!loc"):
-        parts = text.split()
-        try:
-            await phone.share_location(float(parts[1]), float(parts[2]))
-        except (IndexError, ValueError):
-            out.write("!loc LAT LON, e.g. !loc -6.2717 106.7021\n")
-        return
-    last = phone.last if phone.inbox else None
-    if last is not None and last.options and not text.startswith("/"):
-        # Only the newest message's options, by number or whole title (as a tap would).
-        try:
-            option = find_option(last, text)
-        except NoSuchOption:
-            option = None
-        if option is not None and (
-            text.isdigit() or option["title"].casefold() == text.casefold()
-        ):
-            await phone.post(reply_message(last, option))
-            return
-    await phone.write(text)
+    return await run_chat_console(config, channel, INTRO, stdin, out)

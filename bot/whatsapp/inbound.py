@@ -20,6 +20,9 @@ class Inbound:
     context_id: str = ""  # the wamid of the bot message the button was on
     latitude: float | None = None
     longitude: float | None = None
+    # What else it was (image, sticker, audio, video, document, contacts): the bot cannot read
+    # those, but says so, as it does on Telegram.
+    attachment: str = ""
 
     @property
     def is_location(self) -> bool:
@@ -74,8 +77,20 @@ def _values(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield change.get("value", {})
 
 
+# Message types the resident sent as a message of their own, and the Bot API field that stands
+# for each (any non-text message gets the Application's "I can only read text" answer).
+ATTACHMENTS = {
+    "image": "photo",
+    "sticker": "sticker",
+    "audio": "voice",
+    "video": "video",
+    "document": "document",
+    "contacts": "contact",
+}
+
+
 def _message(raw: dict[str, Any], name: str) -> Inbound | None:
-    """None for what the bot does not read (images, voice notes, reactions, stickers)."""
+    """None for what is no message to answer (reactions, WhatsApp's system notices)."""
     base = Inbound(
         message_id=str(raw.get("id", "")),
         wa_id=str(raw.get("from", "")),
@@ -91,8 +106,12 @@ def _message(raw: dict[str, Any], name: str) -> Inbound | None:
         reply = interactive.get(interactive.get("type", ""), {})
         return replace(base, reply_id=str(reply.get("id", "")), text=str(reply.get("title", "")))
     if kind == "button":
-        # A template's quick-reply button: its payload is the id we gave it.
-        return replace(base, reply_id=str(raw.get("button", {}).get("payload", "")))
+        # A template's quick-reply button: its payload is the id we gave it; a button without
+        # one (defined in WhatsApp Manager) reads as its title typed.
+        button = raw.get("button", {})
+        return replace(
+            base, reply_id=str(button.get("payload", "")), text=str(button.get("text", ""))
+        )
     if kind == "location":
         place = raw.get("location", {})
         try:
@@ -100,7 +119,27 @@ def _message(raw: dict[str, Any], name: str) -> Inbound | None:
         except (KeyError, TypeError, ValueError):
             return None
         return replace(base, latitude=latitude, longitude=longitude)
+    if kind in ATTACHMENTS:
+        return replace(base, attachment=str(kind))
     return None
+
+
+def as_bot_api(message: Inbound) -> dict[str, Any]:
+    """The Bot API message fields that stand for an attachment (no file behind them: nothing
+    the bot does for residents downloads one)."""
+    field = ATTACHMENTS[message.attachment]
+    file = {"file_id": message.message_id, "file_unique_id": message.message_id}
+    if field == "photo":
+        return {field: [{**file, "width": 1, "height": 1}]}
+    if field == "sticker":
+        sticker = {"width": 1, "height": 1, "is_animated": False, "is_video": False}
+        return {field: {**file, **sticker, "type": "regular"}}
+    if field in ("voice", "video"):
+        extra = {"width": 1, "height": 1} if field == "video" else {}
+        return {field: {**file, **extra, "duration": 0}}
+    if field == "contact":
+        return {field: {"phone_number": "", "first_name": message.name or "-"}}
+    return {field: file}
 
 
 def _int(value: Any) -> int:

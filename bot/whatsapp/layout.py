@@ -116,6 +116,8 @@ class Words:
     more: str = "Lainnya ▶"
     more_description: str = ""
     language: str = "id"  # the resident's, for template messages
+    # Above a location request's other buttons (Skip, Back), which it cannot carry itself.
+    or_else: str = "Atau:"
 
 
 def choices_of(markup: dict[str, Any]) -> tuple[list[Choice], list[str]]:
@@ -159,22 +161,36 @@ def messages_for(
 ) -> list[dict[str, Any]]:
     """The Cloud API message objects (without ``to``) that show ``body`` with ``choices``.
 
-    A body too long for an interactive message goes first as plain text; the choices then follow
-    under a short repeat of its last line.
+    A body too long for an interactive message goes first as plain text, except its last
+    paragraphs: the choices follow under those, as under the whole message on Telegram.
     """
     if not choices:
         return [text_message(part) for part in split_text(body)]
     head: list[dict[str, Any]] = []
     if len(body) > BODY:
-        parts = split_text(body)
-        head = [text_message(part) for part in parts]
-        body = clip(body.rstrip().rsplit("\n", 1)[-1], BODY) or "…"
-    fits_buttons = len(choices) <= MAX_BUTTONS and all(
-        len(c.label) <= BUTTON_TITLE for c in choices
+        start, body = split_tail(body, BODY)
+        head = [text_message(part) for part in split_text(start)]
+    labels = [c.label for c in choices]
+    # WhatsApp refuses two reply buttons with one title; list rows are told apart by their ids.
+    fits_buttons = (
+        len(labels) <= MAX_BUTTONS
+        and all(len(label) <= BUTTON_TITLE for label in labels)
+        and len(set(labels)) == len(labels)
     )
     if fits_buttons:
         return [*head, _buttons(body, choices)]
     return [*head, _list(body, choices, words, page_key, page)]
+
+
+def split_tail(body: str, limit: int) -> tuple[str, str]:
+    """``body`` as (start, end), the end at most ``limit`` characters: its last paragraphs, else
+    its last lines, else (one long line) its last characters."""
+    body = body.rstrip()
+    for separator in ("\n\n", "\n"):
+        cut = body.find(separator, len(body) - limit)
+        if cut > 0:
+            return body[:cut].rstrip(), body[cut:].strip()
+    return body[: len(body) - limit], body[len(body) - limit :]
 
 
 def page_of(choices: list[Choice], page: int) -> tuple[list[Choice], bool]:
@@ -209,7 +225,7 @@ def _list(
     body: str, choices: list[Choice], words: Words, page_key: str, page: int
 ) -> dict[str, Any]:
     shown, more = page_of(choices, page)
-    rows = [_row(c) for c in shown]
+    rows = [_row(c, title) for c, title in zip(shown, row_titles(shown), strict=True)]
     if more:
         row: dict[str, Any] = {
             "id": f"{MORE_PREFIX}{page_key}:{page + 1}",
@@ -231,10 +247,39 @@ def _list(
     }
 
 
-def _row(choice: Choice) -> dict[str, Any]:
+def row_titles(choices: list[Choice]) -> list[str]:
+    """Each row's title: its label, shortened to fit. Labels that read alike when cut ("📝 Daftar
+    di Kantor…" twice) lose the words they start with in common, so each title says what is
+    different; the row's description keeps the whole label."""
+    labels = [" ".join(c.label.split()) for c in choices]
+    titles = [shorten(label, ROW_TITLE) for label in labels]
+    for title in set(titles):
+        alike = [i for i, t in enumerate(titles) if t == title]
+        if len(alike) < 2:
+            continue
+        common = _common_words([labels[i] for i in alike])
+        for i in alike:
+            rest = " ".join(labels[i].split()[common:])
+            if rest:
+                titles[i] = shorten(rest, ROW_TITLE)
+    return titles
+
+
+def _common_words(labels: list[str]) -> int:
+    """How many leading words all ``labels`` share."""
+    split = [label.split() for label in labels]
+    count = 0
+    for words in zip(*split, strict=False):
+        if len(set(words)) > 1:
+            break
+        count += 1
+    return count
+
+
+def _row(choice: Choice, title: str) -> dict[str, Any]:
     label = " ".join(choice.label.split())
-    row: dict[str, Any] = {"id": choice.reply_id, "title": shorten(label, ROW_TITLE)}
-    if len(label) > ROW_TITLE:
+    row: dict[str, Any] = {"id": choice.reply_id, "title": title}
+    if title != label:
         # The full label where WhatsApp has room for it: the row's second line.
         row["description"] = shorten(label, ROW_DESCRIPTION)
     return row
@@ -256,6 +301,16 @@ def split_text(body: str, limit: int = TEXT) -> list[str]:
     if body or not parts:
         parts.append(body)
     return parts
+
+
+def asking_location(body: str, markup: dict[str, Any], *, words: Words) -> list[dict[str, Any]]:
+    """A reply keyboard with a location button: WhatsApp's location request, which has that one
+    button only; the keyboard's other buttons (Skip, Back) follow in a message of their own."""
+    choices, _links = choices_of(markup)
+    sent = [location_request(body)]
+    if choices:
+        sent += messages_for(words.or_else, choices, words=words)
+    return sent
 
 
 def location_request(body: str) -> dict[str, Any]:
