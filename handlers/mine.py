@@ -8,6 +8,7 @@ booking is refused.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -29,6 +30,7 @@ from handlers.booking_views import (
     when_text,
 )
 from handlers.common import answer, final, user_id_of
+from handlers.flow import FINISH, Button, Flow, Result, Step, Turn, register, start, words
 from handlers.intents import starts
 from handlers.keyboards import MENU, MENU_BOOK, MENU_MINE, MENU_VISIT, markup
 
@@ -244,7 +246,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if view is None or chat is None:
         return
-    if act in ("cx", "cy", "tk") and view.status != "active":
+    if act in ("cx", "tk") and view.status != "active":
         await answer(query, error_text(context.t, DomainError("not_active")), alert=True)
         return
     action = _BOOKING_ACTIONS.get(act)
@@ -268,50 +270,77 @@ async def _leave_waitlist(update: Update, context: BotContext, entry_id: int) ->
     )
 
 
+@dataclass
+class CancelDraft:
+    booking: int = 0
+
+
 async def _ask_cancel(update: Update, context: BotContext, view: BookingView) -> None:
-    t = context.t
-    _ = t.gettext
+    """ "Cancel?" is a step of the engine, so that it can be answered by typing ("ya", "tidak")."""
     await answer(update.callback_query)
+    await start(update, context, CANCEL, CancelDraft(booking=view.id))
+
+
+async def _show_confirm(turn: Turn[CancelDraft]) -> None:
+    t, _ = turn.t, turn._
+    view = await turn.services.booking.booking(turn.draft.booking)
+    if view is None:
+        await turn.say(error_text(t, DomainError("not_active")))
+        return
     text = _(
         "Cancel booking <b>{code}</b> for {name} on {when}? The seat will be given to "
         "someone else."
     ).format(code=view.code, name=escape(view.person_name), when=when_text(t, view.date, view))
-    rows = [
-        [
-            (_("Yes, cancel it"), MINE.pack("cy", view.id)),
-            (_("No, keep it"), MINE.pack("keep", view.id)),
-        ]
-    ]
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(text, reply_markup=markup(rows))
+    yes = Button(_("Yes, cancel it"), "cy", words=words.YES | CANCEL_WORDS)
+    await turn.ask(text, [[yes, Button(_("No, keep it"), "keep", words=words.NO)]], nav=False)
 
 
-async def _cancel(update: Update, context: BotContext, view: BookingView) -> None:
-    _ = context.t.gettext
+async def _press_confirm(turn: Turn[CancelDraft], action: str, value: str) -> Result:
+    _ = turn._
+    if action != "cy":
+        await turn.say(await _kept(turn), markup([[(_("📋 My bookings"), MENU.pack(MENU_MINE))]]))
+        return FINISH
     try:
-        cancelled = await context.services.booking.cancel(view.id, user_id_of(update))
+        cancelled = await turn.services.booking.cancel(turn.draft.booking, turn.user_id)
     except DomainError as err:
-        await answer(update.callback_query, error_text(context.t, err), alert=True)
-        return
-    await answer(update.callback_query)
-    await _edit(
-        update,
+        await turn.say(error_text(turn.t, err))
+        return FINISH
+    await turn.say(
         _("Booking <b>{code}</b> is cancelled; the seat is free for others.").format(
             code=cancelled.code
         ),
         markup([[(_("📝 Book another time"), MENU.pack(MENU_BOOK))]]),
     )
+    return FINISH
 
 
-async def _keep(update: Update, context: BotContext, view: BookingView) -> None:
-    _ = context.t.gettext
-    await answer(update.callback_query)
-    await _edit(
-        update,
-        _("Fine: booking <b>{code}</b> stays as it is.").format(code=view.code),
-        markup([[(_("📋 My bookings"), MENU.pack(MENU_MINE))]]),
+async def _kept(turn: Turn[CancelDraft]) -> str:
+    view = await turn.services.booking.booking(turn.draft.booking)
+    code = view.code if view is not None else ""
+    return turn._("Fine: booking <b>{code}</b> stays as it is.").format(code=code)
+
+
+async def _first_step(turn: Turn[CancelDraft]) -> str:
+    return "confirm"
+
+
+# Typed ways to say "yes, cancel it" besides yes (rule 3); a bare "batal" leaves (the booking
+# stays): at this question it is ambiguous, and doing nothing is the safe reading.
+CANCEL_WORDS = frozenset(
+    {"batalkan", "ya batalkan", "iya batalkan", "ya batalin", "batalin", "cancel it",
+     "yes cancel", "yes cancel it"}
+)  # fmt: skip
+
+CANCEL: Flow[CancelDraft] = register(
+    Flow(
+        name="cancel_booking",
+        draft=CancelDraft,
+        steps={"confirm": Step(_show_confirm, press=_press_confirm)},
+        first=_first_step,
+        title=lambda t: t.gettext("cancelling a booking"),
+        leave=_kept,
     )
+)
 
 
 async def _ticket(update: Update, context: BotContext, view: BookingView) -> None:
@@ -329,7 +358,7 @@ async def _edit(update: Update, text: str, reply_markup: Any = None) -> None:
         await query.edit_message_text(text, reply_markup=reply_markup)
 
 
-_BOOKING_ACTIONS = {"cx": _ask_cancel, "cy": _cancel, "keep": _keep, "tk": _ticket}
+_BOOKING_ACTIONS = {"cx": _ask_cancel, "tk": _ticket}
 
 
 HANDLERS = [

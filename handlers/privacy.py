@@ -13,8 +13,10 @@ from bot.i18n import Translator
 from bot.privacy import mask_address, mask_name, mask_nik, mask_phone
 from bot.services.container import Services
 from bot.storage.privacy import Kept
+from handlers.booking_views import status_label as booking_status_label
 from handlers.common import answer, reply, user_id_of
 from handlers.keyboards import button
+from handlers.visit.notices import status_label as visit_status_label
 
 ERASE = CallbackCodec("erase", "step")
 
@@ -33,7 +35,7 @@ async def show_data(update: Update, context: BotContext) -> None:
         lines.append(
             _("• Booking {code} ({status}): {name}, NIK {nik}").format(
                 code=booking.code,
-                status=escape(booking.status),
+                status=escape(booking_status_label(t, booking.status)),
                 name=escape(mask_name(booking.person_name)),
                 nik=mask_nik(booking.nik),
             )
@@ -43,7 +45,7 @@ async def show_data(update: Update, context: BotContext) -> None:
         lines.append(
             _("• Home visit {ticket} ({status}): {name}, NIK {nik}, {address}").format(
                 ticket=visit.ticket,
-                status=escape(visit.status),
+                status=escape(visit_status_label(t, visit.status)),
                 name=escape(mask_name(visit.person_name)),
                 nik=mask_nik(visit.nik),
                 address=escape(mask_address(visit.address)),

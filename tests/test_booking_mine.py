@@ -161,3 +161,19 @@ async def test_home_visit_requests_are_listed_too(chat, resident, services):
     text = texts(messages)
     assert view.code in text and visit.ticket in text
     assert "(2)" in text
+
+
+@pytest.mark.parametrize(("typed", "status"), [("ya", "cancelled"), ("tidak", "active")])
+async def test_the_cancel_question_can_be_answered_by_typing(chat, services, typed, status):
+    """design.md §7 rule 3: every button can be typed, the cancel question's too."""
+    office = await place_id(services)
+    slot = (await services.booking.free_slots(office, TUESDAY))[0]
+    view = await services.booking.book(
+        slot.slot_id, owner_id=chat.user["id"], person_name="Siti Aminah", nik=nik(1)
+    )
+    await chat.send("/saya")
+    asked = await chat.press("Batalkan pendaftaran")
+    assert view.code in texts(asked)
+    answered = texts(await chat.send(typed))
+    assert view.code in answered
+    assert (await services.booking.booking(view.id)).status == status

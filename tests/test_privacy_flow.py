@@ -38,6 +38,8 @@ async def test_delete_my_data_cancels_and_erases_everything(chat, services):
     text = texts(shown)
     assert "3674••••••••0001" in text and nik(1) not in text
     assert "Siti A." in text and "Siti Aminah" not in text
+    assert "(terdaftar)" in text and "(active)" not in text  # statuses in the user's words
+    assert "(new)" not in text
     await chat.press("Hapus data saya")
     done = await chat.press("Ya, hapus semuanya")
     assert "Data Anda sudah dihapus" in texts(done)

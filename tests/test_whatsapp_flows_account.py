@@ -50,9 +50,15 @@ async def test_cancel_from_my_bookings_asks_with_two_buttons(wa, services):
     assert view.code in asked.body and asked.titles == ["Ya, batalkan", "Tidak, tetap lanjutkan"]
     kept = await phone.press("Tidak", asked)
     assert (await services.booking.booking(view.id)).status == "active" and kept
-    # Both buttons stay on the phone (no edits): the question can still be answered.
-    done = await phone.press("Ya, batalkan", asked)
-    assert "sudah dibatalkan" in bodies(done)
+    # Both buttons stay on the phone (no edits), but the question was answered: the other one
+    # cancels nothing now; /saya asks again.
+    stale = await phone.press("Ya, batalkan", asked)
+    assert "sudah selesai" in bodies(stale)
+    assert (await services.booking.booking(view.id)).status == "active"
+    await phone.write("/saya")
+    again = (await phone.press("✖️ Batalkan pendaftaran"))[-1]
+    done = await phone.write("ya")  # typed, as on Telegram (design.md §7 rule 3)
+    assert view.code in again.body and "sudah dibatalkan" in bodies(done)
     assert (await services.booking.booking(view.id)).status == "cancelled"
 
 
