@@ -74,3 +74,19 @@ async def test_book_for_a_child_by_taps_and_typing(wa, services):
     assert len(mine) == 1 and mine[0].person_name == "Budi Santoso"
     assert mine[0].code in bodies(done)
     assert_whatsapp_shaped(phone.inbox)
+
+
+async def test_the_parents_whatsapp_number_is_one_tap(wa, services):
+    phone = wa.phone("Ibu Rina")
+    await phone.write("/sekolah sman 6 tangsel")
+    await phone.press("📝 Daftar · Sel, 24 Nov")
+    await phone.press("09.00–10.00")
+    await phone.write("Budi Santoso")
+    asked = (await phone.write(nik(date(2010, 5, 15))))[-1]
+    assert asked.titles == ["📱 Pakai nomor ini", "Lewati", "◀️ Kembali"]
+    summary = await phone.press("📱 Pakai nomor ini", asked)
+    assert f"+{phone.wa_id}" in bodies(summary)
+    await phone.press("✅ Konfirmasi")
+    booking = (await services.booking.active_for_owner(WA_ID_BASE + 1))[0]
+    assert booking.phone == f"+{phone.wa_id}"
+    assert_whatsapp_shaped(phone.inbox)

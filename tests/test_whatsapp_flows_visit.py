@@ -51,8 +51,9 @@ async def test_visit_by_taps_with_a_shared_location_is_recorded(wa, services):
     # The kecamatan suggested from the location: one tap.
     suggested = located[-1]
     assert any("Pondok Aren" in t for t in suggested.titles), suggested.titles
-    await phone.press("Pondok Aren", suggested)
-    await phone.write("0812 3456 7890")
+    asked = (await phone.press("Pondok Aren", suggested))[-1]
+    assert asked.titles[0] == "📱 Pakai nomor ini"  # the number it chats from, one tap
+    await phone.press("📱 Pakai nomor ini", asked)
     days = await phone.press("Senin", phone.last_with_options())
     # A ticked box: the list comes again (no edits), ticked.
     assert "✅ Senin" in days[-1].titles
@@ -63,5 +64,6 @@ async def test_visit_by_taps_with_a_shared_location_is_recorded(wa, services):
     assert "sudah tercatat" in bodies(done)
     visits = await services.visits.for_owner(WA_ID_BASE + 1)
     assert len(visits) == 1 and visits[0].lat is not None
+    assert visits[0].phone == f"+{phone.wa_id}"
     assert visits[0].ticket in bodies(done)
     assert_whatsapp_shaped(phone.inbox)

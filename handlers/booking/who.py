@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
-from bot.privacy import mask_phone
 from bot.services import booking as bk
 from bot.services.booking import BookingError
 from bot.validation import (
@@ -24,6 +23,7 @@ from handlers.booking.draft import BookingTurn, service
 from handlers.booking_views import error_text, nik_active_text
 from handlers.flow import NEXT, REASK, Button, Goto, Invalid, Result, words
 from handlers.flow.turn import BACK
+from handlers.own_number import OWN, chat_number, mask_national, own_number_button
 
 
 async def show_name(turn: BookingTurn) -> None:
@@ -138,7 +138,7 @@ async def press_refused(turn: BookingTurn, action: str, value: str) -> Result:
 async def show_phone(turn: BookingTurn) -> None:
     _ = turn._
     skip = Button(_("Skip ➡️"), "skip", words=words.SKIP)
-    own = await channel_phone(turn)
+    own = await chat_number(turn)
     if own is None:
         text = _(
             "A phone number the officers can call if something changes (optional). "
@@ -153,38 +153,14 @@ async def show_phone(turn: BookingTurn) -> None:
     ).format(phone=mask_national(own))
     # Three buttons at most, so that WhatsApp (where the number comes from) shows them as
     # buttons and the number is one tap: ✖️ Leave goes, leaving is still typed ("batal").
-    own_button = Button(_("📱 Use this number"), "own", words=_OWN_NUMBER)
+    own_button = own_number_button(turn)
     back = Button(_("◀️ Back"), BACK, words=words.BACK)
     await turn.ask(text, [[own_button, skip], [back]], nav=False)
 
 
-_OWN_NUMBER = frozenset(
-    {"nomor ini", "pakai nomor ini", "pakai nomor ini saja", "nomor saya", "nomor wa",
-     "nomor wa ini", "this number", "use this number", "my number"}
-)  # fmt: skip
-
-
-async def channel_phone(turn: BookingTurn) -> str | None:
-    """The number the resident chats from (WhatsApp's), as a booking phone; None on Telegram or
-    for a number the bookings cannot take (a foreign one)."""
-    number = await turn.services.users.channel_phone(turn.user_id)
-    if number is None:
-        return None
-    try:
-        return normalize_phone("+" + number)
-    except PhoneError:
-        return None
-
-
-def mask_national(phone: str) -> str:
-    """'+6281234567890' → '0812•••••890': as residents write their number, a bystander learns
-    little of it."""
-    return "0" + mask_phone(phone).removeprefix("+62")
-
-
 async def press_phone(turn: BookingTurn, action: str, value: str) -> Result:
     # "Use this number": looked up now, never carried in the button's data.
-    turn.draft.phone = await channel_phone(turn) if action == "own" else None
+    turn.draft.phone = await chat_number(turn) if action == OWN else None
     turn.draft.phone_done = True
     return NEXT
 

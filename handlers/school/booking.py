@@ -27,6 +27,8 @@ from bot.validation import (
 )
 from handlers.booking_views import error_text, nik_active_text, send_ticket
 from handlers.flow import FINISH, NEXT, REASK, STAY, Button, Goto, Invalid, Result, Turn, words
+from handlers.flow.turn import BACK
+from handlers.own_number import OWN, chat_number, offer_line, own_number_button
 from handlers.school.model import SchoolDraft, event_view, schools_of
 from handlers.school.search import follow_button, toggle_follow
 
@@ -225,12 +227,19 @@ async def press_nik(turn: SchoolTurn, action: str, value: str) -> Result:
 
 async def show_phone(turn: SchoolTurn) -> None:
     _ = turn._
+    text = _(
+        "A parent's or guardian's phone number, in case the team needs to reach you? "
+        "(optional: type it, or press Skip)"
+    )
+    skip = Button(_("Skip"), "skip", words=words.SKIP)
+    own = await chat_number(turn)
+    if own is None:
+        await turn.ask(text, [[skip]])
+        return
+    # Three buttons at most (WhatsApp shows them as buttons): leaving is typed ("batal").
+    back = Button(_("◀️ Back"), BACK, words=words.BACK)
     await turn.ask(
-        _(
-            "A parent's or guardian's phone number, in case the team needs to reach you? "
-            "(optional: type it, or press Skip)"
-        ),
-        [[Button(_("Skip"), "skip", words=words.SKIP)]],
+        f"{text}\n{offer_line(turn, own)}", [[own_number_button(turn), skip], [back]], nav=False
     )
 
 
@@ -244,7 +253,8 @@ async def read_phone(turn: SchoolTurn, text: str) -> Result:
 
 
 async def press_phone(turn: SchoolTurn, action: str, value: str) -> Result:
-    turn.draft.phone, turn.draft.phone_done = None, True
+    turn.draft.phone = await chat_number(turn) if action == OWN else None
+    turn.draft.phone_done = True
     return NEXT
 
 

@@ -57,6 +57,8 @@ from handlers.flow import (
     words,
 )
 from handlers.intents import analysis_of
+from handlers.own_number import OWN as OWN_NUMBER
+from handlers.own_number import chat_number, offer_line, own_number_button
 from handlers.visit import kecamatan, nik
 from handlers.visit.notices import REASON_LABELS, WEEKDAY_LABELS
 from handlers.visit.send import send_request
@@ -276,12 +278,22 @@ async def on_location(turn: T, location: Location) -> Result:
 
 
 async def show_phone(turn: T) -> None:
-    await turn.ask(
-        turn._(
-            "<b>A phone number the team can call</b> (WhatsApp is fine), for example "
-            "0812 3456 7890."
-        )
+    text = turn._(
+        "<b>A phone number the team can call</b> (WhatsApp is fine), for example 0812 3456 7890."
     )
+    own = await chat_number(turn)
+    if own is None:
+        await turn.ask(text)
+        return
+    await turn.ask(f"{text}\n{offer_line(turn, own)}", [[own_number_button(turn)]])
+
+
+async def press_phone(turn: T, action: str, value: str) -> Result:
+    phone = await chat_number(turn) if action == OWN_NUMBER else None
+    if phone is None:
+        return REASK
+    turn.draft.phone = phone
+    return NEXT
 
 
 async def read_phone(turn: T, text: str) -> Result:
@@ -442,7 +454,7 @@ REQUEST: Flow[VisitDraft] = register(
                 press=kecamatan.press,
                 own_intents=ADDRESS_OWN,
             ),
-            "phone": Step(show_phone, read=read_phone, own_intents=OWN),
+            "phone": Step(show_phone, read=read_phone, press=press_phone, own_intents=OWN),
             "days": Step(show_days, read=read_days, press=press_days, own_intents=OWN),
             "notes": Step(show_notes, read=read_notes, press=press_notes, own_intents=OWN),
             "confirm": Step(show_confirm, read=read_confirm, press=press_confirm, own_intents=OWN),
