@@ -44,13 +44,15 @@ class OutboxRecord:
     last_error: str | None
     sent_at: int | None
     interruptions: int
+    # What the messenger reported after sending (WhatsApp: sent, delivered, read, failed).
+    delivery: str | None = None
 
 
 # An outcome applies to a row the dispatcher holds (claimed, or in flight); one withdrawn meanwhile
 # (cancelled, re-planned) keeps what its feature wrote.
 _HELD = "status IN ('claimed', 'sending')"
 _COLUMNS = "id, user_id, kind, ref_type, ref_id, due_at, expires_at, payload, status, attempts"
-_RECORD_COLUMNS = _COLUMNS + ", last_error, sent_at, interruptions"
+_RECORD_COLUMNS = _COLUMNS + ", last_error, sent_at, interruptions, delivery"
 
 
 def _item(row: Any) -> OutboxItem:
@@ -60,7 +62,7 @@ def _item(row: Any) -> OutboxItem:
 
 
 def _record(row: Any) -> OutboxRecord:
-    return OutboxRecord(_item(row), row[10], row[11], row[12])
+    return OutboxRecord(_item(row), row[10], row[11], row[12], row[13])
 
 
 def _in(values: Sequence[Any]) -> str:
@@ -262,6 +264,49 @@ class OutboxStore:
             (due_at, reason, item_id),
         )
         return cursor.rowcount == 1
+
+    async def defer(self, item_id: int, due_at: int, reason: str) -> bool:
+        """Not sent now, and not an attempt: pending again until ``due_at`` (a WhatsApp tier
+        with no room left today)."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ? "
+            f"WHERE id = ? AND {_HELD}",
+            (due_at, reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    # --- after sending: what the messenger reports later ---------------------------------------
+
+    async def set_delivery(self, item_id: int, state: str) -> None:
+        await self.db.write(
+            "UPDATE outbox SET delivery = ? WHERE id = ? AND status = 'sent'", (state, item_id)
+        )
+
+    async def reopen(self, item_id: int, due_at: int, reason: str) -> bool:
+        """A sent row the messenger failed to deliver after all: pending again at ``due_at``."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ?, sent_at = NULL "
+            "WHERE id = ? AND status = 'sent'",
+            (due_at, reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def undelivered(self, item_id: int, reason: str) -> bool:
+        """A sent row the messenger will never deliver: failed, with the reason."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sent'",
+            (reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def undelivered_counts(self, since: int, reason_prefix: str) -> int:
+        """Rows sent since ``since`` that failed with a reason starting ``reason_prefix``."""
+        found = await self.db.scalar(
+            "SELECT count(*) FROM outbox WHERE status = 'failed' AND delivery = 'failed' "
+            "AND due_at >= ? AND last_error LIKE ? || '%'",
+            (since, reason_prefix),
+        )
+        return int(found or 0)
 
     async def release(self, item_ids: Sequence[int]) -> int:
         """Claimed rows that were not attempted (flood wait, shutdown): pending again, as they
