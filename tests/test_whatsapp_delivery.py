@@ -9,14 +9,24 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from telegram.error import BadRequest
 
+from bot.chatdriver import ChatDriver
+from bot.fakebotapi import FakeBotAPI
 from bot.services.reminders import KIND_DAY_BEFORE
+from bot.storage.whatsapp import WhatsAppStore
 from bot.whatsapp import templates
+from bot.whatsapp.bridge import WhatsAppBotAPI
+from bot.whatsapp.cloud import CloudError, FakeCloudAPI
+from handlers.broadcast.views import whatsapp_later_text
 from handlers.reminders import TelegramSender
 from tests.booking_helpers import TUESDAY
-from tests.conftest import ADMIN_ID
+from tests.broadcast_helpers import finish, instant, statuses
+from tests.broadcast_helpers import resident as subscriber
+from tests.conftest import ADMIN_ID, texts
 from tests.reminders_helpers import add_booking, fake_sleeps, local, place_id
 from tests.test_booking_waitlist import A, full_day
+from tests.test_broadcast import compose_text
 from tests.whatsapp_helpers import wa_fixture  # noqa: F401  (the fixture ``wa``)
 
 WEDNESDAY = date(2026, 11, 25)
@@ -212,3 +222,201 @@ def test_every_template_is_defined_in_both_languages_with_its_category_and_examp
     assert buttons["buttons"] == [{"type": "QUICK_REPLY", "text": "Pindah atau batalkan"}]
     cancelled = found[("ektp_booking_cancelled", "id")]["components"][-1]
     assert cancelled["buttons"][0]["text"] == "Pilih jadwal baru"
+
+
+# --- 2. rate and tier ------------------------------------------------------------------------
+
+
+async def test_the_bridge_never_sends_faster_than_messages_per_second(services, clock):
+    waits: list[float] = []
+    moments = [100.0]
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        moments[0] += seconds
+
+    cloud = FakeCloudAPI()
+    bridge = WhatsAppBotAPI(
+        cloud,
+        WhatsAppStore(services.db),
+        FakeBotAPI(),
+        messages_per_second=4,
+        monotonic=lambda: moments[0],
+        sleep=sleep,
+    )
+    user = await WhatsAppStore(services.db).user_for("628111", 0)
+    bridge.remember(user.id, user.wa_id, 0)
+    for n in range(5):
+        await bridge._post(user.id, user.wa_id, 0, [{"type": "text", "text": {"body": str(n)}}])
+    assert len(cloud.sent) == 5
+    # Five sends at 4 a second: the last one starts a second after the first.
+    assert sum(waits) == pytest.approx(1.0)
+
+
+async def test_past_the_daily_tier_a_notice_waits_until_a_conversation_expires(
+    wa, services, clock
+):
+    services.outbox.tier.limit = wa.bridge.tier.limit = 2
+    phones = []
+    for name in ("Ani", "Budi", "Cici", "Dodi"):
+        phone, user = await resident(wa, name)
+        await add_booking(services, owner_id=user, day=WEDNESDAY, starts="10:00", name=name)
+        phones.append(phone)
+    clock.set(local(clock, 2026, 11, 24, 18))  # 33 hours after their messages
+    dodi = phones.pop()
+    await dodi.write("/start")  # inside the window: free-form, no conversation used
+    report = await dispatch(wa, services)
+    assert report.sent == 3 and report.deferred == 1
+    assert dodi.last.message["type"] != "template" or "Pengingat" in dodi.inbox[-2].body
+    got = [p for p in phones if p.last.message["type"] == "template"]
+    assert len(got) == 2
+    # The two conversations opened now end at 18.00 tomorrow: the third waits until then.
+    [row] = [
+        r
+        for r in await services.outbox.store.records(kind=KIND_DAY_BEFORE)
+        if r.item.status == "pending"
+    ]
+    assert services.clock.local(row.item.due_at) == local(clock, 2026, 11, 25, 18)
+    assert row.last_error == "waits for the WhatsApp daily limit" and row.item.attempts == 0
+
+
+async def test_the_bridge_itself_refuses_a_template_past_the_tier(wa, services, clock):
+    wa.bridge.tier.limit = 1
+    first, one = await resident(wa, "Ani")
+    second, two = await resident(wa, "Budi")
+    clock.advance(hours=25)
+    bot = wa.channel.application.bot
+    await bot.send_message(one, "Pengingat")
+    assert first.last.message["type"] == "template"
+    with pytest.raises(BadRequest, match="daily conversation limit"):
+        await bot.send_message(two, "Pengingat")
+    assert second.last.message["type"] != "template"
+
+
+async def test_a_broadcast_past_the_tier_goes_on_tomorrow_and_staff_are_told(wa, services, clock):
+    instant(services)
+    services.outbox.tier.limit = wa.bridge.tier.limit = 2
+    phones = []
+    for name in ("Ani", "Budi", "Cici"):
+        phone, user = await resident(wa, name)
+        await subscriber(services, user, everything=True)
+        await window_closed(wa, services, user)
+        phones.append(phone)
+    admin = ChatDriver(
+        wa.channel.application, wa.telegram, ADMIN_ID, language_code="en", first_name="Admin"
+    )
+    await compose_text(admin, "Sabtu ini perekaman e-KTP di kantor kecamatan.")
+    preview = texts(await admin.press("Everyone subscribed"))
+    tomorrow = (
+        "1 WhatsApp recipient will get it tomorrow, because of WhatsApp's daily limit of 2 new "
+        "conversations."
+    )
+    assert tomorrow in preview
+    await admin.press("Send now")
+    await admin.press("Yes, send now")
+    await finish(services)
+    got = [p for p in phones if p.last.message["type"] == "template"]
+    assert len(got) == 2
+    for phone in got:
+        template = template_of(phone.last)
+        assert template["name"] == "ektp_announcement"
+        assert parameters(template) == ["Sabtu ini perekaman e-KTP di kantor kecamatan."]
+    [waiting] = [p for p in phones if p not in got]
+    assert sorted((await statuses(services, 1)).values()) == ["later", "sent", "sent"]
+    report = texts(admin.transcript[-2:])
+    assert "Sent: 2 of 3" in report and tomorrow in report
+    # A day later the conversations have ended: the outbox sends the rest.
+    clock.advance(hours=24, seconds=1)
+    await dispatch(wa, services)
+    assert template_of(waiting.last)["name"] == "ektp_announcement"
+    assert sorted((await statuses(services, 1)).values()) == ["sent", "sent", "sent"]
+
+
+def test_staff_read_the_tier_note_in_indonesian(services):
+    note = whatsapp_later_text(services.translator("id"), 120, 250)
+    assert note == (
+        "📅 120 penerima WhatsApp akan dikirimi besok karena batas harian WhatsApp "
+        "250 percakapan baru."
+    )
+
+
+# --- 3. delivery statuses and errors -----------------------------------------------------------
+
+
+async def sent_reminder(wa, services, clock):
+    phone, user = await resident(wa)
+    booking = await reminder_due(wa, services, clock, user)
+    await dispatch(wa, services)
+    return phone, user, booking, phone.last.wamid
+
+
+async def test_statuses_reach_the_outbox_row(wa, services, clock):
+    phone, _user, booking, wamid = await sent_reminder(wa, services, clock)
+    assert (await reminder_row(services, booking)).delivery is None
+    await wa.channel.receive(status(phone, wamid, "delivered"))
+    assert (await reminder_row(services, booking)).delivery == "delivered"
+    await wa.channel.receive(status(phone, wamid, "read"))
+    await wa.channel.receive(status(phone, wamid, "delivered"))  # late: read stays
+    row = await reminder_row(services, booking)
+    assert (row.delivery, row.item.status) == ("read", "sent")
+
+
+async def test_undeliverable_marks_the_resident_unreachable(wa, services, clock):
+    phone, user, booking, wamid = await sent_reminder(wa, services, clock)
+    await wa.channel.receive(status(phone, wamid, "failed", 131026))
+    row = await reminder_row(services, booking)
+    assert (row.delivery, row.item.status) == ("failed", "failed")
+    assert row.last_error == "unreachable: WhatsApp error 131026"
+    assert not (await services.users.get(user)).reachable
+    # Nothing more goes to them until they write again (the same-day reminder is skipped).
+    clock.set(local(clock, 2026, 11, 25, 8))
+    report = await dispatch(wa, services)
+    assert report.sent == 0 and report.skipped == 1
+
+
+async def test_a_rate_limit_status_retries_later_with_back_off(wa, services, clock):
+    phone, _user, booking, wamid = await sent_reminder(wa, services, clock)
+    await wa.channel.receive(status(phone, wamid, "failed", 130429))
+    row = await reminder_row(services, booking)
+    assert row.item.status == "pending" and row.delivery == "failed"
+    assert row.item.due_at == services.clock.epoch() + services.outbox.BACKOFF_FIRST
+    sent_before = len(phone.inbox)
+    clock.advance(seconds=services.outbox.BACKOFF_FIRST)
+    await dispatch(wa, services)
+    assert len(phone.inbox) == sent_before + 1 and phone.last.message["type"] == "template"
+
+
+async def test_a_closed_window_status_sends_the_notice_again_as_its_template(wa, services, clock):
+    phone, user = await resident(wa)
+    booking = await add_booking(services, owner_id=user, day=WEDNESDAY, starts="10:00")
+    clock.set(local(clock, 2026, 11, 24, 8))  # 23 hours: our clock says the window is open
+    await services.outbox.enqueue(user, KIND_DAY_BEFORE, {"booking_id": booking})
+    before = len(phone.inbox)
+    await dispatch(wa, services)
+    reminder = phone.inbox[before]
+    assert reminder.message["type"] != "template" and "Pengingat" in reminder.body
+    wamid = reminder.wamid
+    await wa.channel.receive(status(phone, wamid, "failed", 131047))  # WhatsApp's said closed
+    await dispatch(wa, services)
+    assert template_of(phone.last)["name"] == "ektp_reminder"
+
+
+async def test_api_errors_on_sending_map_onto_the_outbox(wa, services, clock):
+    phone, user = await resident(wa)
+    booking = await reminder_due(wa, services, clock, user)
+    wa.cloud.fail_next.append(CloudError(400, 131047, "Re-engagement message"))
+    wa.bridge.contacts[user] = (phone.wa_id, services.clock.epoch())  # believed open
+    await dispatch(wa, services)
+    # Refused as outside the window: sent again at once as the template.
+    assert template_of(phone.last)["name"] == "ektp_reminder"
+    assert (await reminder_row(services, booking)).item.status == "sent"
+
+
+async def test_an_undeliverable_number_on_sending_is_unreachable(wa, services, clock):
+    _phone, user = await resident(wa)
+    booking = await reminder_due(wa, services, clock, user)
+    wa.cloud.fail_next.append(CloudError(400, 131026, "Message undeliverable"))
+    await dispatch(wa, services)
+    row = await reminder_row(services, booking)
+    assert row.item.status == "failed"
+    assert not (await services.users.get(user)).reachable
