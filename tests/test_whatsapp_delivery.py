@@ -372,6 +372,12 @@ async def test_undeliverable_marks_the_resident_unreachable(wa, services, clock)
     clock.set(local(clock, 2026, 11, 25, 8))
     report = await dispatch(wa, services)
     assert report.sent == 0 and report.skipped == 1
+    # Staff's /rekap counts what WhatsApp could not deliver.
+    admin = ChatDriver(
+        wa.channel.application, wa.telegram, ADMIN_ID, language_code="en", first_name="Admin"
+    )
+    shown = texts(await admin.send("/rekap"))
+    assert "WhatsApp notices not delivered: 1 (numbers unreachable on WhatsApp: 1)" in shown
 
 
 async def test_a_rate_limit_status_retries_later_with_back_off(wa, services, clock):

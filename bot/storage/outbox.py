@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.db import Database
+from bot.storage.whatsapp import WA_ID_BASE
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,14 +300,15 @@ class OutboxStore:
         )
         return cursor.rowcount == 1
 
-    async def undelivered_counts(self, since: int, reason_prefix: str) -> int:
-        """Rows sent since ``since`` that failed with a reason starting ``reason_prefix``."""
-        found = await self.db.scalar(
-            "SELECT count(*) FROM outbox WHERE status = 'failed' AND delivery = 'failed' "
-            "AND due_at >= ? AND last_error LIKE ? || '%'",
-            (since, reason_prefix),
+    async def whatsapp_failures(self, start: int, end: int) -> tuple[int, int]:
+        """Messages to WhatsApp users due in [start, end] that failed, and of those the ones
+        whose recipient was unreachable (refused on sending, or reported failed later)."""
+        row = await self.db.fetchone(
+            "SELECT count(*), coalesce(sum(last_error LIKE '%unreachable%'), 0) FROM outbox "
+            "WHERE status = 'failed' AND user_id > ? AND due_at BETWEEN ? AND ?",
+            (WA_ID_BASE, start, end),
         )
-        return int(found or 0)
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def release(self, item_ids: Sequence[int]) -> int:
         """Claimed rows that were not attempted (flood wait, shutdown): pending again, as they
