@@ -12,12 +12,11 @@ import pytest
 from telegram.error import BadRequest
 
 from bot.chatdriver import ChatDriver
-from bot.fakebotapi import FakeBotAPI
+from bot.config import ConfigError, load_config
+from bot.services.broadcast import Pacer
 from bot.services.reminders import KIND_DAY_BEFORE
-from bot.storage.whatsapp import WhatsAppStore
 from bot.whatsapp import templates
-from bot.whatsapp.bridge import WhatsAppBotAPI
-from bot.whatsapp.cloud import CloudError, FakeCloudAPI
+from bot.whatsapp.cloud import CloudError
 from handlers.broadcast.views import whatsapp_later_text
 from handlers.reminders import TelegramSender
 from tests.booking_helpers import TUESDAY
@@ -227,7 +226,7 @@ def test_every_template_is_defined_in_both_languages_with_its_category_and_examp
 # --- 2. rate and tier ------------------------------------------------------------------------
 
 
-async def test_the_bridge_never_sends_faster_than_messages_per_second(services, clock):
+async def test_the_bridge_never_sends_faster_than_messages_per_second(wa, services):
     waits: list[float] = []
     moments = [100.0]
 
@@ -235,22 +234,30 @@ async def test_the_bridge_never_sends_faster_than_messages_per_second(services, 
         waits.append(seconds)
         moments[0] += seconds
 
-    cloud = FakeCloudAPI()
-    bridge = WhatsAppBotAPI(
-        cloud,
-        WhatsAppStore(services.db),
-        FakeBotAPI(),
-        messages_per_second=4,
-        monotonic=lambda: moments[0],
-        sleep=sleep,
-    )
-    user = await WhatsAppStore(services.db).user_for("628111", 0)
-    bridge.remember(user.id, user.wa_id, 0)
+    _phone, user = await resident(wa)
+    wa.bridge.pacer = Pacer(4, lambda: moments[0], sleep)
+    bot = wa.channel.application.bot
+    before = len(wa.cloud.sent)
     for n in range(5):
-        await bridge._post(user.id, user.wa_id, 0, [{"type": "text", "text": {"body": str(n)}}])
-    assert len(cloud.sent) == 5
-    # Five sends at 4 a second: the last one starts a second after the first.
-    assert sum(waits) == pytest.approx(1.0)
+        await bot.send_message(user, f"Pesan {n}")
+    assert len(wa.cloud.sent) == before + 5
+    # Five sends at 4 a second: the last one starts a second after the first (the clock is
+    # the test's: no real waiting).
+    assert sum(w for w in waits if w > 0) == pytest.approx(1.0)
+
+
+def test_a_kind_s_template_is_renamed_or_switched_off_in_the_config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[whatsapp.templates]\nreminder_day_before = "pengingat_v2"\nbooking_closed = ""\n',
+        encoding="utf-8",
+    )
+    names = load_config(path, env={}).whatsapp.templates
+    assert templates.spec_for(KIND_DAY_BEFORE, names, "ektp_notice").name == "pengingat_v2"
+    assert templates.spec_for("booking_closed", names, "ektp_notice").name == "ektp_notice"
+    path.write_text('[whatsapp.templates]\nreminder_day_before = "Pengingat!"\n')
+    with pytest.raises(ConfigError, match=r"whatsapp\.templates\.reminder_day_before"):
+        load_config(path, env={})
 
 
 async def test_past_the_daily_tier_a_notice_waits_until_a_conversation_expires(

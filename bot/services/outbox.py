@@ -14,12 +14,18 @@ The dispatcher (``Outbox.dispatch``, run every ``reminders.poll_seconds`` by a j
   bot or turned reminders off (for reminder kinds), or whose renderer returns None;
 - sends the text with its inline buttons, then the map pin when the notice has a venue, and marks
   the row sent;
+- leaves a WhatsApp recipient's row pending, without counting an attempt, while the number's
+  messaging tier has no room for a new conversation with them (``bot.services.wa_tier``);
 - sends nothing during quiet hours (``reminders.quiet_start``–``quiet_end``, local time); what
   fell due meanwhile goes out when they end, unless it has expired;
 - Telegram errors: Forbidden marks the user unreachable (no more messages to them until they
   write again); RetryAfter pauses all sending for as long as Telegram says (the row is not counted
   as an attempt); network errors and timeouts retry with exponential back-off; anything else
   (a bad request) fails the row with its reason, as does the last of ``MAX_ATTEMPTS``.
+
+After sending, a messenger that reports deliveries later (WhatsApp's status webhook) calls
+``delivery_reported``: the row's delivery state, and for a failed delivery the same handling as
+an error on sending (sent again, retried with back-off, recipient unreachable, or failed).
 
 Crashes: a claimed row is not in flight. Each row of a batch is marked ``sending`` just before it
 is handed to the sender and gets its outcome (``sent``, ``failed``, ``skipped``, retried later)
@@ -454,9 +460,8 @@ class Outbox:
             if not await self.store.mark_sending(item.id):
                 report.skipped += 1  # cancelled or re-planned since it was claimed
                 return
-            token = SENDING.set(Sending(item.kind, notice, item.id))
             try:
-                message_id = await sender.send(item.user_id, notice)
+                message_id = await self._hand_over(sender, item, notice)
             except FloodWait as exc:
                 # Refused, so not delivered: back to claimed while waiting (or given back).
                 await self.store.unmark_sending(item.id)
@@ -479,8 +484,6 @@ class Outbox:
                 log.exception("outbox: sending row %d failed unexpectedly", item.id)
                 await self._retry(item, f"unexpected error: {type(exc).__name__}", report)
                 return
-            finally:
-                SENDING.reset(token)
             break
         note = None
         if notice.venue is not None:
@@ -500,6 +503,15 @@ class Outbox:
                 await hook(self.services, item, message_id)
             except Exception:  # the message is out; a lost id only costs a later edit
                 log.exception("outbox: the sent hook of %s failed (row %d)", item.kind, item.id)
+
+    async def _hand_over(self, sender: Sender, item: OutboxItem, notice: Notice) -> int | None:
+        """``sender.send``, telling the messenger what it sends (the WhatsApp bridge picks the
+        kind's template and ties delivery statuses to the row)."""
+        token = SENDING.set(Sending(item.kind, notice, item.id))
+        try:
+            return await sender.send(item.user_id, notice)
+        finally:
+            SENDING.reset(token)
 
     async def _pace(self) -> None:
         if not self.rate_per_second:

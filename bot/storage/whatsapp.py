@@ -68,6 +68,8 @@ class WhatsAppStore:
     async def forget_inbound_before(self, cutoff: int) -> int:
         """WhatsApp stops retrying after days; older ids need not be kept."""
         cursor = await self.db.write("DELETE FROM wa_inbound WHERE received_at < ?", (cutoff,))
+        # Conversations count for 24 hours only; older rows are history nobody reads.
+        await self.db.write("DELETE FROM wa_conversations WHERE opened_at < ?", (cutoff,))
         return cursor.rowcount
 
     async def record_sent(self, message_id: str, now: int, outbox_id: int | None = None) -> None:

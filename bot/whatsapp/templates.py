@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.i18n import LANGUAGES, N_, Translator
@@ -107,14 +107,13 @@ def generic(name: str) -> TemplateSpec:
 
 
 def spec_for(kind: str | None, names: Mapping[str, str], notice_template: str) -> TemplateSpec:
-    """The template a kind goes through: its own (renamed by ``names``), or the generic one."""
+    """The template a kind goes through: its own (renamed by ``names``), or the generic one
+    (also for a kind ``names`` maps to "", or to a name of its own without a template here)."""
     own = KIND_TEMPLATES.get(kind or "")
-    name = names.get(kind or "") if kind else None
-    if own is not None and name != "":
-        return own if not name else TemplateSpec(
-            name, own.category, own.body, own.fields, own.examples, own.button
-        )  # fmt: skip
-    return generic(name or notice_template)
+    name = names.get(kind) if kind else None
+    if own is None or name == "":
+        return generic(name or notice_template)
+    return replace(own, name=name) if name else own
 
 
 def outside_window(last_inbound_at: int, now: int) -> bool:
