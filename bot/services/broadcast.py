@@ -769,6 +769,7 @@ class Broadcasts:
         if broadcast_id in self._runs:
             self._cancelled.add(broadcast_id)  # the sender stops before its next send
         await self.services.outbox.cancel("broadcast", broadcast_id, [LATER_KIND])
+        await self.store.cancel_later(broadcast_id)
         counts: dict[str, Any] = dict(await self.store.counts(broadcast_id))
         await self._audit(member.user_id, "broadcast.cancelled", broadcast_id, **counts)
         return await self.get(broadcast_id)

@@ -366,6 +366,14 @@ class BroadcastStore:
         )
         return int(found or 0)
 
+    async def cancel_later(self, broadcast_id: int) -> None:
+        """The broadcast was stopped: what waited for the WhatsApp tier is not sent."""
+        await self.db.write(
+            "UPDATE broadcast_deliveries SET status = 'cancelled' "
+            "WHERE broadcast_id = ? AND status = 'later'",
+            (broadcast_id,),
+        )
+
     async def delivered_later(self, broadcast_id: int, user_id: int, now: int) -> None:
         """A delivery that waited ('later') has gone out through the outbox."""
         await self.db.write(
