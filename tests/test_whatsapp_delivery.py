@@ -23,7 +23,15 @@ from tests.booking_helpers import TUESDAY
 from tests.broadcast_helpers import finish, instant, statuses
 from tests.broadcast_helpers import resident as subscriber
 from tests.conftest import ADMIN_ID, texts
-from tests.reminders_helpers import add_booking, fake_sleeps, local, place_id
+from tests.reminders_helpers import (
+    add_booking,
+    add_school_event,
+    add_visit,
+    fake_sleeps,
+    follow,
+    local,
+    place_id,
+)
 from tests.test_booking_waitlist import A, full_day
 from tests.test_broadcast import compose_text
 from tests.whatsapp_helpers import wa_fixture  # noqa: F401  (the fixture ``wa``)
@@ -176,6 +184,32 @@ async def test_staff_closing_a_day_sends_the_cancelled_template_with_a_choose_bu
     assert shown and shown[-1].options
 
 
+async def test_a_scheduled_home_visit_goes_as_its_template(wa, services, clock):
+    phone, user = await resident(wa)
+    await window_closed(wa, services, user)
+    visit = await add_visit(services, owner_id=user, day=WEDNESDAY, staff_id=ADMIN_ID)
+    await dispatch(wa, services)
+    template = template_of(phone.last)
+    assert template["name"] == "ektp_home_visit"
+    ticket = (await services.visits.get(visit)).ticket
+    assert parameters(template) == [ticket, "Rabu, 25 November 2026, pukul 09.00–12.00"]
+    shown = await phone.post(tap(phone.last, button_payload(template), "Minta tanggal lain"))
+    assert "Minta tanggal lain" in " ".join(t for o in shown for t in o.titles)
+
+
+async def test_a_cancelled_school_event_goes_as_its_template(wa, services, clock):
+    phone, user = await resident(wa)
+    school_id, day_id = await add_school_event(services, day=WEDNESDAY)
+    await follow(services, user, school_id)
+    await window_closed(wa, services, user)
+    await services.schools.cancel_event(services.staff(ADMIN_ID), day_id, "hujan deras")
+    await dispatch(wa, services)
+    template = template_of(phone.last)
+    assert template["name"] == "ektp_school_event_cancelled"
+    school = await services.schools.school(school_id)
+    assert parameters(template) == [school.name, "Rabu, 25 November 2026", "08.00–12.00"]
+
+
 async def test_a_kind_renamed_in_the_config_or_switched_off_uses_that_name_or_the_generic(
     wa, services, clock
 ):
@@ -191,7 +225,7 @@ async def test_a_kind_renamed_in_the_config_or_switched_off_uses_that_name_or_th
     assert templates.spec_for(KIND_DAY_BEFORE, {KIND_DAY_BEFORE: "pengingat_v2"}, "x").name == (
         "pengingat_v2"
     )
-    assert templates.spec_for("visit_scheduled", {}, "ektp_notice").name == "ektp_notice"
+    assert templates.spec_for("visit_info", {}, "ektp_notice").name == "ektp_notice"
 
 
 def test_every_template_is_defined_in_both_languages_with_its_category_and_examples(services):
@@ -205,6 +239,9 @@ def test_every_template_is_defined_in_both_languages_with_its_category_and_examp
         "ektp_reminder",
         "ektp_booking_cancelled",
         "ektp_waitlist_offer",
+        "ektp_home_visit",
+        "ektp_school_event_changed",
+        "ektp_school_event_cancelled",
         "ektp_announcement",
     }
     assert found[("ektp_announcement", "id")]["category"] == "MARKETING"

@@ -85,6 +85,40 @@ WAITLIST_OFFER = TemplateSpec(
     (EXAMPLE_PLACE, EXAMPLE_DATE, "08.00–08.30", "11 Dec 2026 14.00"),
     N_("Book this seat"),
 )
+HOME_VISIT = TemplateSpec(
+    "ektp_home_visit",
+    UTILITY,
+    N_(
+        "The home e-KTP recording visit {{1}} is scheduled for {{2}}.\n\nPlease make sure the "
+        "person is at home and have the Kartu Keluarga (KK) ready. If the date does not suit "
+        "you, tap the button to ask for another one."
+    ),
+    ("ticket", "when"),
+    ("KNJ-0142", N_("Saturday, 12 December 2026, 09.00–12.00")),
+    N_("Ask another date"),
+)
+SCHOOL_EVENT_CHANGED = TemplateSpec(
+    "ektp_school_event_changed",
+    UTILITY,
+    N_(
+        "The e-KTP recording at {{1}} has changed: it is now on {{2}}, {{3}}.\n\nTap the button "
+        "to see the details and what happens to your booking."
+    ),
+    ("school", "date", "time"),
+    (N_("SMA Negeri 2 Serang"), EXAMPLE_DATE, "08.00–12.00"),
+    N_("See the details"),
+)
+SCHOOL_EVENT_CANCELLED = TemplateSpec(
+    "ektp_school_event_cancelled",
+    UTILITY,
+    N_(
+        "We are sorry: the e-KTP recording at {{1}} on {{2}}, {{3}} has been cancelled, and the "
+        "bookings for it with it.\n\nTap the button to see other recording days."
+    ),
+    ("school", "date", "time"),
+    (N_("SMA Negeri 2 Serang"), EXAMPLE_DATE, "08.00–12.00"),
+    N_("Other recording days"),
+)
 ANNOUNCEMENT = TemplateSpec(
     "ektp_announcement",
     MARKETING,
@@ -98,6 +132,9 @@ KIND_TEMPLATES: dict[str, TemplateSpec] = {
     "reminder_same_day": REMINDER,
     "booking_closed": BOOKING_CANCELLED,
     "waitlist_offer": WAITLIST_OFFER,
+    "visit_scheduled": HOME_VISIT,
+    "school_event_changed": SCHOOL_EVENT_CHANGED,
+    "school_event_cancelled": SCHOOL_EVENT_CANCELLED,
     "broadcast": ANNOUNCEMENT,
 }
 
