@@ -6,7 +6,7 @@ through the real Application's bot, whose Bot API is the WhatsApp bridge."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from telegram.error import BadRequest
@@ -210,6 +210,24 @@ async def test_a_cancelled_school_event_goes_as_its_template(wa, services, clock
     assert parameters(template) == [school.name, "Rabu, 25 November 2026", "08.00–12.00"]
 
 
+async def test_a_changed_school_event_goes_as_its_template_and_the_tap_shows_it(
+    wa, services, clock
+):
+    phone, user = await resident(wa)
+    school_id, day_id = await add_school_event(services, day=WEDNESDAY)
+    await follow(services, user, school_id)
+    await window_closed(wa, services, user)
+    await services.schools.change_event(services.staff(ADMIN_ID), day_id, {"opens": time(9)})
+    await dispatch(wa, services)
+    template = template_of(phone.last)
+    assert template["name"] == "ektp_school_event_changed"
+    school = await services.schools.school(school_id)
+    assert parameters(template) == [school.name, "Rabu, 25 November 2026", "09.00–12.00"]
+    shown = await phone.post(tap(phone.last, button_payload(template), "Lihat rincian"))
+    assert "08.00" in shown[-1].body and "09.00" in shown[-1].body  # was, and now
+    assert shown[-1].options
+
+
 async def test_a_kind_renamed_in_the_config_or_switched_off_uses_that_name_or_the_generic(
     wa, services, clock
 ):
@@ -311,7 +329,8 @@ async def test_past_the_daily_tier_a_notice_waits_until_a_conversation_expires(
     await dodi.write("/start")  # inside the window: free-form, no conversation used
     report = await dispatch(wa, services)
     assert report.sent == 3 and report.deferred == 1
-    assert dodi.last.message["type"] != "template" or "Pengingat" in dodi.inbox[-2].body
+    assert all(o.message["type"] != "template" for o in dodi.inbox)
+    assert any("Pengingat" in o.body for o in dodi.inbox)
     got = [p for p in phones if p.last.message["type"] == "template"]
     assert len(got) == 2
     # The two conversations opened now end at 18.00 tomorrow: the third waits until then.
@@ -322,6 +341,12 @@ async def test_past_the_daily_tier_a_notice_waits_until_a_conversation_expires(
     ]
     assert services.clock.local(row.item.due_at) == local(clock, 2026, 11, 25, 18)
     assert row.last_error == "waits for the WhatsApp daily limit" and row.item.attempts == 0
+    # When that resident writes, their window is open: the reminder goes now, free of charge.
+    waiting = next(p for p in phones if p not in got)
+    await waiting.write("/start")
+    report = await dispatch(wa, services)
+    assert report.sent == 1
+    assert any("Pengingat" in o.body for o in waiting.inbox[-3:])
 
 
 async def test_the_bridge_itself_refuses_a_template_past_the_tier(wa, services, clock):

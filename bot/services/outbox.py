@@ -212,6 +212,10 @@ UNREACHABLE = "unreachable"  # the recipient cannot get messages: like a Telegra
 UNDELIVERED = "undelivered"  # this message will never arrive (a bad request)
 
 
+# Why a row waits: the WhatsApp tier has no room for a new conversation with its recipient.
+TIER_WAIT = "waits for the WhatsApp daily limit"
+
+
 class _Pause(Exception):
     """Telegram asked to wait (RetryAfter) longer than this run may wait."""
 
@@ -425,7 +429,7 @@ class Outbox:
             return
         wait = await self.tier.waits_until(item.user_id, now)
         if wait is not None:
-            await self.store.defer(item.id, wait, "waits for the WhatsApp daily limit")
+            await self.store.defer(item.id, wait, TIER_WAIT)
             report.deferred += 1
             return
         render = RENDERERS.get(item.kind)
@@ -536,6 +540,10 @@ class Outbox:
         await self.store.mark_failed(item.id, reason[:500])
         report.failed += 1
         log.warning("outbox: row %d (%s) failed: %s", item.id, item.kind, reason)
+
+    async def window_opened(self, user_id: int) -> None:
+        """A WhatsApp resident wrote: what waited for the tier can go now, free of charge."""
+        await self.store.bring_forward(user_id, TIER_WAIT, self.services.clock.epoch())
 
     async def delivery_reported(
         self, item_id: int, state: str, outcome: str | None = None, reason: str = ""

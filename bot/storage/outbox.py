@@ -276,6 +276,15 @@ class OutboxStore:
         )
         return cursor.rowcount == 1
 
+    async def bring_forward(self, user_id: int, reason: str, now: int) -> int:
+        """One recipient's rows deferred for ``reason``: due now (the reason has gone)."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET due_at = ? WHERE user_id = ? AND status = 'pending' "
+            "AND due_at > ? AND last_error = ?",
+            (now, user_id, now, reason),
+        )
+        return cursor.rowcount
+
     # --- after sending: what the messenger reports later ---------------------------------------
 
     async def set_delivery(self, item_id: int, state: str) -> None:

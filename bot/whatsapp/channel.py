@@ -86,6 +86,8 @@ class WhatsAppChannel:
     async def _dispatch(self, message: Inbound, now: int) -> None:
         user = await self.store.user_for(message.wa_id, now)
         self.bridge.remember(user.id, user.wa_id, user.last_inbound_at)
+        services: Services = self.application.bot_data.services
+        await services.outbox.window_opened(user.id)
         person: dict[str, Any] = {
             "id": user.id,
             "is_bot": False,
