@@ -6,6 +6,7 @@ through the real Application's bot, whose Bot API is the WhatsApp bridge."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, time
 
 import pytest
@@ -407,6 +408,21 @@ def test_staff_read_the_tier_note_in_indonesian(services):
         "📅 120 penerima WhatsApp akan dikirimi besok karena batas harian WhatsApp "
         "250 percakapan baru."
     )
+
+
+async def test_concurrent_first_contacts_cannot_overrun_the_tier(wa, services, clock):
+    wa.bridge.tier.limit = 1
+    first, one = await resident(wa, "Ani")
+    second, two = await resident(wa, "Budi")
+    clock.advance(hours=25)
+    bot = wa.channel.application.bot
+    results = await asyncio.gather(
+        bot.send_message(one, "Pengingat"), bot.send_message(two, "Pengingat"),
+        return_exceptions=True,
+    )  # fmt: skip
+    templates_sent = [p for p in (first, second) if p.last.message["type"] == "template"]
+    assert len(templates_sent) == 1
+    assert sum(isinstance(r, BadRequest) for r in results) == 1
 
 
 # --- 3. delivery statuses and errors -----------------------------------------------------------

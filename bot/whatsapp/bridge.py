@@ -80,6 +80,7 @@ class WhatsAppBotAPI(BaseRequest):
         # stay within the configured rate.
         self.pacer = Pacer(messages_per_second, monotonic, sleep)
         self.tier = WhatsAppTier(store, daily_conversations)
+        self.tier_lock = asyncio.Lock()
         # The WhatsApp chats as the Application believes they are (its edits applied).
         self.mirror = FakeBotAPI()
         self.mirror.record_calls = False  # a long-running process must not keep every call
@@ -273,22 +274,29 @@ class WhatsAppBotAPI(BaseRequest):
         if not payloads:
             return
         wa_id, last_inbound_at = await self._contact(chat)
-        now = self.now()
-        outside = templates.outside_window(last_inbound_at, now)
-        if outside:
-            if await self.tier.waits_until(chat, now) is not None:
-                raise CloudError(429, TIER_LIMIT, "daily conversation limit reached")
-            payloads = self._as_template(chat, message_id, payloads)
+        if templates.outside_window(last_inbound_at, self.now()):
+            # One new conversation at a time: the count checked is the count sent.
+            async with self.tier_lock:
+                await self._send_template(chat, wa_id, message_id, payloads)
+            return
         try:
             await self._post(chat, wa_id, message_id, payloads)
         except CloudError as exc:
-            if exc.code != REENGAGEMENT or outside:
+            if exc.code != REENGAGEMENT:
                 raise
             # Our clock said the window was open, WhatsApp's did not: the template goes.
             self.contacts[chat] = (wa_id, 0)
             await self._send(chat, message_id, payloads)
-            return
-        if outside and payloads:
+
+    async def _send_template(
+        self, chat: int, wa_id: str, message_id: int, payloads: list[dict[str, Any]]
+    ) -> None:
+        now = self.now()
+        if await self.tier.waits_until(chat, now) is not None:
+            raise CloudError(429, TIER_LIMIT, "daily conversation limit reached")
+        payloads = self._as_template(chat, message_id, payloads)
+        await self._post(chat, wa_id, message_id, payloads)
+        if payloads:
             await self.store.open_conversation(chat, now)
 
     async def _post(
