@@ -104,8 +104,9 @@ def _parser() -> argparse.ArgumentParser:
         "whatsapp-templates",
         parents=[common],
         help="print the WhatsApp template definitions to submit to Meta",
-        description="JSON for WhatsApp Manager (or POST /{waba-id}/message_templates): the "
-        "notice template of [whatsapp] notice_template, in every language.",
+        description="JSON for WhatsApp Manager (or POST /{waba-id}/message_templates): every "
+        "template the bot sends (each kind of notice with its own, the generic notice template of "
+        "[whatsapp] notice_template, the broadcasts' MARKETING one), in every language.",
     )
     ev = sub.add_parser(
         "nlu-eval",
@@ -162,7 +163,8 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.whatsapp.templates import print_definitions
 
         translators = {lang: Translator(lang, config.tz) for lang in LANGUAGES}
-        print(print_definitions(config.whatsapp.notice_template, translators))
+        wa = config.whatsapp
+        print(print_definitions(wa.notice_template, translators, wa.templates))
         return EXIT_OK
     if command == "run" and config.whatsapp.enabled:
         from bot.whatsapp.serve import serve_whatsapp

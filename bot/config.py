@@ -66,6 +66,9 @@ class WhatsAppConfig:
     # The approved template (one per language, same name) for notices outside the 24-hour window;
     # `python -m bot whatsapp-templates` prints its definitions.
     notice_template: str = "ektp_notice"
+    # Kind of notice → the name of its own approved template, overriding the default names
+    # (bot/whatsapp/templates.py); "" sends that kind through the notice template instead.
+    templates: Mapping[str, str] = field(default_factory=dict)
     access_token: str = field(default="", repr=False)
     app_secret: str = field(default="", repr=False)
     verify_token: str = field(default="", repr=False)
@@ -231,6 +234,7 @@ _SCHEMA: dict[str, set[str]] = {
         "messages_per_second",
         "daily_conversations",
         "notice_template",
+        "templates",
     },
 }
 
@@ -489,12 +493,27 @@ def _whatsapp(section: _Section, env: Mapping[str, str]) -> WhatsAppConfig:
         messages_per_second=float(section.get("messages_per_second", float, 20)),
         daily_conversations=section.int_in("daily_conversations", 250, 1, 10_000_000),
         notice_template=section.get("notice_template", str, "ektp_notice"),
+        templates=_template_names(section),
         access_token=env.get("WHATSAPP_ACCESS_TOKEN", "").strip(),
         app_secret=env.get("WHATSAPP_APP_SECRET", "").strip(),
         verify_token=env.get("WHATSAPP_VERIFY_TOKEN", "").strip(),
     )
     _check_whatsapp(config)
     return config
+
+
+def _template_names(section: _Section) -> dict[str, str]:
+    table = section.data.get("templates", {})
+    if not isinstance(table, Mapping):
+        raise ConfigError('[whatsapp.templates] must be a table of kind = "template_name"')
+    names: dict[str, str] = {}
+    for kind, name in table.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{0,512}", name):
+            raise ConfigError(
+                f'whatsapp.templates.{kind} must be a template name (a-z, 0-9, _) or ""'
+            )
+        names[str(kind)] = name
+    return names
 
 
 def _check_whatsapp(config: WhatsAppConfig) -> None:

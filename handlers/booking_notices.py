@@ -71,6 +71,13 @@ async def render_waitlist_offer(
             [(_("✅ Book this seat"), OFFER.pack("a", entry.id))],
             [(_("No, thanks"), OFFER.pack("n", entry.id))],
         ],
+        fields={
+            "place": info.place.name,
+            "date": t.date(info.slot.date),
+            "time": t.time_range(info.slot.starts, info.slot.ends),
+            "deadline": t.datetime(deadline),
+        },
+        action=OFFER.pack("a", entry.id),
     )
 
 
@@ -145,4 +152,10 @@ async def render_booking_closed(
         text += "\n\n" + _("This place has no free times in the coming days.")
     if school_id is None:
         buttons.append([(_("📝 Another place or day"), REBOOK.pack(view.id, "other"))])
-    return Notice(text, buttons)
+    fields = {
+        "place": view.place.name,
+        "date": t.date(view.date),
+        "time": t.time(view.starts),
+        "code": view.code,
+    }
+    return Notice(text, buttons, fields=fields)

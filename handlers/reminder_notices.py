@@ -147,6 +147,12 @@ async def _render_booking(
         "\n".join(lines),
         _booking_buttons(t, view.id),
         _venue(place.name, place.address, place.lat, place.lon),
+        fields={
+            "date": t.date(view.date),
+            "time": t.time_range(view.starts, view.ends),
+            "place": place.name,
+            "code": view.code,
+        },
     )
 
 

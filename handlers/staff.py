@@ -214,6 +214,12 @@ def _report_text(
         ),
         _("Complaints received: {n}").format(n=t.number(stats.complaints)),
     ]
+    if stats.whatsapp_failed:
+        lines.append(
+            _("WhatsApp notices not delivered: {n} (numbers unreachable on WhatsApp: {u})").format(
+                n=t.number(stats.whatsapp_failed), u=t.number(stats.whatsapp_unreachable)
+            )
+        )
     return "\n".join(lines)
 
 

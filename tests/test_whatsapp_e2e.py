@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,18 @@ async def test_signed_posts_are_answered_through_the_cloud_api_once(bot):
     count = len(received)
     assert (await client.post("/whatsapp", content=body, headers=headers)).status_code == 200
     assert len(received) == count  # the retry was acknowledged, not answered again
+
+
+async def test_a_delivery_status_is_acknowledged_and_recorded(bot, tmp_path):
+    client, received = bot
+    body, headers = signed_post(text_message("/start"))
+    await client.post("/whatsapp", content=body, headers=headers)
+    wamid = f"wamid.E2E{len(received)}"
+    raw = {"id": wamid, "status": "read", "timestamp": "1", "recipient_id": "6281277770001"}
+    change = {"field": "messages", "value": {"statuses": [raw]}}
+    status = json.dumps({"object": "whatsapp_business_account", "entry": [{"changes": [change]}]})
+    signed = {"X-Hub-Signature-256": signature(status.encode(), SECRETS["WHATSAPP_APP_SECRET"])}
+    assert (await client.post("/whatsapp", content=status, headers=signed)).status_code == 200
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        found = db.execute("SELECT status FROM wa_statuses WHERE message_id = ?", (wamid,))
+        assert found.fetchone() == ("read",)

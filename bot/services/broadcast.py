@@ -50,8 +50,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.config import StaffMember
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.services.outbox import DeliveryError, FloodWait, Transient, Unreachable
+from bot.services.outbox import (
+    SENDING,
+    DeliveryError,
+    FloodWait,
+    Sending,
+    Transient,
+    Unreachable,
+    declare,
+    when_sent,
+)
+from bot.services.wa_tier import DAY
 from bot.storage.broadcasts import Audience, Broadcast, BroadcastStore, Recipient
+from bot.storage.outbox import OutboxItem
 from bot.storage.place_records import ServiceDay
 from bot.storage.places import Place
 from bot.validation import MAX_SEATS_PER_SLOT
@@ -69,6 +80,11 @@ MAX_ATTEMPTS = 3  # network errors and flood waits per recipient
 MAX_BACKLOG = 64  # outcomes known but not yet written before the sender waits for the writer
 MAX_LINGER = 0.1  # seconds an outcome may wait for the next send's mark to share a write
 TRANSIENT_BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd try after a network error
+# A broadcast to a WhatsApp resident the tier has no room for today: the outbox sends it when a
+# conversation of the last 24 hours has expired (the delivery row says 'later' meanwhile). Also
+# the kind the WhatsApp bridge picks the broadcasts' template by.
+LATER_KIND = "broadcast"
+declare(LATER_KIND)
 
 __all__ = [
     "Audience",
@@ -252,10 +268,13 @@ class Progress:
     elapsed: float  # seconds since this sender started on it
     rate: float  # messages per second achieved by this sender
     final: bool = False
+    # WhatsApp recipients past the tier's daily conversations, sent by the outbox when it allows.
+    later: int = 0
+    whatsapp_limit: int = 0
 
     @property
     def done(self) -> int:
-        return self.sent + self.failed + self.blocked + self.cancelled
+        return self.sent + self.failed + self.blocked + self.cancelled + self.later
 
 
 class Transport(Protocol):
@@ -456,6 +475,7 @@ class Broadcasts:
         self.store = BroadcastStore(services.db)
         self._task: asyncio.Task[None] | None = None
         self._cancelled: set[int] = set()
+        self._tier_lock = asyncio.Lock()
         self._runs: dict[int, _Run] = {}
         self._recovered = False
         # Seconds between progress reports while sending (tests set 0: report at every send).
@@ -560,6 +580,16 @@ class Broadcasts:
 
     async def audience_count(self, audience: Audience) -> int:
         return await self.store.audience_count(audience)
+
+    async def whatsapp_later(self, audience: Audience) -> tuple[int, int]:
+        """(how many WhatsApp recipients of ``audience`` would wait for tomorrow, the tier's
+        daily limit): those outside their 24-hour window need a new conversation each, and
+        the tier has room for so many more today."""
+        tier = self.services.outbox.tier
+        now = self.services.clock.epoch()
+        needing = await self.store.whatsapp_needing_conversation(audience, now - DAY, now - DAY)
+        room = await tier.room(now)
+        return max(0, needing - room.left), room.limit
 
     # --- submitting ----------------------------------------------------------------------------
 
@@ -738,6 +768,8 @@ class Broadcasts:
             raise BroadcastError("not_open")
         if broadcast_id in self._runs:
             self._cancelled.add(broadcast_id)  # the sender stops before its next send
+        await self.services.outbox.cancel("broadcast", broadcast_id, [LATER_KIND])
+        await self.store.cancel_later(broadcast_id)
         counts: dict[str, Any] = dict(await self.store.counts(broadcast_id))
         await self._audit(member.user_id, "broadcast.cancelled", broadcast_id, **counts)
         return await self.get(broadcast_id)
@@ -786,6 +818,8 @@ class Broadcasts:
             elapsed=elapsed,
             rate=(run.sent / elapsed) if run and elapsed > 0 else 0.0,
             final=final,
+            later=counts.get("later", 0),
+            whatsapp_limit=self.services.outbox.tier.limit,
         )
 
     # --- the sender ----------------------------------------------------------------------------
@@ -927,43 +961,85 @@ class Broadcasts:
         return True
 
     async def _send_one(self, run: _Run, recipient: Recipient, transport: Transport) -> None:
-        broadcast = run.broadcast
         if not await run.recorder.mark_sending(recipient.user_id):
             return  # not marked, so not sent: the row stays claimed for the next run
+        tier = self.services.outbox.tier
+        if await tier.needs_conversation(recipient.user_id, self.services.clock.epoch()):
+            # New WhatsApp conversations one at a time: sends in flight together could
+            # otherwise all see room for one more and overrun the tier.
+            async with self._tier_lock:
+                status, error = await self._first_contact(run, recipient, transport)
+        else:
+            status, error = await self._attempts(run, recipient, transport)
+        run.recorder.add(recipient.user_id, status, error)
+        if status == "sent":
+            run.sent += 1
+        elif status == "blocked":
+            await self.services.subscriptions.drop_unreachable([recipient.user_id])
+
+    async def _first_contact(
+        self, run: _Run, recipient: Recipient, transport: Transport
+    ) -> tuple[str, str | None]:
+        if await self._later_on_whatsapp(run.broadcast, recipient.user_id):
+            return "later", None
+        return await self._attempts(run, recipient, transport)
+
+    async def _attempts(
+        self, run: _Run, recipient: Recipient, transport: Transport
+    ) -> tuple[str, str | None]:
+        token = SENDING.set(Sending(LATER_KIND))  # the WhatsApp bridge picks its template by it
+        try:
+            return await self._attempt_loop(run, recipient, transport)
+        finally:
+            SENDING.reset(token)
+
+    async def _attempt_loop(
+        self, run: _Run, recipient: Recipient, transport: Transport
+    ) -> tuple[str, str | None]:
+        """Deliver to one recipient, retrying flood waits and network errors; the outcome."""
+        broadcast = run.broadcast
         status, error = "failed", None
         attempt = 0
         while True:
             attempt += 1
             try:
                 await transport.deliver(broadcast, recipient)
-                status, error = "sent", None
-                break
+                return "sent", None
             except Unreachable as exc:
-                status, error = "blocked", exc.reason[:200]
-                break
+                return "blocked", exc.reason[:200]
             except FloodWait as exc:
                 run.pacer.pause(exc.seconds)
                 status, error = "failed", exc.reason[:200]
                 if attempt >= MAX_ATTEMPTS + 2:
-                    break
+                    return status, error
                 await run.pacer.wait()
             except Transient as exc:
                 status, error = "failed", exc.reason[:200]
                 if attempt >= MAX_ATTEMPTS:
-                    break
+                    return status, error
                 await self.sleep(self.backoff[min(attempt, len(self.backoff)) - 1])
             except DeliveryError as exc:
-                status, error = "failed", exc.reason[:200]
-                break
+                return "failed", exc.reason[:200]
             except Exception as exc:  # one recipient must not stop the broadcast
                 log.exception("broadcast %d: unexpected error for one recipient", broadcast.id)
-                status, error = "failed", type(exc).__name__
-                break
-        run.recorder.add(recipient.user_id, status, error)
-        if status == "sent":
-            run.sent += 1
-        elif status == "blocked":
-            await self.services.subscriptions.drop_unreachable([recipient.user_id])
+                return "failed", type(exc).__name__
+
+    async def _later_on_whatsapp(self, broadcast: Broadcast, user_id: int) -> bool:
+        """A WhatsApp recipient the tier has no room for today: handed to the outbox, due when
+        a conversation has expired (True); False when the message may go now."""
+        outbox = self.services.outbox
+        wait = await outbox.tier.waits_until(user_id, self.services.clock.epoch())
+        if wait is None:
+            return False
+        await outbox.enqueue(
+            user_id,
+            LATER_KIND,
+            {"broadcast_id": broadcast.id},
+            due_at=datetime.fromtimestamp(wait, self.services.config.tz),
+            ref_type="broadcast",
+            ref_id=broadcast.id,
+        )
+        return True
 
     async def _report(
         self, transport: Transport, broadcast: Broadcast, run: _Run, *, final: bool
@@ -994,3 +1070,11 @@ class Broadcasts:
             target_id,
             json.dumps(detail, ensure_ascii=False, default=str, separators=(",", ":")),
         )
+
+
+@when_sent(LATER_KIND)
+async def _sent_later(services: Services, item: OutboxItem, message_id: int) -> None:
+    """The outbox sent a delivery that waited for the WhatsApp tier: the broadcast's count."""
+    await services.broadcasts.store.delivered_later(
+        int(item.payload["broadcast_id"]), item.user_id, services.clock.epoch()
+    )

@@ -14,12 +14,18 @@ The dispatcher (``Outbox.dispatch``, run every ``reminders.poll_seconds`` by a j
   bot or turned reminders off (for reminder kinds), or whose renderer returns None;
 - sends the text with its inline buttons, then the map pin when the notice has a venue, and marks
   the row sent;
+- leaves a WhatsApp recipient's row pending, without counting an attempt, while the number's
+  messaging tier has no room for a new conversation with them (``bot.services.wa_tier``);
 - sends nothing during quiet hours (``reminders.quiet_start``–``quiet_end``, local time); what
   fell due meanwhile goes out when they end, unless it has expired;
 - Telegram errors: Forbidden marks the user unreachable (no more messages to them until they
   write again); RetryAfter pauses all sending for as long as Telegram says (the row is not counted
   as an attempt); network errors and timeouts retry with exponential back-off; anything else
   (a bad request) fails the row with its reason, as does the last of ``MAX_ATTEMPTS``.
+
+After sending, a messenger that reports deliveries later (WhatsApp's status webhook) calls
+``delivery_reported``: the row's delivery state, and for a failed delivery the same handling as
+an error on sending (sent again, retried with back-off, recipient unreachable, or failed).
 
 Crashes: a claimed row is not in flight. Each row of a batch is marked ``sending`` just before it
 is handed to the sender and gets its outcome (``sent``, ``failed``, ``skipped``, retried later)
@@ -37,13 +43,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time as _time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import Translator
+from bot.services.wa_tier import WhatsAppTier
 from bot.storage.outbox import OutboxItem, OutboxStore
+from bot.storage.whatsapp import WhatsAppStore
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -60,6 +69,27 @@ class Notice:
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     # A map pin sent right after the text: (latitude, longitude, title, address).
     venue: tuple[float, float, str, str] | None = None
+    # The notice's named values (place, date, time, code…), already in the recipient's language:
+    # a messenger that sends structured templates (WhatsApp outside its 24-hour window) fills
+    # its parameters from them instead of the text.
+    fields: Mapping[str, str] = field(default_factory=dict)
+    # The callback data of the notice's one-tap action (e.g. "choose a new time"), for a
+    # template's quick-reply button.
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Sending:
+    """What is being sent right now, for a messenger that sends each kind differently (the
+    WhatsApp bridge picks the kind's template): set around ``Sender.send`` by the outbox and the
+    broadcast sender. ``outbox_id`` ties a later delivery status to the row."""
+
+    kind: str
+    notice: Notice | None = None
+    outbox_id: int | None = None
+
+
+SENDING: ContextVar[Sending | None] = ContextVar("outbox_sending", default=None)
 
 
 # A renderer turns a payload into a Notice in the recipient's language, or None when the message is
@@ -124,6 +154,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     released: int = 0
+    deferred: int = 0  # waiting for the WhatsApp tier's room (not an attempt)
     quiet: bool = False
     paused: bool = False
     busy: bool = False
@@ -174,6 +205,17 @@ class Sender(Protocol):
     async def send_venue(self, chat_id: int, venue: tuple[float, float, str, str]) -> None: ...
 
 
+# What a messenger's later delivery report asks of a sent row (``Outbox.delivery_reported``).
+RESEND = "resend"  # send it again now (WhatsApp: the window had closed, a template goes)
+RETRY = "retry"  # a rate limit: again later, with back-off
+UNREACHABLE = "unreachable"  # the recipient cannot get messages: like a Telegram block
+UNDELIVERED = "undelivered"  # this message will never arrive (a bad request)
+
+
+# Why a row waits: the WhatsApp tier has no room for a new conversation with its recipient.
+TIER_WAIT = "waits for the WhatsApp daily limit"
+
+
 class _Pause(Exception):
     """Telegram asked to wait (RetryAfter) longer than this run may wait."""
 
@@ -203,6 +245,9 @@ class Outbox:
         self._recovered = False
         self._paused_until = 0.0
         self._last_send = 0.0
+        self.tier = WhatsAppTier(
+            WhatsAppStore(services.db), services.config.whatsapp.daily_conversations
+        )
         # Injectable for tests: they move the FakeClock instead of sleeping.
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -382,6 +427,11 @@ class Outbox:
             await self.store.mark_skipped(item.id, "reminders off")
             report.skipped += 1
             return
+        wait = await self.tier.waits_until(item.user_id, now)
+        if wait is not None:
+            await self.store.defer(item.id, wait, TIER_WAIT)
+            report.deferred += 1
+            return
         render = RENDERERS.get(item.kind)
         if render is None:
             await self._retry(item, f"no renderer for kind {item.kind}", report)
@@ -415,7 +465,7 @@ class Outbox:
                 report.skipped += 1  # cancelled or re-planned since it was claimed
                 return
             try:
-                message_id = await sender.send(item.user_id, notice)
+                message_id = await self._hand_over(sender, item, notice)
             except FloodWait as exc:
                 # Refused, so not delivered: back to claimed while waiting (or given back).
                 await self.store.unmark_sending(item.id)
@@ -458,6 +508,15 @@ class Outbox:
             except Exception:  # the message is out; a lost id only costs a later edit
                 log.exception("outbox: the sent hook of %s failed (row %d)", item.kind, item.id)
 
+    async def _hand_over(self, sender: Sender, item: OutboxItem, notice: Notice) -> int | None:
+        """``sender.send``, telling the messenger what it sends (the WhatsApp bridge picks the
+        kind's template and ties delivery statuses to the row)."""
+        token = SENDING.set(Sending(item.kind, notice, item.id))
+        try:
+            return await sender.send(item.user_id, notice)
+        finally:
+            SENDING.reset(token)
+
     async def _pace(self) -> None:
         if not self.rate_per_second:
             return
@@ -472,7 +531,7 @@ class Outbox:
         if attempt >= self.MAX_ATTEMPTS:
             await self._fail(item, f"gave up after {attempt} attempts: {reason}", report)
             return
-        delay = min(self.BACKOFF_FIRST * 2 ** (attempt - 1), self.BACKOFF_MAX)
+        delay = self._backoff(attempt)
         await self.store.retry_later(item.id, self.services.clock.epoch() + delay, reason)
         report.retried += 1
         log.warning("outbox: row %d will be retried in %d s (%s)", item.id, delay, reason)
@@ -481,6 +540,35 @@ class Outbox:
         await self.store.mark_failed(item.id, reason[:500])
         report.failed += 1
         log.warning("outbox: row %d (%s) failed: %s", item.id, item.kind, reason)
+
+    async def window_opened(self, user_id: int) -> None:
+        """A WhatsApp resident wrote: what waited for the tier can go now, free of charge."""
+        await self.store.bring_forward(user_id, TIER_WAIT, self.services.clock.epoch())
+
+    async def delivery_reported(
+        self, item_id: int, state: str, outcome: str | None = None, reason: str = ""
+    ) -> None:
+        """A messenger's report on a row it sent (WhatsApp's status webhook): its delivery
+        state, and for a failed delivery what to do (RESEND, RETRY, UNREACHABLE, UNDELIVERED)."""
+        await self.store.set_delivery(item_id, state)
+        record = await self.store.get(item_id) if outcome else None
+        if record is None or record.item.status != "sent":
+            return
+        item, now = record.item, self.services.clock.epoch()
+        if outcome == RESEND:
+            await self.store.reopen(item_id, now, reason)
+        elif outcome == RETRY and item.attempts < self.MAX_ATTEMPTS:
+            await self.store.reopen(item_id, now + self._backoff(item.attempts), reason)
+        elif outcome == UNREACHABLE:
+            await self.services.users.set_reachable(item.user_id, False)
+            await self.services.users.forget(item.user_id)
+            await self.store.undelivered(item_id, f"unreachable: {reason}"[:500])
+        else:
+            await self.store.undelivered(item_id, reason[:500])
+        log.warning("outbox: row %d (%s) not delivered: %s", item_id, item.kind, reason)
+
+    def _backoff(self, attempt: int) -> int:
+        return int(min(self.BACKOFF_FIRST * 2 ** (attempt - 1), self.BACKOFF_MAX))
 
     async def _unreachable(
         self, item: OutboxItem, reason: str, report: DispatchReport, blocked: set[int]

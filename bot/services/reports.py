@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import DomainError
 from bot.spreadsheet import staff_csv
+from bot.storage.outbox import OutboxStore
 from bot.storage.reports import BookingExportRow, PeriodStats, ReportStore, VisitExportRow
 
 if TYPE_CHECKING:
@@ -87,7 +88,9 @@ class Reports:
 
     async def stats(self, period: Period, kecamatan: tuple[str, ...] | None) -> PeriodStats:
         start, end = self._epochs(period)
-        return await self.store.period(period.start, period.end, kecamatan, start, end)
+        stats = await self.store.period(period.start, period.end, kecamatan, start, end)
+        failed, unreachable = await OutboxStore(self.services.db).whatsapp_failures(start, end)
+        return replace(stats, whatsapp_failed=failed, whatsapp_unreachable=unreachable)
 
     async def booking_rows(
         self, period: Period, kecamatan: tuple[str, ...] | None, place_id: int | None = None

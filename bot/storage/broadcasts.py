@@ -351,6 +351,37 @@ class BroadcastStore:
         sql, params = _audience_sql(audience)
         return int(await _scalar(self.db, f"SELECT count(*) FROM ({sql})", params) or 0)
 
+    async def whatsapp_needing_conversation(
+        self, audience: Audience, inbound_before: int, conversation_since: int
+    ) -> int:
+        """Recipients on WhatsApp whose last message is older than ``inbound_before`` (their
+        24-hour window is closed) with no conversation opened since ``conversation_since``."""
+        sql, params = _audience_sql(audience)
+        found = await _scalar(
+            self.db,
+            f"SELECT count(*) FROM ({sql}) a JOIN wa_users w ON w.id = a.user_id "
+            "WHERE w.last_inbound_at <= ? AND NOT EXISTS (SELECT 1 FROM wa_conversations c "
+            "WHERE c.user_id = w.id AND c.opened_at > ?)",
+            [*params, inbound_before, conversation_since],
+        )
+        return int(found or 0)
+
+    async def cancel_later(self, broadcast_id: int) -> None:
+        """The broadcast was stopped: what waited for the WhatsApp tier is not sent."""
+        await self.db.write(
+            "UPDATE broadcast_deliveries SET status = 'cancelled' "
+            "WHERE broadcast_id = ? AND status = 'later'",
+            (broadcast_id,),
+        )
+
+    async def delivered_later(self, broadcast_id: int, user_id: int, now: int) -> None:
+        """A delivery that waited ('later') has gone out through the outbox."""
+        await self.db.write(
+            "UPDATE broadcast_deliveries SET status = 'sent', sent_at = ? "
+            "WHERE broadcast_id = ? AND user_id = ? AND status = 'later'",
+            (now, broadcast_id, user_id),
+        )
+
     # --- deliveries ----------------------------------------------------------------------------
 
     async def claim(self, broadcast_id: int, limit: int) -> list[Recipient]:

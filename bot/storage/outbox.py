@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.db import Database
+from bot.storage.whatsapp import WA_ID_BASE
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,15 @@ class OutboxRecord:
     last_error: str | None
     sent_at: int | None
     interruptions: int
+    # What the messenger reported after sending (WhatsApp: sent, delivered, read, failed).
+    delivery: str | None = None
 
 
 # An outcome applies to a row the dispatcher holds (claimed, or in flight); one withdrawn meanwhile
 # (cancelled, re-planned) keeps what its feature wrote.
 _HELD = "status IN ('claimed', 'sending')"
 _COLUMNS = "id, user_id, kind, ref_type, ref_id, due_at, expires_at, payload, status, attempts"
-_RECORD_COLUMNS = _COLUMNS + ", last_error, sent_at, interruptions"
+_RECORD_COLUMNS = _COLUMNS + ", last_error, sent_at, interruptions, delivery"
 
 
 def _item(row: Any) -> OutboxItem:
@@ -60,7 +63,7 @@ def _item(row: Any) -> OutboxItem:
 
 
 def _record(row: Any) -> OutboxRecord:
-    return OutboxRecord(_item(row), row[10], row[11], row[12])
+    return OutboxRecord(_item(row), row[10], row[11], row[12], row[13])
 
 
 def _in(values: Sequence[Any]) -> str:
@@ -262,6 +265,59 @@ class OutboxStore:
             (due_at, reason, item_id),
         )
         return cursor.rowcount == 1
+
+    async def defer(self, item_id: int, due_at: int, reason: str) -> bool:
+        """Not sent now, and not an attempt: pending again until ``due_at`` (a WhatsApp tier
+        with no room left today)."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ? "
+            f"WHERE id = ? AND {_HELD}",
+            (due_at, reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def bring_forward(self, user_id: int, reason: str, now: int) -> int:
+        """One recipient's rows deferred for ``reason``: due now (the reason has gone)."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET due_at = ? WHERE user_id = ? AND status = 'pending' "
+            "AND due_at > ? AND last_error = ?",
+            (now, user_id, now, reason),
+        )
+        return cursor.rowcount
+
+    # --- after sending: what the messenger reports later ---------------------------------------
+
+    async def set_delivery(self, item_id: int, state: str) -> None:
+        await self.db.write(
+            "UPDATE outbox SET delivery = ? WHERE id = ? AND status = 'sent'", (state, item_id)
+        )
+
+    async def reopen(self, item_id: int, due_at: int, reason: str) -> bool:
+        """A sent row the messenger failed to deliver after all: pending again at ``due_at``."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ?, sent_at = NULL "
+            "WHERE id = ? AND status = 'sent'",
+            (due_at, reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def undelivered(self, item_id: int, reason: str) -> bool:
+        """A sent row the messenger will never deliver: failed, with the reason."""
+        cursor = await self.db.write(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sent'",
+            (reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    async def whatsapp_failures(self, start: int, end: int) -> tuple[int, int]:
+        """Messages to WhatsApp users due in [start, end] that failed, and of those the ones
+        whose recipient was unreachable (refused on sending, or reported failed later)."""
+        row = await self.db.fetchone(
+            "SELECT count(*), coalesce(sum(last_error LIKE '%unreachable%'), 0) FROM outbox "
+            "WHERE status = 'failed' AND user_id > ? AND due_at BETWEEN ? AND ?",
+            (WA_ID_BASE, start, end),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def release(self, item_ids: Sequence[int]) -> int:
         """Claimed rows that were not attempted (flood wait, shutdown): pending again, as they

@@ -34,6 +34,10 @@ class PeriodStats:
     school_booked: int
     school_attended: int
     complaints: int
+    # Notices to WhatsApp residents that failed, and of those the unreachable numbers (not on
+    # WhatsApp, or refusing business messages): staff see how many residents WhatsApp misses.
+    whatsapp_failed: int = 0
+    whatsapp_unreachable: int = 0
 
 
 @dataclass(frozen=True, slots=True)

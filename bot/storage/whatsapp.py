@@ -68,30 +68,63 @@ class WhatsAppStore:
     async def forget_inbound_before(self, cutoff: int) -> int:
         """WhatsApp stops retrying after days; older ids need not be kept."""
         cursor = await self.db.write("DELETE FROM wa_inbound WHERE received_at < ?", (cutoff,))
+        # Conversations count for 24 hours only; older rows are history nobody reads.
+        await self.db.write("DELETE FROM wa_conversations WHERE opened_at < ?", (cutoff,))
         return cursor.rowcount
 
-    async def record_sent(self, message_id: str, now: int) -> None:
+    async def record_sent(self, message_id: str, now: int, outbox_id: int | None = None) -> None:
         await self.db.write(
-            "INSERT INTO wa_statuses (message_id, status, updated_at) "
-            "VALUES (?, 'sent', ?) ON CONFLICT(message_id) DO NOTHING",
-            (message_id, now),
+            "INSERT INTO wa_statuses (message_id, status, updated_at, outbox_id) "
+            "VALUES (?, 'sent', ?, ?) ON CONFLICT(message_id) DO NOTHING",
+            (message_id, now, outbox_id),
         )
 
     async def record_status(
         self, message_id: str, status: str, now: int, error_code: int | None = None
-    ) -> None:
+    ) -> int | None:
+        """Note a status from the webhook; the outbox row the message carried when the status
+        moved it forward (None: unchanged, or not an outbox message)."""
         rank = STATUS_ORDER.get(status)
         if rank is None:
-            return
-        await self.db.write(
+            return None
+        row = await self.db.write_returning(
             "INSERT INTO wa_statuses (message_id, status, error_code, updated_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET "
             "status = excluded.status, error_code = excluded.error_code, "
             "updated_at = excluded.updated_at "
             "WHERE CASE wa_statuses.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 "
-            "WHEN 'read' THEN 3 ELSE 4 END < ?",
+            "WHEN 'read' THEN 3 ELSE 4 END < ? "
+            "RETURNING outbox_id",
             (message_id, status, error_code, now, rank),
         )
+        return None if row is None or row[0] is None else int(row[0])
+
+    # --- the messaging tier ----------------------------------------------------------------
+
+    async def open_conversation(self, user_id: int, now: int) -> None:
+        """A template went to a resident outside the window: a conversation opened now (unless
+        one of the last 24 hours is still open)."""
+        await self.db.write(
+            "INSERT INTO wa_conversations (user_id, opened_at) VALUES (?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET opened_at = excluded.opened_at "
+            "WHERE wa_conversations.opened_at <= excluded.opened_at - 86400",
+            (user_id, now),
+        )
+
+    async def conversation_open(self, user_id: int, since: int) -> bool:
+        found = await self.db.scalar(
+            "SELECT 1 FROM wa_conversations WHERE user_id = ? AND opened_at > ?",
+            (user_id, since),
+        )
+        return found is not None
+
+    async def conversations_opened_since(self, since: int) -> list[int]:
+        """When each conversation of the window opened, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT opened_at FROM wa_conversations WHERE opened_at > ? ORDER BY opened_at",
+            (since,),
+        )
+        return [int(r[0]) for r in rows]
 
     async def delivery(self, message_id: str) -> Delivery | None:
         row = await self.db.fetchone(

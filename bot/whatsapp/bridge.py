@@ -8,26 +8,44 @@ the real Telegram request or the console's. So one Application serves both chann
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
 import mimetypes
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
 from bot.fakebotapi import FakeBotAPI, SentMessage
+from bot.services import outbox
+from bot.services.broadcast import Pacer
+from bot.services.wa_tier import WhatsAppTier
 from bot.storage.whatsapp import WhatsAppStore, is_whatsapp_user
 from bot.whatsapp import layout, templates
 from bot.whatsapp.cloud import CloudClient, CloudError
 
 log = logging.getLogger(__name__)
 
-# Cloud API error codes and the Bot API answer the rest of the bot already handles for them:
-# outside the 24-hour window and undeliverable numbers are "unreachable" (403), rate limits a
-# flood (429, retried by the outbox).
-RATE_LIMITED = {4, 80007, 130429, 131048, 131056}
-UNREACHABLE = {131026, 131047, 131051, 131052, 1006}
+# Cloud API error codes (Meta's "WhatsApp error codes" reference) and what the bot does about
+# them, synchronously (the Bot API answer the outbox and broadcasts already handle) or from a
+# "failed" status webhook (an outcome for the outbox row):
+# - 131047 re-engagement: the 24-hour window had closed; the message goes again as a template;
+REENGAGEMENT = 131047
+# - throughput (130429), pair rate (131056, one recipient), account (80007) and app (4) rate
+#   limits, spam rate limit (131048), and "Meta chose not to deliver" (131049, e.g. the
+#   per-user marketing limit): later, with back-off (a flood wait, 429);
+RATE_LIMITED = {4, 80007, 130429, 131048, 131049, 131056}
+# - undeliverable (131026: no WhatsApp account, old app, terms not accepted), a number not on
+#   the test allow-list (131030): the resident cannot be reached (like a Telegram block, 403);
+UNREACHABLE = {131026, 131030, 1006}
+# - anything else (131051 unsupported message type, 131052 media, 100 invalid parameter, 132xxx
+#   template problems) is a bad request: that message fails and nobody is blocked.
+# Our own refusal: the number's tier allows no new conversation today (the outbox and the
+# broadcast sender ask first, so only a sender that did not ask meets it).
+TIER_LIMIT = -1
 # WhatsApp refuses calendar files: an .ics goes as plain text, which phones still import.
 DOCUMENT_TYPES = {"text/calendar": "text/plain"}
 TEXT_METHODS = {"sendMessage", "editMessageText"}
@@ -45,6 +63,11 @@ class WhatsAppBotAPI(BaseRequest):
         words: Callable[[int], layout.Words] = lambda _chat: layout.Words(),
         now: Callable[[], int] = lambda: 0,
         notice_template: str = "ektp_notice",
+        template_names: Mapping[str, str] | None = None,
+        messages_per_second: float = math.inf,
+        daily_conversations: int = 250,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client
         self.store = store
@@ -52,6 +75,12 @@ class WhatsAppBotAPI(BaseRequest):
         self.words = words
         self.now = now
         self.notice_template = notice_template
+        self.template_names = dict(template_names or {})
+        # Every message to WhatsApp waits its turn: replies, notices and broadcasts together
+        # stay within the configured rate.
+        self.pacer = Pacer(messages_per_second, monotonic, sleep)
+        self.tier = WhatsAppTier(store, daily_conversations)
+        self.tier_lock = asyncio.Lock()
         # The WhatsApp chats as the Application believes they are (its edits applied).
         self.mirror = FakeBotAPI()
         self.mirror.record_calls = False  # a long-running process must not keep every call
@@ -246,20 +275,66 @@ class WhatsAppBotAPI(BaseRequest):
             return
         wa_id, last_inbound_at = await self._contact(chat)
         if templates.outside_window(last_inbound_at, self.now()):
-            payloads = self._as_notice(chat, payloads)
+            # One new conversation at a time: the count checked is the count sent.
+            async with self.tier_lock:
+                await self._send_template(chat, wa_id, message_id, payloads)
+            return
+        try:
+            await self._post(chat, wa_id, message_id, payloads)
+        except CloudError as exc:
+            if exc.code != REENGAGEMENT:
+                raise
+            # Our clock said the window was open, WhatsApp's did not: the template goes.
+            self.contacts[chat] = (wa_id, 0)
+            await self._send(chat, message_id, payloads)
+
+    async def _send_template(
+        self, chat: int, wa_id: str, message_id: int, payloads: list[dict[str, Any]]
+    ) -> None:
+        now = self.now()
+        if await self.tier.waits_until(chat, now) is not None:
+            raise CloudError(429, TIER_LIMIT, "daily conversation limit reached")
+        payloads = self._as_template(chat, message_id, payloads)
+        await self._post(chat, wa_id, message_id, payloads)
+        if payloads:
+            await self.store.open_conversation(chat, now)
+
+    async def _post(
+        self, chat: int, wa_id: str, message_id: int, payloads: list[dict[str, Any]]
+    ) -> None:
+        sending = outbox.SENDING.get()
+        outbox_id = sending.outbox_id if sending else None
         for payload in payloads:
+            await self.pacer.wait()
             wamid = await self.client.send(wa_id, payload)
             self.origins[wamid] = (chat, message_id)
-            await self.store.record_sent(wamid, self.now())
+            await self.store.record_sent(wamid, self.now(), outbox_id)
 
-    def _as_notice(self, chat: int, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Outside the 24-hour window only a template may go: the words, without buttons (the
-        resident's reply opens the window, and the next answer has buttons again)."""
+    def _as_template(
+        self, chat: int, message_id: int, payloads: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Outside the 24-hour window only a template may go: the kind's own, filled from the
+        notice's named values, with a quick-reply button that continues where the notice's
+        buttons would (the notice's action, else its options shown again once the tap has
+        opened the window); or the generic one carrying the words."""
         text = "\n".join(t for t in (layout.text_of(p) for p in payloads) if t)
         if not text:
             return []  # a map or file alone cannot go out as a template
         language = self.words(chat).language
-        return [templates.notice(self.notice_template, language, text)]
+        sending = outbox.SENDING.get()
+        notice = sending.notice if sending else None
+        spec = templates.spec_for(
+            sending.kind if sending else None, self.template_names, self.notice_template
+        )
+        button = (notice.action if notice else None) or f"{layout.MORE_PREFIX}{message_id}:0"
+        found = templates.message(spec, language, notice.fields if notice else {}, text, button)
+        return [found or templates.notice(self.notice_template, language, text)]
+
+    def window_closed(self, wa_id: str) -> None:
+        """WhatsApp says this resident's window had closed: the next message is a template."""
+        for user_id, (known, _at) in list(self.contacts.items()):
+            if known == wa_id:
+                self.contacts[user_id] = (known, 0)
 
     async def _contact(self, chat: int) -> tuple[str, int]:
         if chat not in self.contacts:
@@ -299,8 +374,21 @@ def _formatted(params: dict[str, Any], key: str) -> str:
     return text
 
 
+def delivery_outcome(error_code: int | None) -> str:
+    """What the outbox does about a message WhatsApp reports failed with ``error_code``."""
+    if error_code == REENGAGEMENT:
+        return outbox.RESEND
+    if error_code in RATE_LIMITED:
+        return outbox.RETRY
+    if error_code in UNREACHABLE:
+        return outbox.UNREACHABLE
+    return outbox.UNDELIVERED
+
+
 def _as_bot_api_error(exc: CloudError) -> tuple[int, bytes]:
-    if exc.code in RATE_LIMITED:
+    if exc.code == TIER_LIMIT:
+        status, description, extra = 400, "Bad Request: WhatsApp daily conversation limit", {}
+    elif exc.code in RATE_LIMITED:
         status, description, extra = 429, "Too Many Requests: retry after 5", {"retry_after": 5}
     elif exc.code in UNREACHABLE:
         status, description, extra = 403, "Forbidden: user is unreachable on WhatsApp", {}

@@ -9,10 +9,11 @@ from bot.context import AnyApplication
 from bot.fakebotapi import to_update
 from bot.i18n import N_
 from bot.services.container import Services
+from bot.services.outbox import RESEND
 from bot.storage.whatsapp import WhatsAppStore
 from bot.whatsapp import layout
-from bot.whatsapp.bridge import WhatsAppBotAPI
-from bot.whatsapp.inbound import Inbound, as_bot_api, read_events
+from bot.whatsapp.bridge import WhatsAppBotAPI, delivery_outcome
+from bot.whatsapp.inbound import Inbound, Status, as_bot_api, read_events
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,7 @@ class WhatsAppChannel:
         messages, statuses = read_events(payload)
         now = self.bridge.now()
         for status in statuses:
-            await self.store.record_status(
-                status.message_id, status.status, now, status.error_code
-            )
+            await self._status(status, now)
         if now - self.pruned_at >= 3600:
             self.pruned_at = now
             await self.store.forget_inbound_before(now - KEEP_INBOUND_SECONDS)
@@ -71,9 +70,29 @@ class WhatsAppChannel:
             await self._dispatch(message, now)
         return handled
 
+    async def _status(self, status: Status, now: int) -> None:
+        """A delivery report: recorded, and passed on to the outbox row the message carried
+        (a failure becomes a template sent again, a retry later, or an unreachable resident)."""
+        outbox_id = await self.store.record_status(
+            status.message_id, status.status, now, status.error_code
+        )
+        if outbox_id is None:
+            return
+        outcome = None
+        if status.status == "failed":
+            outcome = delivery_outcome(status.error_code)
+            if outcome == RESEND:
+                self.bridge.window_closed(status.wa_id)
+        services: Services = self.application.bot_data.services
+        await services.outbox.delivery_reported(
+            outbox_id, status.status, outcome, f"WhatsApp error {status.error_code}"
+        )
+
     async def _dispatch(self, message: Inbound, now: int) -> None:
         user = await self.store.user_for(message.wa_id, now)
         self.bridge.remember(user.id, user.wa_id, user.last_inbound_at)
+        services: Services = self.application.bot_data.services
+        await services.outbox.window_opened(user.id)
         person: dict[str, Any] = {
             "id": user.id,
             "is_bot": False,

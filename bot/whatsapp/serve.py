@@ -53,6 +53,9 @@ async def serve_whatsapp(config: Config) -> None:
                 words=words_for(services),
                 now=lambda: int(services.clock.now().timestamp()),
                 notice_template=wa.notice_template,
+                template_names=wa.templates,
+                messages_per_second=wa.messages_per_second,
+                daily_conversations=wa.daily_conversations,
             )
             async with running_application(
                 services, request=bridge, with_updater=config.has_token

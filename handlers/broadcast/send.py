@@ -36,6 +36,7 @@ from handlers.broadcast.views import (
     progress_text,
     service_announcement_text,
     stop_markup,
+    whatsapp_later_text,
 )
 from handlers.common import checked_staff, final, reply, staff_only
 from handlers.flow import FINISH, NEXT, REASK, STAY, Button, Goto, Invalid, Result, Turn
@@ -67,6 +68,9 @@ async def show_preview(turn: T) -> None:
             rate=t.number(broadcasts.rate),
         ),
     ]
+    later, limit = await broadcasts.whatsapp_later(audience)
+    if later:
+        lines.append(whatsapp_later_text(t, later, limit))
     if turn.draft.kind == "service":
         lines.append(
             _("The service days are created when you confirm; residents can book them at once.")

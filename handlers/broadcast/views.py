@@ -6,22 +6,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from html import escape
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.broadcast import (
+    LATER_KIND,
     Audience,
     Broadcast,
     Progress,
 )
-from bot.services.outbox import Notice
+from bot.services.outbox import Notice, renderer
 from bot.storage.places import Place
 from handlers.broadcast.flow import BCX, district_name
 from handlers.keyboards import MENU, MENU_BOOK, button
 from handlers.subscribe import stop_button
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
 
 
 def announcement_markup(t: Translator, kind: str) -> InlineKeyboardMarkup:
@@ -37,6 +41,17 @@ def announcement_notice(t: Translator, broadcast: Broadcast) -> Notice:
     markup = announcement_markup(t, broadcast.kind)
     buttons = [[(b.text, str(b.callback_data)) for b in row] for row in markup.inline_keyboard]
     return Notice(broadcast.text_for(t.lang), buttons)
+
+
+@renderer(LATER_KIND)
+async def render_later(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    """An announcement that waited for the WhatsApp tier's room; not once it was stopped."""
+    broadcast = await services.broadcasts.store.get(int(payload.get("broadcast_id", 0)))
+    if broadcast is None or broadcast.status == "cancelled":
+        return None
+    return announcement_notice(t, broadcast)
 
 
 class Offered(Protocol):
@@ -148,6 +163,8 @@ def progress_text(t: Translator, progress: Progress, rate: float) -> str:
     ]
     if progress.cancelled:
         lines.append(_("Not sent (stopped): {n}").format(n=n(progress.cancelled)))
+    if progress.later:
+        lines.append(whatsapp_later_text(t, progress.later, progress.whatsapp_limit))
     if not progress.final:
         left = progress.pending
         lines.append(
@@ -158,6 +175,17 @@ def progress_text(t: Translator, progress: Progress, rate: float) -> str:
     elif progress.elapsed:
         lines.append(_("Took: {duration}").format(duration=duration_text(t, progress.elapsed)))
     return "\n".join(lines)
+
+
+def whatsapp_later_text(t: Translator, later: int, limit: int) -> str:
+    """Recipients the WhatsApp tier leaves for tomorrow, in words staff understand."""
+    return t.ngettext(
+        "📅 {n} WhatsApp recipient will get it tomorrow, because of WhatsApp's daily limit "
+        "of {limit} new conversations.",
+        "📅 {n} WhatsApp recipients will get it tomorrow, because of WhatsApp's daily limit "
+        "of {limit} new conversations.",
+        later,
+    ).format(n=t.number(later), limit=t.number(limit))
 
 
 def stop_markup(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:

@@ -120,7 +120,17 @@ async def render_changed(
         "\n".join(lines),
         _school_buttons(t, view, book=not booking_rows, unfollow=False),
         _venue(view.place),
+        fields=_event_fields(t, view.school.name, event),
     )
+
+
+def _event_fields(t: Translator, school: str, event: ServiceDay) -> dict[str, str]:
+    """The named values of a school-event notice, for a messenger's structured template."""
+    return {
+        "school": school,
+        "date": t.date(event.date),
+        "time": t.time_range(event.opens, event.closes),
+    }
 
 
 def _was_line(t: Translator, before: dict[str, Any]) -> str:
@@ -226,4 +236,4 @@ async def render_cancelled(
             )
         )
     buttons.append([(_("🏫 The school's events"), SK.pack("s", school.id))])
-    return Notice("\n".join(lines), buttons)
+    return Notice("\n".join(lines), buttons, fields=_event_fields(t, school.name, event))

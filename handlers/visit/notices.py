@@ -333,7 +333,8 @@ async def render_scheduled(
         ).format(name=escape(visit.person_name), phone=escape(visit.phone)),
     ]
     buttons = [[(_("🔁 Ask for another date"), FAMILY.pack("chg", visit.id))]]
-    return Notice("\n".join(lines), buttons)
+    fields = {"ticket": visit.ticket, "when": window_label(t, visit)}
+    return Notice("\n".join(lines), buttons, fields=fields)
 
 
 @renderer(KIND_INFO)
