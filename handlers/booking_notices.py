@@ -25,6 +25,9 @@ CLOSE_REASONS = {
     "event": N_("an official event"),
     # Not offered as a button: what a change of weekly hours or slot length gives as its reason.
     "hours": N_("the opening hours of this place changed"),
+    # What a service day changed or cancelled in /aturtempat gives (bot.services.staff).
+    "service_day": N_("the hours of this service day changed"),
+    "service_day_cancelled": N_("this service day was cancelled"),
 }
 
 

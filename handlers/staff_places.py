@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, NotFound
 from bot.i18n import N_, Translator
 from bot.nlu import parse_date
 from bot.services.staff import (
@@ -34,10 +34,11 @@ from bot.services.staff import (
     BadHours,
     BadSeats,
     format_opening,
+    one_range,
     parse_opening,
     parse_seats,
 )
-from bot.storage.places import Place
+from bot.storage.places import Place, ServiceDay
 from handlers.common import answer, refuse
 from handlers.flow import (
     FINISH,
@@ -58,12 +59,14 @@ from handlers.flow import (
 from handlers.staff_holidays import with_holiday_warning
 from handlers.staff_steps import (
     booking_lines,
+    day_watch,
     districts_of,
     kecamatan_rows,
     managed,
     member_of,
     press_kecamatan_of,
     read_kecamatan_of,
+    report_delivery,
 )
 
 ACTION = "aturtempat"
@@ -71,6 +74,12 @@ KEC, PLACE, CARD, HOURS, SEATS, SLOT, CONFIRM = (
     "kec", "place", "card", "hours", "seats", "slot", "confirm"
 )  # fmt: skip
 SD_DATE, SD_HOURS, SD_SEATS, SD_KIND = "sd_date", "sd_hours", "sd_seats", "sd_kind"
+# Changing an existing service day: pick it, then what to change.
+SD_LIST, SD_EDIT, SD_NEW_HOURS, SD_NEW_SEATS, SD_TITLE = (
+    "sd_list", "sd_edit", "sd_new_hours", "sd_new_seats", "sd_title"
+)  # fmt: skip
+# Pending changes of a service day (PlaceDraft.change), confirmed like the weekly hours.
+DAY_CHANGES = ("sd_hours", "sd_seats", "sd_cancel")
 # Typed hours and dates look like schedule questions to the NLU: here they are answers.
 SCHEDULE_INTENTS = frozenset({"jadwal", "lokasi", "biaya"})
 WEEKDAY_NAMES = (
@@ -107,6 +116,19 @@ NOTES = {
         "outside them were cancelled; the residents are told and offered new times."
     ),
     "kept": N_("Nothing was changed."),
+    "sd_hours": N_("✅ Hours of the service day saved; no booking was affected."),
+    "sd_hours_hit": N_(
+        "✅ Hours of the service day saved. The bookings outside them were cancelled; the "
+        "residents are told and offered new times. You get a report once the messages went out."
+    ),
+    "sd_seats": N_("✅ Seats per slot of the service day saved; no booking was cancelled."),
+    "sd_title": N_("✅ Title of the service day saved."),
+    "sd_cancel": N_("✅ Service day cancelled. No booking was affected."),
+    "sd_cancel_hit": N_(
+        "✅ Service day cancelled. Its bookings were cancelled; the residents are told and "
+        "offered new times. You get a report once the messages went out."
+    ),
+    "sd_gone": N_("That service day is no longer open to changes; nothing was changed."),
     "sd": N_("✅ Service day added. Residents can book it now; announce it with /siaran."),
 }
 
@@ -125,6 +147,7 @@ class PlaceDraft:
     sd_date: date | None = None
     sd_hours: str | None = None
     sd_seats: int | None = None
+    sd_id: int | None = None  # the service day being changed
     note: str = ""
     saved: int = 0  # changes saved since the flow opened (the exit says they stay)
 
@@ -147,6 +170,13 @@ def hours_error(t: Translator, err: BadHours) -> str:
         )
     if reason == "overlap":
         return t.gettext("Those ranges overlap. Type them in order, e.g. 08.00-12.00,13.00-15.00.")
+    if reason == "one_range":
+        return t.gettext(
+            "A service day has one opening time: type for example 08.00-12.00. To close it, "
+            "cancel the day."
+        )
+    if reason == "clash":
+        return t.gettext("Another service day of this place already opens then on that date.")
     return t.gettext("I couldn't read those hours. Type for example 08.00-15.00, 8-12, or tutup.")
 
 
@@ -303,8 +333,10 @@ async def show_card(turn: Turn[PlaceDraft]) -> None:
         days[4:],
         [Button(_("Seats per slot"), "seats"), Button(_("Slot length"), "slot")],
         [Button(_("➕ Add a service day"), "sd")],
-        [Button(_("Done"), "done", words=words.DONE)],
     ]
+    if await turn.services.place_admin.upcoming_service_days(member_of(turn), place):
+        rows.append([Button(_("✏️ Change or cancel a service day"), "sdx")])
+    rows.append([Button(_("Done"), "done", words=words.DONE)])
     await turn.ask(await card_text(turn, place), rows)
     turn.draft.note = ""
 
@@ -320,6 +352,9 @@ async def press_card(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
     if action == "sd":
         draft.sd_date, draft.sd_hours, draft.sd_seats = None, None, None
         return Goto(SD_DATE)
+    if action == "sdx":
+        draft.sd_id = None
+        return Goto(SD_LIST)
     if action == "done":
         await turn.say(turn._("Done."))
         return FINISH
@@ -397,6 +432,8 @@ async def _hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
     length) or the slots left with more bookings than seats (seats)."""
     draft, admin = turn.draft, turn.services.place_admin
     member = member_of(turn)
+    if draft.change in DAY_CHANGES:
+        return await _day_hit(turn, place)
     if draft.change == "hours":
         return await admin.preview_day_hours(
             member, place, draft.weekday or 0, draft.hours or "", draft.starts_on
@@ -418,6 +455,8 @@ async def _preview_or_apply(turn: Turn[PlaceDraft]) -> Result:
 
 async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
     draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
+    if draft.change in DAY_CHANGES:
+        return await _apply_day(turn, place)
     try:
         if draft.change == "hours":
             await admin.set_day_hours(
@@ -443,10 +482,11 @@ async def show_confirm(turn: Turn[PlaceDraft]) -> None:
     place = await _place(turn)
     hit = await _hit(turn, place) if place is not None else []
     hours = turn.draft.change == "hours"  # only new hours can start later
-    if place is None or not (hit or hours):  # booked or changed meanwhile
+    cancel = turn.draft.change == "sd_cancel"  # asked even when nobody booked
+    if place is None or not (hit or hours or cancel):  # booked or changed meanwhile
         await turn.ask(_("Nothing left to confirm; press ◀️ to go back to the place."))
         return
-    if turn.draft.change == "seats":
+    if turn.draft.change in ("seats", "sd_seats"):
         text = _seats_preview(turn, hit)
     else:
         text = _cancel_preview(turn, place, hit)
@@ -488,6 +528,15 @@ async def read_confirm(turn: Turn[PlaceDraft], text: str) -> Result:
 
 def _change_text(turn: Turn[PlaceDraft]) -> str:
     t, draft = turn.t, turn.draft
+    if draft.change == "sd_hours":
+        hours = _ranges_text(turn, parse_opening(draft.sd_hours or ""))
+        return turn._("service day {date}: {hours}").format(
+            date=t.date(draft.sd_date or date.min), hours=hours
+        )
+    if draft.change == "sd_cancel":
+        return turn._("cancel the service day of {date}").format(
+            date=t.date(draft.sd_date or date.min)
+        )
     if draft.change == "hours":
         hours = f"{_weekday_name(turn)}: {_ranges_text(turn, parse_opening(draft.hours or ''))}"
         if draft.starts_on is None:
@@ -498,6 +547,10 @@ def _change_text(turn: Turn[PlaceDraft]) -> str:
 
 def _cancel_preview(turn: Turn[PlaceDraft], place: Place, hit: list[Any]) -> str:
     t = turn.t
+    if not hit and turn.draft.change in DAY_CHANGES:
+        return turn._("<b>{place}</b>, {change}\nNo active booking is affected.").format(
+            place=escape(place.name), change=_change_text(turn)
+        )
     if not hit:
         return turn._(
             "<b>{place}</b>, {change}\nNo active booking is affected: the bookings before that "
@@ -549,6 +602,180 @@ async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Resu
     if action == "apply" and turn.draft.change:
         return await _apply(turn, place, hit=bool(await _hit(turn, place)))
     turn.draft.change, turn.draft.note = None, "kept"
+    return Goto(CARD)
+
+
+# --- changing or cancelling a service day -------------------------------------------------------
+
+
+def _day_label(t: Translator, day: ServiceDay) -> str:
+    label = f"{t.date_short(day.date)} {t.time_range(day.opens, day.closes)}"
+    return f"{label} · {day.title}" if day.title else label
+
+
+async def show_sd_list(turn: Turn[PlaceDraft]) -> None:
+    _ = turn._
+    place = await _place(turn)
+    admin = turn.services.place_admin
+    days = await admin.upcoming_service_days(member_of(turn), place) if place else []
+    if not days:
+        await turn.ask(_("This place has no upcoming service day to change."))
+        return
+    rows = [[Button(_day_label(turn.t, d), "day", str(d.id))] for d in days[:20]]
+    text = _("Which service day? (School events are changed with /acara.)")
+    await turn.ask(text, rows)
+
+
+async def press_sd_list(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    day = await _chosen_day(turn, int(value) if value.isdigit() else 0)
+    if day is None:
+        return REASK
+    turn.draft.sd_id, turn.draft.sd_date = day.id, day.date
+    return Goto(SD_EDIT)
+
+
+async def _chosen_day(turn: Turn[PlaceDraft], day_id: int | None = None) -> ServiceDay | None:
+    """The service day being changed, if it still can be (not cancelled, not past)."""
+    place = await _place(turn)
+    wanted = day_id if day_id is not None else turn.draft.sd_id
+    if place is None or not wanted:
+        return None
+    try:
+        return await turn.services.place_admin.service_day(member_of(turn), place, wanted)
+    except (NotFound, NotAllowed):
+        return None
+
+
+async def show_sd_edit(turn: Turn[PlaceDraft]) -> None:
+    t, _ = turn.t, turn._
+    day = await _chosen_day(turn)
+    if day is None:
+        await turn.ask(t.gettext(NOTES["sd_gone"]))
+        return
+    booked = await turn.services.booking.booked_on_service_day(day.id)
+    lines = [
+        f"<b>{escape(day.title) if day.title else _kind_name(t, day.kind)}</b>",
+        f"{t.date(day.date)}, {t.time_range(day.opens, day.closes)}",
+        _("Seats per slot: {seats} · active bookings: {n}").format(
+            seats=t.number(day.seats_per_slot), n=t.number(len(booked))
+        ),
+        "",
+        _("What do you want to change?"),
+    ]
+    rows = [
+        [Button(_("🕘 Hours"), "hours"), Button(_("💺 Seats per slot"), "seats")],
+        [Button(_("🏷 Title"), "title")],
+        [Button(_("🗑 Cancel this service day"), "cancel")],
+    ]
+    await turn.ask("\n".join(lines), rows)
+
+
+async def press_sd_edit(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
+    if await _chosen_day(turn) is None:
+        return REASK
+    steps = {"hours": SD_NEW_HOURS, "seats": SD_NEW_SEATS, "title": SD_TITLE}
+    if action in steps:
+        return Goto(steps[action])
+    if action == "cancel":
+        turn.draft.change = "sd_cancel"
+        return Goto(CONFIRM)
+    return REASK
+
+
+async def show_sd_new_hours(turn: Turn[PlaceDraft]) -> None:
+    day = turn.draft.sd_date or turn.services.clock.today()
+    text = turn._("{day}: the new hours? (e.g. 08.00-12.00 or 8-12)").format(day=turn.t.date(day))
+    await turn.ask(text)
+
+
+async def read_sd_new_hours(turn: Turn[PlaceDraft], text: str) -> Result:
+    try:
+        turn.draft.sd_hours = format_opening((one_range(text),))
+    except BadHours as err:
+        return Invalid(hours_error(turn.t, err))
+    turn.draft.change = "sd_hours"
+    return await _preview_or_apply(turn)
+
+
+async def read_sd_new_seats(turn: Turn[PlaceDraft], text: str) -> Result:
+    try:
+        turn.draft.sd_seats = parse_seats(text)
+    except BadSeats:
+        return Invalid(_seats_error(turn.t))
+    turn.draft.change, turn.draft.seats = "sd_seats", turn.draft.sd_seats
+    return await _preview_or_apply(turn)
+
+
+async def show_sd_title(turn: Turn[PlaceDraft]) -> None:
+    await turn.ask(
+        turn._(
+            "The title residents see (e.g. Layanan Sabtu di Balai Desa), at most 100 characters:"
+        )
+    )
+
+
+async def read_sd_title(turn: Turn[PlaceDraft], text: str) -> Result:
+    title = " ".join(text.split())
+    if not title or len(title) > 100:
+        return Invalid(turn._("Please type a title of at most 100 characters."))
+    place = await _place(turn)
+    if place is None:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    try:
+        await turn.services.place_admin.change_service_day(
+            member_of(turn), place, turn.draft.sd_id or 0, title=title
+        )
+    except NotFound:
+        turn.draft.note = "sd_gone"
+        return Goto(CARD)
+    except NotAllowed:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    turn.draft.note, turn.draft.saved = "sd_title", turn.draft.saved + 1
+    return Goto(CARD)
+
+
+async def _day_hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
+    """What the pending change of a service day would do (as ``_hit`` for the weekly hours)."""
+    draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
+    day_id, hours, seats = draft.sd_id or 0, draft.sd_hours or "", draft.sd_seats or 0
+    try:
+        if draft.change == "sd_hours":
+            return await admin.preview_service_day_hours(member, place, day_id, hours)
+        if draft.change == "sd_seats":
+            return await admin.preview_service_day_seats(member, place, day_id, seats)
+        return await admin.preview_service_day_cancel(member, place, day_id)
+    except (NotFound, BadHours):
+        return []
+
+
+async def _apply_day(turn: Turn[PlaceDraft], place: Place) -> Result:
+    """Apply the change of a service day; the residents it cancels are told with new times, and
+    the staff member gets a report once those messages went out."""
+    draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
+    change, day_id = draft.change, draft.sd_id or 0
+    try:
+        if change == "sd_cancel":
+            outcome = await admin.cancel_service_day(member, place, day_id)
+        elif change == "sd_hours":
+            outcome = await admin.change_service_day(member, place, day_id, hours=draft.sd_hours)
+        else:
+            outcome = await admin.change_service_day(member, place, day_id, seats=draft.sd_seats)
+    except BadHours as err:
+        return Invalid(hours_error(turn.t, err))
+    except NotFound:
+        draft.change, draft.note = None, "sd_gone"
+        return Goto(CARD)
+    except NotAllowed:
+        await refuse(turn.update, turn.context, ACTION)
+        return FINISH
+    await report_delivery(
+        turn, member, day_watch(outcome), change or "", place.id, outcome.day.date
+    )
+    hit = bool(outcome.cancelled or outcome.waitlisted)
+    draft.note = f"{change}_hit" if hit and f"{change}_hit" in NOTES else change or "kept"
+    draft.change, draft.saved = None, draft.saved + 1
     return Goto(CARD)
 
 
@@ -677,6 +904,24 @@ FLOW = register(
             ),
             SD_HOURS: Step(show_sd_hours, read=read_sd_hours, own_intents=SCHEDULE_INTENTS),
             SD_SEATS: Step(show_seats, read=read_sd_seats, own_intents=SCHEDULE_INTENTS),
+            SD_LIST: Step(show_sd_list, press=press_sd_list, back=CARD),
+            SD_EDIT: Step(show_sd_edit, press=press_sd_edit, back=SD_LIST),
+            SD_NEW_HOURS: Step(
+                show_sd_new_hours,
+                read=read_sd_new_hours,
+                back=SD_EDIT,
+                own_intents=SCHEDULE_INTENTS,
+            ),
+            SD_NEW_SEATS: Step(
+                show_seats, read=read_sd_new_seats, back=SD_EDIT, own_intents=SCHEDULE_INTENTS
+            ),
+            SD_TITLE: Step(
+                show_sd_title,
+                read=read_sd_title,
+                back=SD_EDIT,
+                guard="always",  # a question typed here is answered, never saved as a title
+                own_intents=SCHEDULE_INTENTS,
+            ),
             SD_KIND: Step(show_sd_kind, press=press_sd_kind),
         },
         first=first_missing,

@@ -98,6 +98,42 @@ def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Rende
     return register
 
 
+class NotYet(Exception):
+    """Raised by a renderer whose message waits for others (a report on notices that are still
+    going out): the row is pending again, due in ``seconds``; no attempt is counted."""
+
+    def __init__(self, seconds: int = 60) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+# A delivery report is a staff message that waits for the notices it counts (bot/services/outbox
+# ``Outbox.report``, rendered by handlers/staff_delivery_report.py).
+REPORT_KIND = "delivery_report"
+# How long a report waits for notices still being retried before it is sent with them counted.
+REPORT_PATIENCE = 6 * 3600
+declare(REPORT_KIND)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of the notices a report watches."""
+
+    told: int = 0
+    unreachable: int = 0  # blocked the bot, or the chat is gone
+    failed: int = 0
+    not_needed: int = 0  # withdrawn or no longer wanted (rebooked meanwhile), or expired
+    waiting: int = 0  # still to be sent, or to be tried again
+
+    @property
+    def total(self) -> int:
+        return self.told + self.unreachable + self.failed + self.not_needed + self.waiting
+
+
+# (ref_type, ref ids, kind): the notices of one kind about some records.
+Watch = list[tuple[str, list[int], str]]
+
+
 SentHook = Callable[["Services", OutboxItem, int], Awaitable[None]]
 SENT_HOOKS: dict[str, SentHook] = {}
 
@@ -124,9 +160,24 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     released: int = 0
+    postponed: int = 0
     quiet: bool = False
     paused: bool = False
     busy: bool = False
+
+
+def _outcome(status: str, error: str | None) -> str:
+    """A row's status as a delivery report counts it."""
+    if status == "sent":
+        return "told"
+    if status in ("pending", "claimed", "sending"):
+        return "waiting"
+    if status == "failed":
+        unreachable = (error or "").startswith(("forbidden", "bad request: chat not found"))
+        return "unreachable" if unreachable else "failed"
+    if status == "skipped" and error == "unreachable":
+        return "unreachable"
+    return "not_needed"
 
 
 def in_quiet_hours(local: time, start: time, end: time) -> bool:
@@ -250,6 +301,24 @@ class Outbox:
 
     async def cancel_for_user(self, user_id: int, kinds: list[str] | None = None) -> int:
         return await self.store.cancel_for_user(user_id, kinds)
+
+    async def report(self, user_id: int, watch: Watch, about: dict[str, Any]) -> bool:
+        """Send ``user_id`` (a staff member) a report on the notices of ``watch`` once they have
+        gone out (``about`` says what it reports on). False when there is nothing to report."""
+        watch = [(ref_type, ids, kind) for ref_type, ids, kind in watch if ids]
+        if not watch:
+            return False
+        payload = {"watch": watch, "since": self.services.clock.epoch(), **about}
+        await self.enqueue(user_id, REPORT_KIND, payload)
+        return True
+
+    async def delivery(self, watch: Watch) -> Delivery:
+        """What became of the notices of ``watch`` so far."""
+        counts = dict.fromkeys(("told", "unreachable", "failed", "not_needed", "waiting"), 0)
+        for ref_type, ids, kind in watch:
+            for status, error in await self.store.outcomes(ref_type, ids, kind):
+                counts[_outcome(status, error)] += 1
+        return Delivery(**counts)
 
     # --- the dispatcher ----------------------------------------------------------------------
 
@@ -389,6 +458,10 @@ class Outbox:
         language = (user.message_language if user else None) or services.config.default_language
         try:
             notice = await render(services, services.translator(language), item.payload)
+        except NotYet as wait:
+            await self.store.postpone(item.id, now + wait.seconds)
+            report.postponed += 1
+            return
         except Exception as exc:
             log.exception("outbox: renderer of %s failed (row %d)", item.kind, item.id)
             await self._retry(item, f"renderer error: {type(exc).__name__}", report)

@@ -810,6 +810,14 @@ class BookingStore:
         )
         return cursor.rowcount
 
+    async def offered_on(self, place_id: int, day: date) -> list[int]:
+        """The waitlist entries of a place and day holding an offered seat."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM waitlist WHERE place_id = ? AND date = ? AND status = 'offered'",
+            (place_id, day.isoformat()),
+        )
+        return [int(r[0]) for r in rows]
+
     async def end_waitlist_for_day(self, place_id: int, day: date, status: str) -> list[int]:
         """End every waiting entry of a place and day (the day was closed); returns owners."""
         rows = await self.db.fetchall(

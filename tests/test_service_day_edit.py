@@ -1,0 +1,191 @@
+"""Service days changed or cancelled in /aturtempat (issue 17): the bookings a change hits are
+shown (masked) and confirmed first, residents hit are told with new times one tap away, those
+waiting for the day hear it too, widening hurts nobody and says so, and the staff member gets a
+report once the messages went out. Through the real Application."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from tests.booking_helpers import next_account, nik, place_id, slot_at
+from tests.conftest import ADMIN_ID, OPERATOR_ID, texts
+from tests.reminders_helpers import dispatch
+
+SATURDAY = date(2026, 11, 28)
+
+
+@pytest.fixture
+async def saturday(services):
+    """A Saturday service day 08.00–12.00 (5 seats a slot) at Kantor Kecamatan Pondok Aren."""
+    office = await place_id(services)
+    day_id = await services.places.upsert_service_day(
+        place_id=office,
+        day=SATURDAY,
+        opens=time(8),
+        closes=time(12),
+        seats_per_slot=5,
+        kind="weekend",
+        title="Layanan Sabtu",
+    )
+    await services.events.emit("service_day.created", service_day_id=day_id)
+    return office, day_id
+
+
+async def book(services, make_chat, office: int, starts: time, serial: int):
+    owner = next_account()
+    chat = make_chat(owner)
+    await chat.send("/start")
+    slot = await slot_at(services, office, SATURDAY, starts)
+    view = await services.booking.book(
+        slot.slot_id,
+        owner_id=owner,
+        person_name="Dewi Lestari",
+        nik=nik(serial),
+        phone="081234567890",
+    )
+    return chat, view
+
+
+async def open_day(operator):
+    """/aturtempat → the operator's place → change a service day → the Saturday."""
+    messages = await operator.send("/aturtempat")
+    await operator.press(messages[-1].button_labels[0])
+    await operator.press("Ubah atau batalkan hari layanan")
+    return await operator.press("Sab, 28 Nov")
+
+
+async def status(services, view) -> str:
+    return (await services.booking.booking(view.id)).status
+
+
+async def test_shorter_hours_are_previewed_then_residents_are_told_and_staff_get_a_report(
+    make_chat, services, app, api, saturday
+):
+    office, _day = saturday
+    early, early_view = await book(services, make_chat, office, time(8), 1)
+    late, late_view = await book(services, make_chat, office, time(11), 2)
+    operator = make_chat(OPERATOR_ID)
+    shown = texts(await open_day(operator))
+    assert "Layanan Sabtu" in shown and "pendaftaran aktif: 2" in shown
+    await operator.press("Jam")
+    preview = texts(await operator.send("8-10"))
+    # Only the 11.00 booking falls outside; it is listed masked and nothing changes yet.
+    assert "1 pendaftaran aktif tidak lagi sesuai" in preview
+    assert late_view.code in preview and early_view.code not in preview
+    assert "Dewi L." in preview and "Dewi Lestari" not in preview
+    assert await status(services, late_view) == "active"
+    applied = texts(await operator.press("Terapkan perubahan"))
+    assert "Jam hari layanan disimpan" in applied and "laporan" in applied
+    assert "28 Nov 2026 08.00–10.00" in applied
+    assert await status(services, late_view) == "cancelled"
+    assert await status(services, early_view) == "active"
+    # The resident hit is told why, with new times one tap away; the other hears nothing.
+    api.blocked.add(early.chat_id)  # blocking changes nothing for someone not messaged
+    await dispatch(services, app)
+    notice = late.last.plain_text()
+    assert late_view.code in notice and "jam hari layanan ini berubah" in notice
+    assert late.last.button_labels
+    assert "Mohon maaf" not in early.last.plain_text()
+    report = operator.last.plain_text()
+    assert "Hari layanan di Kantor Kecamatan Pondok Aren" in report
+    assert "Warga yang sudah diberi tahu: 1 dari 1" in report
+    assert "Tidak dapat dihubungi" in report
+    assert (await services.audit.recent(1))[0].action == "service_day_change"
+
+
+async def test_longer_hours_and_more_seats_hit_nobody_and_say_so(make_chat, services, saturday):
+    office, day_id = saturday
+    _chat, view = await book(services, make_chat, office, time(8), 3)
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    await operator.press("Jam")
+    saved = texts(await operator.send("07.00-14.00"))
+    assert "tidak ada pendaftaran yang terdampak" in saved
+    await operator.press("Ubah atau batalkan hari layanan")
+    await operator.press("Sab, 28 Nov")
+    await operator.press("Kuota per sesi")
+    assert "tidak ada pendaftaran yang dibatalkan" in texts(await operator.send("10"))
+    day = await services.places.service_day(day_id)
+    assert (day.opens, day.closes, day.seats_per_slot) == (time(7), time(14), 10)
+    assert await status(services, view) == "active"
+
+
+async def test_fewer_seats_than_booked_keeps_the_bookings(make_chat, services, saturday):
+    office, _day = saturday
+    views = [(await book(services, make_chat, office, time(9), 10 + i))[1] for i in range(2)]
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    await operator.press("Kuota per sesi")
+    preview = texts(await operator.send("1"))
+    assert "lebih banyak dari 1 kursi" in preview and "Tidak ada yang dibatalkan" in preview
+    await operator.press("Terapkan perubahan")
+    assert [await status(services, v) for v in views] == ["active", "active"]
+
+
+async def test_cancelling_a_day_asks_first_then_tells_bookers_and_the_waitlist(
+    make_chat, services, app, saturday
+):
+    office, day_id = saturday
+    booker, view = await book(services, make_chat, office, time(10), 4)
+    waiting = next_account()
+    waiter = make_chat(waiting)
+    await waiter.send("/start")
+    await services.booking.join_waitlist(waiting, office, SATURDAY)
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    preview = texts(await operator.press("Batalkan hari layanan ini"))
+    assert "1 pendaftaran aktif" in preview and view.code in preview
+    kept = texts(await operator.press("Biarkan seperti semula"))
+    assert "Tidak ada yang diubah" in kept
+    assert await status(services, view) == "active"
+    await operator.press("Ubah atau batalkan hari layanan")
+    await operator.press("Sab, 28 Nov")
+    await operator.press("Batalkan hari layanan ini")
+    done = texts(await operator.press("Terapkan perubahan"))
+    assert "Hari layanan dibatalkan" in done and "laporan" in done
+    assert (await services.places.service_day(day_id)).status == "cancelled"
+    assert await status(services, view) == "cancelled"
+    await dispatch(services, app)
+    assert "hari layanan ini dibatalkan" in booker.last.plain_text()
+    assert booker.last.button_labels  # new times, one tap
+    assert "daftar tunggu Anda" in waiter.last.plain_text()
+    report = operator.last.plain_text()
+    assert "dibatalkan" in report and "Warga yang sudah diberi tahu: 2 dari 2" in report
+    assert (await services.audit.recent(1))[0].action == "service_day_cancel"
+    audit = texts(await make_chat(ADMIN_ID).send("/audit"))
+    assert "Rina Marlina · membatalkan hari layanan" in audit
+
+
+async def test_cancelling_a_day_nobody_booked_still_asks(make_chat, services, saturday):
+    _office, day_id = saturday
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    preview = texts(await operator.press("Batalkan hari layanan ini"))
+    assert "Tidak ada pendaftaran aktif yang terdampak" in preview
+    assert (await services.places.service_day(day_id)).status != "cancelled"
+    done = texts(await operator.send("ya"))
+    assert "Tidak ada pendaftaran yang terdampak" in done and "laporan" not in done
+    assert (await services.places.service_day(day_id)).status == "cancelled"
+
+
+async def test_a_title_is_saved_and_a_question_is_not(make_chat, services, saturday):
+    _office, day_id = saturday
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    await operator.press("Judul")
+    await operator.send("syaratnya apa aja?")
+    assert (await services.places.service_day(day_id)).title == "Layanan Sabtu"
+    await operator.press("Lanjutkan")
+    saved = texts(await operator.send("Layanan Sabtu Ceria"))
+    assert "Judul hari layanan disimpan" in saved
+    assert (await services.places.service_day(day_id)).title == "Layanan Sabtu Ceria"
+
+
+async def test_a_service_day_has_one_opening_time(make_chat, services, saturday):
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    await operator.press("Jam")
+    assert "satu jam buka" in texts(await operator.send("08.00-10.00,11.00-12.00"))
+    assert "lebih awal dari jam buka" in texts(await operator.send("12.00-08.00"))
