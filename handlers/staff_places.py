@@ -56,6 +56,7 @@ from handlers.flow import (
     start,
     words,
 )
+from handlers.keyboards import typed_date
 from handlers.staff_holidays import with_holiday_warning
 from handlers.staff_steps import (
     booking_lines,
@@ -158,8 +159,7 @@ def _kind_name(t: Translator, kind: str) -> str:
 
 def _example_date(turn: Turn[Any]) -> str:
     """A date a week ahead, as staff type it: an example never already past."""
-    day = turn.services.clock.today() + timedelta(days=7)
-    return f"{day.day}/{day.month}"
+    return typed_date(turn.services.clock.today())
 
 
 def hours_error(t: Translator, err: BadHours) -> str:
