@@ -149,6 +149,8 @@ class PlaceDraft:
     sd_hours: str | None = None
     sd_seats: int | None = None
     sd_id: int | None = None  # the service day being changed
+    told: int = 0  # residents sent an announcement of the day, told of its change
+    stopped: int = 0  # announcements of the day stopped before they went out
     note: str = ""
     saved: int = 0  # changes saved since the flow opened (the exit says they stay)
 
@@ -295,7 +297,7 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
     )
     lines = [f"<b>{escape(place.name)}</b>", escape(place.address), ""]
     if turn.draft.note in NOTES:
-        lines = [t.gettext(NOTES[turn.draft.note]), "", *lines]
+        lines = [t.gettext(NOTES[turn.draft.note]), *_told_lines(turn), "", *lines]
     changes = [c for c in await turn.services.places.hour_changes(place.id) if c.starts_on > today]
     for weekday, name in enumerate(WEEKDAY_NAMES):
         ranges = [(h.opens, h.closes) for h in hours if h.weekday == weekday]
@@ -338,7 +340,7 @@ async def show_card(turn: Turn[PlaceDraft]) -> None:
         rows.append([Button(_("✏️ Change or cancel a service day"), "sdx")])
     rows.append([Button(_("Done"), "done", words=words.DONE)])
     await turn.ask(await card_text(turn, place), rows)
-    turn.draft.note = ""
+    turn.draft.note, turn.draft.told, turn.draft.stopped = "", 0, 0
 
 
 async def press_card(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
@@ -448,7 +450,7 @@ async def _preview_or_apply(turn: Turn[PlaceDraft]) -> Result:
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
-    if await _hit(turn, place):
+    if await _hit(turn, place) or await _announcement_lines(turn, place):
         return Goto(CONFIRM)
     return await _apply(turn, place, hit=False)
 
@@ -483,13 +485,16 @@ async def show_confirm(turn: Turn[PlaceDraft]) -> None:
     hit = await _hit(turn, place) if place is not None else []
     hours = turn.draft.change == "hours"  # only new hours can start later
     cancel = turn.draft.change == "sd_cancel"  # asked even when nobody booked
-    if place is None or not (hit or hours or cancel):  # booked or changed meanwhile
+    announced = await _announcement_lines(turn, place) if place is not None else []
+    if place is None or not (hit or hours or cancel or announced):  # changed meanwhile
         await turn.ask(_("Nothing left to confirm; press ◀️ to go back to the place."))
         return
     if turn.draft.change in ("seats", "sd_seats"):
         text = _seats_preview(turn, hit)
     else:
         text = _cancel_preview(turn, place, hit)
+    if announced:
+        text += "\n\n" + "\n".join(announced)
     rows = [[Button(_("✅ Apply the change"), "apply", words=words.YES)]]
     if hours:
         rows.append(_when_row(turn))
@@ -750,6 +755,66 @@ async def _day_hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
         return []
 
 
+async def _announcement_lines(turn: Turn[PlaceDraft], place: Place) -> list[str]:
+    """Before new hours or a cancellation of a service day: who its announcement reached (they
+    are told) and its announcements still to go out (they are stopped)."""
+    if turn.draft.change not in ("sd_hours", "sd_cancel"):
+        return []
+    t = turn.t
+    try:
+        announced = await turn.services.place_admin.announced(
+            member_of(turn), place, turn.draft.sd_id or 0
+        )
+    except (NotFound, NotAllowed):
+        return []
+    lines = []
+    if announced.reached:
+        n = len(announced.reached)
+        lines.append(
+            t.ngettext(
+                "📢 {n} resident was sent the announcement of this day: they are told of the "
+                "change.",
+                "📢 {n} residents were sent the announcement of this day: they are told of the "
+                "change.",
+                n,
+            ).format(n=t.number(n))
+        )
+    if announced.still_open:
+        n = len(announced.still_open)
+        lines.append(
+            t.ngettext(
+                "⏹ {n} announcement of this day has not gone out yet: it is stopped, as it no "
+                "longer holds. Announce the day again with /siaran if needed.",
+                "⏹ {n} announcements of this day have not gone out yet: they are stopped, as "
+                "they no longer hold. Announce the day again with /siaran if needed.",
+                n,
+            ).format(n=t.number(n))
+        )
+    return lines
+
+
+def _told_lines(turn: Turn[PlaceDraft]) -> list[str]:
+    """After a change of a service day: the announcement's readers told, announcements stopped."""
+    t, lines = turn.t, []
+    if turn.draft.told:
+        lines.append(
+            t.ngettext(
+                "📢 {n} resident who got the announcement of this day is told of the change.",
+                "📢 {n} residents who got the announcement of this day are told of the change.",
+                turn.draft.told,
+            ).format(n=t.number(turn.draft.told))
+        )
+    if turn.draft.stopped:
+        lines.append(
+            t.ngettext(
+                "⏹ {n} announcement of this day not sent yet was stopped.",
+                "⏹ {n} announcements of this day not sent yet were stopped.",
+                turn.draft.stopped,
+            ).format(n=t.number(turn.draft.stopped))
+        )
+    return lines
+
+
 async def _apply_day(turn: Turn[PlaceDraft], place: Place) -> Result:
     """Apply the change of a service day; the residents it cancels are told with new times, and
     the staff member gets a report once those messages went out."""
@@ -775,6 +840,7 @@ async def _apply_day(turn: Turn[PlaceDraft], place: Place) -> Result:
     )
     hit = bool(outcome.cancelled or outcome.waitlisted)
     draft.note = f"{change}_hit" if hit and f"{change}_hit" in NOTES else change or "kept"
+    draft.told, draft.stopped = len(outcome.told), len(outcome.stopped)
     draft.change, draft.saved = None, draft.saved + 1
     return Goto(CARD)
 

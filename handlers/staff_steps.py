@@ -13,13 +13,13 @@ from bot.i18n import Translator
 from bot.privacy import mask_name
 from bot.regions import District
 from bot.services.booking import (
-    WAITLIST_REF_CLOSURE,
-    WAITLIST_REF_SERVICE_DAY,
+    NOTICE_REF_CLOSURE,
+    NOTICE_REF_SERVICE_DAY,
     BookingView,
     CloseResult,
 )
 from bot.services.outbox import Watch
-from bot.services.staff import DayOutcome
+from bot.services.staff import SERVICE_DAY_NEWS, DayOutcome
 from handlers import staff_delivery_report  # noqa: F401 (registers the report's renderer)
 from handlers.common import refuse, staff_member
 from handlers.flow import REASK, Button, Invalid, Result, Turn
@@ -106,16 +106,18 @@ def closure_watch(result: CloseResult) -> Watch:
     waited = [result.closure_id] if result.waitlisted else []
     return [
         ("booking", list(result.booking_ids), "booking_closed"),
-        (WAITLIST_REF_CLOSURE, waited, "waitlist_day_closed"),
+        (NOTICE_REF_CLOSURE, waited, "waitlist_day_closed"),
     ]
 
 
 def day_watch(outcome: DayOutcome) -> Watch:
     """The messages a change of a service day sent (as a closure's)."""
     waited = [outcome.day.id] if outcome.waitlisted else []
+    announced = [outcome.day.id] if outcome.told else []
     return [
         ("booking", list(outcome.cancelled), "booking_closed"),
-        (WAITLIST_REF_SERVICE_DAY, waited, "waitlist_day_closed"),
+        (NOTICE_REF_SERVICE_DAY, waited, "waitlist_day_closed"),
+        (NOTICE_REF_SERVICE_DAY, announced, SERVICE_DAY_NEWS),
     ]
 
 

@@ -9,6 +9,7 @@ from datetime import date, time
 
 import pytest
 
+from bot.storage.broadcasts import Audience
 from tests.booking_helpers import next_account, nik, place_id, slot_at
 from tests.conftest import ADMIN_ID, OPERATOR_ID, texts
 from tests.reminders_helpers import dispatch
@@ -189,3 +190,71 @@ async def test_a_service_day_has_one_opening_time(make_chat, services, saturday)
     await operator.press("Jam")
     assert "satu jam buka" in texts(await operator.send("08.00-10.00,11.00-12.00"))
     assert "lebih awal dari jam buka" in texts(await operator.send("12.00-08.00"))
+
+
+async def announce(services, day_id: int, *, sent_to: list[int]) -> tuple[int, int]:
+    """A weekend-service announcement of the day already sent to ``sent_to``, and a second one
+    still scheduled for later; returns their ids."""
+    store, now = services.broadcasts.store, services.clock.epoch()
+    for user_id in sent_to:
+        await services.subscriptions.subscribe_kecamatan(user_id, "367403")
+    ids = []
+    for later in (0, 3600):
+        ids.append(
+            await store.create(
+                author_id=ADMIN_ID,
+                text_id="Layanan Sabtu 08.00–12.00",
+                text_en="",
+                audience=Audience(kind="kecamatan", kecamatan=("367403",)),
+                scheduled_at=now + later,
+                kind="service",
+                details={"service_day_ids": [day_id]},
+                now=now,
+            )
+        )
+    await store.start(ids[0], now)
+    await services.db.write(
+        "UPDATE broadcast_deliveries SET status = 'sent' WHERE broadcast_id = ?", (ids[0],)
+    )
+    await store.finish(ids[0], now)
+    return ids[0], ids[1]
+
+
+async def test_those_the_announcement_reached_are_told_and_a_pending_one_is_stopped(
+    make_chat, services, app, saturday
+):
+    office, day_id = saturday
+    booker, view = await book(services, make_chat, office, time(11), 20)
+    reader = make_chat(next_account())
+    await reader.send("/start")
+    _sent, scheduled = await announce(services, day_id, sent_to=[reader.chat_id, booker.chat_id])
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    await operator.press("Jam")
+    preview = texts(await operator.send("8-10"))
+    assert "2 warga menerima pengumuman hari ini" in preview
+    assert "⏹ 1 pengumuman hari ini belum terkirim" in preview
+    applied = texts(await operator.press("Terapkan perubahan"))
+    assert "1 warga yang menerima pengumuman hari ini diberi tahu" in applied
+    assert (await services.broadcasts.get(scheduled)).status == "cancelled"
+    await dispatch(services, app)
+    # The reader hears the hours as they are now; the booker only their booking's notice.
+    news = reader.last.plain_text()
+    assert "Sabtu, 28 November 2026 sekarang buka 08.00–10.00" in news
+    assert reader.last.button_labels
+    assert view.code in booker.last.plain_text()
+    assert "Warga yang sudah diberi tahu: 2 dari 2" in operator.last.plain_text()
+
+
+async def test_cancelling_an_announced_day_tells_its_readers(make_chat, services, app, saturday):
+    _office, day_id = saturday
+    reader = make_chat(next_account())
+    await reader.send("/start")
+    await announce(services, day_id, sent_to=[reader.chat_id])
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    await operator.press("Batalkan hari layanan ini")
+    await operator.press("Terapkan perubahan")
+    await dispatch(services, app)
+    assert "dibatalkan" in reader.last.plain_text()
+    assert "Kantor Kecamatan Pondok Aren" in reader.last.plain_text()

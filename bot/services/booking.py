@@ -103,10 +103,10 @@ NOT_REBOOKABLE = "not_rebookable"
 OFFER_GONE = "offer_gone"
 
 CLOSED_DETAIL = "closed"
-# The outbox refs of the notices to residents whose wait for a day ended (delivery reports
-# follow them): the closure, or the service day, that closed the day.
-WAITLIST_REF_CLOSURE = "closure"
-WAITLIST_REF_SERVICE_DAY = "service_day"
+# The outbox refs of notices about a closure or a service day (whose wait for the day ended,
+# what changed about the day): delivery reports follow the notices by them.
+NOTICE_REF_CLOSURE = "closure"
+NOTICE_REF_SERVICE_DAY = "service_day"
 RELEASED_DETAIL = "released"  # cancelled by staff for the NIK's owner (release_nik)
 
 # Reasons staff pick from a list when closing a day or a slot (their words: the presentation's
@@ -1196,7 +1196,7 @@ class BookingService:
         waiting: list[int] = []
         if starts is None:
             waiting = await self.end_waitlist(
-                place_id, day, reason, reason_key, ref=(WAITLIST_REF_CLOSURE, closure_id)
+                place_id, day, reason, reason_key, ref=(NOTICE_REF_CLOSURE, closure_id)
             )
         await services.audit.record(
             self._epoch(),

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import StaffMember
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.services.booking import WAITLIST_REF_SERVICE_DAY
+from bot.services.booking import NOTICE_REF_SERVICE_DAY
+from bot.services.outbox import declare
 from bot.storage.places import Place, ServiceDay, WeeklyHours
 from bot.validation import MAX_SEATS_PER_SLOT
 
@@ -47,6 +48,18 @@ class BadDate(DomainError):
 # handlers/booking_notices.py CLOSE_REASONS, said in each resident's language).
 SERVICE_DAY_CHANGED = "service_day"
 SERVICE_DAY_CANCELLED = "service_day_cancelled"
+# Residents who were sent the announcement of a service day hear when its hours change or it is
+# cancelled (rendered from the day as it is then: handlers/booking_notices.py).
+SERVICE_DAY_NEWS = "service_day_news"
+declare(SERVICE_DAY_NEWS)
+
+
+@dataclass(frozen=True)
+class Announced:
+    """Who an announcement told of a service day, and its announcements still to go out."""
+
+    reached: list[int] = field(default_factory=list)
+    still_open: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class DayOutcome:
     day: ServiceDay
     cancelled: list[int] = field(default_factory=list)
     waitlisted: list[int] = field(default_factory=list)
+    told: list[int] = field(default_factory=list)  # residents the announcement had reached
+    stopped: list[int] = field(default_factory=list)  # announcements stopped before sending
 
 
 def parse_opening(text: str) -> tuple[tuple[time, time], ...]:
@@ -334,7 +349,12 @@ class PlaceAdmin:
             actor_id=member.user_id,
             reason_key=SERVICE_DAY_CHANGED,
         )
-        return DayOutcome(await self.service_day(member, place, day.id), await self._lost(booked))
+        after = await self.service_day(member, place, day.id)
+        lost = await self._lost(booked)
+        if (opens, closes) == (day.opens, day.closes):
+            return DayOutcome(after, lost)  # seats or title: what was announced still holds
+        told, stopped = await self._correct_announcements(member, after, booked, lost)
+        return DayOutcome(after, lost, told=told, stopped=stopped)
 
     async def cancel_service_day(
         self, member: StaffMember | None, place: Place, service_day_id: int
@@ -363,10 +383,44 @@ class PlaceAdmin:
                 day.date,
                 SERVICE_DAY_CANCELLED,
                 SERVICE_DAY_CANCELLED,
-                ref=(WAITLIST_REF_SERVICE_DAY, day.id),
+                ref=(NOTICE_REF_SERVICE_DAY, day.id),
             )
         cancelled = dataclasses.replace(day, status="cancelled")
-        return DayOutcome(cancelled, await self._lost(booked), waitlisted)
+        lost = await self._lost(booked)
+        told, stopped = await self._correct_announcements(member, cancelled, booked, lost)
+        return DayOutcome(cancelled, lost, waitlisted, told, stopped)
+
+    async def announced(
+        self, member: StaffMember | None, place: Place, service_day_id: int
+    ) -> Announced:
+        """Who was told of the day by an announcement and which announcements of it are still
+        to go out (shown before a change of its hours, or its cancellation, is confirmed)."""
+        day = await self.service_day(member, place, service_day_id)
+        reached, still_open = await self.services.broadcasts.announced(day.id)
+        return Announced(reached, still_open)
+
+    async def _correct_announcements(
+        self, member: StaffMember, day: ServiceDay, booked: list[BookingView], lost: list[int]
+    ) -> tuple[list[int], list[int]]:
+        """Nobody keeps a false announcement: those still to go out are stopped, and those it
+        reached are told what holds now (not those whose booking was cancelled: their own
+        notice says it). Returns (residents told, announcements stopped)."""
+        broadcasts, outbox = self.services.broadcasts, self.services.outbox
+        reached, still_open = await broadcasts.announced(day.id)
+        stopped = [b for b in still_open if await broadcasts.stop_outdated(b, member.user_id)]
+        skip = {v.owner_id for v in booked if v.id in lost}
+        told = [user_id for user_id in reached if user_id not in skip]
+        ends = datetime.combine(day.date, day.closes, tzinfo=self.services.config.tz)
+        for user_id in told:
+            await outbox.enqueue(
+                user_id,
+                SERVICE_DAY_NEWS,
+                {"service_day_id": day.id},
+                expires_at=ends,
+                ref_type=NOTICE_REF_SERVICE_DAY,
+                ref_id=day.id,
+            )
+        return told, stopped
 
     async def _lost(self, booked: list[BookingView]) -> list[int]:
         """Which of these bookings the change cancelled."""
