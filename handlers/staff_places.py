@@ -7,8 +7,15 @@ tap (``BookingService._bookings_lost_their_seat``, as /tutup does).
 
     kecamatan ─▶ place ─▶ card ─┬▶ hours ──┐
                                 ├▶ seats ──┼─(bookings hit?)─▶ confirm ─▶ card
-                                ├▶ slot ───┘
+                                ├▶ slot ───┘                       ▲
+                                ├▶ service day ▶ hours / seats ────┤ (or announced?)
+                                │              ▶ cancel ───────────┘ (always asked)
+                                │              ▶ title ─▶ card
                                 └▶ date ▶ hours ▶ seats ▶ kind ─▶ card
+
+A change of a service day's hours or its cancellation also reaches those its announcement was
+sent to, and stops its announcements not sent yet (``PlaceAdmin._correct_announcements``); the
+staff member gets a delivery report once the messages went out (handlers/staff_delivery_report).
 """
 
 from __future__ import annotations
