@@ -622,6 +622,8 @@ async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Resu
 
 def _day_label(t: Translator, day: ServiceDay) -> str:
     label = f"{t.date_short(day.date)} {t.time_range(day.opens, day.closes)}"
+    if day.school_id is not None:
+        label = "🏫 " + label
     return f"{label} · {day.title}" if day.title else label
 
 
@@ -634,16 +636,36 @@ async def show_sd_list(turn: Turn[PlaceDraft]) -> None:
         await turn.ask(_("This place has no upcoming service day to change."))
         return
     rows = [[Button(_day_label(turn.t, d), "day", str(d.id))] for d in days[:20]]
-    text = _("Which service day? (School events are changed with /acara.)")
+    text = _(
+        "Which service day? (🏫: a school event; it opens in /acara, which tells its followers.)"
+    )
     await turn.ask(text, rows)
 
 
 async def press_sd_list(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    day = await _chosen_day(turn, int(value) if value.isdigit() else 0)
+    day_id = int(value) if value.isdigit() else 0
+    place = await _place(turn)
+    admin = turn.services.place_admin
+    days = await admin.upcoming_service_days(member_of(turn), place) if place else []
+    school_day = next((d for d in days if d.id == day_id and d.school_id is not None), None)
+    if school_day is not None:
+        return await _open_school_event(turn, school_day)
+    day = await _chosen_day(turn, day_id)
     if day is None:
         return REASK
     turn.draft.sd_id, turn.draft.sd_date = day.id, day.date
     return Goto(SD_EDIT)
+
+
+async def _open_school_event(turn: Turn[PlaceDraft], day: ServiceDay) -> Result:
+    """A school event is changed in /acara (its previews tell the bookers and the school's
+    followers): that flow opens on this event, and this one ends (what was saved stays)."""
+    from handlers.school_staff.conversation import FLOW as SCHOOL_FLOW
+    from handlers.school_staff.flow import StaffDraft
+
+    draft = StaffDraft(school=day.school_id, event=day.id)
+    await start(turn.update, turn.context, SCHOOL_FLOW, draft)
+    return FINISH
 
 
 async def _chosen_day(turn: Turn[PlaceDraft], day_id: int | None = None) -> ServiceDay | None:

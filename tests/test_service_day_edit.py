@@ -258,3 +258,27 @@ async def test_cancelling_an_announced_day_tells_its_readers(make_chat, services
     await dispatch(services, app)
     assert "dibatalkan" in reader.last.plain_text()
     assert "Kantor Kecamatan Pondok Aren" in reader.last.plain_text()
+
+
+async def test_a_school_event_shown_here_opens_in_acara(make_chat, services, saturday):
+    office, _day = saturday
+    school = await services.places.school_by_code("sman-4-tangsel")
+    event_id = await services.places.upsert_service_day(
+        place_id=office,
+        day=date(2026, 11, 26),
+        opens=time(8),
+        closes=time(11),
+        seats_per_slot=20,
+        kind="school",
+        school_id=school.id,
+    )
+    await services.events.emit("service_day.created", service_day_id=event_id)
+    operator = make_chat(ADMIN_ID)
+    await operator.send("/aturtempat")
+    await operator.send("pondok aren")
+    await operator.press("Kantor Kecamatan Pondok Aren")
+    listed = await operator.press("Ubah atau batalkan hari layanan")
+    assert "🏫 Kam, 26 Nov 08.00–11.00" in listed[-1].button_labels
+    panel = texts(await operator.press("🏫 Kam, 26 Nov 08.00–11.00"))
+    assert "Kamis, 26 November 2026" in panel
+    assert "Batalkan" in " ".join(operator.last.button_labels)

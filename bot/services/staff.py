@@ -280,11 +280,12 @@ class PlaceAdmin:
     async def upcoming_service_days(
         self, member: StaffMember | None, place: Place
     ) -> list[ServiceDay]:
-        """The place's public service days from today on (the ones that can be changed here)."""
+        """The place's service days from today on, school events included (those are changed
+        by the schools service, /acara, which also tells the school's followers)."""
         self._check(member, place)
         today = self.services.clock.today()
         days = await self.services.places.service_days(
-            today, today + timedelta(days=366), place_id=place.id, public_only=True
+            today, today + timedelta(days=366), place_id=place.id
         )
         return list(days)
 
