@@ -282,3 +282,26 @@ async def test_a_school_event_shown_here_opens_in_acara(make_chat, services, sat
     panel = texts(await operator.press("🏫 Kam, 26 Nov 08.00–11.00"))
     assert "Kamis, 26 November 2026" in panel
     assert "Batalkan" in " ".join(operator.last.button_labels)
+
+
+async def test_a_long_list_of_bookings_is_capped_below_telegrams_limit(
+    make_chat, services, saturday
+):
+    office, _day = saturday
+    starts = [time(h) for h in (8, 9, 10, 11)]
+    for serial in range(20):  # every seat of the day: 4 slots of 5
+        slot = await slot_at(services, office, SATURDAY, starts[serial // 5])
+        await services.booking.book(
+            slot.slot_id,
+            owner_id=next_account(),
+            person_name="Rahmat Hidayat",
+            nik=nik(100 + serial),
+            phone=None,
+        )
+    operator = make_chat(OPERATOR_ID)
+    await open_day(operator)
+    preview = await operator.press("Batalkan hari layanan ini")
+    text = preview[-1].text
+    assert "20 pendaftaran aktif" in text and "dan 5 lainnya" in text
+    assert text.count("Rahmat H.") == 15 and "Rahmat Hidayat" not in text
+    assert len(text) < 4096
