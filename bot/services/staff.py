@@ -388,7 +388,9 @@ class PlaceAdmin:
             )
         cancelled = dataclasses.replace(day, status="cancelled")
         lost = await self._lost(booked)
-        told, stopped = await self._correct_announcements(member, cancelled, booked, lost)
+        told, stopped = await self._correct_announcements(
+            member, cancelled, booked, lost, also_told=waitlisted
+        )
         return DayOutcome(cancelled, lost, waitlisted, told, stopped)
 
     async def announced(
@@ -401,15 +403,22 @@ class PlaceAdmin:
         return Announced(reached, still_open)
 
     async def _correct_announcements(
-        self, member: StaffMember, day: ServiceDay, booked: list[BookingView], lost: list[int]
+        self,
+        member: StaffMember,
+        day: ServiceDay,
+        booked: list[BookingView],
+        lost: list[int],
+        *,
+        also_told: list[int] | None = None,
     ) -> tuple[list[int], list[int]]:
         """Nobody keeps a false announcement: those still to go out are stopped, and those it
-        reached are told what holds now (not those whose booking was cancelled: their own
-        notice says it). Returns (residents told, announcements stopped)."""
+        reached are told what holds now (not those whose booking was cancelled, nor
+        ``also_told``, e.g. those whose wait ended: their own notice says it). Returns
+        (residents told, announcements stopped)."""
         broadcasts, outbox = self.services.broadcasts, self.services.outbox
         reached, still_open = await broadcasts.announced(day.id)
         stopped = [b for b in still_open if await broadcasts.stop_outdated(b, member.user_id)]
-        skip = {v.owner_id for v in booked if v.id in lost}
+        skip = {v.owner_id for v in booked if v.id in lost} | set(also_told or ())
         told = [user_id for user_id in reached if user_id not in skip]
         ends = datetime.combine(day.date, day.closes, tzinfo=self.services.config.tz)
         for user_id in told:
