@@ -525,9 +525,11 @@ def _when_row(turn: Turn[PlaceDraft]) -> list[Button]:
 
 
 async def read_confirm(turn: Turn[PlaceDraft], text: str) -> Result:
-    """A typed date: the new hours start then."""
+    """A typed date: the new hours start then (only weekly hours can start later)."""
+    if turn.draft.change != "hours":
+        return Invalid(turn._("Please press ✅ to apply the change, or ↩️ to keep it as it is."))
     today = turn.services.clock.today()
-    chosen = parse_date(text, today) if turn.draft.change == "hours" else None
+    chosen = parse_date(text, today)
     if chosen is None or not today < chosen <= today + timedelta(days=366):
         return Invalid(
             turn._(

@@ -166,6 +166,8 @@ async def test_cancelling_a_day_nobody_booked_still_asks(make_chat, services, sa
     preview = texts(await operator.press("Batalkan hari layanan ini"))
     assert "Tidak ada pendaftaran aktif yang terdampak" in preview
     assert (await services.places.service_day(day_id)).status != "cancelled"
+    assert "Silakan tekan ✅" in texts(await operator.send("30/11"))  # not a start date here
+    assert (await services.places.service_day(day_id)).status != "cancelled"
     done = texts(await operator.send("ya"))
     assert "Tidak ada pendaftaran yang terdampak" in done and "laporan" not in done
     assert (await services.places.service_day(day_id)).status == "cancelled"
