@@ -24,6 +24,8 @@ HEADINGS = {
     "reopen": N_("📬 <b>Reopening of {place}, {date}</b>: the messages went out."),
     "sd_hours": N_("📬 <b>Service day at {place}, {date}, changed</b>: the messages went out."),
     "sd_cancel": N_("📬 <b>Service day at {place}, {date}, cancelled</b>: the messages went out."),
+    "hours": N_("📬 <b>New opening hours of {place}</b> ({date}): the messages went out."),
+    "slot": N_("📬 <b>New slot length at {place}</b> ({date}): the messages went out."),
 }
 # How soon a report waiting for messages looks again.
 RECHECK_SECONDS = 60

@@ -110,18 +110,19 @@ NOTES = {
     "hours": N_("✅ Hours saved; no booking was affected."),
     "hours_hit": N_(
         "✅ Hours saved. The bookings outside them were cancelled; the residents are told "
-        "and offered new times."
+        "and offered new times. You get a report once the messages went out."
     ),
     "seats": N_("✅ Seats per slot saved."),
     "slot": N_("✅ Slot length changed."),
     "slot_hit": N_(
         "✅ Slot length changed. The bookings that lost their slot were cancelled; the "
-        "residents are told and offered new times."
+        "residents are told and offered new times. You get a report once the messages went out."
     ),
     "hours_later": N_("✅ New hours saved; they start on the date shown below."),
     "hours_later_hit": N_(
         "✅ New hours saved; they start on the date shown below. The bookings from then on "
-        "outside them were cancelled; the residents are told and offered new times."
+        "outside them were cancelled; the residents are told and offered new times. You get a "
+        "report once the messages went out."
     ),
     "kept": N_("Nothing was changed."),
     "sd_hours": N_("✅ Hours of the service day saved; no booking was affected."),
@@ -459,10 +460,12 @@ async def _preview_or_apply(turn: Turn[PlaceDraft]) -> Result:
         return FINISH
     if await _hit(turn, place) or await _announcement_lines(turn, place):
         return Goto(CONFIRM)
-    return await _apply(turn, place, hit=False)
+    return await _apply(turn, place, hit=[])
 
 
-async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
+async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: list[Any]) -> Result:
+    """Apply the pending change; ``hit``: what its preview showed (the bookings it cancels, whose
+    residents are told, and then the staff member gets a delivery report)."""
     draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
     if draft.change in DAY_CHANGES:
         return await _apply_day(turn, place)
@@ -479,6 +482,10 @@ async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
     note = draft.change or "kept"
+    if note in ("hours", "slot") and hit:  # seats never cancel a booking
+        lost = await turn.services.booking.cancelled_among([v.id for v in hit])
+        watch = [("booking", lost, "booking_closed")]
+        await report_delivery(turn, member, watch, note, place.id, turn.services.clock.today())
     if note == "hours" and draft.starts_on is not None:
         note = "hours_later"
     draft.note = f"{note}_hit" if hit and f"{note}_hit" in NOTES else note
@@ -614,7 +621,7 @@ async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Resu
             pass
         return REASK
     if action == "apply" and turn.draft.change:
-        return await _apply(turn, place, hit=bool(await _hit(turn, place)))
+        return await _apply(turn, place, hit=await _hit(turn, place))
     turn.draft.change, turn.draft.note = None, "kept"
     return Goto(CARD)
 

@@ -100,3 +100,20 @@ async def test_a_reopening_offers_the_seat_to_the_waitlist_and_reports(make_chat
     report = operator.last.plain_text()
     assert "Pembukaan kembali Balai Uji Coba" in report
     assert "Warga yang sudah diberi tahu: 1 dari 1" in report
+
+
+async def test_new_weekly_hours_that_cancel_bookings_are_reported_too(make_chat, services, app):
+    place = await small_place(services)  # Tuesdays 08–10
+    resident, view = await booked_resident(services, make_chat, place, time(9), 6)
+    operator = make_chat(OPERATOR_ID)
+    await operator.send("/aturtempat")
+    await operator.press("Balai Uji Coba")
+    await operator.press("Sel")
+    await operator.send("8-9")
+    applied = texts(await operator.press("Terapkan perubahan"))
+    assert "laporan" in applied
+    await dispatch(services, app)
+    assert view.code in resident.last.plain_text()
+    report = operator.last.plain_text()
+    assert "Jam layanan baru Balai Uji Coba" in report
+    assert "Warga yang sudah diberi tahu: 1 dari 1" in report

@@ -650,6 +650,16 @@ class BookingService:
             ]
         )
 
+    async def cancelled_among(self, booking_ids: list[int]) -> list[int]:
+        """Which of these bookings are cancelled now (those a change just cancelled, when they
+        were active before it)."""
+        cancelled = []
+        for booking_id in booking_ids:
+            view = await self.booking(booking_id)
+            if view is not None and view.status == "cancelled":
+                cancelled.append(booking_id)
+        return cancelled
+
     async def booked_on_service_day(self, service_day_id: int) -> list[BookingView]:
         """The active bookings of a service day (what cancelling it would cancel)."""
         slots = await self.store.slots_of_service_day(service_day_id)

@@ -433,13 +433,8 @@ class PlaceAdmin:
         return told, stopped
 
     async def _lost(self, booked: list[BookingView]) -> list[int]:
-        """Which of these bookings the change cancelled."""
-        lost = []
-        for view in booked:
-            now = await self.services.booking.booking(view.id)
-            if now is not None and now.status == "cancelled":
-                lost.append(view.id)
-        return lost
+        """Which of these bookings (active before the change) the change cancelled."""
+        return await self.services.booking.cancelled_among([v.id for v in booked])
 
 
 def one_range(text: str) -> tuple[time, time]:
