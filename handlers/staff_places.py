@@ -16,12 +16,14 @@ tap (``BookingService._bookings_lost_their_seat``, as /tutup does).
 A change of a service day's hours or its cancellation also reaches those its announcement was
 sent to, and stops its announcements not sent yet (``PlaceAdmin._correct_announcements``); the
 staff member gets a delivery report once the messages went out (handlers/staff_delivery_report).
+
+This module holds the flow, the card, the weekly changes and the confirmation; the service days'
+steps are in handlers/staff_service_days.py, what both share in handlers/staff_place_base.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from html import escape
 from typing import Any
@@ -30,22 +32,17 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.errors import NotAllowed, NotFound
-from bot.i18n import N_, Translator
+from bot.errors import NotAllowed
 from bot.nlu import parse_date
 from bot.services.staff import (
-    MAX_SEATS,
-    SERVICE_DAY_KINDS,
     SLOT_LENGTHS,
-    BadDate,
     BadHours,
     BadSeats,
     format_opening,
-    one_range,
     parse_opening,
     parse_seats,
 )
-from bot.storage.places import Place, ServiceDay
+from bot.storage.places import Place
 from handlers.common import answer, refuse
 from handlers.flow import (
     FINISH,
@@ -63,11 +60,61 @@ from handlers.flow import (
     start,
     words,
 )
-from handlers.keyboards import typed_date
-from handlers.staff_holidays import with_holiday_warning
+from handlers.staff_place_base import (
+    ACTION,
+    CARD,
+    CONFIRM,
+    DAY_CHANGES,
+    HOURS,
+    KEC,
+    NOTES,
+    PLACE,
+    SCHEDULE_INTENTS,
+    SD_DATE,
+    SD_EDIT,
+    SD_HOURS,
+    SD_KIND,
+    SD_LIST,
+    SD_NEW_HOURS,
+    SD_NEW_SEATS,
+    SD_SEATS,
+    SD_TITLE,
+    SEATS,
+    SLOT,
+    WEEKDAY_NAMES,
+    PlaceDraft,
+    example_date,
+    hours_error,
+    kind_name,
+    place_of,
+    seats_error,
+    show_seats,
+)
+from handlers.staff_service_days import (
+    announcement_lines,
+    apply_day,
+    day_hit,
+    press_sd_date,
+    press_sd_edit,
+    press_sd_kind,
+    press_sd_list,
+    read_sd_date,
+    read_sd_hours,
+    read_sd_new_hours,
+    read_sd_new_seats,
+    read_sd_seats,
+    read_sd_title,
+    show_sd_date,
+    show_sd_edit,
+    show_sd_hours,
+    show_sd_kind,
+    show_sd_list,
+    show_sd_new_hours,
+    show_sd_title,
+    told_lines,
+)
 from handlers.staff_steps import (
     booking_lines,
-    day_watch,
     districts_of,
     kecamatan_rows,
     managed,
@@ -76,123 +123,6 @@ from handlers.staff_steps import (
     read_kecamatan_of,
     report_delivery,
 )
-
-ACTION = "aturtempat"
-KEC, PLACE, CARD, HOURS, SEATS, SLOT, CONFIRM = (
-    "kec", "place", "card", "hours", "seats", "slot", "confirm"
-)  # fmt: skip
-SD_DATE, SD_HOURS, SD_SEATS, SD_KIND = "sd_date", "sd_hours", "sd_seats", "sd_kind"
-# Changing an existing service day: pick it, then what to change.
-SD_LIST, SD_EDIT, SD_NEW_HOURS, SD_NEW_SEATS, SD_TITLE = (
-    "sd_list", "sd_edit", "sd_new_hours", "sd_new_seats", "sd_title"
-)  # fmt: skip
-# Pending changes of a service day (PlaceDraft.change), confirmed like the weekly hours.
-DAY_CHANGES = ("sd_hours", "sd_seats", "sd_cancel")
-# Typed hours and dates look like schedule questions to the NLU: here they are answers.
-SCHEDULE_INTENTS = frozenset({"jadwal", "lokasi", "biaya"})
-WEEKDAY_NAMES = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
-KIND_NAMES = {
-    "weekend": N_("Weekend service"),
-    "jemput_bola": N_("Jemput bola (village hall)"),
-    "evening": N_("Evening service"),
-    "extra": N_("Extra opening"),
-}
-# What the card says on top after a step (kept as a key: the draft holds no texts).
-NOTES = {
-    "hours": N_("✅ Hours saved; no booking was affected."),
-    "hours_hit": N_(
-        "✅ Hours saved. The bookings outside them were cancelled; the residents are told "
-        "and offered new times. You get a report once the messages went out."
-    ),
-    "seats": N_("✅ Seats per slot saved."),
-    "slot": N_("✅ Slot length changed."),
-    "slot_hit": N_(
-        "✅ Slot length changed. The bookings that lost their slot were cancelled; the "
-        "residents are told and offered new times. You get a report once the messages went out."
-    ),
-    "hours_later": N_("✅ New hours saved; they start on the date shown below."),
-    "hours_later_hit": N_(
-        "✅ New hours saved; they start on the date shown below. The bookings from then on "
-        "outside them were cancelled; the residents are told and offered new times. You get a "
-        "report once the messages went out."
-    ),
-    "kept": N_("Nothing was changed."),
-    "sd_hours": N_("✅ Hours of the service day saved; no booking was affected."),
-    "sd_hours_hit": N_(
-        "✅ Hours of the service day saved. The bookings outside them were cancelled; the "
-        "residents are told and offered new times. You get a report once the messages went out."
-    ),
-    "sd_seats": N_("✅ Seats per slot of the service day saved; no booking was cancelled."),
-    "sd_title": N_("✅ Title of the service day saved."),
-    "sd_cancel": N_("✅ Service day cancelled. No booking was affected."),
-    "sd_cancel_hit": N_(
-        "✅ Service day cancelled. Its bookings were cancelled; the residents are told and "
-        "offered new times. You get a report once the messages went out."
-    ),
-    "sd_gone": N_("That service day is no longer open to changes; nothing was changed."),
-    "sd": N_("✅ Service day added. Residents can book it now; announce it with /siaran."),
-}
-
-
-@dataclass
-class PlaceDraft:
-    kecamatan: str | None = None
-    page: int = 0
-    place_id: int | None = None
-    weekday: int | None = None
-    change: str | None = None  # "hours", "seats", "slot": waiting for the staff's confirmation
-    hours: str | None = None  # the weekday's new hours, as parse_opening reads them
-    seats: int | None = None
-    minutes: int | None = None
-    starts_on: date | None = None  # new hours from this date on; None: from now
-    sd_date: date | None = None
-    sd_hours: str | None = None
-    sd_seats: int | None = None
-    sd_id: int | None = None  # the service day being changed
-    told: int = 0  # residents sent an announcement of the day, told of its change
-    stopped: int = 0  # announcements of the day stopped before they went out
-    note: str = ""
-    saved: int = 0  # changes saved since the flow opened (the exit says they stay)
-
-
-def _kind_name(t: Translator, kind: str) -> str:
-    return t.gettext(KIND_NAMES[kind]) if kind in KIND_NAMES else escape(kind)
-
-
-def _example_date(turn: Turn[Any]) -> str:
-    """A date a week ahead, as staff type it: an example never already past."""
-    return typed_date(turn.services.clock.today())
-
-
-def hours_error(t: Translator, err: BadHours) -> str:
-    reason = err.params.get("reason")
-    if reason == "order":
-        return t.gettext(
-            "Those hours close before they open. Type the opening time first, e.g. 08.00-15.00."
-        )
-    if reason == "overlap":
-        return t.gettext("Those ranges overlap. Type them in order, e.g. 08.00-12.00,13.00-15.00.")
-    if reason == "one_range":
-        return t.gettext(
-            "A service day has one opening time: type for example 08.00-12.00. To close it, "
-            "cancel the day."
-        )
-    if reason == "clash":
-        return t.gettext("Another service day of this place already opens then on that date.")
-    return t.gettext("I couldn't read those hours. Type for example 08.00-15.00, 8-12, or tutup.")
-
-
-def _seats_error(t: Translator) -> str:
-    return t.gettext("Please type a number from 1 to {max}.").format(max=t.number(MAX_SEATS))
-
 
 # --- entry ---------------------------------------------------------------------------------------
 
@@ -222,16 +152,6 @@ async def on_leave(turn: Turn[PlaceDraft]) -> str:
     if turn.draft.saved:
         return turn._("Stopped. The changes you saved stay; nothing else was changed.")
     return turn._("Stopped. Nothing was changed.")
-
-
-async def _place(turn: Turn[PlaceDraft]) -> Place | None:
-    """The chosen place, if the staff member (still) manages it."""
-    place_id = turn.draft.place_id
-    place = await turn.services.places.place(place_id) if place_id else None
-    member = member_of(turn)
-    if place is None or member is None or not member.may_manage(place.kecamatan_code):
-        return None
-    return place
 
 
 # --- kecamatan and place -------------------------------------------------------------------------
@@ -305,7 +225,7 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
     )
     lines = [f"<b>{escape(place.name)}</b>", escape(place.address), ""]
     if turn.draft.note in NOTES:
-        lines = [t.gettext(NOTES[turn.draft.note]), *_told_lines(turn), "", *lines]
+        lines = [t.gettext(NOTES[turn.draft.note]), *told_lines(turn), "", *lines]
     changes = [c for c in await turn.services.places.hour_changes(place.id) if c.starts_on > today]
     for weekday, name in enumerate(WEEKDAY_NAMES):
         ranges = [(h.opens, h.closes) for h in hours if h.weekday == weekday]
@@ -324,8 +244,7 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
     if days:
         lines += ["", _("<b>Service days</b>")]
         lines += [
-            f"• {t.date_medium(d.date)} {t.time_range(d.opens, d.closes)} "
-            f"({_kind_name(t, d.kind)})"
+            f"• {t.date_medium(d.date)} {t.time_range(d.opens, d.closes)} ({kind_name(t, d.kind)})"
             for d in days[:10]
         ]
     return "\n".join(lines) + "\n\n" + _("Press a weekday to change its hours.")
@@ -333,7 +252,7 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
 
 async def show_card(turn: Turn[PlaceDraft]) -> None:
     _ = turn._
-    place = await _place(turn)
+    place = await place_of(turn)
     if place is None:
         await turn.ask(_("This place is not among the places you manage."))
         return
@@ -396,20 +315,11 @@ async def read_hours(turn: Turn[PlaceDraft], text: str) -> Result:
     return await _preview_or_apply(turn)
 
 
-async def show_seats(turn: Turn[PlaceDraft]) -> None:
-    t = turn.t
-    await turn.ask(
-        t.gettext("How many seats per slot? Type a number from 1 to {max}.").format(
-            max=t.number(MAX_SEATS)
-        )
-    )
-
-
 async def read_seats(turn: Turn[PlaceDraft], text: str) -> Result:
     try:
         turn.draft.seats = parse_seats(text)
     except BadSeats:
-        return Invalid(_seats_error(turn.t))
+        return Invalid(seats_error(turn.t))
     turn.draft.change = "seats"
     return await _preview_or_apply(turn)
 
@@ -443,7 +353,7 @@ async def _hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
     draft, admin = turn.draft, turn.services.place_admin
     member = member_of(turn)
     if draft.change in DAY_CHANGES:
-        return await _day_hit(turn, place)
+        return await day_hit(turn, place)
     if draft.change == "hours":
         return await admin.preview_day_hours(
             member, place, draft.weekday or 0, draft.hours or "", draft.starts_on
@@ -454,11 +364,11 @@ async def _hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
 
 
 async def _preview_or_apply(turn: Turn[PlaceDraft]) -> Result:
-    place = await _place(turn)
+    place = await place_of(turn)
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
-    if await _hit(turn, place) or await _announcement_lines(turn, place):
+    if await _hit(turn, place) or await announcement_lines(turn, place):
         return Goto(CONFIRM)
     return await _apply(turn, place, hit=[])
 
@@ -468,7 +378,7 @@ async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: list[Any]) -> Res
     residents are told, and then the staff member gets a delivery report)."""
     draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
     if draft.change in DAY_CHANGES:
-        return await _apply_day(turn, place)
+        return await apply_day(turn, place)
     try:
         if draft.change == "hours":
             await admin.set_day_hours(
@@ -495,11 +405,11 @@ async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: list[Any]) -> Res
 
 async def show_confirm(turn: Turn[PlaceDraft]) -> None:
     _ = turn._
-    place = await _place(turn)
+    place = await place_of(turn)
     hit = await _hit(turn, place) if place is not None else []
     hours = turn.draft.change == "hours"  # only new hours can start later
     cancel = turn.draft.change == "sd_cancel"  # asked even when nobody booked
-    announced = await _announcement_lines(turn, place) if place is not None else []
+    announced = await announcement_lines(turn, place) if place is not None else []
     if place is None or not (hit or hours or cancel or announced):  # changed meanwhile
         await turn.ask(_("Nothing left to confirm; press ◀️ to go back to the place."))
         return
@@ -541,7 +451,7 @@ async def read_confirm(turn: Turn[PlaceDraft], text: str) -> Result:
         return Invalid(
             turn._(
                 "Press a button, or type the date the new hours start (e.g. {example})."
-            ).format(example=_example_date(turn))
+            ).format(example=example_date(turn))
         )
     turn.draft.starts_on = chosen
     return REASK
@@ -610,7 +520,7 @@ def _seats_preview(turn: Turn[PlaceDraft], slots: list[Any]) -> str:
 
 
 async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    place = await _place(turn)
+    place = await place_of(turn)
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
@@ -623,356 +533,6 @@ async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Resu
     if action == "apply" and turn.draft.change:
         return await _apply(turn, place, hit=await _hit(turn, place))
     turn.draft.change, turn.draft.note = None, "kept"
-    return Goto(CARD)
-
-
-# --- changing or cancelling a service day -------------------------------------------------------
-
-
-def _day_label(t: Translator, day: ServiceDay) -> str:
-    label = f"{t.date_short(day.date)} {t.time_range(day.opens, day.closes)}"
-    if day.school_id is not None:
-        label = "🏫 " + label
-    return f"{label} · {day.title}" if day.title else label
-
-
-async def show_sd_list(turn: Turn[PlaceDraft]) -> None:
-    _ = turn._
-    place = await _place(turn)
-    admin = turn.services.place_admin
-    days = await admin.upcoming_service_days(member_of(turn), place) if place else []
-    if not days:
-        await turn.ask(_("This place has no upcoming service day to change."))
-        return
-    rows = [[Button(_day_label(turn.t, d), "day", str(d.id))] for d in days[:20]]
-    text = _(
-        "Which service day? (🏫: a school event; it opens in /acara, which tells its followers.)"
-    )
-    await turn.ask(text, rows)
-
-
-async def press_sd_list(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    day_id = int(value) if value.isdigit() else 0
-    place = await _place(turn)
-    admin = turn.services.place_admin
-    days = await admin.upcoming_service_days(member_of(turn), place) if place else []
-    school_day = next((d for d in days if d.id == day_id and d.school_id is not None), None)
-    if school_day is not None:
-        return await _open_school_event(turn, school_day)
-    day = await _chosen_day(turn, day_id)
-    if day is None:
-        return REASK
-    turn.draft.sd_id, turn.draft.sd_date = day.id, day.date
-    return Goto(SD_EDIT)
-
-
-async def _open_school_event(turn: Turn[PlaceDraft], day: ServiceDay) -> Result:
-    """A school event is changed in /acara (its previews tell the bookers and the school's
-    followers): that flow opens on this event, and this one ends (what was saved stays)."""
-    from handlers.school_staff.conversation import FLOW as SCHOOL_FLOW
-    from handlers.school_staff.flow import StaffDraft
-
-    draft = StaffDraft(school=day.school_id, event=day.id)
-    await start(turn.update, turn.context, SCHOOL_FLOW, draft)
-    return FINISH
-
-
-async def _chosen_day(turn: Turn[PlaceDraft], day_id: int | None = None) -> ServiceDay | None:
-    """The service day being changed, if it still can be (not cancelled, not past)."""
-    place = await _place(turn)
-    wanted = day_id if day_id is not None else turn.draft.sd_id
-    if place is None or not wanted:
-        return None
-    try:
-        return await turn.services.place_admin.service_day(member_of(turn), place, wanted)
-    except (NotFound, NotAllowed):
-        return None
-
-
-async def show_sd_edit(turn: Turn[PlaceDraft]) -> None:
-    t, _ = turn.t, turn._
-    day = await _chosen_day(turn)
-    if day is None:
-        await turn.ask(t.gettext(NOTES["sd_gone"]))
-        return
-    booked = await turn.services.booking.booked_on_service_day(day.id)
-    lines = [
-        f"<b>{escape(day.title) if day.title else _kind_name(t, day.kind)}</b>",
-        f"{t.date(day.date)}, {t.time_range(day.opens, day.closes)}",
-        _("Seats per slot: {seats} · active bookings: {n}").format(
-            seats=t.number(day.seats_per_slot), n=t.number(len(booked))
-        ),
-        "",
-        _("What do you want to change?"),
-    ]
-    rows = [
-        [Button(_("🕘 Hours"), "hours"), Button(_("💺 Seats per slot"), "seats")],
-        [Button(_("🏷 Title"), "title")],
-        [Button(_("🗑 Cancel this service day"), "cancel")],
-    ]
-    await turn.ask("\n".join(lines), rows)
-
-
-async def press_sd_edit(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    if await _chosen_day(turn) is None:
-        return REASK
-    steps = {"hours": SD_NEW_HOURS, "seats": SD_NEW_SEATS, "title": SD_TITLE}
-    if action in steps:
-        return Goto(steps[action])
-    if action == "cancel":
-        turn.draft.change = "sd_cancel"
-        return Goto(CONFIRM)
-    return REASK
-
-
-async def show_sd_new_hours(turn: Turn[PlaceDraft]) -> None:
-    day = turn.draft.sd_date or turn.services.clock.today()
-    text = turn._("{day}: the new hours? (e.g. 08.00-12.00 or 8-12)").format(day=turn.t.date(day))
-    await turn.ask(text)
-
-
-async def read_sd_new_hours(turn: Turn[PlaceDraft], text: str) -> Result:
-    try:
-        turn.draft.sd_hours = format_opening((one_range(text),))
-    except BadHours as err:
-        return Invalid(hours_error(turn.t, err))
-    turn.draft.change = "sd_hours"
-    return await _preview_or_apply(turn)
-
-
-async def read_sd_new_seats(turn: Turn[PlaceDraft], text: str) -> Result:
-    try:
-        turn.draft.sd_seats = parse_seats(text)
-    except BadSeats:
-        return Invalid(_seats_error(turn.t))
-    turn.draft.change, turn.draft.seats = "sd_seats", turn.draft.sd_seats
-    return await _preview_or_apply(turn)
-
-
-async def show_sd_title(turn: Turn[PlaceDraft]) -> None:
-    await turn.ask(
-        turn._(
-            "The title residents see (e.g. Layanan Sabtu di Balai Desa), at most 100 characters:"
-        )
-    )
-
-
-async def read_sd_title(turn: Turn[PlaceDraft], text: str) -> Result:
-    title = " ".join(text.split())
-    if not title or len(title) > 100:
-        return Invalid(turn._("Please type a title of at most 100 characters."))
-    place = await _place(turn)
-    if place is None:
-        await refuse(turn.update, turn.context, ACTION)
-        return FINISH
-    try:
-        await turn.services.place_admin.change_service_day(
-            member_of(turn), place, turn.draft.sd_id or 0, title=title
-        )
-    except NotFound:
-        turn.draft.note = "sd_gone"
-        return Goto(CARD)
-    except NotAllowed:
-        await refuse(turn.update, turn.context, ACTION)
-        return FINISH
-    turn.draft.note, turn.draft.saved = "sd_title", turn.draft.saved + 1
-    return Goto(CARD)
-
-
-async def _day_hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
-    """What the pending change of a service day would do (as ``_hit`` for the weekly hours)."""
-    draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
-    day_id, hours, seats = draft.sd_id or 0, draft.sd_hours or "", draft.sd_seats or 0
-    try:
-        if draft.change == "sd_hours":
-            return await admin.preview_service_day_hours(member, place, day_id, hours)
-        if draft.change == "sd_seats":
-            return await admin.preview_service_day_seats(member, place, day_id, seats)
-        return await admin.preview_service_day_cancel(member, place, day_id)
-    except (NotFound, BadHours):
-        return []
-
-
-async def _announcement_lines(turn: Turn[PlaceDraft], place: Place) -> list[str]:
-    """Before new hours or a cancellation of a service day: who its announcement reached (they
-    are told) and its announcements still to go out (they are stopped)."""
-    if turn.draft.change not in ("sd_hours", "sd_cancel"):
-        return []
-    t = turn.t
-    try:
-        announced = await turn.services.place_admin.announced(
-            member_of(turn), place, turn.draft.sd_id or 0
-        )
-    except (NotFound, NotAllowed):
-        return []
-    lines = []
-    if announced.reached:
-        n = len(announced.reached)
-        lines.append(
-            t.ngettext(
-                "📢 {n} resident was sent the announcement of this day: they are told of the "
-                "change.",
-                "📢 {n} residents were sent the announcement of this day: they are told of the "
-                "change.",
-                n,
-            ).format(n=t.number(n))
-        )
-    if announced.still_open:
-        n = len(announced.still_open)
-        lines.append(
-            t.ngettext(
-                "⏹ {n} announcement of this day has not gone out yet: it is stopped, as it no "
-                "longer holds. Announce the day again with /siaran if needed.",
-                "⏹ {n} announcements of this day have not gone out yet: they are stopped, as "
-                "they no longer hold. Announce the day again with /siaran if needed.",
-                n,
-            ).format(n=t.number(n))
-        )
-    return lines
-
-
-def _told_lines(turn: Turn[PlaceDraft]) -> list[str]:
-    """After a change of a service day: the announcement's readers told, announcements stopped."""
-    t, lines = turn.t, []
-    if turn.draft.told:
-        lines.append(
-            t.ngettext(
-                "📢 {n} resident who got the announcement of this day is told of the change.",
-                "📢 {n} residents who got the announcement of this day are told of the change.",
-                turn.draft.told,
-            ).format(n=t.number(turn.draft.told))
-        )
-    if turn.draft.stopped:
-        lines.append(
-            t.ngettext(
-                "⏹ {n} announcement of this day not sent yet was stopped.",
-                "⏹ {n} announcements of this day not sent yet were stopped.",
-                turn.draft.stopped,
-            ).format(n=t.number(turn.draft.stopped))
-        )
-    return lines
-
-
-async def _apply_day(turn: Turn[PlaceDraft], place: Place) -> Result:
-    """Apply the change of a service day; the residents it cancels are told with new times, and
-    the staff member gets a report once those messages went out."""
-    draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
-    change, day_id = draft.change, draft.sd_id or 0
-    try:
-        if change == "sd_cancel":
-            outcome = await admin.cancel_service_day(member, place, day_id)
-        elif change == "sd_hours":
-            outcome = await admin.change_service_day(member, place, day_id, hours=draft.sd_hours)
-        else:
-            outcome = await admin.change_service_day(member, place, day_id, seats=draft.sd_seats)
-    except BadHours as err:
-        return Invalid(hours_error(turn.t, err))
-    except NotFound:
-        draft.change, draft.note = None, "sd_gone"
-        return Goto(CARD)
-    except NotAllowed:
-        await refuse(turn.update, turn.context, ACTION)
-        return FINISH
-    await report_delivery(
-        turn, member, day_watch(outcome), change or "", place.id, outcome.day.date
-    )
-    hit = bool(outcome.cancelled or outcome.waitlisted)
-    draft.note = f"{change}_hit" if hit and f"{change}_hit" in NOTES else change or "kept"
-    draft.told, draft.stopped = len(outcome.told), len(outcome.stopped)
-    draft.change, draft.saved = None, draft.saved + 1
-    return Goto(CARD)
-
-
-# --- a new service day ---------------------------------------------------------------------------
-
-
-async def show_sd_date(turn: Turn[PlaceDraft]) -> None:
-    t = turn.t
-    today = turn.services.clock.today()
-    choices = [today + timedelta(days=n) for n in range(1, 22)]
-    rows = [
-        [Button(t.date_short(d), "date", d.isoformat()) for d in choices[i : i + 3]]
-        for i in range(0, len(choices), 3)
-    ]
-    text = t.gettext("Which date? Press one or type it (e.g. {example}).")
-    await turn.ask(text.format(example=_example_date(turn)), rows)
-
-
-async def press_sd_date(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    try:
-        return _set_sd_date(turn, date.fromisoformat(value))
-    except ValueError:
-        return REASK
-
-
-async def read_sd_date(turn: Turn[PlaceDraft], text: str) -> Result:
-    return _set_sd_date(turn, parse_date(text, turn.services.clock.today()))
-
-
-def _set_sd_date(turn: Turn[PlaceDraft], chosen: date | None) -> Result:
-    today = turn.services.clock.today()
-    if chosen is None or not today <= chosen <= today + timedelta(days=366):
-        return Invalid(
-            turn._("Please choose a date from today on (e.g. {example}).").format(
-                example=_example_date(turn)
-            )
-        )
-    turn.draft.sd_date = chosen
-    return Goto(SD_HOURS)
-
-
-async def show_sd_hours(turn: Turn[PlaceDraft]) -> None:
-    day = turn.draft.sd_date or turn.services.clock.today()
-    text = turn._("{day}: the hours? (e.g. 08.00-12.00 or 8-12)").format(day=turn.t.date(day))
-    await turn.ask(with_holiday_warning(turn.t, turn.draft.sd_date, text))
-
-
-async def read_sd_hours(turn: Turn[PlaceDraft], text: str) -> Result:
-    try:
-        ranges = parse_opening(text)
-    except BadHours as err:
-        return Invalid(hours_error(turn.t, err))
-    if not ranges:
-        return Invalid(hours_error(turn.t, BadHours()))
-    turn.draft.sd_hours = format_opening(ranges)
-    return Goto(SD_SEATS)
-
-
-async def read_sd_seats(turn: Turn[PlaceDraft], text: str) -> Result:
-    try:
-        turn.draft.sd_seats = parse_seats(text)
-    except BadSeats:
-        return Invalid(_seats_error(turn.t))
-    return Goto(SD_KIND)
-
-
-async def show_sd_kind(turn: Turn[PlaceDraft]) -> None:
-    rows = [[Button(turn.t.gettext(KIND_NAMES[k]), "kind", k)] for k in SERVICE_DAY_KINDS]
-    text = with_holiday_warning(turn.t, turn.draft.sd_date, turn._("What kind of service day?"))
-    await turn.ask(text, rows)
-
-
-async def press_sd_kind(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    draft = turn.draft
-    place = await _place(turn)
-    if place is None or draft.sd_date is None:
-        await refuse(turn.update, turn.context, ACTION)
-        return FINISH
-    try:
-        await turn.services.place_admin.add_service_day(
-            member_of(turn),
-            place,
-            draft.sd_date,
-            draft.sd_hours or "",
-            str(draft.sd_seats or 0),
-            value,
-        )
-    except (BadHours, BadSeats, BadDate):
-        return Invalid(turn._("That service day could not be saved; please check it again."))
-    except NotAllowed:
-        await refuse(turn.update, turn.context, ACTION)
-        return FINISH
-    draft.note, draft.saved = "sd", draft.saved + 1
     return Goto(CARD)
 
 
