@@ -91,7 +91,7 @@ from handlers.staff_place_base import (
     show_seats,
 )
 from handlers.staff_service_days import (
-    announcement_lines,
+    also_told_lines,
     apply_day,
     day_hit,
     press_sd_date,
@@ -368,7 +368,7 @@ async def _preview_or_apply(turn: Turn[PlaceDraft]) -> Result:
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
-    if await _hit(turn, place) or await announcement_lines(turn, place):
+    if await _hit(turn, place) or await also_told_lines(turn, place):
         return Goto(CONFIRM)
     return await _apply(turn, place, hit=[])
 
@@ -409,7 +409,7 @@ async def show_confirm(turn: Turn[PlaceDraft]) -> None:
     hit = await _hit(turn, place) if place is not None else []
     hours = turn.draft.change == "hours"  # only new hours can start later
     cancel = turn.draft.change == "sd_cancel"  # asked even when nobody booked
-    announced = await announcement_lines(turn, place) if place is not None else []
+    announced = await also_told_lines(turn, place) if place is not None else []
     if place is None or not (hit or hours or cancel or announced):  # changed meanwhile
         await turn.ask(_("Nothing left to confirm; press ◀️ to go back to the place."))
         return

@@ -207,7 +207,7 @@ async def preview_or_apply_day(turn: Turn[PlaceDraft]) -> Result:
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
-    if await day_hit(turn, place) or await announcement_lines(turn, place):
+    if await day_hit(turn, place) or await also_told_lines(turn, place):
         return Goto(CONFIRM)
     return await apply_day(turn, place)
 
@@ -226,19 +226,30 @@ async def day_hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
         return []
 
 
-async def announcement_lines(turn: Turn[PlaceDraft], place: Place) -> list[str]:
-    """Before new hours or a cancellation of a service day: who its announcement reached (they
-    are told) and its announcements still to go out (they are stopped)."""
+async def also_told_lines(turn: Turn[PlaceDraft], place: Place) -> list[str]:
+    """Before new hours or a cancellation of a service day, who else hears of it: those waiting
+    for a seat that day (a cancellation ends their wait), those its announcement reached (they
+    are told), and its announcements still to go out (they are stopped)."""
     if turn.draft.change not in ("sd_hours", "sd_cancel"):
         return []
-    t = turn.t
+    t, admin, member, day_id = turn.t, turn.services.place_admin, member_of(turn), turn.draft.sd_id
     try:
-        announced = await turn.services.place_admin.announced(
-            member_of(turn), place, turn.draft.sd_id or 0
-        )
+        announced = await admin.announced(member, place, day_id or 0)
+        cancel = turn.draft.change == "sd_cancel"
+        waiting = await admin.waiting_if_cancelled(member, place, day_id or 0) if cancel else 0
     except (NotFound, NotAllowed):
         return []
     lines = []
+    if waiting:
+        lines.append(
+            t.ngettext(
+                "⏳ {n} resident waiting for a seat that day is told the wait has ended, with "
+                "the next free times.",
+                "⏳ {n} residents waiting for a seat that day are told the wait has ended, with "
+                "the next free times.",
+                waiting,
+            ).format(n=t.number(waiting))
+        )
     if announced.reached:
         n = len(announced.reached)
         lines.append(

@@ -67,6 +67,28 @@ async def test_the_report_waits_for_a_message_being_retried(make_chat, services,
     assert "Warga yang sudah diberi tahu: 1 dari 1" in operator.last.plain_text()
 
 
+async def test_those_waiting_for_a_closed_day_are_shown_told_and_reported(
+    make_chat, services, app
+):
+    place = await small_place(services)
+    waiting = next_account()
+    waiter = make_chat(waiting)
+    await waiter.send("/start")
+    await services.booking.join_waitlist(waiting, place, TUESDAY)
+    operator = make_chat(OPERATOR_ID)
+    await operator.send("/tutup")
+    await operator.press("Balai Uji Coba")
+    await operator.press("Sel, 24 Nov")
+    await operator.press("Seharian")
+    confirm = texts(await operator.press("Listrik padam"))
+    assert "1 warga dalam daftar tunggu hari itu diberi tahu" in confirm
+    done = texts(await operator.send("ya"))
+    assert "Tidak ada pendaftaran yang terdampak" in done and "laporan" in done
+    await dispatch(services, app)
+    assert "daftar tunggu Anda" in waiter.last.plain_text()
+    assert "Warga yang sudah diberi tahu: 1 dari 1" in operator.last.plain_text()
+
+
 async def test_a_closure_nobody_booked_sends_no_report(make_chat, services, app):
     await small_place(services)
     operator = make_chat(OPERATOR_ID)

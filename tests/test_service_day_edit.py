@@ -138,6 +138,7 @@ async def test_cancelling_a_day_asks_first_then_tells_bookers_and_the_waitlist(
     await open_day(operator)
     preview = texts(await operator.press("Batalkan hari layanan ini"))
     assert "1 pendaftaran aktif" in preview and view.code in preview
+    assert "1 warga dalam daftar tunggu hari itu diberi tahu" in preview
     kept = texts(await operator.press("Biarkan seperti semula"))
     assert "Tidak ada yang diubah" in kept
     assert await status(services, view) == "active"

@@ -1218,6 +1218,11 @@ class BookingService:
         )
         return CloseResult(len(closed_now), lost, closure_id, waiting)
 
+    async def waiting_for_day(self, place_id: int, day: date) -> int:
+        """How many residents wait for a seat at the place that day (a whole-day closure ends
+        their wait and tells them: shown before it is confirmed)."""
+        return len(set(await self.store.waiting_for_day(place_id, day)))
+
     async def end_waitlist(
         self, place_id: int, day: date, reason: str, reason_key: str, *, ref: tuple[str, int]
     ) -> list[int]:

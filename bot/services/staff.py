@@ -393,6 +393,17 @@ class PlaceAdmin:
         )
         return DayOutcome(cancelled, lost, waitlisted, told, stopped)
 
+    async def waiting_if_cancelled(
+        self, member: StaffMember | None, place: Place, service_day_id: int
+    ) -> int:
+        """How many residents waiting for a seat that day cancelling the service day would tell
+        (their wait ends when the place has no other opening that date)."""
+        day = await self.service_day(member, place, service_day_id)
+        openings = (await self.services.schedule.day(place, day.date)).openings
+        if any(o.service_day is None or o.service_day.id != day.id for o in openings):
+            return 0
+        return await self.services.booking.waiting_for_day(place.id, day.date)
+
     async def announced(
         self, member: StaffMember | None, place: Place, service_day_id: int
     ) -> Announced:

@@ -403,6 +403,15 @@ async def show_confirm(turn: Turn[CloseDraft]) -> None:
         text += _("The residents are told in their language and offered the next free times.")
     else:
         text += "\n\n" + _("No active booking is affected.")
+    waiting = await turn.services.booking.waiting_for_day(place.id, draft.day)
+    if waiting and (draft.whole_day or draft.starts is None):
+        text += "\n" + t.ngettext(
+            "{n} resident waiting for a seat that day is told the wait has ended, with the next "
+            "free times.",
+            "{n} residents waiting for a seat that day are told the wait has ended, with the next "
+            "free times.",
+            waiting,
+        ).format(n=t.number(waiting))
     await turn.ask(text, [[Button(_("✅ Close"), "ok", words=words.YES)]])
 
 
