@@ -130,6 +130,9 @@ class Delivery:
         return self.told + self.unreachable + self.failed + self.not_needed + self.waiting
 
 
+# How the outcome of a message to someone who blocked the bot (or whose chat is gone) starts: the
+# row is failed (the attempt that found out) or skipped (those after it).
+UNREACHABLE = "unreachable"
 # (ref_type, ref ids, kind): the notices of one kind about some records.
 Watch = list[tuple[str, list[int], str]]
 
@@ -172,11 +175,10 @@ def _outcome(status: str, error: str | None) -> str:
         return "told"
     if status in ("pending", "claimed", "sending"):
         return "waiting"
-    if status == "failed":
-        unreachable = (error or "").startswith(("forbidden", "bad request: chat not found"))
-        return "unreachable" if unreachable else "failed"
-    if status == "skipped" and error == "unreachable":
+    if (error or "").startswith(UNREACHABLE) and status in ("failed", "skipped"):
         return "unreachable"
+    if status == "failed":
+        return "failed"
     return "not_needed"
 
 
@@ -444,7 +446,7 @@ class Outbox:
             return
         user = await services.users.get(item.user_id) if item.user_id > 0 else None
         if item.user_id in blocked or (user is not None and not user.reachable):
-            await self.store.mark_skipped(item.id, "unreachable")
+            await self.store.mark_skipped(item.id, UNREACHABLE)
             report.skipped += 1
             return
         if item.kind in REMINDER_KINDS and user is not None and not user.reminders_on:
@@ -564,4 +566,4 @@ class Outbox:
         # Forget the cached language too: the next time they write, ``ensure`` runs again and
         # marks them reachable.
         await users.forget(item.user_id)
-        await self._fail(item, reason, report)
+        await self._fail(item, f"{UNREACHABLE}: {reason}", report)
