@@ -12,6 +12,8 @@ from bot.callbacks import MENU, MENU_BOOK
 from bot.i18n import N_, Translator
 from bot.services.booking import OFFER, REBOOK, BookingService, SlotView
 from bot.services.outbox import Notice, renderer
+from bot.services.staff import SERVICE_DAY_NEWS
+from handlers.booking_views import place_entry_data
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -25,6 +27,9 @@ CLOSE_REASONS = {
     "event": N_("an official event"),
     # Not offered as a button: what a change of weekly hours or slot length gives as its reason.
     "hours": N_("the opening hours of this place changed"),
+    # What a service day changed or cancelled in /aturtempat gives (bot.services.staff).
+    "service_day": N_("the hours of this service day changed"),
+    "service_day_cancelled": N_("this service day was cancelled"),
 }
 
 
@@ -159,3 +164,31 @@ async def render_booking_closed(
         "code": view.code,
     }
     return Notice(text, buttons, fields=fields)
+
+
+@renderer(SERVICE_DAY_NEWS)
+async def render_service_day_news(
+    services: Services, t: Translator, payload: dict[str, Any]
+) -> Notice | None:
+    """A service day the resident was sent an announcement of changed its hours or was
+    cancelled: what holds now (read when sent, so a second change is told as it stands)."""
+    _ = t.gettext
+    day = await services.places.service_day(int(payload.get("service_day_id", 0)))
+    place = await services.places.place(day.place_id) if day else None
+    if day is None or place is None:
+        return None
+    values = {
+        "place": escape(place.name),
+        "date": t.date(day.date),
+        "hours": t.time_range(day.opens, day.closes),
+    }
+    head = _("📢 <b>About a service day we announced</b>")
+    if day.status == "cancelled":
+        text = _(
+            "The service day at <b>{place}</b> on {date} ({hours}) has been cancelled. We are "
+            "sorry for the inconvenience."
+        ).format(**values)
+        return Notice(f"{head}\n{text}", [[(_("📝 Book another day"), MENU.pack(MENU_BOOK))]])
+    text = _("The service day at <b>{place}</b> on {date} now runs {hours}.").format(**values)
+    book = place_entry_data(place.id, place.kecamatan_code, day.date)
+    return Notice(f"{head}\n{text}", [[(_("📝 Book a slot"), book)]])

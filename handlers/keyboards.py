@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -98,6 +98,13 @@ _LINK_SCHEMES = ("https://", "http://", "tg://")
 def day_data(day: date) -> str:
     """A date as callback data carries it: "20261128"."""
     return day.strftime("%Y%m%d")
+
+
+def typed_date(today: date, days_ahead: int = 7) -> str:
+    """A date as staff type it ("30/11"), ``days_ahead`` from today: the examples in prompts are
+    computed, so they are never already past."""
+    day = today + timedelta(days=days_ahead)
+    return f"{day.day}/{day.month}"
 
 
 def parse_day_data(value: str) -> date | None:

@@ -41,6 +41,8 @@ ACTIONS = {
     "place_seats": N_("changed the seats"),
     "place_slot_minutes": N_("changed the slot length"),
     "service_day_add": N_("added a service day"),
+    "service_day_change": N_("changed a service day"),
+    "service_day_cancel": N_("cancelled a service day"),
     "school_event.create": N_("created a school event"),
     "school_event.change": N_("changed a school event"),
     "school_event.cancel": N_("cancelled a school event"),

@@ -7,14 +7,23 @@ tap (``BookingService._bookings_lost_their_seat``, as /tutup does).
 
     kecamatan ─▶ place ─▶ card ─┬▶ hours ──┐
                                 ├▶ seats ──┼─(bookings hit?)─▶ confirm ─▶ card
-                                ├▶ slot ───┘
+                                ├▶ slot ───┘                       ▲
+                                ├▶ service day ▶ hours / seats ────┤ (or announced?)
+                                │              ▶ cancel ───────────┘ (always asked)
+                                │              ▶ title ─▶ card
                                 └▶ date ▶ hours ▶ seats ▶ kind ─▶ card
+
+A change of a service day's hours or its cancellation also reaches those its announcement was
+sent to, and stops its announcements not sent yet (``PlaceAdmin._correct_announcements``); the
+staff member gets a delivery report once the messages went out (handlers/staff_delivery_report).
+
+This module holds the flow, the card, the weekly changes and the confirmation; the service days'
+steps are in handlers/staff_service_days.py, what both share in handlers/staff_place_base.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from html import escape
 from typing import Any
@@ -24,13 +33,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.errors import NotAllowed
-from bot.i18n import N_, Translator
 from bot.nlu import parse_date
 from bot.services.staff import (
-    MAX_SEATS,
-    SERVICE_DAY_KINDS,
     SLOT_LENGTHS,
-    BadDate,
     BadHours,
     BadSeats,
     format_opening,
@@ -55,7 +60,59 @@ from handlers.flow import (
     start,
     words,
 )
-from handlers.staff_holidays import with_holiday_warning
+from handlers.staff_place_base import (
+    ACTION,
+    CARD,
+    CONFIRM,
+    DAY_CHANGES,
+    HOURS,
+    KEC,
+    NOTES,
+    PLACE,
+    SCHEDULE_INTENTS,
+    SD_DATE,
+    SD_EDIT,
+    SD_HOURS,
+    SD_KIND,
+    SD_LIST,
+    SD_NEW_HOURS,
+    SD_NEW_SEATS,
+    SD_SEATS,
+    SD_TITLE,
+    SEATS,
+    SLOT,
+    WEEKDAY_NAMES,
+    PlaceDraft,
+    example_date,
+    hours_error,
+    kind_name,
+    place_of,
+    seats_error,
+    show_seats,
+)
+from handlers.staff_service_days import (
+    also_told_lines,
+    apply_day,
+    day_hit,
+    press_sd_date,
+    press_sd_edit,
+    press_sd_kind,
+    press_sd_list,
+    read_sd_date,
+    read_sd_hours,
+    read_sd_new_hours,
+    read_sd_new_seats,
+    read_sd_seats,
+    read_sd_title,
+    show_sd_date,
+    show_sd_edit,
+    show_sd_hours,
+    show_sd_kind,
+    show_sd_list,
+    show_sd_new_hours,
+    show_sd_title,
+    told_lines,
+)
 from handlers.staff_steps import (
     booking_lines,
     districts_of,
@@ -64,95 +121,8 @@ from handlers.staff_steps import (
     member_of,
     press_kecamatan_of,
     read_kecamatan_of,
+    report_delivery,
 )
-
-ACTION = "aturtempat"
-KEC, PLACE, CARD, HOURS, SEATS, SLOT, CONFIRM = (
-    "kec", "place", "card", "hours", "seats", "slot", "confirm"
-)  # fmt: skip
-SD_DATE, SD_HOURS, SD_SEATS, SD_KIND = "sd_date", "sd_hours", "sd_seats", "sd_kind"
-# Typed hours and dates look like schedule questions to the NLU: here they are answers.
-SCHEDULE_INTENTS = frozenset({"jadwal", "lokasi", "biaya"})
-WEEKDAY_NAMES = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
-KIND_NAMES = {
-    "weekend": N_("Weekend service"),
-    "jemput_bola": N_("Jemput bola (village hall)"),
-    "evening": N_("Evening service"),
-    "extra": N_("Extra opening"),
-}
-# What the card says on top after a step (kept as a key: the draft holds no texts).
-NOTES = {
-    "hours": N_("✅ Hours saved; no booking was affected."),
-    "hours_hit": N_(
-        "✅ Hours saved. The bookings outside them were cancelled; the residents are told "
-        "and offered new times."
-    ),
-    "seats": N_("✅ Seats per slot saved."),
-    "slot": N_("✅ Slot length changed."),
-    "slot_hit": N_(
-        "✅ Slot length changed. The bookings that lost their slot were cancelled; the "
-        "residents are told and offered new times."
-    ),
-    "hours_later": N_("✅ New hours saved; they start on the date shown below."),
-    "hours_later_hit": N_(
-        "✅ New hours saved; they start on the date shown below. The bookings from then on "
-        "outside them were cancelled; the residents are told and offered new times."
-    ),
-    "kept": N_("Nothing was changed."),
-    "sd": N_("✅ Service day added. Residents can book it now; announce it with /siaran."),
-}
-
-
-@dataclass
-class PlaceDraft:
-    kecamatan: str | None = None
-    page: int = 0
-    place_id: int | None = None
-    weekday: int | None = None
-    change: str | None = None  # "hours", "seats", "slot": waiting for the staff's confirmation
-    hours: str | None = None  # the weekday's new hours, as parse_opening reads them
-    seats: int | None = None
-    minutes: int | None = None
-    starts_on: date | None = None  # new hours from this date on; None: from now
-    sd_date: date | None = None
-    sd_hours: str | None = None
-    sd_seats: int | None = None
-    note: str = ""
-    saved: int = 0  # changes saved since the flow opened (the exit says they stay)
-
-
-def _kind_name(t: Translator, kind: str) -> str:
-    return t.gettext(KIND_NAMES[kind]) if kind in KIND_NAMES else escape(kind)
-
-
-def _example_date(turn: Turn[Any]) -> str:
-    """A date a week ahead, as staff type it: an example never already past."""
-    day = turn.services.clock.today() + timedelta(days=7)
-    return f"{day.day}/{day.month}"
-
-
-def hours_error(t: Translator, err: BadHours) -> str:
-    reason = err.params.get("reason")
-    if reason == "order":
-        return t.gettext(
-            "Those hours close before they open. Type the opening time first, e.g. 08.00-15.00."
-        )
-    if reason == "overlap":
-        return t.gettext("Those ranges overlap. Type them in order, e.g. 08.00-12.00,13.00-15.00.")
-    return t.gettext("I couldn't read those hours. Type for example 08.00-15.00, 8-12, or tutup.")
-
-
-def _seats_error(t: Translator) -> str:
-    return t.gettext("Please type a number from 1 to {max}.").format(max=t.number(MAX_SEATS))
-
 
 # --- entry ---------------------------------------------------------------------------------------
 
@@ -182,16 +152,6 @@ async def on_leave(turn: Turn[PlaceDraft]) -> str:
     if turn.draft.saved:
         return turn._("Stopped. The changes you saved stay; nothing else was changed.")
     return turn._("Stopped. Nothing was changed.")
-
-
-async def _place(turn: Turn[PlaceDraft]) -> Place | None:
-    """The chosen place, if the staff member (still) manages it."""
-    place_id = turn.draft.place_id
-    place = await turn.services.places.place(place_id) if place_id else None
-    member = member_of(turn)
-    if place is None or member is None or not member.may_manage(place.kecamatan_code):
-        return None
-    return place
 
 
 # --- kecamatan and place -------------------------------------------------------------------------
@@ -265,7 +225,7 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
     )
     lines = [f"<b>{escape(place.name)}</b>", escape(place.address), ""]
     if turn.draft.note in NOTES:
-        lines = [t.gettext(NOTES[turn.draft.note]), "", *lines]
+        lines = [t.gettext(NOTES[turn.draft.note]), *told_lines(turn), "", *lines]
     changes = [c for c in await turn.services.places.hour_changes(place.id) if c.starts_on > today]
     for weekday, name in enumerate(WEEKDAY_NAMES):
         ranges = [(h.opens, h.closes) for h in hours if h.weekday == weekday]
@@ -284,8 +244,7 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
     if days:
         lines += ["", _("<b>Service days</b>")]
         lines += [
-            f"• {t.date_medium(d.date)} {t.time_range(d.opens, d.closes)} "
-            f"({_kind_name(t, d.kind)})"
+            f"• {t.date_medium(d.date)} {t.time_range(d.opens, d.closes)} ({kind_name(t, d.kind)})"
             for d in days[:10]
         ]
     return "\n".join(lines) + "\n\n" + _("Press a weekday to change its hours.")
@@ -293,7 +252,7 @@ async def card_text(turn: Turn[PlaceDraft], place: Place) -> str:
 
 async def show_card(turn: Turn[PlaceDraft]) -> None:
     _ = turn._
-    place = await _place(turn)
+    place = await place_of(turn)
     if place is None:
         await turn.ask(_("This place is not among the places you manage."))
         return
@@ -303,10 +262,12 @@ async def show_card(turn: Turn[PlaceDraft]) -> None:
         days[4:],
         [Button(_("Seats per slot"), "seats"), Button(_("Slot length"), "slot")],
         [Button(_("➕ Add a service day"), "sd")],
-        [Button(_("Done"), "done", words=words.DONE)],
     ]
+    if await turn.services.place_admin.upcoming_service_days(member_of(turn), place):
+        rows.append([Button(_("✏️ Change or cancel a service day"), "sdx")])
+    rows.append([Button(_("Done"), "done", words=words.DONE)])
     await turn.ask(await card_text(turn, place), rows)
-    turn.draft.note = ""
+    turn.draft.note, turn.draft.told, turn.draft.stopped = "", 0, 0
 
 
 async def press_card(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
@@ -320,6 +281,9 @@ async def press_card(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
     if action == "sd":
         draft.sd_date, draft.sd_hours, draft.sd_seats = None, None, None
         return Goto(SD_DATE)
+    if action == "sdx":
+        draft.sd_id = None
+        return Goto(SD_LIST)
     if action == "done":
         await turn.say(turn._("Done."))
         return FINISH
@@ -351,20 +315,11 @@ async def read_hours(turn: Turn[PlaceDraft], text: str) -> Result:
     return await _preview_or_apply(turn)
 
 
-async def show_seats(turn: Turn[PlaceDraft]) -> None:
-    t = turn.t
-    await turn.ask(
-        t.gettext("How many seats per slot? Type a number from 1 to {max}.").format(
-            max=t.number(MAX_SEATS)
-        )
-    )
-
-
 async def read_seats(turn: Turn[PlaceDraft], text: str) -> Result:
     try:
         turn.draft.seats = parse_seats(text)
     except BadSeats:
-        return Invalid(_seats_error(turn.t))
+        return Invalid(seats_error(turn.t))
     turn.draft.change = "seats"
     return await _preview_or_apply(turn)
 
@@ -397,6 +352,8 @@ async def _hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
     length) or the slots left with more bookings than seats (seats)."""
     draft, admin = turn.draft, turn.services.place_admin
     member = member_of(turn)
+    if draft.change in DAY_CHANGES:
+        return await day_hit(turn, place)
     if draft.change == "hours":
         return await admin.preview_day_hours(
             member, place, draft.weekday or 0, draft.hours or "", draft.starts_on
@@ -407,17 +364,21 @@ async def _hit(turn: Turn[PlaceDraft], place: Place) -> list[Any]:
 
 
 async def _preview_or_apply(turn: Turn[PlaceDraft]) -> Result:
-    place = await _place(turn)
+    place = await place_of(turn)
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
-    if await _hit(turn, place):
+    if await _hit(turn, place) or await also_told_lines(turn, place):
         return Goto(CONFIRM)
-    return await _apply(turn, place, hit=False)
+    return await _apply(turn, place, hit=[])
 
 
-async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
+async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: list[Any]) -> Result:
+    """Apply the pending change; ``hit``: what its preview showed (the bookings it cancels, whose
+    residents are told, and then the staff member gets a delivery report)."""
     draft, admin, member = turn.draft, turn.services.place_admin, member_of(turn)
+    if draft.change in DAY_CHANGES:
+        return await apply_day(turn, place)
     try:
         if draft.change == "hours":
             await admin.set_day_hours(
@@ -431,6 +392,10 @@ async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
     note = draft.change or "kept"
+    if note in ("hours", "slot") and hit:  # seats never cancel a booking
+        lost = await turn.services.booking.cancelled_among([v.id for v in hit])
+        watch = [("booking", lost, "booking_closed")]
+        await report_delivery(turn, member, watch, note, place.id, turn.services.clock.today())
     if note == "hours" and draft.starts_on is not None:
         note = "hours_later"
     draft.note = f"{note}_hit" if hit and f"{note}_hit" in NOTES else note
@@ -440,16 +405,20 @@ async def _apply(turn: Turn[PlaceDraft], place: Place, *, hit: bool) -> Result:
 
 async def show_confirm(turn: Turn[PlaceDraft]) -> None:
     _ = turn._
-    place = await _place(turn)
+    place = await place_of(turn)
     hit = await _hit(turn, place) if place is not None else []
     hours = turn.draft.change == "hours"  # only new hours can start later
-    if place is None or not (hit or hours):  # booked or changed meanwhile
+    cancel = turn.draft.change == "sd_cancel"  # asked even when nobody booked
+    announced = await also_told_lines(turn, place) if place is not None else []
+    if place is None or not (hit or hours or cancel or announced):  # changed meanwhile
         await turn.ask(_("Nothing left to confirm; press ◀️ to go back to the place."))
         return
-    if turn.draft.change == "seats":
+    if turn.draft.change in ("seats", "sd_seats"):
         text = _seats_preview(turn, hit)
     else:
         text = _cancel_preview(turn, place, hit)
+    if announced:
+        text += "\n\n" + "\n".join(announced)
     rows = [[Button(_("✅ Apply the change"), "apply", words=words.YES)]]
     if hours:
         rows.append(_when_row(turn))
@@ -473,14 +442,16 @@ def _when_row(turn: Turn[PlaceDraft]) -> list[Button]:
 
 
 async def read_confirm(turn: Turn[PlaceDraft], text: str) -> Result:
-    """A typed date: the new hours start then."""
+    """A typed date: the new hours start then (only weekly hours can start later)."""
+    if turn.draft.change != "hours":
+        return Invalid(turn._("Please press ✅ to apply the change, or ↩️ to keep it as it is."))
     today = turn.services.clock.today()
-    chosen = parse_date(text, today) if turn.draft.change == "hours" else None
+    chosen = parse_date(text, today)
     if chosen is None or not today < chosen <= today + timedelta(days=366):
         return Invalid(
             turn._(
                 "Press a button, or type the date the new hours start (e.g. {example})."
-            ).format(example=_example_date(turn))
+            ).format(example=example_date(turn))
         )
     turn.draft.starts_on = chosen
     return REASK
@@ -488,6 +459,15 @@ async def read_confirm(turn: Turn[PlaceDraft], text: str) -> Result:
 
 def _change_text(turn: Turn[PlaceDraft]) -> str:
     t, draft = turn.t, turn.draft
+    if draft.change == "sd_hours":
+        hours = _ranges_text(turn, parse_opening(draft.sd_hours or ""))
+        return turn._("service day {date}: {hours}").format(
+            date=t.date(draft.sd_date or date.min), hours=hours
+        )
+    if draft.change == "sd_cancel":
+        return turn._("cancel the service day of {date}").format(
+            date=t.date(draft.sd_date or date.min)
+        )
     if draft.change == "hours":
         hours = f"{_weekday_name(turn)}: {_ranges_text(turn, parse_opening(draft.hours or ''))}"
         if draft.starts_on is None:
@@ -498,6 +478,10 @@ def _change_text(turn: Turn[PlaceDraft]) -> str:
 
 def _cancel_preview(turn: Turn[PlaceDraft], place: Place, hit: list[Any]) -> str:
     t = turn.t
+    if not hit and turn.draft.change in DAY_CHANGES:
+        return turn._("<b>{place}</b>, {change}\nNo active booking is affected.").format(
+            place=escape(place.name), change=_change_text(turn)
+        )
     if not hit:
         return turn._(
             "<b>{place}</b>, {change}\nNo active booking is affected: the bookings before that "
@@ -536,7 +520,7 @@ def _seats_preview(turn: Turn[PlaceDraft], slots: list[Any]) -> str:
 
 
 async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    place = await _place(turn)
+    place = await place_of(turn)
     if place is None:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
@@ -547,101 +531,8 @@ async def press_confirm(turn: Turn[PlaceDraft], action: str, value: str) -> Resu
             pass
         return REASK
     if action == "apply" and turn.draft.change:
-        return await _apply(turn, place, hit=bool(await _hit(turn, place)))
+        return await _apply(turn, place, hit=await _hit(turn, place))
     turn.draft.change, turn.draft.note = None, "kept"
-    return Goto(CARD)
-
-
-# --- a new service day ---------------------------------------------------------------------------
-
-
-async def show_sd_date(turn: Turn[PlaceDraft]) -> None:
-    t = turn.t
-    today = turn.services.clock.today()
-    choices = [today + timedelta(days=n) for n in range(1, 22)]
-    rows = [
-        [Button(t.date_short(d), "date", d.isoformat()) for d in choices[i : i + 3]]
-        for i in range(0, len(choices), 3)
-    ]
-    text = t.gettext("Which date? Press one or type it (e.g. {example}).")
-    await turn.ask(text.format(example=_example_date(turn)), rows)
-
-
-async def press_sd_date(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    try:
-        return _set_sd_date(turn, date.fromisoformat(value))
-    except ValueError:
-        return REASK
-
-
-async def read_sd_date(turn: Turn[PlaceDraft], text: str) -> Result:
-    return _set_sd_date(turn, parse_date(text, turn.services.clock.today()))
-
-
-def _set_sd_date(turn: Turn[PlaceDraft], chosen: date | None) -> Result:
-    today = turn.services.clock.today()
-    if chosen is None or not today <= chosen <= today + timedelta(days=366):
-        return Invalid(
-            turn._("Please choose a date from today on (e.g. {example}).").format(
-                example=_example_date(turn)
-            )
-        )
-    turn.draft.sd_date = chosen
-    return Goto(SD_HOURS)
-
-
-async def show_sd_hours(turn: Turn[PlaceDraft]) -> None:
-    day = turn.draft.sd_date or turn.services.clock.today()
-    text = turn._("{day}: the hours? (e.g. 08.00-12.00 or 8-12)").format(day=turn.t.date(day))
-    await turn.ask(with_holiday_warning(turn.t, turn.draft.sd_date, text))
-
-
-async def read_sd_hours(turn: Turn[PlaceDraft], text: str) -> Result:
-    try:
-        ranges = parse_opening(text)
-    except BadHours as err:
-        return Invalid(hours_error(turn.t, err))
-    if not ranges:
-        return Invalid(hours_error(turn.t, BadHours()))
-    turn.draft.sd_hours = format_opening(ranges)
-    return Goto(SD_SEATS)
-
-
-async def read_sd_seats(turn: Turn[PlaceDraft], text: str) -> Result:
-    try:
-        turn.draft.sd_seats = parse_seats(text)
-    except BadSeats:
-        return Invalid(_seats_error(turn.t))
-    return Goto(SD_KIND)
-
-
-async def show_sd_kind(turn: Turn[PlaceDraft]) -> None:
-    rows = [[Button(turn.t.gettext(KIND_NAMES[k]), "kind", k)] for k in SERVICE_DAY_KINDS]
-    text = with_holiday_warning(turn.t, turn.draft.sd_date, turn._("What kind of service day?"))
-    await turn.ask(text, rows)
-
-
-async def press_sd_kind(turn: Turn[PlaceDraft], action: str, value: str) -> Result:
-    draft = turn.draft
-    place = await _place(turn)
-    if place is None or draft.sd_date is None:
-        await refuse(turn.update, turn.context, ACTION)
-        return FINISH
-    try:
-        await turn.services.place_admin.add_service_day(
-            member_of(turn),
-            place,
-            draft.sd_date,
-            draft.sd_hours or "",
-            str(draft.sd_seats or 0),
-            value,
-        )
-    except (BadHours, BadSeats, BadDate):
-        return Invalid(turn._("That service day could not be saved; please check it again."))
-    except NotAllowed:
-        await refuse(turn.update, turn.context, ACTION)
-        return FINISH
-    draft.note, draft.saved = "sd", draft.saved + 1
     return Goto(CARD)
 
 
@@ -677,6 +568,24 @@ FLOW = register(
             ),
             SD_HOURS: Step(show_sd_hours, read=read_sd_hours, own_intents=SCHEDULE_INTENTS),
             SD_SEATS: Step(show_seats, read=read_sd_seats, own_intents=SCHEDULE_INTENTS),
+            SD_LIST: Step(show_sd_list, press=press_sd_list, back=CARD),
+            SD_EDIT: Step(show_sd_edit, press=press_sd_edit, back=SD_LIST),
+            SD_NEW_HOURS: Step(
+                show_sd_new_hours,
+                read=read_sd_new_hours,
+                back=SD_EDIT,
+                own_intents=SCHEDULE_INTENTS,
+            ),
+            SD_NEW_SEATS: Step(
+                show_seats, read=read_sd_new_seats, back=SD_EDIT, own_intents=SCHEDULE_INTENTS
+            ),
+            SD_TITLE: Step(
+                show_sd_title,
+                read=read_sd_title,
+                back=SD_EDIT,
+                guard="always",  # a question typed here is answered, never saved as a title
+                own_intents=SCHEDULE_INTENTS,
+            ),
             SD_KIND: Step(show_sd_kind, press=press_sd_kind),
         },
         first=first_missing,

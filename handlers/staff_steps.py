@@ -4,6 +4,7 @@ by a paged button or typed by name, and the list of bookings a change would hit 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -11,7 +12,15 @@ from bot.config import StaffMember
 from bot.i18n import Translator
 from bot.privacy import mask_name
 from bot.regions import District
-from bot.services.booking import BookingView
+from bot.services.booking import (
+    NOTICE_REF_CLOSURE,
+    NOTICE_REF_SERVICE_DAY,
+    BookingView,
+    CloseResult,
+)
+from bot.services.outbox import Watch
+from bot.services.staff import SERVICE_DAY_NEWS, DayOutcome
+from handlers import staff_delivery_report  # noqa: F401 (registers the report's renderer)
 from handlers.common import refuse, staff_member
 from handlers.flow import REASK, Button, Invalid, Result, Turn
 from handlers.pickers import kecamatan_buttons
@@ -86,3 +95,39 @@ async def _choose_kecamatan(turn: Turn[Any], code: str, staff_action: str, then:
         return REASK
     turn.draft.kecamatan, turn.draft.place_id = code, None
     return then
+
+
+# --- the report on the messages a change sent (handlers/staff_delivery_report.py) ----------------
+
+
+def closure_watch(result: CloseResult) -> Watch:
+    """The messages a closure sent: to the residents whose booking it cancelled, and to those
+    whose wait for a seat that day ended."""
+    waited = [result.closure_id] if result.waitlisted else []
+    return [
+        ("booking", list(result.booking_ids), "booking_closed"),
+        (NOTICE_REF_CLOSURE, waited, "waitlist_day_closed"),
+    ]
+
+
+def day_watch(outcome: DayOutcome) -> Watch:
+    """The messages a change of a service day sent (as a closure's)."""
+    waited = [outcome.day.id] if outcome.waitlisted else []
+    announced = [outcome.day.id] if outcome.told else []
+    return [
+        ("booking", list(outcome.cancelled), "booking_closed"),
+        (NOTICE_REF_SERVICE_DAY, waited, "waitlist_day_closed"),
+        (NOTICE_REF_SERVICE_DAY, announced, SERVICE_DAY_NEWS),
+    ]
+
+
+async def report_delivery(
+    turn: Turn[Any], member: StaffMember | None, watch: Watch, about: str, place_id: int, day: date
+) -> bool:
+    """Plan the staff member's report on ``watch``, sent once those messages went out. False
+    when the change sent no message (nothing to report)."""
+    if member is None:
+        return False
+    return await turn.services.outbox.report(
+        member.user_id, watch, {"about": about, "place_id": place_id, "date": day.isoformat()}
+    )

@@ -37,6 +37,22 @@ CASES = [
         title="pengaturan tempat layanan",
     ),
     Case(
+        flow="aturtempat",  # a service day's new hours
+        user=OPERATOR_ID,
+        reach=(
+            ("send", "/aturtempat"),
+            ("press", 1),
+            ("press", "Ubah atau batalkan hari layanan"),
+            ("press", "Sab, 28 Nov"),
+            ("press", "Jam"),
+        ),
+        asks="jam barunya?",
+        before="Apa yang ingin Anda ubah?",
+        again="/aturtempat",
+        leaves="Tidak ada yang diubah",
+        title="pengaturan tempat layanan",
+    ),
+    Case(
         flow="booking",
         reach=(
             ("send", "/daftar pondok aren"),

@@ -103,6 +103,10 @@ NOT_REBOOKABLE = "not_rebookable"
 OFFER_GONE = "offer_gone"
 
 CLOSED_DETAIL = "closed"
+# The outbox refs of notices about a closure or a service day (whose wait for the day ended,
+# what changed about the day): delivery reports follow the notices by them.
+NOTICE_REF_CLOSURE = "closure"
+NOTICE_REF_SERVICE_DAY = "service_day"
 RELEASED_DETAIL = "released"  # cancelled by staff for the NIK's owner (release_nik)
 
 # Reasons staff pick from a list when closing a day or a slot (their words: the presentation's
@@ -221,6 +225,14 @@ class BookingRequest:
 class CloseResult:
     slots_closed: int
     booking_ids: list[int] = field(default_factory=list)
+    closure_id: int = 0
+    waitlisted: list[int] = field(default_factory=list)  # owners whose wait ended
+
+
+@dataclass(frozen=True)
+class Reopened:
+    closure: Closure
+    offered: list[int] = field(default_factory=list)  # waitlist entries offered a freed seat
 
 
 @dataclass(frozen=True)
@@ -528,13 +540,23 @@ class BookingService:
             )
         log.info("%d bookings at place %s lost their seat", len(cancelled), place.id)
 
-    async def _on_service_day(self, service_day_id: int, **_: Any) -> None:
+    async def _on_service_day(
+        self, service_day_id: int, actor_id: int | None = None, reason_key: str = "", **_: Any
+    ) -> None:
         day = await self.services.places.service_day(service_day_id)
         if day is None or day.date < self.today():
             return
         place = await self.services.places.place(day.place_id)
         if place is not None:
-            await self._sync(place, day.date, day.date)
+            # The reason is a key: the notice says it in each resident's language.
+            await self._sync(
+                place,
+                day.date,
+                day.date,
+                actor_id=actor_id,
+                reason=reason_key,
+                reason_key=reason_key,
+            )
 
     async def _on_hours_changed(
         self, place_id: int, actor_id: int | None = None, reason_key: str = "", **_: Any
@@ -601,17 +623,23 @@ class BookingService:
         ]
 
     async def affected_by_service_day(
-        self, service_day_id: int, closes: time, slot_minutes: int | None
+        self,
+        service_day_id: int,
+        closes: time,
+        slot_minutes: int | None,
+        *,
+        opens: time | None = None,
     ) -> list[BookingView]:
-        """Active bookings a service day would lose if it closed at ``closes`` with slots of
-        ``slot_minutes`` (None: the place's): those whose slot no longer starts a window (the rule
-        ``_sync`` applies). Nothing is changed."""
+        """Active bookings a service day would lose if it opened at ``opens`` (None: as now) and
+        closed at ``closes`` with slots of ``slot_minutes`` (None: the place's): those whose slot
+        no longer starts a window (the rule ``_sync`` applies). Nothing is changed."""
         day = await self.services.places.service_day(service_day_id)
         if day is None or day.date < self.today():
             return []
         place = await self._place(day.place_id)
-        changed = dataclasses.replace(day, closes=closes, slot_minutes=slot_minutes)
-        opening = Opening(place, day.date, day.opens, closes, day.seats_per_slot, changed)
+        opens = opens or day.opens
+        changed = dataclasses.replace(day, opens=opens, closes=closes, slot_minutes=slot_minutes)
+        opening = Opening(place, day.date, opens, closes, day.seats_per_slot, changed)
         starts = {window[0] for window in _windows(opening)}
         slots = await self.store.slots(place.id, day.date, day.date, self._epoch())
         return await self._active_in(
@@ -621,6 +649,28 @@ class BookingService:
                 if s.service_day_id == service_day_id and s.booked and s.starts not in starts
             ]
         )
+
+    async def cancelled_among(self, booking_ids: list[int]) -> list[int]:
+        """Which of these bookings are cancelled now (those a change just cancelled, when they
+        were active before it)."""
+        cancelled = []
+        for booking_id in booking_ids:
+            view = await self.booking(booking_id)
+            if view is not None and view.status == "cancelled":
+                cancelled.append(booking_id)
+        return cancelled
+
+    async def booked_on_service_day(self, service_day_id: int) -> list[BookingView]:
+        """The active bookings of a service day (what cancelling it would cancel)."""
+        slots = await self.store.slots_of_service_day(service_day_id)
+        return await self._active_in([s.id for s in slots if s.booked])
+
+    async def overbooked_on_service_day(self, service_day_id: int, seats: int) -> list[SlotView]:
+        """The service day's slots already holding more bookings than ``seats``: they keep them
+        and take no new ones."""
+        slots = await self.store.slots_of_service_day(service_day_id)
+        today = self.today()
+        return [self._view(s) for s in slots if s.date >= today and s.booked > seats]
 
     async def _active_in(self, slot_ids: list[int]) -> list[BookingView]:
         views = await self._views(await self.store.for_slots(slot_ids, ("active",)))
@@ -1139,7 +1189,7 @@ class BookingService:
         services = self.services
         before = await self._sync(place, day, day)
         was_open = {s.id for s in before.slots if not s.closed}
-        await services.places.add_closure(
+        closure_id = await services.places.add_closure(
             place_id=place_id,
             day=day,
             starts=starts,
@@ -1153,20 +1203,11 @@ class BookingService:
         )
         closed_now = {s.id for s in after.slots if s.closed and s.id in was_open}
         lost = sorted(after.cancelled)
+        waiting: list[int] = []
         if starts is None:
-            waiting = await self.store.end_waitlist_for_day(place_id, day, "cancelled")
-            # Those waiting for a seat that day hear it too, with the next free times.
-            for owner_id in sorted(set(waiting)):
-                await services.outbox.enqueue(
-                    owner_id,
-                    "waitlist_day_closed",
-                    {
-                        "place_id": place_id,
-                        "date": day.isoformat(),
-                        "reason": reason,
-                        "reason_key": reason_key,
-                    },
-                )
+            waiting = await self.end_waitlist(
+                place_id, day, reason, reason_key, ref=(NOTICE_REF_CLOSURE, closure_id)
+            )
         await services.audit.record(
             self._epoch(),
             actor_id,
@@ -1175,7 +1216,34 @@ class BookingService:
             place_id,
             f"{day.isoformat()} {starts or ''}-{ends or ''} ({len(lost)} bookings)",
         )
-        return CloseResult(len(closed_now), lost)
+        return CloseResult(len(closed_now), lost, closure_id, waiting)
+
+    async def waiting_for_day(self, place_id: int, day: date) -> int:
+        """How many residents wait for a seat at the place that day (a whole-day closure ends
+        their wait and tells them: shown before it is confirmed)."""
+        return len(set(await self.store.waiting_for_day(place_id, day)))
+
+    async def end_waitlist(
+        self, place_id: int, day: date, reason: str, reason_key: str, *, ref: tuple[str, int]
+    ) -> list[int]:
+        """The day closed: its waitlist ends and each resident waiting hears it, with the next
+        free times (``ref``: what closed it, so a delivery report can follow the notices).
+        Returns the owners told."""
+        waiting = sorted(set(await self.store.end_waitlist_for_day(place_id, day, "cancelled")))
+        for owner_id in waiting:
+            await self.services.outbox.enqueue(
+                owner_id,
+                "waitlist_day_closed",
+                {
+                    "place_id": place_id,
+                    "date": day.isoformat(),
+                    "reason": reason,
+                    "reason_key": reason_key,
+                },
+                ref_type=ref[0],
+                ref_id=ref[1],
+            )
+        return waiting
 
     # --- a NIK held by someone else's booking ------------------------------------------------
 
@@ -1226,9 +1294,10 @@ class BookingService:
         assert released is not None
         return released
 
-    async def reopen(self, closure_id: int, place_id: int, *, actor_id: int) -> Closure:
+    async def reopen(self, closure_id: int, place_id: int, *, actor_id: int) -> Reopened:
         """Lift a closure of the place: its slots open again. Bookings it cancelled stay
-        cancelled (their residents were told and offered new times). Staff of the place only."""
+        cancelled (their residents were told and offered new times); residents waiting for a
+        seat that day are offered the freed seats. Staff of the place only."""
         place = await self._place(place_id)
         self._staff_for(actor_id, place.kecamatan_code)
         today = self.today()
@@ -1242,8 +1311,10 @@ class BookingService:
         if not found:
             raise NotFound("closure")
         closure = found[0]
+        offered_before = set(await self.store.offered_on(place_id, closure.date))
         await self.services.places.remove_closure(closure_id)
         await self._sync(place, closure.date, closure.date, actor_id=actor_id)
+        offered = await self.store.offered_on(place_id, closure.date)
         await self.services.audit.record(
             self._epoch(),
             actor_id,
@@ -1252,7 +1323,7 @@ class BookingService:
             place_id,
             f"{closure.date.isoformat()} {closure.starts or ''}-{closure.ends or ''}",
         )
-        return closure
+        return Reopened(closure, [i for i in offered if i not in offered_before])
 
     # --- waitlist ----------------------------------------------------------------------------
 

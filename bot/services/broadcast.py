@@ -774,6 +774,23 @@ class Broadcasts:
         await self._audit(member.user_id, "broadcast.cancelled", broadcast_id, **counts)
         return await self.get(broadcast_id)
 
+    async def announced(self, service_day_id: int) -> tuple[list[int], list[int]]:
+        """Who was told of a service day by an announcement, and which announcements of it are
+        still to go out: (recipients reached, ids of scheduled or running announcements)."""
+        about = await self.store.about_service_day(service_day_id)
+        still_open = [b.id for b in about if b.status in ("scheduled", "sending")]
+        return await self.store.reached([b.id for b in about]), still_open
+
+    async def stop_outdated(self, broadcast_id: int, actor_id: int) -> bool:
+        """Stop an announcement whose service day changed or was cancelled since it was written
+        (whoever wrote it: it would now announce what is no longer true). Audited."""
+        if not await self.store.cancel(broadcast_id, self.services.clock.epoch()):
+            return False
+        if broadcast_id in self._runs:
+            self._cancelled.add(broadcast_id)  # the sender stops before its next send
+        await self._audit(actor_id, "broadcast.cancelled", broadcast_id, outdated=True)
+        return True
+
     async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
         """Where the author watches the progress (the sender edits that message)."""
         await self.store.set_progress_message(broadcast_id, chat_id, message_id)

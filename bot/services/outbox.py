@@ -128,6 +128,45 @@ def renderer(kind: str, *, reminder: bool = False) -> Callable[[Renderer], Rende
     return register
 
 
+class NotYet(Exception):
+    """Raised by a renderer whose message waits for others (a report on notices that are still
+    going out): the row is pending again, due in ``seconds``; no attempt is counted."""
+
+    def __init__(self, seconds: int = 60) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+# A delivery report is a staff message that waits for the notices it counts (bot/services/outbox
+# ``Outbox.report``, rendered by handlers/staff_delivery_report.py).
+REPORT_KIND = "delivery_report"
+# How long a report waits for notices still being retried before it is sent with them counted.
+REPORT_PATIENCE = 6 * 3600
+declare(REPORT_KIND)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of the notices a report watches."""
+
+    told: int = 0
+    unreachable: int = 0  # blocked the bot, or the chat is gone
+    failed: int = 0
+    not_needed: int = 0  # withdrawn or no longer wanted (rebooked meanwhile), or expired
+    waiting: int = 0  # still to be sent, or to be tried again
+
+    @property
+    def total(self) -> int:
+        return self.told + self.unreachable + self.failed + self.not_needed + self.waiting
+
+
+# How the outcome of a message to someone who blocked the bot (or whose chat is gone) starts: the
+# row is failed (the attempt that found out) or skipped (those after it).
+UNREACHABLE = "unreachable"
+# (ref_type, ref ids, kind): the notices of one kind about some records.
+Watch = list[tuple[str, list[int], str]]
+
+
 SentHook = Callable[["Services", OutboxItem, int], Awaitable[None]]
 SENT_HOOKS: dict[str, SentHook] = {}
 
@@ -155,9 +194,23 @@ class DispatchReport:
     failed: int = 0
     released: int = 0
     deferred: int = 0  # waiting for the WhatsApp tier's room (not an attempt)
+    postponed: int = 0  # its renderer said "not yet" (a report waiting for its notices)
     quiet: bool = False
     paused: bool = False
     busy: bool = False
+
+
+def _outcome(status: str, error: str | None) -> str:
+    """A row's status as a delivery report counts it."""
+    if status == "sent":
+        return "told"
+    if status in ("pending", "claimed", "sending"):
+        return "waiting"
+    if (error or "").startswith(UNREACHABLE) and status in ("failed", "skipped"):
+        return "unreachable"
+    if status == "failed":
+        return "failed"
+    return "not_needed"
 
 
 def in_quiet_hours(local: time, start: time, end: time) -> bool:
@@ -296,6 +349,24 @@ class Outbox:
     async def cancel_for_user(self, user_id: int, kinds: list[str] | None = None) -> int:
         return await self.store.cancel_for_user(user_id, kinds)
 
+    async def report(self, user_id: int, watch: Watch, about: dict[str, Any]) -> bool:
+        """Send ``user_id`` (a staff member) a report on the notices of ``watch`` once they have
+        gone out (``about`` says what it reports on). False when there is nothing to report."""
+        watch = [(ref_type, ids, kind) for ref_type, ids, kind in watch if ids]
+        if not watch:
+            return False
+        payload = {"watch": watch, "since": self.services.clock.epoch(), **about}
+        await self.enqueue(user_id, REPORT_KIND, payload)
+        return True
+
+    async def delivery(self, watch: Watch) -> Delivery:
+        """What became of the notices of ``watch`` so far."""
+        counts = dict.fromkeys(("told", "unreachable", "failed", "not_needed", "waiting"), 0)
+        for ref_type, ids, kind in watch:
+            for status, error in await self.store.outcomes(ref_type, ids, kind):
+                counts[_outcome(status, error)] += 1
+        return Delivery(**counts)
+
     # --- the dispatcher ----------------------------------------------------------------------
 
     def quiet_now(self) -> bool:
@@ -420,7 +491,7 @@ class Outbox:
             return
         user = await services.users.get(item.user_id) if item.user_id > 0 else None
         if item.user_id in blocked or (user is not None and not user.reachable):
-            await self.store.mark_skipped(item.id, "unreachable")
+            await self.store.mark_skipped(item.id, UNREACHABLE)
             report.skipped += 1
             return
         if item.kind in REMINDER_KINDS and user is not None and not user.reminders_on:
@@ -439,6 +510,10 @@ class Outbox:
         language = (user.message_language if user else None) or services.config.default_language
         try:
             notice = await render(services, services.translator(language), item.payload)
+        except NotYet as not_yet:
+            await self.store.postpone(item.id, now + not_yet.seconds)
+            report.postponed += 1
+            return
         except Exception as exc:
             log.exception("outbox: renderer of %s failed (row %d)", item.kind, item.id)
             await self._retry(item, f"renderer error: {type(exc).__name__}", report)
@@ -579,4 +654,4 @@ class Outbox:
         # Forget the cached language too: the next time they write, ``ensure`` runs again and
         # marks them reachable.
         await users.forget(item.user_id)
-        await self._fail(item, reason, report)
+        await self._fail(item, f"{UNREACHABLE}: {reason}", report)

@@ -6,17 +6,21 @@ their own kecamatan), audited, and announced as an event so that slots and remin
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from datetime import date, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import StaffMember
-from bot.errors import DomainError, NotAllowed
-from bot.storage.places import Place, WeeklyHours
+from bot.errors import DomainError, NotAllowed, NotFound
+from bot.services.booking import NOTICE_REF_SERVICE_DAY
+from bot.services.outbox import declare
+from bot.storage.places import Place, ServiceDay, WeeklyHours
 from bot.validation import MAX_SEATS_PER_SLOT
 
 if TYPE_CHECKING:
-    from bot.services.booking import BookingView
+    from bot.services.booking import BookingView, SlotView
     from bot.services.container import Services
 
 SLOT_LENGTHS = (15, 20, 30, 45, 60, 90, 120)
@@ -38,6 +42,36 @@ class BadSeats(DomainError):
 
 class BadDate(DomainError):
     code = "bad_date"
+
+
+# The reasons residents read when a service day's change cancels their booking (keys of
+# handlers/booking_notices.py CLOSE_REASONS, said in each resident's language).
+SERVICE_DAY_CHANGED = "service_day"
+SERVICE_DAY_CANCELLED = "service_day_cancelled"
+# Residents who were sent the announcement of a service day hear when its hours change or it is
+# cancelled (rendered from the day as it is then: handlers/booking_notices.py).
+SERVICE_DAY_NEWS = "service_day_news"
+declare(SERVICE_DAY_NEWS)
+
+
+@dataclass(frozen=True)
+class Announced:
+    """Who an announcement told of a service day, and its announcements still to go out."""
+
+    reached: list[int] = field(default_factory=list)
+    still_open: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """What a change of a service day did: the bookings it cancelled (their residents are told
+    with new times) and the residents whose wait for a seat that day ended (told too)."""
+
+    day: ServiceDay
+    cancelled: list[int] = field(default_factory=list)
+    waitlisted: list[int] = field(default_factory=list)
+    told: list[int] = field(default_factory=list)  # residents the announcement had reached
+    stopped: list[int] = field(default_factory=list)  # announcements stopped before sending
 
 
 def parse_opening(text: str) -> tuple[tuple[time, time], ...]:
@@ -222,3 +256,202 @@ class PlaceAdmin:
             await self.services.events.emit("service_day.created", service_day_id=service_day_id)
         await self._audit(member, "service_day_add", place, f"{day} {hours_text.strip()} {kind}")
         return created
+
+    # --- changing or cancelling a service day (previewed like the weekly hours) --------------
+
+    async def service_day(
+        self, member: StaffMember | None, place: Place, service_day_id: int
+    ) -> ServiceDay:
+        """A public service day of the place, from today on and not cancelled: the days
+        /aturtempat changes (school events change with /acara, which tells their followers).
+        Raises NotAllowed, NotFound."""
+        self._check(member, place)
+        day = await self.services.places.service_day(service_day_id)
+        if (
+            day is None
+            or day.place_id != place.id
+            or day.school_id is not None
+            or day.status == "cancelled"
+            or day.date < self.services.clock.today()
+        ):
+            raise NotFound("service_day")
+        return day
+
+    async def upcoming_service_days(
+        self, member: StaffMember | None, place: Place
+    ) -> list[ServiceDay]:
+        """The place's service days from today on, school events included (those are changed
+        by the schools service, /acara, which also tells the school's followers)."""
+        self._check(member, place)
+        today = self.services.clock.today()
+        days = await self.services.places.service_days(
+            today, today + timedelta(days=366), place_id=place.id
+        )
+        return list(days)
+
+    async def preview_service_day_hours(
+        self, member: StaffMember | None, place: Place, service_day_id: int, text: str
+    ) -> list[BookingView]:
+        """The active bookings new hours of the day would cancel; nothing is changed."""
+        day = await self.service_day(member, place, service_day_id)
+        opens, closes = one_range(text)
+        return await self.services.booking.affected_by_service_day(
+            day.id, closes, day.slot_minutes, opens=opens
+        )
+
+    async def preview_service_day_seats(
+        self, member: StaffMember | None, place: Place, service_day_id: int, seats: int
+    ) -> list[SlotView]:
+        """The day's slots holding more bookings than ``seats`` (they keep them)."""
+        day = await self.service_day(member, place, service_day_id)
+        return await self.services.booking.overbooked_on_service_day(day.id, seats)
+
+    async def preview_service_day_cancel(
+        self, member: StaffMember | None, place: Place, service_day_id: int
+    ) -> list[BookingView]:
+        day = await self.service_day(member, place, service_day_id)
+        return await self.services.booking.booked_on_service_day(day.id)
+
+    async def change_service_day(
+        self,
+        member: StaffMember | None,
+        place: Place,
+        service_day_id: int,
+        *,
+        hours: str | None = None,
+        seats: int | None = None,
+        title: str | None = None,
+    ) -> DayOutcome:
+        """New hours, seats per slot or title of a service day. Bookings outside new hours are
+        cancelled and their residents told with new times (``BookingService._sync``); fewer
+        seats never cancel one. Raises BadHours (also ``reason="clash"``: another day of the
+        place opens then), BadSeats, NotAllowed, NotFound."""
+        member = self._check(member, place)
+        day = await self.service_day(member, place, service_day_id)
+        opens, closes = one_range(hours) if hours is not None else (day.opens, day.closes)
+        if seats is not None:
+            seats = parse_seats(str(seats))
+        new_title = " ".join((title if title is not None else day.title).split())[:100]
+        booked = await self.services.booking.booked_on_service_day(day.id)
+        changed = await self.services.places.update_service_day(
+            day.id,
+            opens=opens,
+            closes=closes,
+            seats_per_slot=seats if seats is not None else day.seats_per_slot,
+            title=new_title,
+        )
+        if not changed:
+            raise BadHours(reason="clash")
+        detail = f"{day.date} {opens:%H:%M}-{closes:%H:%M} seats={seats or day.seats_per_slot}"
+        await self._audit(member, "service_day_change", place, detail)
+        await self.services.events.emit(
+            "service_day.changed",
+            service_day_id=day.id,
+            actor_id=member.user_id,
+            reason_key=SERVICE_DAY_CHANGED,
+        )
+        after = await self.service_day(member, place, day.id)
+        lost = await self._lost(booked)
+        if (opens, closes) == (day.opens, day.closes):
+            return DayOutcome(after, lost)  # seats or title: what was announced still holds
+        told, stopped = await self._correct_announcements(member, after, booked, lost)
+        return DayOutcome(after, lost, told=told, stopped=stopped)
+
+    async def cancel_service_day(
+        self, member: StaffMember | None, place: Place, service_day_id: int
+    ) -> DayOutcome:
+        """Cancel a service day: its bookings are cancelled and their residents told with new
+        times; when the place has no other opening that date, the day's waitlist ends and those
+        waiting are told (as /tutup does). Raises NotAllowed, NotFound."""
+        member = self._check(member, place)
+        day = await self.service_day(member, place, service_day_id)
+        services = self.services
+        booked = await services.booking.booked_on_service_day(day.id)
+        await services.places.set_service_day_status(day.id, "cancelled")
+        await self._audit(
+            member, "service_day_cancel", place, f"{day.date} {day.opens:%H:%M}-{day.closes:%H:%M}"
+        )
+        await services.events.emit(
+            "service_day.cancelled",
+            service_day_id=day.id,
+            actor_id=member.user_id,
+            reason_key=SERVICE_DAY_CANCELLED,
+        )
+        waitlisted: list[int] = []
+        if not (await services.schedule.day(place, day.date)).openings:
+            waitlisted = await services.booking.end_waitlist(
+                place.id,
+                day.date,
+                SERVICE_DAY_CANCELLED,
+                SERVICE_DAY_CANCELLED,
+                ref=(NOTICE_REF_SERVICE_DAY, day.id),
+            )
+        cancelled = dataclasses.replace(day, status="cancelled")
+        lost = await self._lost(booked)
+        told, stopped = await self._correct_announcements(
+            member, cancelled, booked, lost, also_told=waitlisted
+        )
+        return DayOutcome(cancelled, lost, waitlisted, told, stopped)
+
+    async def waiting_if_cancelled(
+        self, member: StaffMember | None, place: Place, service_day_id: int
+    ) -> int:
+        """How many residents waiting for a seat that day cancelling the service day would tell
+        (their wait ends when the place has no other opening that date)."""
+        day = await self.service_day(member, place, service_day_id)
+        openings = (await self.services.schedule.day(place, day.date)).openings
+        if any(o.service_day is None or o.service_day.id != day.id for o in openings):
+            return 0
+        return await self.services.booking.waiting_for_day(place.id, day.date)
+
+    async def announced(
+        self, member: StaffMember | None, place: Place, service_day_id: int
+    ) -> Announced:
+        """Who was told of the day by an announcement and which announcements of it are still
+        to go out (shown before a change of its hours, or its cancellation, is confirmed)."""
+        day = await self.service_day(member, place, service_day_id)
+        reached, still_open = await self.services.broadcasts.announced(day.id)
+        return Announced(reached, still_open)
+
+    async def _correct_announcements(
+        self,
+        member: StaffMember,
+        day: ServiceDay,
+        booked: list[BookingView],
+        lost: list[int],
+        *,
+        also_told: list[int] | None = None,
+    ) -> tuple[list[int], list[int]]:
+        """Nobody keeps a false announcement: those still to go out are stopped, and those it
+        reached are told what holds now (not those whose booking was cancelled, nor
+        ``also_told``, e.g. those whose wait ended: their own notice says it). Returns
+        (residents told, announcements stopped)."""
+        broadcasts, outbox = self.services.broadcasts, self.services.outbox
+        reached, still_open = await broadcasts.announced(day.id)
+        stopped = [b for b in still_open if await broadcasts.stop_outdated(b, member.user_id)]
+        skip = {v.owner_id for v in booked if v.id in lost} | set(also_told or ())
+        told = [user_id for user_id in reached if user_id not in skip]
+        ends = datetime.combine(day.date, day.closes, tzinfo=self.services.config.tz)
+        for user_id in told:
+            await outbox.enqueue(
+                user_id,
+                SERVICE_DAY_NEWS,
+                {"service_day_id": day.id},
+                expires_at=ends,
+                ref_type=NOTICE_REF_SERVICE_DAY,
+                ref_id=day.id,
+            )
+        return told, stopped
+
+    async def _lost(self, booked: list[BookingView]) -> list[int]:
+        """Which of these bookings (active before the change) the change cancelled."""
+        return await self.services.booking.cancelled_among([v.id for v in booked])
+
+
+def one_range(text: str) -> tuple[time, time]:
+    """A service day's hours: one range ("08.00-12.00", "8-12"). Raises BadHours
+    (``reason="one_range"`` for closed or several ranges)."""
+    ranges = parse_opening(text)
+    if len(ranges) != 1:
+        raise BadHours(reason="one_range")
+    return ranges[0]

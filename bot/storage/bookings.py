@@ -810,16 +810,29 @@ class BookingStore:
         )
         return cursor.rowcount
 
-    async def end_waitlist_for_day(self, place_id: int, day: date, status: str) -> list[int]:
-        """End every waiting entry of a place and day (the day was closed); returns owners."""
+    async def offered_on(self, place_id: int, day: date) -> list[int]:
+        """The waitlist entries of a place and day holding an offered seat."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM waitlist WHERE place_id = ? AND date = ? AND status = 'offered'",
+            (place_id, day.isoformat()),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def waiting_for_day(self, place_id: int, day: date) -> list[int]:
+        """The owners of the waiting (or offered) entries of a place and day."""
         rows = await self.db.fetchall(
             "SELECT owner_id FROM waitlist WHERE place_id = ? AND date = ? "
             "AND status IN ('waiting', 'offered')",
             (place_id, day.isoformat()),
         )
+        return [int(r[0]) for r in rows]
+
+    async def end_waitlist_for_day(self, place_id: int, day: date, status: str) -> list[int]:
+        """End every waiting entry of a place and day (the day was closed); returns owners."""
+        owners = await self.waiting_for_day(place_id, day)
         await self.db.write(
             "UPDATE waitlist SET status = ? WHERE place_id = ? AND date = ? "
             "AND status IN ('waiting', 'offered')",
             (status, place_id, day.isoformat()),
         )
-        return [int(r[0]) for r in rows]
+        return owners

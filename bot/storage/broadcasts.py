@@ -254,6 +254,29 @@ class BroadcastStore:
         )
         return [_broadcast(r) for r in rows]
 
+    async def about_service_day(self, service_day_id: int) -> list[Broadcast]:
+        """The weekend-service announcements that announced this service day."""
+        rows = await _fetchall(
+            self.db,
+            f"SELECT {_COLUMNS} FROM broadcasts WHERE kind = 'service' AND EXISTS "
+            "(SELECT 1 FROM json_each(broadcasts.details, '$.service_day_ids') WHERE value = ?) "
+            "ORDER BY id",
+            (service_day_id,),
+        )
+        return [_broadcast(r) for r in rows]
+
+    async def reached(self, broadcast_ids: Sequence[int]) -> list[int]:
+        """Everyone these broadcasts were sent to."""
+        if not broadcast_ids:
+            return []
+        rows = await _fetchall(
+            self.db,
+            "SELECT DISTINCT user_id FROM broadcast_deliveries WHERE status = 'sent' "
+            f"AND broadcast_id IN {_in(broadcast_ids)} ORDER BY user_id",
+            list(broadcast_ids),
+        )
+        return [int(r[0]) for r in rows]
+
     async def recent(self, limit: int = 10) -> list[Broadcast]:
         rows = await _fetchall(
             self.db, f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)

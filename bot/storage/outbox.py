@@ -319,6 +319,14 @@ class OutboxStore:
         )
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
+    async def postpone(self, item_id: int, due_at: int) -> bool:
+        """Not ready to be sent (it waits for others): pending again, no attempt counted."""
+        cursor = await self.db.write(
+            f"UPDATE outbox SET status = 'pending', due_at = ? WHERE id = ? AND {_HELD}",
+            (due_at, item_id),
+        )
+        return cursor.rowcount == 1
+
     async def release(self, item_ids: Sequence[int]) -> int:
         """Claimed rows that were not attempted (flood wait, shutdown): pending again, as they
         were. A row in flight is not touched: it may have reached the recipient."""
@@ -393,6 +401,19 @@ class OutboxStore:
                 params.append(value)
         rows = await self.db.fetchall(sql + " ORDER BY due_at, id", params)
         return [_record(r) for r in rows]
+
+    async def outcomes(
+        self, ref_type: str, ref_ids: Sequence[int], kind: str
+    ) -> list[tuple[str, str | None]]:
+        """(status, last error) of each row of ``kind`` about these records."""
+        if not ref_ids:
+            return []
+        rows = await self.db.fetchall(
+            "SELECT status, last_error FROM outbox WHERE ref_type = ? AND kind = ? "
+            f"AND ref_id IN {_in(ref_ids)}",
+            [ref_type, kind, *ref_ids],
+        )
+        return [(r[0], r[1]) for r in rows]
 
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT status, count(*) FROM outbox GROUP BY status")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import date, time, timedelta
 
@@ -377,6 +378,21 @@ class PlaceStore:
             include_cancelled=include_cancelled,
             public_only=public_only,
         )
+
+    async def update_service_day(
+        self, service_day_id: int, *, opens: time, closes: time, seats_per_slot: int, title: str
+    ) -> bool:
+        """A service day's hours, seats and title, marked ``changed``. False when another day of
+        the place already opens at that time on that date (nothing is written)."""
+        try:
+            cursor = await self.db.write(
+                "UPDATE service_days SET opens = ?, closes = ?, seats_per_slot = ?, title = ?, "
+                "status = 'changed' WHERE id = ? AND status != 'cancelled'",
+                (hhmm(opens), hhmm(closes), seats_per_slot, title, service_day_id),
+            )
+        except sqlite3.IntegrityError:  # the (place, date, opens) of another day
+            return False
+        return cursor.rowcount == 1
 
     async def set_service_day_status(self, service_day_id: int, status: str) -> None:
         await self.db.write(

@@ -26,6 +26,7 @@ from handlers.broadcast.flow import (
 )
 from handlers.common import echo
 from handlers.flow import NEXT, REASK, STAY, Button, Invalid, Result, Turn, words
+from handlers.keyboards import typed_date
 
 T = Turn[BroadcastDraft]
 
@@ -141,6 +142,12 @@ def offered_days(today: date) -> list[date]:
     return [d for d in days if d >= today]
 
 
+def _dates_example(turn: T) -> str:
+    """Two dates as staff type them, from a week ahead: an example never already past."""
+    today = turn.services.clock.today()
+    return f"{typed_date(today, 7)}, {typed_date(today, 8)}"
+
+
 async def show_dates(turn: T, *, edit: bool = False) -> None:
     t = turn.t
     _ = t.gettext
@@ -151,8 +158,8 @@ async def show_dates(turn: T, *, edit: bool = False) -> None:
     ]
     text = _(
         "🗓 Which dates? Press each day (several are fine), then Done. Or type them, "
-        "e.g. <i>28/11, 29/11</i>."
-    )
+        "e.g. <i>{example}</i>."
+    ).format(example=_dates_example(turn))
     if chosen:
         text += "\n" + _("Chosen: {dates}").format(dates=", ".join(map(t.date_short, chosen)))
     done = [Button(_("✔️ Done"), "datesdone", words=words.DONE)]
@@ -163,7 +170,9 @@ async def read_dates(turn: T, text: str) -> Result:
     dates = parse_dates(text, turn.services.clock.today())
     if dates is None:
         return Invalid(
-            turn._("I could not read those dates. Please type them like <i>28/11, 29/11</i>.")
+            turn._("I could not read those dates. Please type them like <i>{example}</i>.").format(
+                example=_dates_example(turn)
+            )
         )
     try:
         turn.services.broadcasts.check_dates(dates, weekend=True)

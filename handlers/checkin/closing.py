@@ -18,7 +18,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.services.booking import CHOSEN_REASONS
+from bot.services.booking import CHOSEN_REASONS, CloseResult
 from bot.storage.places import Closure, Place
 from handlers.booking_notices import CLOSE_REASONS
 from handlers.booking_views import error_text
@@ -42,11 +42,13 @@ from handlers.flow import (
 from handlers.keyboards import day_data, parse_day_data
 from handlers.staff_steps import (
     booking_lines,
+    closure_watch,
     districts_of,
     kecamatan_rows,
     member_of,
     press_kecamatan_of,
     read_kecamatan_of,
+    report_delivery,
 )
 
 ACTION = "close"
@@ -250,18 +252,30 @@ async def _reopen(turn: Turn[CloseDraft], closure_id: int) -> Result:
         await refuse(turn.update, turn.context, ACTION)
         return FINISH
     try:
-        closure = await turn.services.booking.reopen(closure_id, place_id, actor_id=member.user_id)
+        reopened = await turn.services.booking.reopen(
+            closure_id, place_id, actor_id=member.user_id
+        )
     except NotAllowed:
         await refuse_place(turn.update, turn.context, ACTION)
         return FINISH
     except NotFound:
         return REASK
-    await turn.say(
-        turn._(
-            "🔓 Open again on {day} ({what}): residents can book these times. Bookings the "
-            "closure cancelled stay cancelled; those residents were already offered new times."
-        ).format(day=turn.t.date(closure.date), what=_closed_what(turn, closure))
-    )
+    closure, offered = reopened.closure, len(reopened.offered)
+    text = turn._(
+        "🔓 Open again on {day} ({what}): residents can book these times. Bookings the "
+        "closure cancelled stay cancelled; those residents were already offered new times."
+    ).format(day=turn.t.date(closure.date), what=_closed_what(turn, closure))
+    if offered:
+        text += "\n" + turn.t.ngettext(
+            "{n} resident waiting for a seat that day is offered one; you get a report once "
+            "the message went out.",
+            "{n} residents waiting for a seat that day are offered one; you get a report once "
+            "the messages went out.",
+            offered,
+        ).format(n=turn.t.number(offered))
+    await turn.say(text)
+    watch = [("waitlist", reopened.offered, "waitlist_offer")]
+    await report_delivery(turn, member, watch, "reopen", place_id, closure.date)
     return FINISH
 
 
@@ -389,6 +403,15 @@ async def show_confirm(turn: Turn[CloseDraft]) -> None:
         text += _("The residents are told in their language and offered the next free times.")
     else:
         text += "\n\n" + _("No active booking is affected.")
+    waiting = await turn.services.booking.waiting_for_day(place.id, draft.day)
+    if waiting and (draft.whole_day or draft.starts is None):
+        text += "\n" + t.ngettext(
+            "{n} resident waiting for a seat that day is told the wait has ended, with the next "
+            "free times.",
+            "{n} residents waiting for a seat that day are told the wait has ended, with the next "
+            "free times.",
+            waiting,
+        ).format(n=t.number(waiting))
     await turn.ask(text, [[Button(_("✅ Close"), "ok", words=words.YES)]])
 
 
@@ -414,7 +437,14 @@ async def press_confirm(turn: Turn[CloseDraft], action: str, value: str) -> Resu
     except (DomainError, NotFound) as err:
         await turn.say(error_text(t, err))
         return FINISH
-    lost = len(result.booking_ids)
+    await turn.say(_closed_text(turn, result))
+    await report_delivery(turn, member, closure_watch(result), "close", draft.place_id, draft.day)
+    return FINISH
+
+
+def _closed_text(turn: Turn[CloseDraft], result: CloseResult) -> str:
+    """What the closing did, and who is being told (a report follows when anyone is)."""
+    t, lost, waiting = turn.t, len(result.booking_ids), len(result.waitlisted)
     if lost:
         text = t.ngettext(
             "🚫 Closed. {n} booking was cancelled; the resident is being told.",
@@ -423,8 +453,15 @@ async def press_confirm(turn: Turn[CloseDraft], action: str, value: str) -> Resu
         ).format(n=t.number(lost))
     else:
         text = turn._("🚫 Closed. No booking was affected.")
-    await turn.say(text)
-    return FINISH
+    if waiting:
+        text += "\n" + t.ngettext(
+            "{n} resident waiting for a seat that day is told too.",
+            "{n} residents waiting for a seat that day are told too.",
+            waiting,
+        ).format(n=t.number(waiting))
+    if lost or waiting:
+        return text + "\n" + turn._("You get a report once the messages went out.")
+    return text + "\n" + turn._("Nobody had booked or was waiting, so nobody needs a message.")
 
 
 FLOW = register(

@@ -12,7 +12,7 @@ from bot.services import schools as sc
 from bot.services.schools import Affected, SchoolError
 from bot.storage.places import ServiceDay
 from handlers.flow import FINISH, REASK, STAY, Button, Goto, Invalid, Result
-from handlers.keyboards import parse_day_data
+from handlers.keyboards import parse_day_data, typed_date
 from handlers.school.texts import lost_text
 from handlers.school_staff.flow import (
     FIELD_NAMES,
@@ -64,7 +64,9 @@ async def show_field(turn: StaffTurn) -> None:
     _ = turn._
     field = turn.draft.field
     if field == "date":
-        await turn.ask(_("The new date? Press one or type it (e.g. 5/12)."), date_rows(turn))
+        example = typed_date(turn.services.clock.today())
+        text = _("The new date? Press one or type it (e.g. {example}).").format(example=example)
+        await turn.ask(text, date_rows(turn))
     elif field == "hours":
         await turn.ask(_("The new hours? Press one or type them (e.g. 08:00-12:00)."), hour_rows())
     elif field == "seats_per_slot":

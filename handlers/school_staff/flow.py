@@ -161,7 +161,8 @@ def error_text(t: Translator, err: DomainError) -> str:
     _ = t.gettext
     code = err.code
     if code == sc.BAD_DATE:
-        return _("Please choose a date from tomorrow up to a year ahead (e.g. 5/12).")
+        # No example date here: the prompt above shows one computed from today.
+        return _("Please choose a date from tomorrow up to a year ahead.")
     if code == sc.BAD_HOURS:
         return _("I couldn't read those hours. Type one range, for example 08:00-12:00.")
     if code == sc.BAD_SLOTS:

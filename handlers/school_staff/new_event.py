@@ -8,7 +8,7 @@ from bot.errors import NotAllowed
 from bot.services import schools as sc
 from bot.services.schools import SchoolError
 from handlers.flow import FINISH, REASK, Button, Goto, Invalid, Result, words
-from handlers.keyboards import parse_day_data
+from handlers.keyboards import parse_day_data, typed_date
 from handlers.school_staff.flow import (
     SEAT_PRESETS,
     StaffTurn,
@@ -37,7 +37,9 @@ def _skip(turn: StaffTurn) -> list[list[Button]]:
 
 
 async def show_date(turn: StaffTurn) -> None:
-    text = turn._("➕ <b>New recording day</b>\nWhich date? Press one or type it (e.g. 5/12).")
+    text = turn._(
+        "➕ <b>New recording day</b>\nWhich date? Press one or type it (e.g. {example})."
+    ).format(example=typed_date(turn.services.clock.today()))
     await turn.ask(text, date_rows(turn))
 
 
