@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from bot.callbacks import CallbackCodec
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.services.outbox import declare
-from bot.services.schedule import DayStatus, Opening
+from bot.services.schedule import DayStatus, Opening, hours_on
 from bot.services.tickets import new_code
 from bot.storage.bookings import (
     BookingRecord,
@@ -570,11 +570,21 @@ class BookingService:
     ) -> list[BookingView]:
         """Active bookings that new weekly ``hours`` or a new ``slot_minutes`` would cancel: those
         whose slot no longer exists under the new schedule (the rule ``_sync`` applies).
-        ``weekday``: only that day's hours change; ``starts_on``: the change starts then."""
+        ``weekday``: only that day's hours change; ``starts_on``: the change starts then.
+
+        Each booking is judged by the hours in force on its date: a planned hour change
+        (``hour_changes``) that stays wins over the weekly hours from its date on, so new weekly
+        hours (an import) do not touch the bookings made under it. Setting one weekday's hours
+        replaces that weekday's planned changes (``PlaceAdmin.set_day_hours``), so those go."""
         place = await self._place(place_id)
         if slot_minutes is not None:
             place = dataclasses.replace(place, slot_minutes=slot_minutes)
         weekly = hours if hours is not None else await self.services.places.hours(place_id)
+        changes = [
+            c
+            for c in await self.services.places.hour_changes(place_id)
+            if weekday is None or c.weekday != weekday
+        ]
         lost = []
         for slot in await self._future_regular_slots(place_id):
             if weekday is not None and slot.date.weekday() != weekday:
@@ -583,10 +593,9 @@ class BookingService:
                 continue
             starts = {
                 window[0]
-                for h in weekly
-                if h.weekday == slot.date.weekday()
+                for opens, closes in hours_on(weekly, changes, slot.date)
                 for window in _windows(
-                    Opening(place, slot.date, h.opens, h.closes, place.seats_per_slot)
+                    Opening(place, slot.date, opens, closes, place.seats_per_slot)
                 )
             }
             if slot.starts not in starts:
