@@ -1,6 +1,7 @@
 """Issue 17: a full day (its slots all taken, or the place's daily quota reached) is never offered
 as bookable; the booking flow names it full and offers the nearest later days with free seats in
-one tap, then the waitlist; /jadwal names it full too. Test clock: Monday 23 November 2026."""
+one tap, then the waitlist; /jadwal and a school's card name it full too.
+Test clock: Monday 23 November 2026."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import pytest
 
 from tests.booking_helpers import TUESDAY, next_account, nik, slot_at, small_place
 from tests.conftest import texts
+from tests.school_helpers import TUE as SCHOOL_TUESDAY
+from tests.school_helpers import book as book_student
+from tests.school_helpers import event as school_event
 
 THURSDAY = date(2026, 11, 26)
 
@@ -98,3 +102,12 @@ async def test_jadwal_names_a_day_at_its_quota_full(chat, services):
     hall = text[text.index("Balai Uji Coba") :]
     assert "Kuota penuh: Sel, 24 Nov" in hall, hall
     assert "kursi" not in hall, hall  # not "Sel, 24 Nov (3 kursi)": its quota is reached
+
+
+async def test_a_school_event_at_its_place_quota_is_shown_full(chat, services):
+    ev = await school_event(services, "sman-6-tangsel", SCHOOL_TUESDAY)
+    await book_student(services, ev, next_account())
+    await services.counter.store.set_quota(ev.place_id, 1)  # seats left, the quota reached
+    card = texts(await chat.send("/sekolah sman 6 tangsel"))
+    assert "Penuh" in card, card
+    assert not any(label.startswith("Daftar") for label in chat.last.button_labels)
