@@ -111,3 +111,24 @@ async def test_a_school_event_at_its_place_quota_is_shown_full(chat, services):
     card = texts(await chat.send("/sekolah sman 6 tangsel"))
     assert "Penuh" in card, card
     assert not any(label.startswith("Daftar") for label in chat.last.button_labels)
+
+
+async def test_the_quota_reached_while_choosing_offers_the_next_free_day(chat, services):
+    hall = await hall_with_quota(services, 2)
+    await chat.send("/daftar balaraja")
+    await chat.press("Balai Uji Coba")
+    await chat.press("Sel, 24 Nov")
+    await chat.press("09.00–10.00")
+    await chat.send("Siti Aminah")
+    await chat.send(nik(5))
+    await chat.press("Lewati")
+    nine = await slot_at(services, hall, TUESDAY, time(9))
+    await services.booking.book(nine.slot_id, owner_id=2, person_name="X Y", nik=nik(2))
+    refused = texts(await chat.press("Konfirmasi"))
+    assert "kuota harian tempat ini pada tanggal itu sudah penuh" in refused, refused
+    assert "terdekat" in refused
+    await chat.press("Kam, 26 Nov · sisa 2")
+    summary = await chat.press("08.00–09.00")
+    assert "Langkah 4 dari 4" in texts(summary)  # the answers about the person are kept
+    done = await chat.press("Konfirmasi")
+    assert "Berhasil dipesan" in texts(done)
