@@ -243,22 +243,23 @@ class BookingStore:
         self, place_id: int, start: date, end: date
     ) -> tuple[int | None, dict[date, int]]:
         """The place's daily quota (None: no limit) and, per date of ``start..end``, what counts
-        against it: seats taken plus walk-ins checked in (the same sum as ``quota_room``)."""
-        row = await self.db.fetchone("SELECT daily_quota FROM places WHERE id = ?", (place_id,))
-        quota = row[0] if row else None
-        if quota is None:
-            return None, {}
+        against it: seats taken plus walk-ins checked in (the same sum as ``quota_room``). One
+        statement: every look at a day's times asks it."""
         span = (place_id, start.isoformat(), end.isoformat())
         rows = await self.db.fetchall(
-            "SELECT day, sum(n) FROM ("
+            "SELECT p.daily_quota, d.day, d.n FROM places p LEFT JOIN ("
+            "SELECT day, sum(n) AS n FROM ("
             "SELECT date AS day, booked AS n FROM slots "
             "WHERE place_id = ? AND date BETWEEN ? AND ? "
-            "UNION ALL SELECT date, 1 FROM walk_ins "
-            "WHERE place_id = ? AND date BETWEEN ? AND ? AND status = 'attended'"
-            ") GROUP BY day",
-            span + span,
+            "UNION ALL SELECT date, 1 FROM walk_ins WHERE place_id = ? "
+            "AND date BETWEEN ? AND ? AND status = 'attended'"
+            ") GROUP BY day) d WHERE p.id = ? AND p.daily_quota IS NOT NULL",
+            (*span, *span, place_id),
         )
-        return int(quota), {date.fromisoformat(r[0]): int(r[1]) for r in rows}
+        if not rows:
+            return None, {}
+        loads = {date.fromisoformat(r[1]): int(r[2]) for r in rows if r[1] is not None}
+        return int(rows[0][0]), loads
 
     async def slot(self, slot_id: int, now: int) -> Slot | None:
         row = await self.db.fetchone(
