@@ -153,7 +153,7 @@ async def test_an_empty_file_is_an_error(config, services, tmp_path, capsys):
     assert "places.toml: nothing to import" in capsys.readouterr().err
 
 
-# --- planned hour changes (migration 010): each booking judged by the hours in force on its date --
+# --- planned hour changes (migration 010): each booking judged by the hours in force on its date
 
 
 async def booked_under_planned_hours(services, hours: str, starts: time):
