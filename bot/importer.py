@@ -13,6 +13,7 @@ from bot.runtime import open_services
 from bot.services.imports import ImportEffect, bring_in_line, effects_of
 from bot.storage.catalog import ImportSummary, apply_bundle, missing_references
 from bot.storage.export import read_bundle
+from bot.storage.place_records import HourChange
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -103,6 +104,18 @@ _CHANGES = {
 }
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _planned_text(change: HourChange) -> str:
+    """A planned hour change the import keeps, as the dry run names it."""
+    hours = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in change.ranges) or "closed"
+    return (
+        f"planned change stays in force: {_WEEKDAYS[change.weekday]} from "
+        f"{change.starts_on.isoformat()} {hours} (bookings then are judged by it)"
+    )
+
+
 def _print_effects(effects: list[ImportEffect], out: TextIO) -> None:
     """Each change that hits bookings, and each booking it would cancel (name masked)."""
     cancelled = sum(len(e.bookings) for e in effects)
@@ -120,6 +133,8 @@ def _print_effects(effects: list[ImportEffect], out: TextIO) -> None:
             )
             continue
         print(f"{head}: {len(effect.bookings)} booking(s) cancelled", file=out)
+        for change in effect.planned:
+            print(f"    {_planned_text(change)}", file=out)
         for view in effect.bookings:
             print(
                 f"    {view.place.name}, {view.date.isoformat()} {view.starts:%H:%M}, "

@@ -649,6 +649,20 @@ def _holiday_note(t: Translator, holiday: str) -> str:
 
 
 def _free_text(t: Translator, free: Sequence[FreeDay]) -> str:
+    """The days with seats to book; a day whose seats (or daily quota) are all taken is named
+    full, never listed among the free ones."""
+    _ = t.gettext
+    full = [item.date for item in free if item.seats is not None and item.seats <= 0]
+    free = [item for item in free if item.seats is None or item.seats > 0]
+    lines = [_free_days_text(t, free)]
+    if full:
+        lines.append(
+            _("Fully booked: {days}").format(days=" · ".join(t.date_short(d) for d in full[:7]))
+        )
+    return "\n".join(lines)
+
+
+def _free_days_text(t: Translator, free: Sequence[FreeDay]) -> str:
     _ = t.gettext
     if not free:
         return _("No free seats in these days.")

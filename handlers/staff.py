@@ -66,7 +66,10 @@ STAFF_COMMANDS = [
     ),
     (
         "audit",
-        N_("/audit [staff] [day] [kecamatan] [csv] – the staff actions, readable and filtered"),
+        N_(
+            "/audit [staff] [day] [kecamatan] [ekspor|csv] – the staff actions, readable and "
+            "filtered; ekspor: an Excel file"
+        ),
         True,
     ),
 ]

@@ -1,15 +1,18 @@
 """/audit (administrators): the staff actions as sentences, newest first, grouped by day:
 "07.14 · Rina Marlina · check-in HH4XH8, Kantor Kecamatan Pamulang". Filters, in any order: a
 staff member (a name from the config, or a Telegram id), a day (hari ini, kemarin, 2026-11-23,
-23-11-2026) and a kecamatan; "csv" sends the filtered log as a CSV file instead."""
+23-11-2026) and a kecamatan. "ekspor" (or "excel") sends the filtered log as an Excel workbook
+(handlers.staff_files, as /ekspor does): one row an action, staff names and action names as the
+listing reads them, the filters in the caption; "csv" sends the CSV file along with it."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from html import escape
 
-from telegram import InputFile, Update
+from telegram import Chat, InputFile, Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext
@@ -17,6 +20,7 @@ from bot.i18n import N_, Translator
 from bot.services.audit_report import AuditFilter, AuditLine, AuditReport
 from bot.spreadsheet import staff_csv
 from handlers.common import echo, reply, staff_only
+from handlers.staff_files import columns, send_workbook
 
 # Audit action codes → what staff read. An unknown code is shown as it is.
 ACTIONS = {
@@ -63,7 +67,18 @@ ACTIONS = {
     "retention": N_("deleted old data (retention)"),
     "erase_own_data": N_("a resident erased their data"),
 }
-EXPORT_WORDS = {"csv", "ekspor", "export", "unduh", "file"}
+EXPORT_WORDS = {"ekspor", "export", "unduh", "file", "excel", "xlsx"}
+CSV_WORDS = {"csv"}
+# (header, width in characters, text even when it looks like a number): staff_files.columns
+AUDIT_COLUMNS = [
+    (N_("Date"), 12, True),
+    (N_("Time"), 7, True),
+    (N_("Staff"), 24, False),
+    (N_("Action"), 34, False),
+    (N_("Touched"), 42, False),
+    (N_("Kecamatan"), 24, False),
+    (N_("Detail"), 40, False),
+]
 TODAY_WORDS = {"hari", "ini", "today", "hariini"}
 YESTERDAY_WORDS = {"kemarin", "yesterday"}
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
@@ -103,13 +118,24 @@ def _staff_id(context: BotContext, text: str) -> tuple[int | None, str]:
     return None, text
 
 
-def parse_audit_args(context: BotContext, args: list[str]) -> tuple[AuditFilter, bool, str]:
-    """(filter, export?, the words left for a kecamatan)."""
+@dataclass(frozen=True)
+class AuditRequest:
+    wanted: AuditFilter
+    export: bool  # a workbook rather than the listing
+    csv: bool  # the CSV file too
+    words: str  # what is left: a kecamatan
+
+
+def parse_audit_args(context: BotContext, args: list[str]) -> AuditRequest:
+    """The filter, what to send, and the words left for a kecamatan."""
     today = context.services.clock.today()
-    export, day, rest = False, None, []
+    export = csv_too = False
+    day, rest = None, []
     for word in (a.lower() for a in args):
         if word in EXPORT_WORDS:
             export = True
+        elif word in CSV_WORDS:
+            export = csv_too = True
         elif word in TODAY_WORDS:
             day = today
         elif (found := _day(word, today)) is not None:
@@ -117,7 +143,8 @@ def parse_audit_args(context: BotContext, args: list[str]) -> tuple[AuditFilter,
         else:
             rest.append(word)
     actor_id, words = _staff_id(context, " ".join(rest))
-    return AuditFilter(actor_id=actor_id, day=day, limit=0 if export else 25), export, words
+    wanted = AuditFilter(actor_id=actor_id, day=day, limit=0 if export else 25)
+    return AuditRequest(wanted, export, csv_too, words)
 
 
 def _line_text(t: Translator, line: AuditLine) -> str:
@@ -168,12 +195,67 @@ def audit_csv(t: Translator, lines: list[AuditLine]) -> bytes:
     return staff_csv(rows)
 
 
-@staff_only(admin=True)
-async def audit(update: Update, context: BotContext) -> None:
-    """/audit [staff] [day] [kecamatan] [csv]: the staff actions, readable and filtered."""
+def audit_cells(t: Translator, line: AuditLine, kecamatan: str) -> list[object]:
+    """One action in ``AUDIT_COLUMNS`` order, worded as the listing words it."""
+    at = line_time(t, line.entry.at)
+    target = line.target + (f", {t.date_short(line.day)}" if line.day else "")
+    return [
+        at.strftime("%Y-%m-%d"),
+        t.time(at.time()),
+        line.actor or t.gettext("system"),
+        action_label(t, line.entry.action),
+        target,
+        kecamatan,
+        line.entry.detail,
+    ]
+
+
+def _kecamatan_name(context: BotContext, code: str | None) -> str:
+    district = context.services.regions.districts.get(code or "")
+    return district.name if district else (code or "")
+
+
+def _filters_text(context: BotContext, wanted: AuditFilter) -> str:
+    """The filters an export was made with, for its caption: "Rina Marlina · Sen, 23 Nov"."""
+    t = context.t
+    parts = []
+    if wanted.actor_id is not None:
+        parts.append(AuditReport(context.services).actor(wanted.actor_id))
+    if wanted.day is not None:
+        parts.append(t.date_short(wanted.day))
+    if wanted.kecamatan:
+        parts.append(_kecamatan_name(context, wanted.kecamatan))
+    return " · ".join(parts)
+
+
+async def _send_files(
+    context: BotContext, chat: Chat, request: AuditRequest, lines: list[AuditLine]
+) -> None:
+    """The workbook (and the CSV when asked), the filters named in the caption."""
     t = context.t
     _ = t.gettext
-    wanted, export, words = parse_audit_args(context, context.args or [])
+    stamp = context.services.clock.today().isoformat()
+    caption = _("Staff actions: {n}").format(n=t.number(len(lines)))
+    filters = _filters_text(context, request.wanted)
+    if filters:
+        caption += "\n" + _("Filter: {filters}").format(filters=filters)
+    rows = (audit_cells(t, line, _kecamatan_name(context, line.kecamatan)) for line in lines)
+    cols = columns(t, AUDIT_COLUMNS)
+    await send_workbook(chat, f"audit-{stamp}.xlsx", _("Staff actions"), cols, rows, caption)
+    if request.csv:
+        await chat.send_document(
+            InputFile(audit_csv(t, lines), filename=f"audit-{stamp}.csv"), caption=caption
+        )
+
+
+@staff_only(admin=True)
+async def audit(update: Update, context: BotContext) -> None:
+    """/audit [staff] [day] [kecamatan] [ekspor|csv]: the staff actions, readable and filtered;
+    as an Excel file (and a CSV) on request."""
+    t = context.t
+    _ = t.gettext
+    request = parse_audit_args(context, context.args or [])
+    wanted, words = request.wanted, request.words
     if words:
         matches = context.services.nlu.match_kecamatan(words)
         if not matches:
@@ -183,17 +265,14 @@ async def audit(update: Update, context: BotContext) -> None:
             await reply(update, context, text)
             return
         wanted = AuditFilter(wanted.actor_id, wanted.day, matches[0].code, wanted.limit)
+        request = replace(request, wanted=wanted)
     lines = await AuditReport(context.services).lines(wanted)
     if not lines:
         await reply(update, context, _("No staff actions match."))
         return
     chat = update.effective_chat
-    if export and chat is not None:
-        stamp = context.services.clock.today().isoformat()
-        await chat.send_document(
-            InputFile(audit_csv(t, lines), filename=f"audit-{stamp}.csv"),
-            caption=_("Staff actions: {n}").format(n=t.number(len(lines))),
-        )
+    if request.export and chat is not None:
+        await _send_files(context, chat, request, lines)
         return
     await reply(update, context, _listing(t, lines))
 

@@ -151,3 +151,63 @@ async def test_an_empty_file_is_an_error(config, services, tmp_path, capsys):
     path.write_text("# nothing yet\n")
     assert await run_import(config, [path], dry_run=False) == INVALID
     assert "places.toml: nothing to import" in capsys.readouterr().err
+
+
+# --- planned hour changes (migration 010): each booking judged by the hours in force on its date
+
+
+async def booked_under_planned_hours(services, hours: str, starts: time):
+    """Monday's hours change to ``hours`` from 30 November on (/aturtempat "from a date"); a
+    resident is booked on 30 November at ``starts``, a time only those hours have."""
+    office = await place_id(services)
+    await services.places.change_hours_from(office, 0, NEXT_MONDAY, hours)
+    slot = next(
+        s for s in await services.booking.free_slots(office, NEXT_MONDAY) if s.starts == starts
+    )
+    return await services.booking.book(
+        slot.slot_id, owner_id=next_account(), person_name="Rina Wati", nik=nik(7)
+    )
+
+
+async def office_file(services, tmp_path: Path, **changes) -> Path:
+    current = await read_bundle(services.db, services.clock.today())
+    place = next(p for p in current.places if p.code == "kec-pondok-aren")
+    path = tmp_path / "places.toml"
+    path.write_text(dump_toml(ImportBundle(places=(dataclasses.replace(place, **changes),))))
+    return path
+
+
+async def test_new_weekly_hours_spare_bookings_under_a_planned_change(
+    config, services, tmp_path, capsys
+):
+    later = await booked_under_planned_hours(services, "13:30-15:30", time(14, 30))
+    current = await read_bundle(services.db, services.clock.today())
+    office = next(p for p in current.places if p.code == "kec-pondok-aren")
+    morning = ((TimeRange(time(8), time(12)),), *office.hours[1:])
+    path = await office_file(services, tmp_path, hours=morning)
+    assert await run_import(config, [path], dry_run=True) == 0
+    out = capsys.readouterr().out
+    assert later.code not in out  # 30 November keeps its planned 13.30–15.30
+    assert "bookings affected: 0 would be cancelled" in out
+    assert "planned change stays in force: Monday from 2026-11-30 13:30-15:30" in out
+    # The real import agrees: nothing refused, the booking stays.
+    assert await run_import(config, [path], dry_run=False) == 0
+    await services.booking.free_slots(later.place.id, NEXT_MONDAY)  # slots brought in line
+    assert (await services.booking.booking(later.id)).status == "active"
+
+
+async def test_a_new_slot_length_is_judged_on_the_planned_hours(
+    config, services, tmp_path, capsys
+):
+    # 09.00–13.00 from 30 November: 90-minute slots start 09.00 and 10.30 there, so 11.00 goes,
+    # though the file's weekly 08.00–17.00 in 90 minutes has an 11.00.
+    later = await booked_under_planned_hours(services, "09:00-13:00", time(11))
+    weekdays = ((TimeRange(time(8), time(17)),),) * 5 + ((),) * 2
+    path = await office_file(services, tmp_path, hours=weekdays, slot_minutes=90)
+    assert await run_import(config, [path], dry_run=True) == 0
+    out = capsys.readouterr().out
+    assert f"Kantor Kecamatan Pondok Aren, 2026-11-30 11:00, {later.code}, Rina W." in out
+    assert await run_import(config, [path], dry_run=False) == WOULD_CANCEL
+    capsys.readouterr()
+    assert await run_import(config, [path], dry_run=False, apply_affected=True) == 0
+    assert (await services.booking.booking(later.id)).status == "cancelled"

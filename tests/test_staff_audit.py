@@ -1,10 +1,13 @@
 """/audit reads as sentences (issue 17): staff names from the config, Indonesian action names,
 what was touched ("check-in CODE, Kantor Kecamatan Pondok Aren"); filters by staff, day and
-kecamatan; a CSV export."""
+kecamatan; an Excel export (a CSV on request)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time
+
+import openpyxl
 
 from tests.booking_helpers import next_account, nik, place_id, slot_at
 from tests.conftest import ADMIN_ID, OPERATOR_ID, texts
@@ -53,13 +56,63 @@ async def test_audit_filters_by_staff_day_and_kecamatan(make_chat, services, clo
     assert "tidak mengenal kecamatan atau petugas “bandung”" in unknown
 
 
-async def test_audit_exports_a_csv(make_chat, services):
+async def test_audit_exports_a_csv_on_request(make_chat, services):
     view = await checked_in_booking(services)
     admin = make_chat(ADMIN_ID)
     messages = await admin.send("/audit csv rina")
-    document = next(m for m in messages if m.kind == "document")
+    # The workbook first (as /ekspor), the CSV with it.
+    names = [m.file_name for m in messages if m.kind == "document"]
+    assert names == ["audit-2026-11-23.xlsx", "audit-2026-11-23.csv"]
+    document = next(m for m in messages if m.file_name.endswith(".csv"))
     assert document.file_name == "audit-2026-11-23.csv"
     rows = document.file_bytes.decode("utf-8-sig").splitlines()
     assert rows[0] == "Waktu,Petugas,Tindakan,Yang disentuh,Kode kecamatan,Rincian"
     touched = f'"{view.code}, Kantor Kecamatan Pondok Aren"'
     assert rows[1].startswith(f"2026-11-23 09:00,Rina Marlina,check-in,{touched},367403")
+
+
+async def test_audit_exports_an_excel_file_with_the_filters_applied(make_chat, services):
+    view = await checked_in_booking(services)
+    admin = make_chat(ADMIN_ID)
+    await admin.send("/ekspor visits")  # the admin's own action: filtered out below
+    await admin.send("/audit")  # /audit is not audited, but make sure of it
+    messages = await admin.send("/audit ekspor rina pondok aren")
+    documents = [m for m in messages if m.kind == "document"]
+    assert [d.file_name for d in documents] == ["audit-2026-11-23.xlsx"]
+    caption = documents[0].text
+    assert "Tindakan petugas: 1" in caption
+    assert "Rina Marlina" in caption and "Pondok Aren" in caption
+    sheet = openpyxl.load_workbook(io.BytesIO(documents[0].file_bytes)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == [
+        "Tanggal",
+        "Jam",
+        "Petugas",
+        "Tindakan",
+        "Yang disentuh",
+        "Kecamatan",
+        "Rincian",
+    ]
+    assert rows[1][:6] == [
+        "2026-11-23",
+        "09.00",
+        "Rina Marlina",
+        "check-in",
+        f"{view.code}, Kantor Kecamatan Pondok Aren",
+        "Pondok Aren",
+    ]
+    assert len(rows) == 2  # Budi Santoso's export is filtered out
+    assert sheet.title == "Tindakan petugas"
+
+
+async def test_audit_export_keeps_a_formula_as_text(make_chat, services):
+    """A detail someone typed that a spreadsheet would run stays text in the workbook."""
+    await services.audit.record(
+        services.clock.epoch(), OPERATOR_ID, "complaint.reply", "complaint", "1", "=1+2"
+    )
+    admin = make_chat(ADMIN_ID)
+    messages = await admin.send("/audit ekspor")
+    document = next(m for m in messages if m.kind == "document")
+    sheet = openpyxl.load_workbook(io.BytesIO(document.file_bytes)).active
+    detail = next(row[6] for row in sheet.iter_rows() if row[6].value == "=1+2")
+    assert detail.data_type == "s" and detail.quotePrefix

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from bot.callbacks import CallbackCodec
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.services.outbox import declare
-from bot.services.schedule import DayStatus, Opening
+from bot.services.schedule import DayStatus, Opening, hours_on
 from bot.services.tickets import new_code
 from bot.storage.bookings import (
     BookingRecord,
@@ -592,11 +592,21 @@ class BookingService:
     ) -> list[BookingView]:
         """Active bookings that new weekly ``hours`` or a new ``slot_minutes`` would cancel: those
         whose slot no longer exists under the new schedule (the rule ``_sync`` applies).
-        ``weekday``: only that day's hours change; ``starts_on``: the change starts then."""
+        ``weekday``: only that day's hours change; ``starts_on``: the change starts then.
+
+        Each booking is judged by the hours in force on its date: a planned hour change
+        (``hour_changes``) that stays wins over the weekly hours from its date on, so new weekly
+        hours (an import) do not touch the bookings made under it. Setting one weekday's hours
+        replaces that weekday's planned changes (``PlaceAdmin.set_day_hours``), so those go."""
         place = await self._place(place_id)
         if slot_minutes is not None:
             place = dataclasses.replace(place, slot_minutes=slot_minutes)
         weekly = hours if hours is not None else await self.services.places.hours(place_id)
+        changes = [
+            c
+            for c in await self.services.places.hour_changes(place_id)
+            if weekday is None or c.weekday != weekday
+        ]
         lost = []
         for slot in await self._future_regular_slots(place_id):
             if weekday is not None and slot.date.weekday() != weekday:
@@ -605,10 +615,9 @@ class BookingService:
                 continue
             starts = {
                 window[0]
-                for h in weekly
-                if h.weekday == slot.date.weekday()
+                for opens, closes in hours_on(weekly, changes, slot.date)
                 for window in _windows(
-                    Opening(place, slot.date, h.opens, h.closes, place.seats_per_slot)
+                    Opening(place, slot.date, opens, closes, place.seats_per_slot)
                 )
             }
             if slot.starts not in starts:
@@ -689,7 +698,9 @@ class BookingService:
         place = await self.services.places.place(place_id)
         if place is None or not place.active or days <= 0:
             return []
-        statuses, slots, _ = await self._sync(place, start, start + timedelta(days=days - 1))
+        end = start + timedelta(days=days - 1)
+        statuses, slots, _ = await self._sync(place, start, end)
+        room = await self._quota_room(place_id, start, end)
         earliest = self._earliest_start()
         result = []
         for status in statuses:
@@ -707,15 +718,44 @@ class BookingService:
             ]
             if usable:
                 seats_left = sum(s.seats_left for s in usable)
-                result.append(DayAvailability(status.date, seats_left, openings))
+                result.append(
+                    DayAvailability(status.date, room(status.date, seats_left), openings)
+                )
         return result
+
+    async def _quota_room(
+        self, place_id: int, start: date, end: date
+    ) -> Callable[[date, int], int]:
+        """``room(day, seats)``: of ``seats`` free in the slots of ``day``, how many can still
+        be booked under the place's daily quota (counter walk-ins count against it too), so that
+        a day the quota has filled is offered as full, not as bookable."""
+        quota, loads = await self.store.quota_loads(place_id, start, end)
+
+        def room(day: date, seats: int) -> int:
+            if quota is None:
+                return seats
+            return max(0, min(seats, quota - loads.get(day, 0)))
+
+        return room
+
+    async def next_free_days(
+        self, place_id: int, after: date, *, limit: int = 3, school_id: int | None = None
+    ) -> list[DayAvailability]:
+        """The nearest dates after ``after`` within the booking horizon with seats to book."""
+        start, days = self.horizon()
+        later = await self.free_days(place_id, start, days, school_id=school_id)
+        return [d for d in later if d.date > after and d.seats_left > 0][:limit]
 
     async def free_slots(
         self, place_id: int, day: date, *, school_id: int | None = None
     ) -> list[SlotView]:
-        """The slots of a day that can be booked now, with their seats left (> 0)."""
+        """The slots of a day that can be booked now, with their seats left (> 0); none once
+        the place's daily quota is reached."""
+        room = await self._quota_room(place_id, day, day)
         return [
-            s for s in await self.day_slots(place_id, day, school_id=school_id) if s.seats_left
+            dataclasses.replace(s, seats_left=room(day, s.seats_left))
+            for s in await self.day_slots(place_id, day, school_id=school_id)
+            if room(day, s.seats_left)
         ]
 
     async def day_slots(

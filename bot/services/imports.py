@@ -12,7 +12,7 @@ from datetime import date, time
 from typing import TYPE_CHECKING
 
 from bot.importfile import ImportBundle, PlaceSpec, TimeRange
-from bot.storage.place_records import Place, WeeklyHours
+from bot.storage.place_records import HourChange, Place, WeeklyHours
 
 if TYPE_CHECKING:
     from bot.services.booking import BookingView
@@ -30,6 +30,9 @@ class ImportEffect:
     day: date | None
     bookings: tuple[BookingView, ...]
     kept: int = 0
+    # "hours": the place's planned hour changes (/aturtempat "from a date"), which the import
+    # leaves in force: from its date on, a weekday keeps its planned hours, not the file's.
+    planned: tuple[HourChange, ...] = ()
 
 
 def _weekly(spec: PlaceSpec) -> list[WeeklyHours]:
@@ -46,16 +49,34 @@ async def _place_effects(services: Services, spec: PlaceSpec) -> list[ImportEffe
         return []  # a new place has no bookings
     booking = services.booking
     effects = []
+    weekly = _weekly(spec)
     lost = await booking.affected_by_schedule(
-        place.id, hours=_weekly(spec), slot_minutes=spec.slot_minutes
+        place.id, hours=weekly, slot_minutes=spec.slot_minutes
     )
-    if lost:
-        effects.append(ImportEffect("hours", place, None, tuple(lost)))
+    planned = await _planned_changes(services, place, weekly)
+    if lost or planned:
+        effects.append(ImportEffect("hours", place, None, tuple(lost), planned=planned))
     if spec.seats < place.seats_per_slot:
         full = await booking.overbooked_by_seats(place.id, spec.seats)
         if full:
             effects.append(ImportEffect("seats", place, None, (), kept=len(full)))
     return effects
+
+
+async def _planned_changes(
+    services: Services, place: Place, weekly: list[WeeklyHours]
+) -> tuple[HourChange, ...]:
+    """The place's planned hour changes still to come, when the file changes its weekly hours:
+    the import keeps them, so staff are told which dates the file's hours will not reach."""
+    current = await services.places.hours(place.id)
+    if sorted(weekly, key=_key) == sorted(current, key=_key):
+        return ()
+    today = services.clock.today()
+    return tuple(c for c in await services.places.hour_changes(place.id) if c.starts_on > today)
+
+
+def _key(hours: WeeklyHours) -> tuple[int, time, time]:
+    return hours.weekday, hours.opens, hours.closes
 
 
 async def _day_effect(

@@ -205,6 +205,25 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ())
         return list(await cursor.fetchall())
 
 
+async def _quota_left(
+    conn: aiosqlite.Connection, place_id: int, day: date, *, held: int
+) -> int | None:
+    """Seats the place's day may still give under its daily quota (None: no quota), the seats
+    ``held`` for waitlist offers counted as given."""
+    params = (place_id, place_id, day.isoformat(), place_id, day.isoformat())
+    async with conn.execute(
+        "SELECT (SELECT daily_quota FROM places WHERE id = ?), "
+        "(SELECT coalesce(sum(booked), 0) FROM slots WHERE place_id = ? AND date = ?) + "
+        "(SELECT count(*) FROM walk_ins WHERE place_id = ? AND date = ? "
+        "AND status = 'attended')",
+        params,
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[0] is None:
+        return None
+    return max(0, int(row[0]) - int(row[1]) - held)
+
+
 class BookingStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -219,6 +238,28 @@ class BookingStore:
             (now, place_id, start.isoformat(), end.isoformat()),
         )
         return [_slot(r) for r in rows]
+
+    async def quota_loads(
+        self, place_id: int, start: date, end: date
+    ) -> tuple[int | None, dict[date, int]]:
+        """The place's daily quota (None: no limit) and, per date of ``start..end``, what counts
+        against it: seats taken plus walk-ins checked in (the same sum as ``quota_room``). One
+        statement: every look at a day's times asks it."""
+        span = (place_id, start.isoformat(), end.isoformat())
+        rows = await self.db.fetchall(
+            "SELECT p.daily_quota, d.day, d.n FROM places p LEFT JOIN ("
+            "SELECT day, sum(n) AS n FROM ("
+            "SELECT date AS day, booked AS n FROM slots "
+            "WHERE place_id = ? AND date BETWEEN ? AND ? "
+            "UNION ALL SELECT date, 1 FROM walk_ins WHERE place_id = ? "
+            "AND date BETWEEN ? AND ? AND status = 'attended'"
+            ") GROUP BY day) d WHERE p.id = ? AND p.daily_quota IS NOT NULL",
+            (*span, *span, place_id),
+        )
+        if not rows:
+            return None, {}
+        loads = {date.fromisoformat(r[1]): int(r[2]) for r in rows if r[1] is not None}
+        return int(rows[0][0]), loads
 
     async def slot(self, slot_id: int, now: int) -> Slot | None:
         row = await self.db.fetchone(
@@ -756,8 +797,9 @@ class BookingStore:
                 ),
             )
             free = [_slot(r) for r in slot_rows]
+            room = await _quota_left(conn, place_id, day, held=sum(s.held for s in free))
             free = [s for s in free if s.seats_left > 0]
-            if not free:
+            if not free or room == 0:
                 return []
             waiting = await _all(
                 conn,
@@ -766,6 +808,8 @@ class BookingStore:
                 (place_id, day.isoformat()),
             )
             queue = [_waitlist(r) for r in waiting]
+            if room is not None:  # a day at its daily quota offers no seat, however free
+                queue = queue[:room]
             for slot in free:
                 for _seat in range(slot.seats_left):
                     if not queue:

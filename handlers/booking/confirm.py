@@ -210,6 +210,12 @@ async def _refused(turn: BookingTurn, err: BookingError) -> Result:
         if not await service(turn).free_slots(draft.place, draft.day, school_id=draft.school):
             draft.day = None
         return NEXT
+    if err.code == bk.DAY_FULL and draft.day is not None:
+        # The daily quota filled while the resident was choosing: the nearest free days and the
+        # waitlist, with what they answered kept (not the end of the booking).
+        draft.slot = draft.waitlist = None
+        draft.full_day, draft.day = draft.day, None
+        return Goto("full")
     if err.code == bk.SAME_SLOT:
         draft.slot = None
         return NEXT

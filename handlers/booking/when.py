@@ -173,9 +173,18 @@ async def show_full(turn: BookingTurn) -> None:
         "{date} is fully booked at {place}. I can tell you as soon as a seat frees up: the first "
         "in line gets it, kept for {duration}."
     ).format(date=t.date(day), place=escape(place.name), duration=duration_text(t, minutes))
+    later = await service(turn).next_free_days(place.id, day, school_id=turn.draft.school)
+    if later:
+        text += "\n\n" + _("The nearest days with free seats here: tap one to book it.")
+    else:
+        days = service(turn).horizon()[1]
+        text += "\n\n" + _("No later day has free seats here in the next {days} days.").format(
+            days=t.number(days)
+        )
     await turn.ask(
         text,
         [
+            *([Button(day_label(t, d), "d", day_data(d.date))] for d in later),
             [Button(_("🔔 Tell me if a seat frees up"), "wl", day_data(day))],
             [Button(_("📅 Other days"), "days")],
         ],
@@ -184,6 +193,9 @@ async def show_full(turn: BookingTurn) -> None:
 
 async def press_full(turn: BookingTurn, action: str, value: str) -> Result:
     day, turn.draft.full_day = turn.draft.full_day, None
+    later = parse_day_data(value) if action == "d" else None
+    if later is not None:  # the nearest free day, offered with the full one
+        return await choose_day(turn, later)
     if action != "wl" or day is None or turn.draft.place is None:
         turn.draft.day = turn.draft.slot = None
         return Goto("day")
