@@ -166,3 +166,17 @@ async def test_card_question_with_a_booking_shows_each_card(chat, services, cloc
     assert "dicetak pada Senin, 23 November 2026" in text
     assert "Siti Aminah" not in text  # names masked in a list
     assert "perekaman terjadwal pada Selasa, 24 November 2026" in text
+
+
+@pytest.mark.parametrize(
+    "asked", ["/jadwal pondok aren minggu ini", "/jadwal pondok aren pekan ini"]
+)
+async def test_jadwal_this_week_shows_the_rest_of_the_week_not_only_sunday(en, asked):
+    text = texts(await en.send(asked))  # the test clock: Monday 23 November
+    assert "Mon, 23 Nov – Sun, 29 Nov" in text
+    assert "Tue, 24 Nov" in text
+
+
+async def test_jadwal_this_sunday_is_still_a_sunday(en):
+    text = texts(await en.send("/jadwal pondok aren hari minggu ini"))
+    assert "Sunday, 29 November 2026" in text

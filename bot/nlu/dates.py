@@ -8,7 +8,8 @@ Conventions (the bot shows the resolved date back, so a wrong guess is visible a
   Saturday of next week.
 * "minggu" is Sunday unless it clearly means "week": "minggu depan"/"pekan depan"/"next week" is
   the Monday of next week; "2 minggu", "seminggu", "tiap minggu", "minggu lalu" are not dates.
-  "minggu ini"/"hari minggu" is the coming Sunday. "weekend"/"akhir pekan" is the coming Saturday.
+  "minggu ini"/"hari minggu" is the coming Sunday (a schedule question reads "minggu ini" as this
+  week: ``week_asked``). "weekend"/"akhir pekan" is the coming Saturday.
 * "tanggal 5"/"tgl 5" is the next 5th of a month, today included (a 31st skips short months).
 * "5 desember", "5 des", "desember 5", "5/12", "5-12" without a year: the next such date, today
   included; with a year ("5-12-2026", "5/12/26", "2026-12-05") exactly that date.
@@ -302,13 +303,19 @@ def impossible_date(text: str) -> bool:
 
 def week_asked(text: str, today: date) -> date | None:
     """The Monday of the week a message asks about as a whole ("minggu depan", "pekan depan",
-    "next week"), else None. A weekday in it ("sabtu minggu depan") asks for that day only."""
+    "next week"; "minggu ini", "pekan ini", "this week": this one), else None. A weekday in it
+    ("sabtu minggu depan") asks for that day only, and "hari minggu ini" is a Sunday: in a
+    schedule question "minggu ini" is the week far more often than the Sunday."""
     toks = light_tokens(text)
     if any(t in WEEKDAYS and t != "minggu" for t in toks):
         return None
     for i, tok in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
         prev = toks[i - 1] if i else ""
-        if tok in _WEEK_WORDS and prev != "hari" and (nxt in _NEXT or prev == "next"):
+        if tok not in _WEEK_WORDS or prev == "hari":
+            continue
+        if nxt in _NEXT or prev == "next":
             return _next_monday(today)
+        if nxt in _THIS or prev == "this":
+            return _next_monday(today) - timedelta(days=7)
     return None
