@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import statistics
 import tempfile
 import time
@@ -165,7 +166,12 @@ async def _on(kind: str) -> list[dict]:
                 asyncio.create_task(probe.tick()),
                 asyncio.create_task(probe.resident(app, api)),
             ]
+            only = os.environ.get("BENCH_STALL_PHASES", "")  # e.g. "hours,broadcast"
+            if os.environ.get("BENCH_NO_AUTOCHECKPOINT"):
+                await services.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
             for name, action in (await _phases(services, app)).items():
+                if only and not any(word in name for word in only.split(",")):
+                    continue
                 await asyncio.sleep(0.1)
                 probe.reset()
                 started = time.perf_counter()
