@@ -24,6 +24,7 @@ from bot.storage.watch import ChangeWatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Statement = tuple[str, Sequence[Any]]
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
 
 
@@ -57,6 +58,27 @@ def _checkpoint_apart(path: Path) -> None:
             conn.close()
     except sqlite3.Error as exc:
         log.warning("the write-ahead log could not be copied into the database: %s", exc)
+
+
+def _write_apart(path: Path, guard: Statement, rest: Sequence[Statement]) -> int | None:
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")  # as on the shared connection
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            count = None
+            if conn.execute(*guard).rowcount:
+                count = 0
+                for sql, params in rest:
+                    count = conn.execute(sql, params).rowcount
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return count
+    finally:
+        conn.close()
 
 
 def _read_apart(
@@ -221,6 +243,32 @@ class Database:
         if str(self.path) == ":memory:":  # no second connection can open it
             return [build(tuple(r)) for r in await self.fetchall(sql, params)]
         return await asyncio.to_thread(_read_apart, self.path, sql, params, build)
+
+    async def write_apart(self, guard: Statement, *rest: Statement) -> int | None:
+        """A long write (a broadcast's 100,000s of delivery rows) in one transaction: ``guard``,
+        then, if it changed a row, ``rest``; returns the rows the last of ``rest`` changed, or
+        None when ``guard`` changed none. On a connection of its own in a worker thread, under
+        the write lock: reads on the shared connection go on meanwhile (the log lets them), our
+        other writes wait their turn as always. Its tables must not be the watched ones (the
+        places copy would learn of it only as another process' commit)."""
+        async with self._write_lock:
+            if str(self.path) == ":memory:":  # no second connection can open it
+                return await self._write_here(guard, rest)
+            return await asyncio.to_thread(_write_apart, self.path, guard, rest)
+
+    async def _write_here(self, guard: Statement, rest: Sequence[Statement]) -> int | None:
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            count = None
+            if (await self.conn.execute(*guard)).rowcount:
+                count = 0
+                for sql, params in rest:
+                    count = (await self.conn.execute(sql, params)).rowcount
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        await self.conn.execute("COMMIT")
+        return count
 
     async def write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """One statement, atomic on its own; returns the cursor (rowcount, lastrowid)."""
