@@ -170,8 +170,6 @@ async def _on(kind: str) -> list[dict]:
                 asyncio.create_task(probe.resident(app, api)),
             ]
             only = os.environ.get("BENCH_STALL_PHASES", "")  # e.g. "hours,broadcast"
-            if os.environ.get("BENCH_NO_AUTOCHECKPOINT"):
-                await services.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
             for name, action in (await _phases(services, app, api)).items():
                 if only and not any(word in name for word in only.split(",")):
                     continue
