@@ -302,3 +302,92 @@ async def test_another_process_commit_restamps_only_the_places_it_changed(servic
     assert await store.service_days(day, day + timedelta(days=60)) == await sql_service_days(
         services.db, day, day + timedelta(days=60)
     )
+
+
+def _commit_elsewhere(config, sql, params=()):
+    """One statement committed by another connection (`python -m bot import` meanwhile)."""
+    other = sqlite3.connect(config.database)
+    with other:
+        other.execute(sql, params)
+    other.close()
+
+
+async def test_another_process_commit_rereads_only_the_rows_it_logged(
+    services, config, monkeypatch
+):
+    store, watch = services.places, services.db.watch
+    now = [time_module.monotonic() + 100]
+    watch._monotonic = lambda: now[0]
+    some, other = (await store.places())[:2]
+    day = date(2026, 12, 10)
+    await _closure(services, other.id, day, reason="ours")  # the bot's own, applied at once
+    before = await store.snapshot()
+    queries = _counting(monkeypatch, services.db)
+    _commit_elsewhere(
+        config,
+        "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'impor', 0)",
+        (some.id, day.isoformat()),
+    )
+    now[0] += EXTERNAL_CHECK_SECONDS
+    after = await store.snapshot()
+    assert [c.reason for c in await store.closures(day, day, some.id)] == ["impor"]
+    assert [c.reason for c in await store.closures(day, day, other.id)] == ["ours"]
+    # the log read, then that one closure: neither the window nor the bot's own closure again
+    assert len(queries) == 2 and "place_changes" in queries[0]
+    assert "closures WHERE id IN" in queries[1]
+    assert after.epoch == before.epoch
+    assert after.version_of(some.id) != before.version_of(some.id)
+    assert after.version_of(other.id) == before.version_of(other.id)
+    # a commit elsewhere to other tables: the log has nothing new, the copy stands
+    queries.clear()
+    _commit_elsewhere(config, "PRAGMA user_version = 7")  # a commit to no watched table
+    now[0] += EXTERNAL_CHECK_SECONDS
+    assert await store.snapshot() is after
+    assert len(queries) == 1 and "place_changes" in queries[0]
+
+
+async def test_a_change_log_gap_reloads_the_window(services, config):
+    store, watch = services.places, services.db.watch
+    now = [time_module.monotonic() + 100]
+    watch._monotonic = lambda: now[0]
+    place = (await store.places(kecamatan_code=PONDOK_AREN))[0]
+    day = date(2026, 12, 11)
+    await store.snapshot()
+    # more entries than the log keeps, all from another process: the oldest are trimmed unread
+    other = sqlite3.connect(config.database)
+    with other:
+        other.execute(
+            "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'x', 0)",
+            (place.id, day.isoformat()),
+        )
+        other.executemany("UPDATE places SET name = name WHERE id = ?", [(place.id,)] * 10_000)
+    other.close()
+    now[0] += EXTERNAL_CHECK_SECONDS
+    assert [c.reason for c in await store.closures(day, day, place.id)] == ["x"]
+    assert await services.db.scalar("SELECT count(*) FROM place_changes") == 10_000
+
+
+async def test_a_rolled_back_entry_number_taken_by_another_process_is_applied(services, config):
+    store, watch = services.places, services.db.watch
+    now = [time_module.monotonic() + 100]
+    watch._monotonic = lambda: now[0]
+    place = (await store.places(kecamatan_code=PONDOK_AREN))[0]
+    day = date(2026, 12, 12)
+    _commit_elsewhere(config, "UPDATE places SET name = name WHERE id = ?", (place.id,))
+    now[0] += EXTERNAL_CHECK_SECONDS
+    with pytest.raises(RuntimeError):
+        async with services.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'x', 0)",
+                (place.id, day.isoformat()),
+            )
+            await store.snapshot()  # the log read inside the transaction sees our entry
+            raise RuntimeError("undo")
+    # the undone entry's number goes to the next writer: another process
+    _commit_elsewhere(
+        config,
+        "INSERT INTO closures (place_id, date, reason, created_at) VALUES (?, ?, 'impor', 0)",
+        (place.id, day.isoformat()),
+    )
+    now[0] += EXTERNAL_CHECK_SECONDS
+    assert [c.reason for c in await store.closures(day, day, place.id)] == ["impor"]

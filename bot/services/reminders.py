@@ -22,14 +22,16 @@ Planning is idempotent: re-planning an unchanged reminder never sends it again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.callbacks import CallbackCodec
 from bot.services.outbox import REMINDER_KINDS, declare
-from bot.storage.outbox import OutboxItem
-from bot.storage.reminders import ReminderStore
+from bot.storage.outbox import OutboxItem, Plan, payload_text
+from bot.storage.reminders import BookingAhead, PlannedReminder, ReminderStore
 from bot.storage.schools import SchoolStore
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ VISIT_DEFAULT_START = time(8, 0)
 SWEEP_DAYS = 2
 # How far ahead a new follow plans the school's events.
 FOLLOW_HORIZON_DAYS = 120
+# Re-planning a place: bookings compared between two yields to the loop, rows per write batch.
+REPLAN_CHUNK = 500
 
 
 class Reminders:
@@ -143,6 +147,17 @@ class Reminders:
         await outbox.cancel(ref_type, ref_id, [kind], user_id=user_id)
         return False
 
+    def _booking_times(
+        self, day: date, starts: time
+    ) -> tuple[datetime, dict[str, datetime | None]]:
+        """When a booking starts, and when each of its reminders is due (None: not wanted)."""
+        start = self._at(day, starts)
+        hours = self.services.config.reminders.same_day_hours_before
+        return start, {
+            KIND_DAY_BEFORE: self._day_before(day),
+            KIND_SAME_DAY: start - timedelta(hours=hours) if hours else None,
+        }
+
     async def plan_booking(self, booking_id: int) -> list[str]:
         """(Re-)plan the reminders of one booking from its current state; returns the kinds
         planned."""
@@ -150,12 +165,7 @@ class Reminders:
         if view is None or not await booking_live(self.services, view):
             await self.services.outbox.cancel("booking", booking_id, list(BOOKING_KINDS))
             return []
-        start = self._at(view.date, view.starts)
-        hours = self.services.config.reminders.same_day_hours_before
-        wanted = {
-            KIND_DAY_BEFORE: self._day_before(view.date),
-            KIND_SAME_DAY: start - timedelta(hours=hours) if hours else None,
-        }
+        start, wanted = self._booking_times(view.date, view.starts)
         planned = []
         for kind, due in wanted.items():
             if await self._plan(
@@ -276,15 +286,46 @@ class Reminders:
         return [r.id for r in records]
 
     async def replan_place(self, place_id: int) -> int:
-        """Every active booking at a place from today on, planned again."""
-        store = self.services.booking.store
-        dates = await store.slot_dates(place_id, self.services.clock.today())
-        if not dates:
+        """Every active booking at a place from today on, planned again: the same rows as
+        ``plan_booking`` of each would leave, from two reads and only the writes that change
+        something (a busy place has thousands of upcoming bookings, and the loop must not wait
+        for them: the comparison yields every ``REPLAN_CHUNK`` bookings, the writes go in
+        batches)."""
+        today, now = self.services.clock.today(), self.services.clock.epoch()
+        bookings = await self.store.bookings_ahead(place_id, today)
+        if not bookings:
             return 0
-        slots = await store.slots(place_id, dates[0], dates[-1], self.services.clock.epoch())
-        bookings = await self._active_bookings([s.id for s in slots])
-        for booking_id in bookings:
-            await self.plan_booking(booking_id)
+        planned = {
+            (r.booking_id, r.kind, r.user_id): r
+            for r in await self.store.booking_reminders(place_id, today, BOOKING_KINDS)
+        }
+        pending = {r.booking_id for r in planned.values() if r.status in ("pending", "claimed")}
+        puts: list[Plan] = []
+        withdrawals: list[tuple[str, int, Sequence[str], int | None]] = []
+        times: dict[tuple[date, time], tuple[datetime, dict[str, datetime | None]]] = {}
+        for i, booking in enumerate(bookings):
+            if i and i % REPLAN_CHUNK == 0:
+                await asyncio.sleep(0)
+            if not booking.live:
+                if booking.booking_id in pending:
+                    withdrawals.append(("booking", booking.booking_id, BOOKING_KINDS, None))
+                continue
+            key = (booking.day, booking.starts)
+            if key not in times:
+                times[key] = self._booking_times(booking.day, booking.starts)
+            start, wanted = times[key]
+            for kind, due in wanted.items():
+                row = planned.get((booking.booking_id, kind, booking.owner_id))
+                change = _replanned(booking, kind, due, start, now, row)
+                if isinstance(change, Plan):
+                    puts.append(change)
+                elif change:
+                    withdrawals.append(("booking", booking.booking_id, (kind,), booking.owner_id))
+        store = self.services.outbox.store
+        for first in range(0, len(puts), REPLAN_CHUNK):
+            await store.put_many(puts[first : first + REPLAN_CHUNK])
+        for first in range(0, len(withdrawals), REPLAN_CHUNK):
+            await store.cancel_many(withdrawals[first : first + REPLAN_CHUNK])
         return len(bookings)
 
     # --- event listeners ---------------------------------------------------------------------
@@ -316,6 +357,45 @@ class Reminders:
 
     async def _on_unfollowed(self, user_id: int, school_id: int, **_: Any) -> None:
         await self.drop_follow(user_id, school_id)
+
+
+def _replanned(
+    booking: BookingAhead,
+    kind: str,
+    due: datetime | None,
+    start: datetime,
+    now: int,
+    row: PlannedReminder | None,
+) -> Plan | bool:
+    """What ``_plan`` would do to one reminder of a live booking, given its row as it stands:
+    the plan to write (left out when writing it would change nothing), or whether to withdraw
+    it."""
+    start_at = int(start.timestamp())
+    if due is not None and due < start and int(due.timestamp()) > now:
+        plan = Plan(
+            booking.owner_id,
+            kind,
+            "booking",
+            booking.booking_id,
+            int(due.timestamp()),
+            start_at,
+            payload_text({"booking_id": booking.booking_id}),
+        )
+        return plan if row is None or not _unchanged_by(plan, row) else False
+    if row is None or row.status != "pending":
+        return False
+    keep = due is not None and start_at > now and row.due_at == int(due.timestamp())
+    return not (keep and row.expires_at == start_at)
+
+
+def _unchanged_by(plan: Plan, row: PlannedReminder) -> bool:
+    """Whether ``OutboxStore.put`` of ``plan`` would leave ``row`` as it is."""
+    if (row.due_at, row.expires_at, row.payload) != (plan.due_at, plan.expires_at, plan.payload):
+        return False
+    if row.status in ("sent", "claimed", "sending", "skipped", "failed"):
+        return True  # an unchanged plan keeps its state
+    fresh = (row.attempts, row.last_error, row.sent_at, row.interruptions) == (0, None, None, 0)
+    return row.status == "pending" and fresh
 
 
 async def booking_live(services: Services, view: BookingView) -> bool:

@@ -11,18 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.storage.watch import ChangeWatch
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+Statement = tuple[str, Sequence[Any]]
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
 
 
@@ -39,6 +41,54 @@ def time_or_none(text: str | None) -> time | None:
 def placeholders(n: int) -> str:
     """``n`` SQL placeholders for an IN (...) list: "?, ?, ?"."""
     return ", ".join("?" * n)
+
+
+# Rows changed on the bot's connection between two checkpoints (SQLite's own default is every
+# 1000 pages of log, a few thousand rows).
+CHECKPOINT_AFTER_CHANGES = 2000
+
+
+def _checkpoint_apart(path: Path) -> None:
+    """A PASSIVE checkpoint on a short-lived connection of its own (run in a worker thread)."""
+    try:
+        conn = sqlite3.connect(path, timeout=10)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("the write-ahead log could not be copied into the database: %s", exc)
+
+
+def _write_apart(path: Path, guard: Statement, rest: Sequence[Statement]) -> int | None:
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")  # as on the shared connection
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            count = None
+            if conn.execute(*guard).rowcount:
+                count = 0
+                for sql, params in rest:
+                    count = conn.execute(sql, params).rowcount
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return count
+    finally:
+        conn.close()
+
+
+def _read_apart(
+    path: Path, sql: str, params: Sequence[Any], build: Callable[[tuple[Any, ...]], T]
+) -> list[T]:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    try:
+        return [build(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
 
 
 class StorageError(Exception):
@@ -61,6 +111,9 @@ class Database:
         self._write_lock = asyncio.Lock()
         # whether places, hours, service days and closures changed (PlaceStore's memory copy)
         self.watch = ChangeWatch()
+        self._checkpoint_every = 0  # rows changed between checkpoints apart; 0: SQLite's own
+        self._changes_at_checkpoint = 0
+        self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -99,6 +152,12 @@ class Database:
         if str(self.path) != ":memory:":
             await self.conn.execute("PRAGMA journal_mode = WAL")
         await self.conn.execute("PRAGMA synchronous = NORMAL")
+        if str(self.path) != ":memory:":
+            # The commit that grows the write-ahead log past 1000 pages would copy it into the
+            # database file on this connection, and every reply waits behind it (100-200 ms on
+            # a big file): the copy runs on a connection of its own instead (``_after_write``).
+            await self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+            self._checkpoint_every = CHECKPOINT_AFTER_CHANGES
         await self.conn.execute("PRAGMA foreign_keys = ON")
         # Deleted and overwritten rows are zeroed on their page: an erased NIK or name must not
         # live on in the file's free space (see ``checkpoint``).
@@ -123,7 +182,25 @@ class Database:
             log.info("database migrated to %s", name)
 
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
         await self.conn.close()
+
+    def _after_write(self) -> None:
+        """Once enough rows changed, copy the write-ahead log into the database file from a
+        worker thread on its own connection (PASSIVE: it waits for no reader or writer, and
+        this connection goes on meanwhile). One at a time; a failure is retried next time."""
+        if not self._checkpoint_every or (
+            self._checkpointing is not None and not self._checkpointing.done()
+        ):
+            return
+        changes = self.conn.total_changes
+        if changes - self._changes_at_checkpoint < self._checkpoint_every:
+            return
+        self._changes_at_checkpoint = changes
+        self._checkpointing = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(_checkpoint_apart, self.path)
+        )
 
     async def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database file and empty it; False if a reader (another
@@ -131,6 +208,8 @@ class Database:
 
         Erased data stays readable in the -wal file's older page images until then.
         """
+        if self._checkpointing is not None:
+            await self._checkpointing  # one checkpoint at a time: SQLite refuses a second
         async with self._write_lock:
             rows = await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
         busy = next(iter(rows), (0,))[0]
@@ -154,10 +233,49 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def read_apart(
+        self, sql: str, params: Sequence[Any], build: Callable[[tuple[Any, ...]], T]
+    ) -> list[T]:
+        """A long read (a year of bookings for an export) on a connection of its own in a worker
+        thread, each row made into a record there: replies reading on the shared connection
+        meanwhile do not wait behind it. It sees what is committed (not the rows of a
+        transaction open on the shared connection)."""
+        if str(self.path) == ":memory:":  # no second connection can open it
+            return [build(tuple(r)) for r in await self.fetchall(sql, params)]
+        return await asyncio.to_thread(_read_apart, self.path, sql, params, build)
+
+    async def write_apart(self, guard: Statement, *rest: Statement) -> int | None:
+        """A long write (a broadcast's 100,000s of delivery rows) in one transaction: ``guard``,
+        then, if it changed a row, ``rest``; returns the rows the last of ``rest`` changed, or
+        None when ``guard`` changed none. On a connection of its own in a worker thread, under
+        the write lock: reads on the shared connection go on meanwhile (the log lets them), our
+        other writes wait their turn as always. Its tables must not be the watched ones (the
+        places copy would learn of it only as another process' commit)."""
+        async with self._write_lock:
+            if str(self.path) == ":memory:":  # no second connection can open it
+                return await self._write_here(guard, rest)
+            return await asyncio.to_thread(_write_apart, self.path, guard, rest)
+
+    async def _write_here(self, guard: Statement, rest: Sequence[Statement]) -> int | None:
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            count = None
+            if (await self.conn.execute(*guard)).rowcount:
+                count = 0
+                for sql, params in rest:
+                    count = (await self.conn.execute(sql, params)).rowcount
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        await self.conn.execute("COMMIT")
+        return count
+
     async def write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """One statement, atomic on its own; returns the cursor (rowcount, lastrowid)."""
         async with self._write_lock:
-            return await self.conn.execute(sql, params)
+            cursor = await self.conn.execute(sql, params)
+        self._after_write()
+        return cursor
 
     async def write_returning(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """One statement with RETURNING; the row is read before the lock is released, which is
@@ -165,7 +283,8 @@ class Database:
         async with self._write_lock, self.conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
             await cursor.fetchall()
-            return row
+        self._after_write()
+        return row
 
     async def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:
@@ -184,3 +303,4 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+        self._after_write()

@@ -70,6 +70,62 @@ def _in(values: Sequence[Any]) -> str:
     return "(" + ", ".join("?" * len(values)) + ")"
 
 
+def payload_text(payload: dict[str, Any] | None) -> str:
+    """A payload as stored: what a re-plan compares to tell an unchanged plan."""
+    return json.dumps(payload or {}, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A message about a record, for ``put_many`` (``payload`` as ``payload_text`` makes it)."""
+
+    user_id: int
+    kind: str
+    ref_type: str
+    ref_id: int
+    due_at: int
+    expires_at: int | None
+    payload: str
+
+
+# A plan about a record: the same (kind, ref, user) is re-planned; an unchanged plan keeps the
+# state of a row already sent or being sent (``put``).
+_SAME_PLAN = (
+    "outbox.due_at = excluded.due_at AND outbox.expires_at IS excluded.expires_at "
+    "AND outbox.payload = excluded.payload "
+    "AND outbox.status IN ('sent', 'claimed', 'sending', 'skipped', 'failed')"
+)
+_PUT_REF = (
+    "INSERT INTO outbox (user_id, kind, ref_type, ref_id, due_at, expires_at, payload) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(kind, ref_type, ref_id, user_id) DO UPDATE SET "
+    f"status = CASE WHEN {_SAME_PLAN} THEN outbox.status ELSE 'pending' END, "
+    f"attempts = CASE WHEN {_SAME_PLAN} THEN outbox.attempts ELSE 0 END, "
+    f"last_error = CASE WHEN {_SAME_PLAN} THEN outbox.last_error ELSE NULL END, "
+    f"sent_at = CASE WHEN {_SAME_PLAN} THEN outbox.sent_at ELSE NULL END, "
+    f"interruptions = CASE WHEN {_SAME_PLAN} THEN outbox.interruptions ELSE 0 END, "
+    "due_at = excluded.due_at, expires_at = excluded.expires_at, "
+    "payload = excluded.payload"
+)
+
+
+def _cancel(
+    ref_type: str, ref_id: int, kinds: Sequence[str], user_id: int | None
+) -> tuple[str, list[Any]]:
+    sql = (
+        "UPDATE outbox SET status = 'cancelled' WHERE ref_type = ? AND ref_id = ? "
+        "AND status IN ('pending', 'claimed')"
+    )
+    params: list[Any] = [ref_type, ref_id]
+    if kinds:
+        sql += f" AND kind IN {_in(kinds)}"
+        params.extend(kinds)
+    if user_id is not None:
+        sql += " AND user_id = ?"
+        params.append(user_id)
+    return sql, params
+
+
 class OutboxStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -94,7 +150,7 @@ class OutboxStore:
         a restart or a repeated event never sends twice. A changed plan (the booking moved) makes
         the row pending again; a cancelled row planned again is pending again.
         """
-        text = json.dumps(payload or {}, ensure_ascii=False, sort_keys=True)
+        text = payload_text(payload)
         if ref_type is None:
             await self.db.write(
                 "INSERT INTO outbox (user_id, kind, due_at, expires_at, payload) "
@@ -102,24 +158,18 @@ class OutboxStore:
                 (user_id, kind, due_at, expires_at, text),
             )
             return
-        same = (
-            "outbox.due_at = excluded.due_at AND outbox.expires_at IS excluded.expires_at "
-            "AND outbox.payload = excluded.payload "
-            "AND outbox.status IN ('sent', 'claimed', 'sending', 'skipped', 'failed')"
-        )
-        await self.db.write(
-            "INSERT INTO outbox (user_id, kind, ref_type, ref_id, due_at, expires_at, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(kind, ref_type, ref_id, user_id) DO UPDATE SET "
-            f"status = CASE WHEN {same} THEN outbox.status ELSE 'pending' END, "
-            f"attempts = CASE WHEN {same} THEN outbox.attempts ELSE 0 END, "
-            f"last_error = CASE WHEN {same} THEN outbox.last_error ELSE NULL END, "
-            f"sent_at = CASE WHEN {same} THEN outbox.sent_at ELSE NULL END, "
-            f"interruptions = CASE WHEN {same} THEN outbox.interruptions ELSE 0 END, "
-            "due_at = excluded.due_at, expires_at = excluded.expires_at, "
-            "payload = excluded.payload",
-            (user_id, kind, ref_type, ref_id, due_at, expires_at, text),
-        )
+        await self.db.write(_PUT_REF, (user_id, kind, ref_type, ref_id, due_at, expires_at, text))
+
+    async def put_many(self, plans: Sequence[Plan]) -> None:
+        """``put`` for many messages about records, in one transaction."""
+        if plans:
+            await self.db.write_many(
+                _PUT_REF,
+                [
+                    (p.user_id, p.kind, p.ref_type, p.ref_id, p.due_at, p.expires_at, p.payload)
+                    for p in plans
+                ],
+            )
 
     async def cancel(
         self,
@@ -132,20 +182,19 @@ class OutboxStore:
         """Drop pending messages about a record (all kinds, or only ``kinds``; all recipients,
         or only ``user_id``). A claimed row is dropped too (the dispatcher then skips it); a row
         being sent at this moment is not touched."""
-        sql = (
-            "UPDATE outbox SET status = 'cancelled' WHERE ref_type = ? AND ref_id = ? "
-            "AND status IN ('pending', 'claimed')"
-        )
-        params: list[Any] = [ref_type, ref_id]
-        kinds = list(kinds or [])
-        if kinds:
-            sql += f" AND kind IN {_in(kinds)}"
-            params.extend(kinds)
-        if user_id is not None:
-            sql += " AND user_id = ?"
-            params.append(user_id)
+        sql, params = _cancel(ref_type, ref_id, list(kinds or []), user_id)
         cursor = await self.db.write(sql, params)
         return cursor.rowcount
+
+    async def cancel_many(
+        self, withdrawals: Iterable[tuple[str, int, Sequence[str], int | None]]
+    ) -> None:
+        """``cancel`` for many (ref_type, ref_id, kinds, user_id), in one transaction."""
+        statements = [_cancel(*w) for w in withdrawals]
+        if statements:
+            async with self.db.transaction() as conn:
+                for sql, params in statements:
+                    await conn.execute(sql, params)
 
     async def cancel_for_user(self, user_id: int, kinds: Iterable[str] | None = None) -> int:
         """Drop every pending (or claimed) message to one recipient (or only ``kinds``)."""

@@ -7,8 +7,9 @@ events ahead and the whole booking horizon. History before the window is never l
 does not grow with the years of service; reads that reach before ``since`` go to SQL
 (``PlaceStore``).
 
-The copy is updated row by row from what ``ChangeWatch`` (bot/storage/watch.py) reports: a change
-re-reads the changed rows only; another process' commit re-reads the window. The reads answer
+The copy is updated row by row from what ``ChangeWatch`` (bot/storage/watch.py) reports: a change,
+ours or (through the change log) another process', re-reads the changed rows only; only when the
+log lost entries not yet applied is the window read again and compared. The reads answer
 exactly what the SQL they replace answered: same filters, same order (SQLite orders text by its
 UTF-8 bytes, which is Python's code-point order; NULL times first).
 
@@ -225,7 +226,8 @@ async def load_snapshot(
 ) -> PlaceSnapshot:
     """Read the places, their hours, and the window's service days and closures.
 
-    With ``previous`` (another process committed: what changed is unknown), the records whose
+    With ``previous`` (another process committed and the change log no longer says what), the
+    records whose
     rows did not change are kept, and only the places whose rows changed get a new stamp."""
     place_rows = await db.fetchall(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
     hours = {k: v for k, v in (await _hours(db, None)).items() if v}
