@@ -290,3 +290,28 @@ def test_staff_can_add_a_phrasing(tmp_path: Path) -> None:
     other.mkdir()
     (other / "id.toml").write_text(extra, encoding="utf-8")
     assert Analyzer.load(other).analyze(phrase, today=TODAY).intent == "ikd"
+
+
+def test_a_repeated_text_is_answered_as_analysed_that_day(analyzer: Analyzer) -> None:
+    """Analyses of short texts are kept: the same text on the same day is the same analysis, and
+    "besok" asked on another day (or in another language) is analysed for that day afresh."""
+    text = "jadwal pondok aren besok"
+    first = analyzer.analyze(text, today=TODAY)
+    assert analyzer.analyze(text, today=TODAY) is first
+    assert first.date == date(2026, 11, 24)
+    next_day = analyzer.analyze(text, today=date(2026, 11, 24))
+    assert next_day.date == date(2026, 11, 25)
+    assert analyzer.analyze(text, today=TODAY, lang="en") is not first
+    assert analyzer.analyze(text, today=TODAY).date == date(2026, 11, 24)
+    story = "nenek saya sakit tidak bisa jalan " * 10 + "besok"
+    assert analyzer.analyze(story, today=TODAY) is not analyzer.analyze(story, today=TODAY)
+
+
+def test_a_repeated_kecamatan_answer_is_matched_alike(analyzer: Analyzer) -> None:
+    """Typed kecamatan answers are kept too; each caller gets a list of its own."""
+    first = analyzer.match_kecamatan("pd aren")
+    assert first and first[0].name == "Pondok Aren"
+    first.clear()
+    again = analyzer.match_kecamatan("pd aren")
+    assert again and again[0].name == "Pondok Aren"
+    assert analyzer.match_kecamatan("serpong u")[0].name == "Serpong Utara"
