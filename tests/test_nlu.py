@@ -315,3 +315,12 @@ def test_a_repeated_kecamatan_answer_is_matched_alike(analyzer: Analyzer) -> Non
     again = analyzer.match_kecamatan("pd aren")
     assert again and again[0].name == "Pondok Aren"
     assert analyzer.match_kecamatan("serpong u")[0].name == "Serpong Utara"
+
+
+def test_the_week_asked_follows_the_day_it_is_asked() -> None:
+    """week_asked keeps its answers: the same words on a later day mean a later week."""
+    from bot.nlu.dates import impossible_date, week_asked
+
+    assert week_asked("jadwal minggu depan", TODAY) == date(2026, 11, 30)
+    assert week_asked("jadwal minggu depan", date(2026, 12, 1)) == date(2026, 12, 7)
+    assert impossible_date("jadwal 30 februari") and not impossible_date("jadwal 28 februari")
