@@ -4,8 +4,13 @@ held seat whose offer ran out."""
 
 from __future__ import annotations
 
+import sqlite3
+import time as time_module
 from datetime import time
 
+import pytest
+
+from bot.storage.watch import EXTERNAL_CHECK_SECONDS
 from tests.booking_helpers import TUESDAY, nik, slot_at, small_place
 
 A, B = 620001, 620002
@@ -43,3 +48,32 @@ async def test_a_held_seat_comes_back_when_its_offer_runs_out(services, clock):
     assert await services.booking.free_slots(hall, TUESDAY) == []
     clock.advance(minutes=2)
     assert [s.starts for s in await services.booking.free_slots(hall, TUESDAY)] == [time(8)]
+
+
+async def test_another_process_booking_is_seen_after_the_check_interval(services, config):
+    """A seat taken by another process (no trigger of ours fires) shows as soon as the places
+    copy's watch looks at the database file again (at most a second later)."""
+    watch = services.db.watch
+    now = [time_module.monotonic() + 100]  # past any earlier look
+    watch._monotonic = lambda: now[0]
+    hall = await small_place(services)
+    eight = await slot_at(services, hall, TUESDAY, time(8))
+    assert await seats_on_tuesday(services, hall) == 2
+    other = sqlite3.connect(config.database)
+    with other:
+        other.execute("UPDATE slots SET booked = 1 WHERE id = ?", (eight.slot_id,))
+    other.close()
+    now[0] += EXTERNAL_CHECK_SECONDS
+    assert await seats_on_tuesday(services, hall) == 1
+
+
+async def test_a_read_inside_a_rolled_back_transaction_is_not_kept(services):
+    hall = await small_place(services)
+    eight = await slot_at(services, hall, TUESDAY, time(8))
+    assert await seats_on_tuesday(services, hall) == 2
+    with pytest.raises(RuntimeError):
+        async with services.db.transaction() as conn:
+            await conn.execute("UPDATE slots SET booked = 1 WHERE id = ?", (eight.slot_id,))
+            assert await seats_on_tuesday(services, hall) == 1  # its own uncommitted write
+            raise RuntimeError("undo")
+    assert await seats_on_tuesday(services, hall) == 2

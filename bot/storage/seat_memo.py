@@ -2,10 +2,10 @@
 
 Every schedule answer and every booking step reads a place's slots with the seats left; they change
 only when this connection writes ``slots`` or ``waitlist`` (a booking, a cancellation, a closure, a
-waitlist offer, slots written for a new schedule), when another process commits (the places copy's
-``ChangeWatch`` sees SQLite's ``data_version`` within a second; its generation is part of the key),
-or when a seat held for a waitlisted resident stops being held: a kept read is used only until the
-first hold it counted expires.
+waitlist offer, slots written for a new schedule), when another process commits (seen as the places
+copy sees it: ``ChangeWatch.current`` looks at SQLite's ``data_version`` at most once a second, and
+its generation is part of the key), or when a seat held for a waitlisted resident stops being held:
+a kept read is used only until the first hold it counted expires.
 
 Our own writes fire TEMP triggers that count them (on aiosqlite's thread); a read is kept only when
 the count did not move while it was made, and never inside a transaction (it could be rolled back).
@@ -70,7 +70,7 @@ class SeatMemo:
         kept while nothing changed and ``now`` is before that expiry."""
         await self.install(db)
         kept = self._kept.get(key)
-        generation = db.watch.generation
+        generation = await db.watch.current(db)  # another process' commits, once a second
         if (
             kept is not None
             and kept.writes == self.writes
