@@ -324,3 +324,11 @@ def test_the_week_asked_follows_the_day_it_is_asked() -> None:
     assert week_asked("jadwal minggu depan", TODAY) == date(2026, 11, 30)
     assert week_asked("jadwal minggu depan", date(2026, 12, 1)) == date(2026, 12, 7)
     assert impossible_date("jadwal 30 februari") and not impossible_date("jadwal 28 februari")
+
+
+def test_a_text_with_a_nik_or_phone_number_is_not_kept(analyzer: Analyzer) -> None:
+    """Personal numbers are analysed afresh each time, never kept in memory."""
+    text = "nik saya 3674031705900001 sudah terdaftar?"
+    assert analyzer.analyze(text, today=TODAY) is not analyzer.analyze(text, today=TODAY)
+    phone = "hubungi 081234567890"
+    assert analyzer.analyze(phone, today=TODAY) is not analyzer.analyze(phone, today=TODAY)

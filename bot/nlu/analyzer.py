@@ -101,9 +101,15 @@ _FALLBACK_ORDER = (
 
 
 # The analyses kept for repeated texts: how many, and up to which length (a short question is what
-# residents repeat; a long story rarely comes twice).
+# residents repeat; a long story rarely comes twice). Text with a NIK or a phone number in it (six
+# digits in a row) is never kept: it is personal and never repeated by anyone else.
 _MEMO_SIZE = 2048
 _MEMO_TEXT_CHARS = 200
+_PERSONAL_DIGITS = re.compile(r"\d{6}")
+
+
+def _keepable(text: str) -> bool:
+    return len(text) <= _MEMO_TEXT_CHARS and not _PERSONAL_DIGITS.search(text)
 
 
 class Analyzer:
@@ -198,7 +204,7 @@ class Analyzer:
     def match_kecamatan(self, text: str) -> list[KecamatanMatch]:
         """Kecamatan for a typed answer inside a flow ("pd aren", "serpong u"), best first.
         Kept for short texts like analyses (a new list each time: callers may change it)."""
-        if len(text) > _MEMO_TEXT_CHARS:
+        if not _keepable(text):
             return self._match_safely(text)
         found = self._kecamatan_memo.get(text)
         if found is None:
@@ -222,7 +228,7 @@ class Analyzer:
         an analysis depends only on the text, the day and the language: short texts' analyses are
         kept (the oldest dropped first), so a repeated question costs a lookup."""
         day = today or date.today()
-        if not isinstance(text, str) or len(text) > _MEMO_TEXT_CHARS:
+        if not isinstance(text, str) or not _keepable(text):
             return self._analyze_safely(text, day, lang)
         key = (text, day, lang)
         found = self._memo.get(key)
