@@ -13,7 +13,9 @@ clock standing at 09:00 Jakarta on the day the databases are dated from.
 
 The booking update's floor: the Bot API calls each update of the one-at-a-time conversations
 made, replayed by a bare Application (bench/answers.py ``replay_calls``); the ratio is what the
-bot's own work adds (issue 18's target: ≤ 3).
+bot's own work adds (issue 18's target: ≤ 3). Both sides are timed alike: from
+``process_update`` to its return, the update built beforehand, against a Bot API that does not
+check the HTML (the tests do; that check stands for Telegram's servers, not for the bot).
 """
 
 from __future__ import annotations
@@ -53,6 +55,23 @@ async def _config(folder: Path, kind: str):
     return dataclasses.replace(config, database=await _scale.database(kind, folder))
 
 
+class _Timed:
+    """The Application as the chat driver sees it, timing only ``process_update`` (as the replay
+    floor is timed): building the update and reading the transcript are the driver's work."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.bot = app.bot
+        self.timings: list[float] = []
+
+    async def process_update(self, update) -> None:
+        started = _time.perf_counter()
+        try:
+            await self.app.process_update(update)
+        finally:
+            self.timings.append(_time.perf_counter() - started)
+
+
 async def _conversation(
     app,
     api: FakeBotAPI,
@@ -66,22 +85,21 @@ async def _conversation(
 
     ``pick`` spreads residents over days and times; a seat taken by someone else meanwhile is
     answered with fresh options, and the resident takes the first (counted in ``retries``)."""
-    chat = ChatDriver(app, api, user_id, first_name="Warga")
-    timings: list[float] = []
+    timed = _Timed(app)
+    chat = ChatDriver(timed, api, user_id, first_name="Warga")
+    timings = timed.timings
 
     async def step(action) -> list:
         api.calls = []
-        started = _time.perf_counter()
         seen = await action
-        timings.append(_time.perf_counter() - started)
         if calls is not None:
             calls.append(api.calls)
         return seen
 
     await step(chat.send("/daftar pondok aren"))
-    days = [i for i, b in enumerate(chat.last.button_labels, 1) if "kursi" in b]
+    days = [i for i, b in enumerate(chat.last.button_labels, 1) if "sisa" in b]
     await step(chat.press(days[pick % len(days)]))
-    times = [i for i, b in enumerate(chat.last.button_labels, 1) if "kursi" in b]
+    times = [i for i, b in enumerate(chat.last.button_labels, 1) if "sisa" in b]
     await step(chat.press(times[(pick // len(days)) % len(times)]))
     await step(chat.send("Warga Uji Coba"))
     await step(chat.send(_nik(serial)))
@@ -103,7 +121,7 @@ async def _conversations(kind: str) -> list[dict]:
         config = await _config(Path(folder), kind)
         clock = FakeClock(config.tz, START.replace(tzinfo=config.tz))
         async with open_services(config, clock) as services:
-            api = FakeBotAPI()
+            api = FakeBotAPI(strict_html=False)
             api.record_calls = False
             async with running_application(
                 services, request=api, with_updater=False, jobs=False

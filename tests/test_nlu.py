@@ -290,3 +290,45 @@ def test_staff_can_add_a_phrasing(tmp_path: Path) -> None:
     other.mkdir()
     (other / "id.toml").write_text(extra, encoding="utf-8")
     assert Analyzer.load(other).analyze(phrase, today=TODAY).intent == "ikd"
+
+
+def test_a_repeated_text_is_answered_as_analysed_that_day(analyzer: Analyzer) -> None:
+    """Analyses of short texts are kept: the same text on the same day is the same analysis, and
+    "besok" asked on another day (or in another language) is analysed for that day afresh."""
+    text = "jadwal pondok aren besok"
+    first = analyzer.analyze(text, today=TODAY)
+    assert analyzer.analyze(text, today=TODAY) is first
+    assert first.date == date(2026, 11, 24)
+    next_day = analyzer.analyze(text, today=date(2026, 11, 24))
+    assert next_day.date == date(2026, 11, 25)
+    assert analyzer.analyze(text, today=TODAY, lang="en") is not first
+    assert analyzer.analyze(text, today=TODAY).date == date(2026, 11, 24)
+    story = "nenek saya sakit tidak bisa jalan " * 10 + "besok"
+    assert analyzer.analyze(story, today=TODAY) is not analyzer.analyze(story, today=TODAY)
+
+
+def test_a_repeated_kecamatan_answer_is_matched_alike(analyzer: Analyzer) -> None:
+    """Typed kecamatan answers are kept too; each caller gets a list of its own."""
+    first = analyzer.match_kecamatan("pd aren")
+    assert first and first[0].name == "Pondok Aren"
+    first.clear()
+    again = analyzer.match_kecamatan("pd aren")
+    assert again and again[0].name == "Pondok Aren"
+    assert analyzer.match_kecamatan("serpong u")[0].name == "Serpong Utara"
+
+
+def test_the_week_asked_follows_the_day_it_is_asked() -> None:
+    """week_asked keeps its answers: the same words on a later day mean a later week."""
+    from bot.nlu.dates import impossible_date, week_asked
+
+    assert week_asked("jadwal minggu depan", TODAY) == date(2026, 11, 30)
+    assert week_asked("jadwal minggu depan", date(2026, 12, 1)) == date(2026, 12, 7)
+    assert impossible_date("jadwal 30 februari") and not impossible_date("jadwal 28 februari")
+
+
+def test_a_text_with_a_nik_or_phone_number_is_not_kept(analyzer: Analyzer) -> None:
+    """Personal numbers are analysed afresh each time, never kept in memory."""
+    text = "nik saya 3674031705900001 sudah terdaftar?"
+    assert analyzer.analyze(text, today=TODAY) is not analyzer.analyze(text, today=TODAY)
+    phone = "hubungi 081234567890"
+    assert analyzer.analyze(phone, today=TODAY) is not analyzer.analyze(phone, today=TODAY)

@@ -77,3 +77,31 @@ async def test_persistence_round_trip(tmp_path):
     await persistence.update_conversation("booking", (1, 1), None)
     assert await persistence.get_conversations("booking") == {}
     await db.close()
+
+
+async def test_flow_state_read_from_memory_follows_every_write(tmp_path):
+    """The store answers a button's flow from its in-memory copy of the active row and writes a
+    step without a transaction: what it answers is what a fresh store reads from the file."""
+    from bot.storage.flow_states import FlowState, FlowStateStore
+
+    db = await Database.open(tmp_path / "db.sqlite3")
+    store = FlowStateStore(db)
+
+    async def on_disk(flow: str) -> FlowState | None:
+        return await FlowStateStore(db).get(7, flow)
+
+    first = FlowState(7, "booking", 7, "day", "t1", {"place": 1}, touched_at=100)
+    await store.save(first)
+    await store.save(first.but(step="slot", token="t2", buttons=(("pick", "1", "09.00", ()),)))
+    assert await store.get(7, "booking") == await on_disk("booking")
+    assert (await store.get(7, "booking")).step == "slot"
+    # Another flow opened: the first is parked on disk, and read from there again.
+    await store.save(FlowState(7, "visit", 7, "who", "t3", {}, touched_at=101))
+    assert (await store.get(7, "booking")).active is False
+    assert await store.get(7, "booking") == await on_disk("booking")
+    await store.park(7)
+    assert await store.get(7, "visit") == await on_disk("visit")
+    assert (await store.get(7, "visit")).active is False
+    await store.delete(7, "booking")
+    assert await store.get(7, "booking") is None
+    await db.close()

@@ -100,6 +100,18 @@ _FALLBACK_ORDER = (
 )
 
 
+# The analyses kept for repeated texts: how many, and up to which length (a short question is what
+# residents repeat; a long story rarely comes twice). Text with a NIK or a phone number in it (six
+# digits in a row) is never kept: it is personal and never repeated by anyone else.
+_MEMO_SIZE = 2048
+_MEMO_TEXT_CHARS = 200
+_PERSONAL_DIGITS = re.compile(r"\d{6}")
+
+
+def _keepable(text: str) -> bool:
+    return len(text) <= _MEMO_TEXT_CHARS and not _PERSONAL_DIGITS.search(text)
+
+
 class Analyzer:
     """Intent, kecamatan and date of a resident's message. Build once with :meth:`load`."""
 
@@ -154,6 +166,8 @@ class Analyzer:
             needle = " " + " ".join(words) + " "
             self._keyword_needles.setdefault(words[0], []).append((index, needle))
         self.n_examples = len(training.examples)
+        self._memo: dict[tuple[str, date, str], Analysis] = {}
+        self._kecamatan_memo: dict[str, tuple[KecamatanMatch, ...]] = {}
         self.load_seconds = time.perf_counter() - started
 
     @classmethod
@@ -188,7 +202,18 @@ class Analyzer:
         return [self.normalizer.stem(t) for t in tokens]
 
     def match_kecamatan(self, text: str) -> list[KecamatanMatch]:
-        """Kecamatan for a typed answer inside a flow ("pd aren", "serpong u"), best first."""
+        """Kecamatan for a typed answer inside a flow ("pd aren", "serpong u"), best first.
+        Kept for short texts like analyses (a new list each time: callers may change it)."""
+        if not _keepable(text):
+            return self._match_safely(text)
+        found = self._kecamatan_memo.get(text)
+        if found is None:
+            found = self._kecamatan_memo[text] = tuple(self._match_safely(text))
+            if len(self._kecamatan_memo) > _MEMO_SIZE:
+                del self._kecamatan_memo[next(iter(self._kecamatan_memo))]
+        return list(found)
+
+    def _match_safely(self, text: str) -> list[KecamatanMatch]:
         try:
             return self.kecamatan_matcher.match(text)
         except Exception:
@@ -197,9 +222,25 @@ class Analyzer:
 
     # -- analysis -------------------------------------------------------------------------------
     def analyze(self, text: str, today: date | None = None, lang: str = "id") -> Analysis:
-        """Never raises: on any internal error the message is treated as out of scope."""
+        """Never raises: on any internal error the message is treated as out of scope.
+
+        Residents type the same short questions again and again ("syarat", "jadwal cikupa"), and
+        an analysis depends only on the text, the day and the language: short texts' analyses are
+        kept (the oldest dropped first), so a repeated question costs a lookup."""
+        day = today or date.today()
+        if not isinstance(text, str) or not _keepable(text):
+            return self._analyze_safely(text, day, lang)
+        key = (text, day, lang)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._analyze_safely(text, day, lang)
+            if len(self._memo) > _MEMO_SIZE:
+                del self._memo[next(iter(self._memo))]
+        return found
+
+    def _analyze_safely(self, text: str, today: date, lang: str) -> Analysis:
         try:
-            return self._analyze(text, today or date.today(), lang)
+            return self._analyze(text, today, lang)
         except Exception:
             log.exception("NLU failed on a message of %d characters", len(str(text or "")))
             raw = text if isinstance(text, str) else ""

@@ -281,6 +281,9 @@ def _day_month_year(toks: list[str], i: int, today: date, require_month: bool) -
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
+# A schedule question is checked for both on every answer, and residents repeat their questions:
+# each is a function of its arguments alone, so the last answers are kept.
+@lru_cache(maxsize=1024)
 def impossible_date(text: str) -> bool:
     """Whether the text names a day its month never has ("30 februari", "31/4"): the answer
     should say so instead of silently showing another date."""
@@ -301,6 +304,7 @@ def impossible_date(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
 def week_asked(text: str, today: date) -> date | None:
     """The Monday of the week a message asks about as a whole ("minggu depan", "pekan depan",
     "next week"; "minggu ini", "pekan ini", "this week": this one), else None. A weekday in it

@@ -702,6 +702,9 @@ class BookingService:
         statuses, slots, _ = await self._sync(place, start, end)
         room = await self._quota_room(place_id, start, end)
         earliest = self._earliest_start()
+        by_date: dict[date, list[Slot]] = {}
+        for slot in slots:  # once, not once per day (a schedule answer asks for 14 days)
+            by_date.setdefault(slot.date, []).append(slot)
         result = []
         for status in statuses:
             openings = tuple(o for o in status.openings if _audience(o.service_day, school_id))
@@ -710,11 +713,8 @@ class BookingService:
             allowed = {o.service_day.id if o.service_day else None for o in openings}
             usable = [
                 s
-                for s in slots
-                if s.date == status.date
-                and not s.closed
-                and s.service_day_id in allowed
-                and self._start_of(s) >= earliest
+                for s in by_date.get(status.date, ())
+                if not s.closed and s.service_day_id in allowed and self._start_of(s) >= earliest
             ]
             if usable:
                 seats_left = sum(s.seats_left for s in usable)

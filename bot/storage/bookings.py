@@ -22,6 +22,7 @@ import aiosqlite
 
 from bot.storage.counter import issue_number, quota_room
 from bot.storage.db import Database, hhmm, placeholders
+from bot.storage.seat_memo import memo_of
 
 # --- records ---------------------------------------------------------------------------------
 
@@ -134,6 +135,11 @@ _HELD = (
     "(SELECT count(*) FROM waitlist w WHERE w.offered_slot_id = s.id AND w.status = 'offered' "
     "AND w.offer_expires_at > ?)"
 )
+# When the first of those held seats stops being held (NULL: none is held).
+_HELD_UNTIL = (
+    "(SELECT min(w.offer_expires_at) FROM waitlist w WHERE w.offered_slot_id = s.id "
+    "AND w.status = 'offered' AND w.offer_expires_at > ?)"
+)
 _SLOT_COLUMNS = (
     "s.id, s.place_id, s.date, s.starts, s.ends, s.seats, s.booked, s.service_day_id, s.closed"
 )
@@ -231,13 +237,19 @@ class BookingStore:
     # --- slots -------------------------------------------------------------------------------
 
     async def slots(self, place_id: int, start: date, end: date, now: int) -> list[Slot]:
-        """Every slot of a place with ``start <= date <= end``, with the seats held right now."""
-        rows = await self.db.fetchall(
-            f"SELECT {_SLOT_COLUMNS}, {_HELD} FROM slots s "
-            "WHERE s.place_id = ? AND s.date BETWEEN ? AND ? ORDER BY s.date, s.starts",
-            (now, place_id, start.isoformat(), end.isoformat()),
-        )
-        return [_slot(r) for r in rows]
+        """Every slot of a place with ``start <= date <= end``, with the seats held right now
+        (kept while nothing that decides them changes: bot/storage/seat_memo.py)."""
+
+        async def load() -> tuple[list[Slot], float | None]:
+            rows = await self.db.fetchall(
+                f"SELECT {_SLOT_COLUMNS}, {_HELD}, {_HELD_UNTIL} FROM slots s "
+                "WHERE s.place_id = ? AND s.date BETWEEN ? AND ? ORDER BY s.date, s.starts",
+                (now, now, place_id, start.isoformat(), end.isoformat()),
+            )
+            expiries = [r[10] for r in rows if r[10] is not None]
+            return [_slot(r) for r in rows], min(expiries, default=None)
+
+        return await memo_of(self.db).read(self.db, (place_id, start, end), now, load)
 
     async def quota_loads(
         self, place_id: int, start: date, end: date
@@ -262,10 +274,15 @@ class BookingStore:
         return int(rows[0][0]), loads
 
     async def slot(self, slot_id: int, now: int) -> Slot | None:
-        row = await self.db.fetchone(
-            f"SELECT {_SLOT_COLUMNS}, {_HELD} FROM slots s WHERE s.id = ?", (now, slot_id)
-        )
-        return _slot(row) if row else None
+        async def load() -> tuple[list[Slot], float | None]:
+            row = await self.db.fetchone(
+                f"SELECT {_SLOT_COLUMNS}, {_HELD}, {_HELD_UNTIL} FROM slots s WHERE s.id = ?",
+                (now, now, slot_id),
+            )
+            return ([_slot(row)], row[10]) if row else ([], None)
+
+        found = await memo_of(self.db).read(self.db, ("slot", slot_id), now, load)
+        return found[0] if found else None
 
     async def slots_of_service_day(self, service_day_id: int) -> list[Slot]:
         rows = await self.db.fetchall(

@@ -59,6 +59,31 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+_UPSERT = (
+    "INSERT INTO flow_states (user_id, flow, chat_id, step, token, draft, buttons, history, "
+    "active, touched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (user_id, flow) DO UPDATE SET chat_id = excluded.chat_id, "
+    "step = excluded.step, token = excluded.token, draft = excluded.draft, "
+    "buttons = excluded.buttons, history = excluded.history, "
+    "active = excluded.active, touched_at = excluded.touched_at"
+)
+
+
+def _row(state: FlowState) -> tuple[Any, ...]:
+    return (
+        state.user_id,
+        state.flow,
+        state.chat_id,
+        state.step,
+        state.token,
+        _json(state.draft),
+        _json([[*b[:3], list(b[3])] for b in state.buttons]),
+        _json(list(state.history)),
+        int(state.active),
+        state.touched_at,
+    )
+
+
 class FlowStateStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -82,40 +107,31 @@ class FlowStateStore:
         self._active[user_id] = state
 
     async def get(self, user_id: int, flow: str) -> FlowState | None:
+        # A button of the flow the user is in (most presses): the in-memory copy is that row.
+        cached = self._active.get(user_id)
+        if cached is not None and cached.flow == flow:
+            return cached
         row = await self.db.fetchone(
             "SELECT * FROM flow_states WHERE user_id = ? AND flow = ?", (user_id, flow)
         )
         return _state(row) if row else None
 
     async def save(self, state: FlowState) -> None:
-        """Write the row; an active row first parks the user's other flows (one active each)."""
-        async with self.db.transaction() as conn:
-            if state.active and self._may_have_another_active(state):
+        """Write the row; an active row first parks the user's other flows (one active each).
+
+        Every step of a flow saves twice: without another flow to park it is one statement (one
+        round trip to the database thread instead of BEGIN, INSERT, COMMIT)."""
+        values = _row(state)
+        if state.active and self._may_have_another_active(state):
+            async with self.db.transaction() as conn:
                 await conn.execute(
                     "UPDATE flow_states SET active = 0 WHERE user_id = ? AND flow <> ? "
                     "AND active = 1",
                     (state.user_id, state.flow),
                 )
-            await conn.execute(
-                "INSERT INTO flow_states (user_id, flow, chat_id, step, token, draft, buttons, "
-                "history, active, touched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (user_id, flow) DO UPDATE SET chat_id = excluded.chat_id, "
-                "step = excluded.step, token = excluded.token, draft = excluded.draft, "
-                "buttons = excluded.buttons, history = excluded.history, "
-                "active = excluded.active, touched_at = excluded.touched_at",
-                (
-                    state.user_id,
-                    state.flow,
-                    state.chat_id,
-                    state.step,
-                    state.token,
-                    _json(state.draft),
-                    _json([[*b[:3], list(b[3])] for b in state.buttons]),
-                    _json(list(state.history)),
-                    int(state.active),
-                    state.touched_at,
-                ),
-            )
+                await conn.execute(_UPSERT, values)
+        else:
+            await self.db.write(_UPSERT, values)
         if state.active:
             self._remember(state.user_id, state)
         elif (cached := self._active.get(state.user_id)) and cached.flow == state.flow:
