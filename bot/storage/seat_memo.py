@@ -4,8 +4,9 @@ Every schedule answer and every booking step reads a place's slots with the seat
 only when this connection writes ``slots`` or ``waitlist`` (a booking, a cancellation, a closure, a
 waitlist offer, slots written for a new schedule), when another process commits (seen as the places
 copy sees it: ``ChangeWatch.current`` looks at SQLite's ``data_version`` at most once a second, and
-its generation is part of the key), or when a seat held for a waitlisted resident stops being held:
-a kept read is used only until the first hold it counted expires.
+its count of other processes' commits, to any table, is part of the key, with the places copy's
+generation), or when a seat held for a waitlisted resident stops being held: a kept read is used
+only until the first hold it counted expires.
 
 Our own writes fire TEMP triggers that count them (on aiosqlite's thread); a read is kept only when
 the count did not move while it was made, and never inside a transaction (it could be rolled back).
@@ -30,7 +31,7 @@ MAX_READS = 1024  # kept reads per connection (place, date range); the oldest go
 @dataclass(frozen=True, slots=True)
 class _Kept:
     writes: int
-    places_generation: int
+    changes: tuple[int, int]  # the places copy's generation, other processes' commits
     read_at: int
     until: float  # the first moment a hold it counted is no longer held
     value: tuple[Any, ...]
@@ -71,10 +72,11 @@ class SeatMemo:
         await self.install(db)
         kept = self._kept.get(key)
         generation = await db.watch.current(db)  # another process' commits, once a second
+        changes = (generation, db.watch.foreign_commits)
         if (
             kept is not None
             and kept.writes == self.writes
-            and kept.places_generation == generation
+            and kept.changes == changes
             and kept.read_at <= now < kept.until
         ):
             return cast(list[T], list(kept.value))
@@ -83,7 +85,7 @@ class SeatMemo:
         if quiet and writes == self.writes and not db.conn.in_transaction:
             until = math.inf if first_expiry is None else first_expiry
             self._kept.pop(key, None)
-            self._kept[key] = _Kept(writes, generation, now, until, tuple(rows))
+            self._kept[key] = _Kept(writes, changes, now, until, tuple(rows))
             if len(self._kept) > MAX_READS:
                 del self._kept[next(iter(self._kept))]
         return rows

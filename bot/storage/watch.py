@@ -58,6 +58,9 @@ class ChangeWatch:
         self._dirty: set[Key] = set()
         self._touched: set[Key] = set()  # since the last look outside a transaction
         self._external = False
+        # Other processes' commits seen, to any table (the seat memo's key: a booking made by
+        # another process changes seats, not places).
+        self.foreign_commits = 0
 
     def changed(self, table: str | None = None, key: int | None = None) -> None:
         """A watched row changed (from a trigger); with no arguments, a transaction was rolled
@@ -103,6 +106,7 @@ class ChangeWatch:
             self._checked_at = now
             version = await db.scalar("PRAGMA data_version")
             if version != self._data_version:
+                self.foreign_commits += 1
                 await self._read_log(db)
             self._data_version = version
         return self.generation
