@@ -35,6 +35,12 @@ def clear_cache() -> None:
     _cache.clear()
 
 
+def forget_chat(chat_id: int) -> None:
+    """Forget the analyses of one chat's messages (its resident erased their data)."""
+    for key in [key for key in _cache if key[1] == chat_id]:
+        del _cache[key]
+
+
 def _analyze(message: Message, today: date | None = None):  # -> bot.nlu.Analysis
     from bot.nlu import Analyzer
 

@@ -15,6 +15,7 @@ from bot.services.container import Services
 from bot.storage.privacy import Kept
 from handlers.booking_views import status_label as booking_status_label
 from handlers.common import answer, reply, user_id_of
+from handlers.intents import forget_chat
 from handlers.keyboards import button
 from handlers.visit.notices import status_label as visit_status_label
 
@@ -55,6 +56,12 @@ async def show_data(update: Update, context: BotContext) -> None:
         lines.append(_("• Announcement subscriptions: {n}").format(n=t.number(held.subscriptions)))
     if held.school_follows:
         lines.append(_("• Schools you follow: {n}").format(n=t.number(held.school_follows)))
+    if held.drafts:
+        lines.append(
+            _("• Unfinished conversations, with what you typed in them: {n}").format(
+                n=t.number(held.drafts)
+            )
+        )
     if held.complaints or held.questions:
         lines.append(
             _("• Reports and questions sent to staff: {n}").format(
@@ -111,6 +118,7 @@ async def erase(update: Update, context: BotContext) -> None:
         context.user_data.clear()
     kept = await context.services.privacy.erase(user_id)
     context.application.drop_user_data(user_id)
+    forget_chat(user_id)  # its messages' analyses (a private chat's id is the user's)
     done = _(
         "Your data has been deleted. Thank you for using the e-KTP assistant. Type /start "
         "whenever you need us again."

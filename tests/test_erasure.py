@@ -272,3 +272,43 @@ async def test_erasure_removes_an_unfinished_flow_on_the_engine(chat, services):
     rows = await services.db.fetchall("SELECT draft FROM flow_states")
     assert all("Siti" not in row[0] for row in rows)
     assert await services.flow_states.active(chat.chat_id) is None
+
+
+async def test_erasure_leaves_nothing_they_typed_in_the_bots_memory(chat, services):
+    """The analyses kept in memory (the NLU's memo, the per-message cache) hold typed text: a
+    story with a name in it is gone after /hapusdata like the database rows."""
+    from handlers import intents
+
+    await chat.send("/start")
+    story = "Ibu Sulastri Wahyuningsih sakit stroke mau rekam di rumah"
+    await chat.send(story)
+    await chat.send("Sulastri Wahyuningsih")  # the name step of the request it opened
+    held = [repr(key) for key in intents._cache] + [repr(key) for key in services.nlu._memo]
+    assert any("Sulastri" in key for key in held)  # kept for speed while they chat
+    await chat.send("/hapusdata")
+    await chat.press("Hapus data saya")
+    await chat.press("Ya, hapus semuanya")
+    held = [repr(key) for key in intents._cache] + [repr(key) for key in services.nlu._memo]
+    held += [repr(key) for key in services.nlu._kecamatan_memo]
+    assert not any("Sulastri" in key for key in held)
+
+
+def test_a_name_or_a_number_is_never_kept_in_the_nlu_memo(services):
+    analyzer = services.nlu
+    analyzer.forget()
+    for typed in ("Siti Aminah", "Jl. Melati No. 5 RT 02", "syarat rekam ktp"):
+        analyzer.analyze(typed)
+    assert [key[0] for key in analyzer._memo] == ["syarat rekam ktp"]
+
+
+async def test_an_unfinished_conversation_is_shown_and_erased(chat, services):
+    """A name typed into a request not yet sent is data the bot holds: /hapusdata says so and
+    offers to delete it, rather than "the bot holds nothing about you"."""
+    await chat.send("/rumah")
+    await chat.send("Siti Aminah Rahmawati")
+    shown = texts(await chat.send("/hapusdata"))
+    assert "Percakapan yang belum selesai" in shown and "tidak menyimpan data" not in shown
+    await chat.press("Hapus data saya")
+    await chat.press("Ya, hapus semuanya")
+    rows = await services.db.fetchall("SELECT draft FROM flow_states")
+    assert all("Siti" not in row[0] for row in rows)

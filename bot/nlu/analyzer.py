@@ -105,7 +105,10 @@ _FALLBACK_ORDER = (
 # digits in a row) is never kept: it is personal and never repeated by anyone else.
 _MEMO_SIZE = 2048
 _MEMO_TEXT_CHARS = 200
-_PERSONAL_DIGITS = re.compile(r"\d{6}")
+# Texts with digits (a NIK, a phone, an address's number) are never kept, nor analyses of
+# what the bot does not recognise (a name typed at a step reads as out of scope): the memo holds
+# residents' questions, not their personal data. Erasure clears it too (``forget``).
+_PERSONAL_DIGITS = re.compile(r"\d")
 
 
 def _keepable(text: str) -> bool:
@@ -233,10 +236,18 @@ class Analyzer:
         key = (text, day, lang)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = self._analyze_safely(text, day, lang)
-            if len(self._memo) > _MEMO_SIZE:
-                del self._memo[next(iter(self._memo))]
+            found = self._analyze_safely(text, day, lang)
+            if found.intent != "lainnya":  # out of scope: a name typed at a step, say
+                self._memo[key] = found
+                if len(self._memo) > _MEMO_SIZE:
+                    del self._memo[next(iter(self._memo))]
         return found
+
+    def forget(self) -> None:
+        """Drop every kept analysis and match (a resident erased their data: whatever they typed
+        must not outlive it, even in memory)."""
+        self._memo.clear()
+        self._kecamatan_memo.clear()
 
     def _analyze_safely(self, text: str, today: date, lang: str) -> Analysis:
         try:

@@ -43,6 +43,7 @@ class Holdings:
     school_follows: int
     complaints: int
     questions: int
+    drafts: int = 0  # unfinished conversations: what was typed in them (a name, a NIK)
 
     @property
     def empty(self) -> bool:
@@ -53,6 +54,7 @@ class Holdings:
             or self.school_follows
             or self.complaints
             or self.questions
+            or self.drafts
         )
 
 
@@ -122,6 +124,7 @@ class PrivacyStore:
             school_follows=await count("SELECT count(*) FROM school_follows WHERE user_id = ?"),
             complaints=await count("SELECT count(*) FROM complaints WHERE user_id = ?"),
             questions=await count("SELECT count(*) FROM handoffs WHERE user_id = ?"),
+            drafts=await count("SELECT count(*) FROM flow_states WHERE user_id = ?"),
         )
 
     async def erase(self, user_id: int, *, keep_staff_trail: bool = False) -> Kept:
