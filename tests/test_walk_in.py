@@ -142,3 +142,21 @@ async def test_the_quota_refuses_the_301st_booking_under_concurrent_attempts(ser
 async def test_staf_lists_the_counter_commands(make_chat):
     listing = texts(await make_chat(OPERATOR_ID).send("/staf"))
     assert "/walkin" in listing and "/kuota" in listing
+
+
+async def test_raising_the_quota_offers_the_room_to_those_waiting(make_chat, services):
+    """A day full by its quota fills a waitlist; raising the quota (or removing it) is room
+    like a cancellation: the first in line is offered a seat at once."""
+    operator = make_chat(OPERATOR_ID)
+    await operator.send("/kuota kec-pondok-aren 1")
+    office = await place_id(services)
+    slots = await services.booking.free_slots(office, TUESDAY)
+    await book(services, slots[0].slot_id, 1)
+    waiting = next_account()
+    await services.booking.join_waitlist(waiting, office, TUESDAY)
+    offers = "SELECT count(*) FROM outbox WHERE kind = 'waitlist_offer' AND user_id = ?"
+    assert await services.db.scalar(offers, (waiting,)) == 0
+    await operator.send("/kuota kec-pondok-aren 2")
+    entry = (await services.booking.waitlist_for_owner(waiting))[0]
+    assert entry.entry.status == "offered"
+    assert await services.db.scalar(offers, (waiting,)) == 1

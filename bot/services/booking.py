@@ -1453,6 +1453,14 @@ class BookingService:
             )
         return offered
 
+    async def offer_waiting_days(self, place_id: int) -> int:
+        """Seats that became free at once for every day (a daily quota raised or removed): each
+        day someone waits for is offered on; returns how many offers were made."""
+        offered = 0
+        for day in await self.store.days_with_waiting(place_id, self.today()):
+            offered += len(await self.offer_free_seats(place_id, day))
+        return offered
+
     async def _on_seat_freed(self, place_id: int, date: date, **_: Any) -> None:
         await self.offer_free_seats(place_id, date)
 

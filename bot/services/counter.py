@@ -154,4 +154,7 @@ class Counter:
         await self.services.audit.record(
             self.services.clock.epoch(), actor_id, "place.quota", "place", place_id, str(quota)
         )
+        # A raised or removed quota makes room on every day: those waiting are offered it, as
+        # after a cancellation (a lowered one finds no room and offers nothing).
+        await self.services.booking.offer_waiting_days(place_id)
         return place

@@ -888,6 +888,15 @@ class BookingStore:
         )
         return [int(r[0]) for r in rows]
 
+    async def days_with_waiting(self, place_id: int, since: date) -> list[date]:
+        """The days from ``since`` on with residents waiting for a seat at the place."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT date FROM waitlist WHERE place_id = ? AND date >= ? "
+            "AND status = 'waiting' ORDER BY date",
+            (place_id, since.isoformat()),
+        )
+        return [date.fromisoformat(r[0]) for r in rows]
+
     async def end_waitlist_for_day(self, place_id: int, day: date, status: str) -> list[int]:
         """End every waiting entry of a place and day (the day was closed); returns owners."""
         owners = await self.waiting_for_day(place_id, day)
