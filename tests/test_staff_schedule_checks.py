@@ -74,11 +74,14 @@ async def test_example_dates_are_never_past(make_chat, services, clock):
     await admin.send("2")
     await admin.send("pondok aren")
     prompts.append(texts(await admin.send("kantor kecamatan")))
-    prompts.append(texts(await admin.send("kapan-kapan")))  # unreadable: the example again
+    weekend = texts(await admin.send("kapan-kapan"))  # unreadable: the example again
+    prompts.append(weekend)
     for prompt in prompts:
         examples = example_dates(prompt, today)
         assert examples, prompt
         assert all(day > today for day in examples), prompt
+    # The weekend-service flow's example is a weekend: typed as shown, it is taken.
+    assert {day.weekday() for day in example_dates(weekend, today)} == {5, 6}
 
 
 async def test_one_seat_limit_wherever_staff_set_seats(make_chat, services):

@@ -143,9 +143,11 @@ def offered_days(today: date) -> list[date]:
 
 
 def _dates_example(turn: T) -> str:
-    """Two dates as staff type them, from a week ahead: an example never already past."""
+    """A weekend as staff type it, a week ahead or more: an example never already past, and
+    never a weekday the flow would refuse."""
     today = turn.services.clock.today()
-    return f"{typed_date(today, 7)}, {typed_date(today, 8)}"
+    saturday = (5 - today.weekday()) % 7 + 7  # days to the Saturday after next week begins
+    return f"{typed_date(today, saturday)}, {typed_date(today, saturday + 1)}"
 
 
 async def show_dates(turn: T, *, edit: bool = False) -> None:
