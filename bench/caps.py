@@ -99,13 +99,13 @@ async def _asks(services: Any, app: Any, api: MeasuringBotAPI) -> dict[str, list
     staff = ChatDriver(app, api, ADMIN, first_name="Admin", language_code="id")
     asks: list[tuple[str, ChatDriver, str]] = [
         ("/saya (the resident with the most bookings)", resident, "/saya"),
-        (f"/jadwal {kecamatan} (most places)", resident, f"/jadwal {kecamatan}"),
-        (f"/lokasi {kecamatan} (most places)", resident, f"/lokasi {kecamatan}"),
-        (f"/daftar {kecamatan} (most places)", resident, f"/daftar {kecamatan}"),
+        ("/jadwal (the kecamatan with the most places)", resident, f"/jadwal {kecamatan}"),
+        ("/lokasi (the kecamatan with the most places)", resident, f"/lokasi {kecamatan}"),
+        ("/daftar (the kecamatan with the most places)", resident, f"/daftar {kecamatan}"),
         ("/sekolah sma (a loose school search)", resident, "/sekolah sma"),
         ("/kunjungan (staff: the home-visit queue)", staff, "/kunjungan"),
         ("/audit (staff)", staff, "/audit"),
-        ("/rekap tahun ini (staff)", staff, "/rekap tahun ini"),
+        ("/rekap tahun ini (staff: the year so far)", staff, "/rekap tahun ini"),
     ]
     found: dict[str, list[tuple[int, int]]] = {}
     for name, chat, text in asks:

@@ -126,8 +126,8 @@ def _period(context: BotContext, word: str | None) -> Period | str:
         return parse_period(word, context.services.clock.today())
     except BadPeriod:
         return context.t.gettext(
-            "I don't understand the period. Use hari, minggu, bulan, a number of days, or "
-            "2026-11-01..2026-11-30."
+            "I don't understand the period. Use hari, kemarin, minggu, bulan, tahun ini, a "
+            "number of days (30 hari), or 2026-11-01..2026-11-30."
         )
 
 

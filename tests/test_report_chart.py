@@ -97,3 +97,12 @@ async def test_period_words_are_not_kecamatan_names(make_chat):
     last_month = await admin.send("/ekspor bookings bulan lalu")
     document = next(m for m in last_month if m.kind == "document")
     assert document.file_name == "bookings-2026-10-01-2026-10-31.xlsx"
+
+
+async def test_a_year_and_a_number_of_days_in_words(make_chat):
+    admin = make_chat(ADMIN_ID)
+    year = texts(await admin.send("/rekap tahun ini"))
+    assert "Rekap Kam, 1 Jan 2026 – Sen, 23 Nov 2026" in year
+    days = texts(await admin.send("/rekap 30 hari pondok aren"))
+    assert "Rekap Min, 25 Okt 2026 – Sen, 23 Nov 2026" in days
+    assert "Pondok Aren" in days and "tidak mengenal kecamatan" not in days

@@ -47,13 +47,15 @@ def _named_period(value: str, today: date) -> Period | None:
         ),
         ("bulan", "month", "bulan ini", "this month"): Period(first, today),
         ("bulan lalu", "last month"): Period(last_month_end.replace(day=1), last_month_end),
+        ("tahun", "year", "tahun ini", "this year"): Period(today.replace(month=1, day=1), today),
     }
     return next((period for words, period in named.items() if value in words), None)
 
 
 def parse_period(text: str | None, today: date) -> Period:
     """'hari'/'today', 'kemarin', 'minggu'/'week' (7 days to today), 'minggu ini' (from Monday),
-    'minggu lalu', 'bulan'/'bulan ini' (this month), 'bulan lalu', 'N' (last N days),
+    'minggu lalu', 'bulan'/'bulan ini' (this month), 'bulan lalu', 'tahun ini' (since 1 January),
+    'N' or 'N hari' (last N days),
     'YYYY-MM-DD..YYYY-MM-DD' or one date; default: the last 7 days and the next 7."""
     value = " ".join((text or "").lower().split())
     if not value:
@@ -61,8 +63,9 @@ def parse_period(text: str | None, today: date) -> Period:
     named = _named_period(value, today)
     if named is not None:
         return named
-    if value.isdigit() and 1 <= int(value) <= MAX_PERIOD_DAYS:
-        return Period(today - timedelta(days=int(value) - 1), today)
+    days = re.fullmatch(r"(\d+)(?:\s*(?:hari|hr|days?))?", value)  # "30", "30 hari", "30 days"
+    if days and 1 <= int(days[1]) <= MAX_PERIOD_DAYS:
+        return Period(today - timedelta(days=int(days[1]) - 1), today)
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?", value)
     if match:
         try:
