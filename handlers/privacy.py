@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.privacy import mask_address, mask_name, mask_nik, mask_phone
 from bot.services.container import Services
-from bot.storage.privacy import Kept
+from bot.storage.privacy import Holdings, Kept
 from handlers.booking_views import status_label as booking_status_label
 from handlers.common import answer, reply, user_id_of
 from handlers.intents import forget_chat
@@ -32,6 +32,29 @@ async def show_data(update: Update, context: BotContext) -> None:
         lines.append(_("Apart from your language choice, the bot holds nothing about you."))
         await reply(update, context, "\n".join(lines))
         return
+    lines += held_lines(t, held)
+    lines += [
+        "",
+        _(
+            "Deleting cancels your active bookings and open requests, removes names, NIK, phone "
+            "numbers "
+            "and addresses, and stops reminders and announcements. Counts without names stay for "
+            "Disdukcapil's statistics. This cannot be undone."
+        ),
+    ]
+    markup = InlineKeyboardMarkup(
+        [
+            [button(_("🗑 Delete my data"), ERASE.pack("ask"))],
+            [button(_("Keep my data"), ERASE.pack("keep"))],
+        ]
+    )
+    await reply(update, context, "\n".join(lines), markup)
+
+
+def held_lines(t: Translator, held: Holdings) -> list[str]:
+    """One line per thing the bot holds, personal data masked."""
+    _ = t.gettext
+    lines: list[str] = []
     for booking in held.bookings:
         lines.append(
             _("• Booking {code} ({status}): {name}, NIK {nik}").format(
@@ -68,22 +91,7 @@ async def show_data(update: Update, context: BotContext) -> None:
                 n=t.number(held.complaints + held.questions)
             )
         )
-    lines += [
-        "",
-        _(
-            "Deleting cancels your active bookings and open requests, removes names, NIK, phone "
-            "numbers "
-            "and addresses, and stops reminders and announcements. Counts without names stay for "
-            "Disdukcapil's statistics. This cannot be undone."
-        ),
-    ]
-    markup = InlineKeyboardMarkup(
-        [
-            [button(_("🗑 Delete my data"), ERASE.pack("ask"))],
-            [button(_("Keep my data"), ERASE.pack("keep"))],
-        ]
-    )
-    await reply(update, context, "\n".join(lines), markup)
+    return lines
 
 
 async def erase_button(update: Update, context: BotContext) -> None:
