@@ -504,13 +504,36 @@ async def _goto(turn: Turn[Any], step: str, *, remember: bool = True) -> None:
 
 async def _show(turn: Turn[Any]) -> None:
     """Show the current step with a fresh token: the buttons of what was shown before are stale.
-    The state is written before and after showing, so a crash in between never leaves the
-    resident with buttons the bot would not know."""
+    The state (the token, the question's buttons) is written just before the question is sent,
+    so a crash in between never leaves the resident with buttons the bot would not know; it is
+    written again after showing only if the step changed it since, or asked nothing."""
     turn.token = new_token()
     turn.buttons = []
-    await _save(turn, active=True)
-    await _step(turn).show(turn)
-    await _save(turn, active=True)
+    saved: list[tuple[object, ...]] = []
+
+    async def save_before_question() -> None:
+        await _save(turn, active=True)
+        saved.append(_fingerprint(turn))
+
+    turn.before_ask = save_before_question
+    try:
+        await _step(turn).show(turn)
+    finally:
+        turn.before_ask = None
+    if not saved or saved[-1] != _fingerprint(turn):
+        await _save(turn, active=True)
+
+
+def _fingerprint(turn: Turn[Any]) -> tuple[object, ...]:
+    """What ``_save`` writes of a turn, but the time."""
+    return (
+        turn.step,
+        turn.token,
+        drafts.encode(turn.draft),
+        tuple(turn.buttons),
+        tuple(turn.history[-20:]),
+        turn.update.effective_chat.id if turn.update.effective_chat else None,
+    )
 
 
 async def _continue(turn: Turn[Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from telegram import (
@@ -64,6 +64,9 @@ class Turn(Generic[D]):
         self.token = state.token
         self.history: list[str] = list(state.history)
         self.buttons: list[ButtonRecord] = list(state.buttons)
+        # Set by the engine while it shows a step: called once the question's buttons are
+        # recorded, just before it is sent (the engine writes the state then).
+        self.before_ask: Callable[[], Awaitable[None]] | None = None
 
     # --- who and what -------------------------------------------------------------------------
 
@@ -134,6 +137,8 @@ class Turn(Generic[D]):
     ) -> Message | None:
         """Show the step: ``text`` with its buttons (``edit``: in place of the pressed message)."""
         markup = self.keyboard(rows, nav=nav)
+        if self.before_ask is not None:
+            await self.before_ask()
         if edit:
             edited = await self._edit(text, markup)
             if edited is not None:
