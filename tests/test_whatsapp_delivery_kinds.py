@@ -8,10 +8,15 @@ from datetime import time
 
 import pytest
 
+import bot.app  # noqa: F401  (registers the handler modules' renderers)
+import handlers.checkin  # noqa: F401  (the counter's and the check-in's, registered on build)
+from bot.config import load_config
+from bot.services import outbox
 from bot.services.reminders import KIND_SCHOOL
 from bot.services.schools.rules import KIND_ADDED
 from bot.services.staff import SERVICE_DAY_NEWS
 from bot.storage.visits import NewVisit
+from bot.whatsapp import templates
 from handlers.handoff import deliver
 from tests.booking_helpers import TUESDAY
 from tests.conftest import ADMIN_ID
@@ -204,3 +209,30 @@ async def test_a_staff_answer_goes_as_its_template_and_the_tap_replies(wa, servi
     await phone.press("Kirim", confirm[-1])
     messages = await services.answers.handoffs.thread("handoff", thread.message.thread_id)
     assert messages[-1].text == "Terima kasih, saya datang Sabtu."
+
+
+# Staff's own messages go to Telegram; these two still use the generic template (their renderers
+# are the counter's and the check-in's, not a notices module).
+TELEGRAM_ONLY = {
+    "delivery_report",
+    "visit_staff_new",
+    "visit_staff_answer",
+    "visit_staff_change",
+    "visit_staff_cancelled",
+}
+STILL_GENERIC = {"queue_number", "booking_released"}
+
+
+def test_every_resident_facing_kind_has_a_template_of_its_own():
+    registered = set(outbox.RENDERERS) | outbox.DECLARED_KINDS
+    assert {"visit_info", "answers.staff_reply", *STILL_GENERIC} <= registered
+    kinds = registered - TELEGRAM_ONLY - STILL_GENERIC
+    without = {k for k in kinds if templates.spec_for(k, {}, "ektp_notice").name == "ektp_notice"}
+    assert without == set()
+
+
+def test_a_kind_with_a_dot_is_renamed_with_a_quoted_key(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[whatsapp.templates]\n"answers.staff_reply" = "jawaban_v2"\n')
+    names = load_config(path, env={}).whatsapp.templates
+    assert templates.spec_for("answers.staff_reply", names, "ektp_notice").name == "jawaban_v2"
