@@ -332,9 +332,10 @@ async def render_scheduled(
             "anyone for it."
         ).format(name=escape(visit.person_name), phone=escape(visit.phone)),
     ]
-    buttons = [[(_("🔁 Ask for another date"), FAMILY.pack("chg", visit.id))]]
+    another_date = FAMILY.pack("chg", visit.id)
+    buttons = [[(_("🔁 Ask for another date"), another_date)]]
     fields = {"ticket": visit.ticket, "when": window_label(t, visit)}
-    return Notice("\n".join(lines), buttons, fields=fields)
+    return Notice("\n".join(lines), buttons, fields=fields, action=another_date)
 
 
 @renderer(KIND_INFO)
@@ -399,8 +400,10 @@ def _closed_outcome(t: Translator, visit: HomeVisit) -> str:
         return _(
             "the recording could not be done. Reason: {reason}. You can send a new request "
             "with /rumah when it suits you."
-        ).format(reason=visit.outcome_note)
-    return _("the request was not accepted. Reason: {reason}.").format(reason=visit.outcome_note)
+        ).format(reason=visit.outcome_note.rstrip("."))
+    return _("the request was not accepted. Reason: {reason}.").format(
+        reason=visit.outcome_note.rstrip(".")
+    )
 
 
 async def _staff_notice(
