@@ -115,7 +115,9 @@ async def render_waitlist_day_closed(
             + "\n"
             + "\n".join(f"• {slot_button_label(t, s)}" for s in options)
         )
-    return Notice(text, [[(_("📝 Book another day"), MENU.pack(MENU_BOOK))]])
+    book = MENU.pack(MENU_BOOK)
+    fields = {"place": place.name, "date": t.date(day)}
+    return Notice(text, [[(_("📝 Book another day"), book)]], fields=fields, action=book)
 
 
 @renderer("booking_closed")
@@ -188,7 +190,13 @@ async def render_service_day_news(
             "The service day at <b>{place}</b> on {date} ({hours}) has been cancelled. We are "
             "sorry for the inconvenience."
         ).format(**values)
-        return Notice(f"{head}\n{text}", [[(_("📝 Book another day"), MENU.pack(MENU_BOOK))]])
-    text = _("The service day at <b>{place}</b> on {date} now runs {hours}.").format(**values)
-    book = place_entry_data(place.id, place.kecamatan_code, day.date)
-    return Notice(f"{head}\n{text}", [[(_("📝 Book a slot"), book)]])
+        news = _("it has been cancelled. We are sorry for the inconvenience.")
+        book = MENU.pack(MENU_BOOK)
+        buttons = [[(_("📝 Book another day"), book)]]
+    else:
+        text = _("The service day at <b>{place}</b> on {date} now runs {hours}.").format(**values)
+        news = _("it now runs {hours}.").format(hours=values["hours"])
+        book = place_entry_data(place.id, place.kecamatan_code, day.date)
+        buttons = [[(_("📝 Book a slot"), book)]]
+    fields = {"place": place.name, "date": values["date"], "news": news}
+    return Notice(f"{head}\n{text}", buttons, fields=fields, action=book)

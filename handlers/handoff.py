@@ -24,7 +24,7 @@ from bot.errors import DomainError, NotAllowed, NotFound
 from bot.i18n import LANGUAGES, Translator, pick_language
 from bot.privacy import scrub
 from bot.services.answers import MAX_QUESTION, StaffThread, mask_contact
-from bot.services.outbox import Notice, renderer
+from bot.services.outbox import SENDING, Notice, Sending, renderer
 from bot.storage.handoffs import ThreadMessage
 from handlers.common import answer, final, reply, staff_member, user_id_of
 from handlers.flow import (
@@ -408,6 +408,9 @@ async def deliver(bot, services, answer: ThreadMessage) -> str:
     markup = InlineKeyboardMarkup(
         [[button(label, data) for label, data in row] for row in notice.buttons]
     )
+    # Sent at once, not through the outbox: a WhatsApp bridge still picks the answer's own
+    # template (outside the 24-hour window) by the kind and the notice's named values.
+    token = SENDING.set(Sending(OUTBOX_KIND, notice))
     try:
         await bot.send_message(answer.user_id, notice.text, reply_markup=markup)
     except Forbidden:
@@ -423,6 +426,8 @@ async def deliver(bot, services, answer: ThreadMessage) -> str:
             ref_id=answer.id,
         )
         return "queued"
+    finally:
+        SENDING.reset(token)
     await services.answers.reply_delivered(answer)
     return "sent"
 
@@ -449,6 +454,7 @@ async def render_staff_reply(services, t: Translator, payload: dict[str, Any]) -
     if thread is None:
         return None
     _ = t.gettext
+    action = None
     if thread.complaint is not None:
         head = _("💬 <b>Disdukcapil staff</b> about your report {ref}:").format(ref=thread.ref)
         buttons = [[(_("🏠 Menu"), HO.pack("m"))]]
@@ -456,12 +462,14 @@ async def render_staff_reply(services, t: Translator, payload: dict[str, Any]) -
         head = _("💬 <b>Disdukcapil staff</b> answered your question {ref}:").format(
             ref=thread.ref
         )
-        buttons = [[(_("↩️ Answer staff"), HO.pack("f", thread.message.thread_id))]]
+        action = HO.pack("f", thread.message.thread_id)
+        buttons = [[(_("↩️ Answer staff"), action)]]
     body = fit_escaped(answer.text, 3500)
     footer = _(
         "This message comes from a Disdukcapil staff member, not from the automatic assistant."
     )
-    return Notice(f"{head}\n\n{body}\n\n<i>{footer}</i>", buttons)
+    fields = {"ref": thread.ref, "answer": answer.text}
+    return Notice(f"{head}\n\n{body}\n\n<i>{footer}</i>", buttons, fields=fields, action=action)
 
 
 async def staff_button(update: Update, context: BotContext) -> None:

@@ -20,6 +20,7 @@ from bot.services.reminders import (
     VISIT_DEFAULT_START,
     booking_live,
 )
+from bot.services.schools.rules import SK
 from bot.storage.schools import SchoolStore
 from handlers import keyboards
 from handlers.booking_views import action_buttons
@@ -200,7 +201,13 @@ async def render_visit(
         ).format(name=name),
         _free(t),
     ]
-    return Notice("\n".join(lines), [*_visit_buttons(t, view.id), [_off_button(t)]])
+    buttons = _visit_buttons(t, view.id)
+    return Notice(
+        "\n".join(lines),
+        [*buttons, [_off_button(t)]],
+        fields={"ticket": view.ticket, "when": when},
+        action=buttons[0][0][1],
+    )
 
 
 def _visit_buttons(t: Translator, visit_id: int) -> list[list[tuple[str, str]]]:
@@ -268,7 +275,14 @@ async def render_school_event(
         [_off_button(t)],
     ]
     venue = _venue(place.name, place.address, place.lat, place.lon) if place else None
-    return Notice("\n".join(lines), buttons, venue)
+    fields = {
+        "school": school_name,
+        "date": t.date(sd.date),
+        "time": t.time_range(sd.opens, sd.closes),
+    }
+    # The template's one tap opens this school's own recording days.
+    action = SK.pack("s", sd.school_id)
+    return Notice("\n".join(lines), buttons, venue, fields=fields, action=action)
 
 
 def _years_before(day: date, years: int) -> date:

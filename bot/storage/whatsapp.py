@@ -3,7 +3,9 @@ seen once, delivery statuses."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.db import Database
 
@@ -22,6 +24,16 @@ class WhatsAppUser:
     id: int
     wa_id: str
     last_inbound_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateChoices:
+    """A notice's words and buttons, kept for its template's quick-reply tap."""
+
+    id: int
+    user_id: int
+    text: str
+    buttons: list[list[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,8 @@ class WhatsAppStore:
         cursor = await self.db.write("DELETE FROM wa_inbound WHERE received_at < ?", (cutoff,))
         # Conversations count for 24 hours only; older rows are history nobody reads.
         await self.db.write("DELETE FROM wa_conversations WHERE opened_at < ?", (cutoff,))
+        # A template's tap after this long is answered as stale, like any old button.
+        await self.db.write("DELETE FROM wa_template_choices WHERE sent_at < ?", (cutoff,))
         return cursor.rowcount
 
     async def record_sent(self, message_id: str, now: int, outbox_id: int | None = None) -> None:
@@ -132,3 +146,28 @@ class WhatsAppStore:
             (message_id,),
         )
         return None if row is None else Delivery(row[0], row[1], row[2])
+
+    # --- template buttons ----------------------------------------------------------------------
+
+    async def keep_choices(
+        self, user_id: int, text: str, buttons: list[list[dict[str, Any]]], now: int
+    ) -> int:
+        """Keep a notice's words and buttons for its template's tap; the id its payload carries."""
+        row = await self.db.write_returning(
+            "INSERT INTO wa_template_choices (user_id, text, buttons, sent_at) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
+            (user_id, text, json.dumps(buttons, ensure_ascii=False), now),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def choices(self, choices_id: int, user_id: int) -> TemplateChoices | None:
+        """The kept choices, only for the resident they were sent to."""
+        row = await self.db.fetchone(
+            "SELECT id, user_id, text, buttons FROM wa_template_choices "
+            "WHERE id = ? AND user_id = ?",
+            (choices_id, user_id),
+        )
+        if row is None:
+            return None
+        return TemplateChoices(row[0], row[1], row[2], json.loads(row[3]))

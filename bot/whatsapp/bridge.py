@@ -151,10 +151,14 @@ class WhatsAppBotAPI(BaseRequest):
         return stand_in
 
     async def show_page(self, chat: int, message_id: int, page: int) -> bool:
-        """Send page ``page`` of a long keyboard again; False when the message is unknown."""
+        """Send page ``page`` of a long keyboard again; False when the message is unknown.
+        A negative id is a template's kept choices (``_kept_choices``), found in the database
+        when this process has not seen them (after a restart)."""
         message = next(
             (m for m in self.mirror.sent.get(chat, []) if m.message_id == message_id), None
         )
+        if message is None and message_id < 0:
+            message = await self._restore_choices(chat, -message_id)
         if message is None or not message.buttons:
             return False
         choices, _links = layout.choices_of({"inline_keyboard": message.buttons})
@@ -168,6 +172,16 @@ class WhatsAppBotAPI(BaseRequest):
         )
         await self._send(chat, message_id, payloads[-1:])
         return True
+
+    async def _restore_choices(self, chat: int, choices_id: int) -> SentMessage | None:
+        """A template's kept choices back in the mirror, under their own (negative) message id:
+        no message id of this process is negative, so the taps on them find them."""
+        kept = await self.store.choices(choices_id, chat)
+        if kept is None:
+            return None
+        message = SentMessage(chat, -kept.id, "text", kept.text, kept.buttons)
+        self.mirror.sent[chat].append(message)
+        return message
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -294,7 +308,7 @@ class WhatsAppBotAPI(BaseRequest):
         now = self.now()
         if await self.tier.waits_until(chat, now) is not None:
             raise CloudError(429, TIER_LIMIT, "daily conversation limit reached")
-        payloads = self._as_template(chat, message_id, payloads)
+        payloads = await self._as_template(chat, message_id, payloads)
         await self._post(chat, wa_id, message_id, payloads)
         if payloads:
             await self.store.open_conversation(chat, now)
@@ -310,13 +324,14 @@ class WhatsAppBotAPI(BaseRequest):
             self.origins[wamid] = (chat, message_id)
             await self.store.record_sent(wamid, self.now(), outbox_id)
 
-    def _as_template(
+    async def _as_template(
         self, chat: int, message_id: int, payloads: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """Outside the 24-hour window only a template may go: the kind's own, filled from the
         notice's named values, with a quick-reply button that continues where the notice's
         buttons would (the notice's action, else its options shown again once the tap has
-        opened the window); or the generic one carrying the words."""
+        opened the window); or the generic one carrying the words. Both payloads work after
+        a restart: an action is callback data, and the options are kept in the database."""
         text = "\n".join(t for t in (layout.text_of(p) for p in payloads) if t)
         if not text:
             return []  # a map or file alone cannot go out as a template
@@ -326,9 +341,19 @@ class WhatsAppBotAPI(BaseRequest):
         spec = templates.spec_for(
             sending.kind if sending else None, self.template_names, self.notice_template
         )
-        button = (notice.action if notice else None) or f"{layout.MORE_PREFIX}{message_id}:0"
+        button = notice.action if notice else None
+        if spec.button is not None and not button:
+            button = await self._kept_choices(chat, message_id)
         found = templates.message(spec, language, notice.fields if notice else {}, text, button)
         return [found or templates.notice(self.notice_template, language, text)]
+
+    async def _kept_choices(self, chat: int, message_id: int) -> str:
+        """The payload of a button that shows this message's choices again: the page-turn of
+        a list, whose message id is that of the choices kept in the database, negated."""
+        message = self._mirrored(chat, {"message_id": message_id})
+        text, buttons = (message.text, message.buttons) if message else ("…", [])
+        kept = await self.store.keep_choices(chat, text, buttons, self.now())
+        return f"{layout.MORE_PREFIX}-{kept}:0"
 
     def window_closed(self, wa_id: str) -> None:
         """WhatsApp says this resident's window had closed: the next message is a template."""

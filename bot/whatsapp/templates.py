@@ -126,6 +126,95 @@ ANNOUNCEMENT = TemplateSpec(
     (TEXT,),
     (N_("Weekend e-KTP recording at the Kecamatan Serang office on Saturday 12 December."),),
 )
+VISIT_INFO = TemplateSpec(
+    "ektp_home_visit_question",
+    UTILITY,
+    N_(
+        "The team preparing the home e-KTP recording visit {{1}} needs more information from "
+        "you: {{2}}\n\nTap the button to answer the officer."
+    ),
+    ("ticket", "question"),
+    ("KNJ-0142", N_("Which RT/RW is the house in?")),
+    N_("Answer the officer"),
+)
+VISIT_CLOSED = TemplateSpec(
+    "ektp_home_visit_closed",
+    UTILITY,
+    N_(
+        "News about the home e-KTP recording visit {{1}}: {{2}}\n\nIf you have questions, "
+        "reply to this message."
+    ),
+    ("ticket", "outcome"),
+    ("KNJ-0142", N_("the recording is done. The card is printed afterwards.")),
+)
+VISIT_REMINDER = TemplateSpec(
+    "ektp_home_visit_reminder",
+    UTILITY,
+    N_(
+        "Reminder: the home e-KTP recording visit {{1}} is tomorrow, {{2}}.\n\nPlease make "
+        "sure the person is at home and have the Kartu Keluarga (KK) ready. If the date does "
+        "not suit you, tap the button to ask for another one."
+    ),
+    ("ticket", "when"),
+    ("KNJ-0142", N_("Saturday, 12 December 2026, 09.00–12.00")),
+    N_("Ask another date"),
+)
+SCHOOL_EVENT_REMINDER = TemplateSpec(
+    "ektp_school_event_reminder",
+    UTILITY,
+    N_(
+        "Reminder: the e-KTP recording at {{1}} is tomorrow, {{2}}, {{3}}.\n\nStudents who "
+        "are 17 should bring the Kartu Keluarga (KK). Tap the button to see the school's "
+        "recording days."
+    ),
+    ("school", "date", "time"),
+    (N_("SMA Negeri 2 Serang"), EXAMPLE_DATE, "08.00–12.00"),
+    N_("See the details"),
+)
+WAITLIST_DAY_CLOSED = TemplateSpec(
+    "ektp_waitlist_day_closed",
+    UTILITY,
+    N_(
+        "We are sorry: {{1}} is closed on {{2}}, so your place on that day's waiting list has "
+        "ended.\n\nTap the button to choose another day."
+    ),
+    ("place", "date"),
+    (EXAMPLE_PLACE, EXAMPLE_DATE),
+    N_("Choose another day"),
+)
+SCHOOL_EVENT_ADDED = TemplateSpec(
+    "ektp_school_event_added",
+    UTILITY,
+    N_(
+        "A new e-KTP recording day at {{1}}: {{2}}, {{3}}.\n\nYou get this message because "
+        "you follow the school. Tap the button to book a seat."
+    ),
+    ("school", "date", "time"),
+    (N_("SMA Negeri 2 Serang"), EXAMPLE_DATE, "08.00–12.00"),
+    N_("Book"),
+)
+SERVICE_DAY_NEWS = TemplateSpec(
+    "ektp_service_day_update",
+    UTILITY,
+    N_(
+        "About the e-KTP service day at {{1}} on {{2}} that we announced: {{3}}\n\nTap the "
+        "button to choose a time."
+    ),
+    ("place", "date", "news"),
+    (EXAMPLE_PLACE, EXAMPLE_DATE, N_("it now runs 08.00–12.00.")),
+    N_("Choose a time"),
+)
+STAFF_ANSWER = TemplateSpec(
+    "ektp_staff_answer",
+    UTILITY,
+    N_(
+        "A Disdukcapil staff member answered your message {{1}}: {{2}}\n\nTap the button to "
+        "reply to the staff."
+    ),
+    ("ref", "answer"),
+    ("TNY-7K3QX", N_("Yes, the Kecamatan Serang office is also open on Saturday until 12.00.")),
+    N_("Reply to staff"),
+)
 # Which kind of outbox message (or "broadcast") goes through which template.
 KIND_TEMPLATES: dict[str, TemplateSpec] = {
     "reminder_day_before": REMINDER,
@@ -136,6 +225,14 @@ KIND_TEMPLATES: dict[str, TemplateSpec] = {
     "school_event_changed": SCHOOL_EVENT_CHANGED,
     "school_event_cancelled": SCHOOL_EVENT_CANCELLED,
     "broadcast": ANNOUNCEMENT,
+    "visit_info": VISIT_INFO,
+    "visit_closed": VISIT_CLOSED,
+    "reminder_visit": VISIT_REMINDER,
+    "reminder_school_event": SCHOOL_EVENT_REMINDER,
+    "waitlist_day_closed": WAITLIST_DAY_CLOSED,
+    "school_event_added": SCHOOL_EVENT_ADDED,
+    "service_day_news": SERVICE_DAY_NEWS,
+    "answers.staff_reply": STAFF_ANSWER,
 }
 
 

@@ -76,7 +76,16 @@ async def render_added(
         "",
         _("Recording is free of charge: never pay anyone for it."),
     ]
-    return Notice("\n".join(lines), _school_buttons(t, view, book=True, unfollow=True))
+    buttons = _school_buttons(t, view, book=True, unfollow=True)
+    fields = {
+        "school": view.school.name,
+        "date": t.date(event.date),
+        "time": t.time_range(event.opens, event.closes),
+    }
+    # The first button books a seat while the day is open for booking; otherwise the template's
+    # tap shows the notice's choices again (the school's events).
+    action = SK.pack("e", view.event.id) if view.open_for_booking else None
+    return Notice("\n".join(lines), buttons, fields=fields, action=action)
 
 
 @renderer(KIND_CHANGED)

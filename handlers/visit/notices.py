@@ -332,9 +332,10 @@ async def render_scheduled(
             "anyone for it."
         ).format(name=escape(visit.person_name), phone=escape(visit.phone)),
     ]
-    buttons = [[(_("🔁 Ask for another date"), FAMILY.pack("chg", visit.id))]]
+    another_date = FAMILY.pack("chg", visit.id)
+    buttons = [[(_("🔁 Ask for another date"), another_date)]]
     fields = {"ticket": visit.ticket, "when": window_label(t, visit)}
-    return Notice("\n".join(lines), buttons, fields=fields)
+    return Notice("\n".join(lines), buttons, fields=fields, action=another_date)
 
 
 @renderer(KIND_INFO)
@@ -351,7 +352,9 @@ async def render_info(services: Services, t: Translator, payload: dict[str, Any]
         name=escape(visit.person_name),
         question=escape(visit.outcome_note),
     )
-    return Notice(text, [[(_("✍️ Answer"), FAMILY.pack("ans", visit.id))]])
+    answer = FAMILY.pack("ans", visit.id)
+    fields = {"ticket": visit.ticket, "question": visit.outcome_note}
+    return Notice(text, [[(_("✍️ Answer"), answer)]], fields=fields, action=answer)
 
 
 @renderer(KIND_CLOSED)
@@ -363,6 +366,7 @@ async def render_closed(
         return None
     _ = t.gettext
     name = escape(visit.person_name)
+    outcome = _closed_outcome(t, visit)
     if visit.status == "done":
         text = _(
             "✅ <b>Home visit {ticket}: the e-KTP recording of {name} is done.</b>\n\n"
@@ -381,7 +385,25 @@ async def render_closed(
         ).format(ticket=visit.ticket, name=name, reason=escape(visit.outcome_note))
     else:
         return None
-    return Notice(text)
+    return Notice(text, fields={"ticket": visit.ticket, "outcome": outcome})
+
+
+def _closed_outcome(t: Translator, visit: HomeVisit) -> str:
+    """How a closed request ended, as one sentence for the WhatsApp template's parameter."""
+    _ = t.gettext
+    if visit.status == "done":
+        return _(
+            "the e-KTP recording is done. The card is printed afterwards; the kecamatan or "
+            "Disdukcapil will tell you when it is ready."
+        )
+    if visit.status == "not_done":
+        return _(
+            "the recording could not be done. Reason: {reason}. You can send a new request "
+            "with /rumah when it suits you."
+        ).format(reason=visit.outcome_note.rstrip("."))
+    return _("the request was not accepted. Reason: {reason}.").format(
+        reason=visit.outcome_note.rstrip(".")
+    )
 
 
 async def _staff_notice(
