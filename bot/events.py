@@ -10,6 +10,7 @@ Events and their keyword arguments:
 - ``visit.created`` / ``visit.scheduled`` / ``visit.changed`` / ``visit.closed``: ``visit_id``
 - ``service_day.created`` / ``service_day.changed`` / ``service_day.cancelled``: ``service_day_id``
 - ``hours.changed``: ``place_id``
+- ``user.erased``: ``user_id`` (what is kept in memory of them goes too)
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ def check_html(text: str) -> str | None:
 class FakeBotAPI(BaseRequest):
     """A ``BaseRequest`` that is the Bot API. Pass it as both request objects of the builder."""
 
-    def __init__(self, *, strict_html: bool = True) -> None:
+    def __init__(self, *, strict_html: bool = True, first_message_id: int = 1) -> None:
         self.strict_html = strict_html
         self.sent: dict[int, list[SentMessage]] = defaultdict(list)
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -137,7 +137,9 @@ class FakeBotAPI(BaseRequest):
         self.listeners: list[Callable[[SentMessage], None]] = []
         # Each chat's reply keyboard as shown now: the last one sent, until a ReplyKeyboardRemove.
         self.reply_keyboards: dict[int, list[list[dict[str, Any]]]] = {}
-        self._ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._ids: dict[int, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(first_message_id)
+        )
         self._update_ids = itertools.count(1)
         self.record_calls = True
 

@@ -224,3 +224,16 @@ async def test_seen_message_ids_are_kept_past_metas_retries_then_forgotten(wa, c
     seen = {row[0] for row in await wa.store.db.fetchall("SELECT message_id FROM wa_inbound")}
     old = post["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
     assert old not in seen and len(seen) == 1  # only the new message's id
+
+
+def test_message_ids_after_a_restart_are_above_those_before(monkeypatch):
+    """A button of a message sent before a restart (a list's "Lainnya ▶" names its message)
+    must not name a message sent after it: each run's ids start above the last run's."""
+    from bot.whatsapp import bridge
+
+    monkeypatch.setattr(bridge.time, "time", lambda: 1_796_000_000.0)
+    before = bridge._first_message_id()
+    monkeypatch.setattr(bridge.time, "time", lambda: 1_796_000_030.0)  # restarted 30 s later
+    after = bridge._first_message_id()
+    assert after >= before + 30  # a chat would need over a message a second to catch up
+    assert after < 2**31

@@ -93,6 +93,9 @@ async def test_erasure_forgets_the_booking_and_the_number_offered_as_phone(wa, s
     # The number is gone with the rest: nothing offers it any more.
     assert await services.users.channel_phone(ME) is None
     assert_whatsapp_shaped(phone.inbox)
+    # Nor does the bridge keep it, or the chat's messages, in memory once the answer went out.
+    assert ME not in wa.bridge.contacts and not wa.bridge.mirror.sent.get(ME)
+    assert all(owner != ME for owner, _id in wa.bridge.origins.values())
 
 
 async def test_bahasa_switches_the_flows_and_the_layouts_own_words(wa):

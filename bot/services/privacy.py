@@ -35,6 +35,7 @@ class Privacy:
         await services.users.forget(user_id)
         services.flow_states.forget(user_id)  # the engine's in-memory copy of the active flow
         services.nlu.forget()  # analyses kept in memory may hold what they typed
+        await services.events.emit("user.erased", user_id=user_id)
         # The request is on record, but not whose it was: that would undo it.
         await services.audit.record(
             services.clock.epoch(), None, "erase_own_data", "user", "", _counts(kept)

@@ -82,12 +82,15 @@ class WhatsAppBotAPI(BaseRequest):
         self.tier = WhatsAppTier(store, daily_conversations)
         self.tier_lock = asyncio.Lock()
         # The WhatsApp chats as the Application believes they are (its edits applied).
-        self.mirror = FakeBotAPI()
+        # Its message ids start where no earlier run of the bot reached, so that a button of a
+        # message sent before a restart never names one sent after it.
+        self.mirror = FakeBotAPI(first_message_id=_first_message_id())
         self.mirror.record_calls = False  # a long-running process must not keep every call
         # user id → (wa_id, their last message's time), filled as residents write
         self.contacts: dict[int, tuple[str, int]] = {}
         self.origins: dict[str, tuple[int, int]] = {}  # wamid → (chat, Bot API message id)
         self.callbacks: dict[str, int] = {}  # callback query id → chat
+        self._erased: set[int] = set()  # chats whose number goes after the next message
 
     # --- BaseRequest ------------------------------------------------------------------------
 
@@ -202,6 +205,26 @@ class WhatsAppBotAPI(BaseRequest):
         payloads = await self._payloads(api_method, params, chat, message_id)
         await self._send(chat, message_id, payloads)
         self._forget_old(chat)
+        if chat in self._erased:
+            # The "your data has been deleted" answer went out: the number goes too.
+            self._erased.discard(chat)
+            self.contacts.pop(chat, None)
+            self._drop_messages(chat)
+
+    def forget_chat(self, chat: int) -> None:
+        """Everything kept in memory of one chat: its messages, its pending buttons, and its
+        number once the answer to the erasure has been sent (its resident erased their data)."""
+        if chat in self.contacts:
+            self._erased.add(chat)
+        self._drop_messages(chat)
+
+    def _drop_messages(self, chat: int) -> None:
+        self.mirror.sent.pop(chat, None)
+        self.mirror.reply_keyboards.pop(chat, None)
+        for wamid in [w for w, (owner, _id) in self.origins.items() if owner == chat]:
+            del self.origins[wamid]
+        for query in [q for q, owner in self.callbacks.items() if owner == chat]:
+            del self.callbacks[query]
 
     def _forget_old(self, chat: int) -> None:
         """Memory stays bounded in a long-running process: a button on a message older than
@@ -423,3 +446,9 @@ def _as_bot_api_error(exc: CloudError) -> tuple[int, bytes]:
     if extra:
         body["parameters"] = extra
     return status, json.dumps(body).encode()
+
+
+def _first_message_id() -> int:
+    """Seconds since 2026 began: above every id an earlier run handed out in a chat unless that
+    chat got more than one message a second for the whole run (and below 2**31 until 2094)."""
+    return max(1, int(time.time()) - 1_767_225_600)

@@ -51,6 +51,11 @@ class WhatsAppChannel:
         self.bridge = bridge
         self.store = store
         self.pruned_at = 0
+        services: Services = application.bot_data.services
+        services.events.subscribe("user.erased", self._forget)
+
+    async def _forget(self, user_id: int, **_: Any) -> None:
+        self.bridge.forget_chat(user_id)  # a WhatsApp user's chat id is their user id
 
     async def receive(self, payload: dict[str, Any]) -> int:
         """Handle one webhook post; returns how many new messages it carried."""
