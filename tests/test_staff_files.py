@@ -11,6 +11,7 @@ import threading
 import openpyxl
 
 import handlers.staff_files
+from bot.storage.reports import ReportStore
 from tests.booking_helpers import TUESDAY, next_account, nik, place_id
 from tests.conftest import ADMIN_ID, OPERATOR_ID
 from tests.visit_helpers import add_visit
@@ -106,8 +107,10 @@ async def test_the_home_visit_export_is_a_workbook(make_chat, services):
     assert sheet.freeze_panes == "A2"
 
 
-async def test_workbooks_are_written_off_the_event_loop(make_chat, services, monkeypatch):
-    """A year's export must not freeze the bot: the workbook is written in a worker thread."""
+async def test_the_day_list_workbook_is_written_off_the_event_loop(
+    make_chat, services, monkeypatch
+):
+    """The day list's workbook is written in a worker thread, not on the loop."""
     await book(services, 1, "Siti Aminah")
     threads = []
     real = handlers.staff_files.write_xlsx
@@ -117,5 +120,24 @@ async def test_workbooks_are_written_off_the_event_loop(make_chat, services, mon
         real(*args)
 
     monkeypatch.setattr(handlers.staff_files, "write_xlsx", spy)
-    files = documents(await make_chat(ADMIN_ID).send("/ekspor bookings"))
+    files = documents(await make_chat(OPERATOR_ID).send("/daftarhadir pondok aren 24/11"))
     assert files and threads and threads[0] is not threading.main_thread()
+
+
+async def test_exports_are_written_by_a_process_of_their_own(make_chat, services, monkeypatch):
+    """A year's export must not freeze the bot: /ekspor's workbook and CSV are written by a
+    worker process that reads the rows itself; the bot's process neither reads a row of them
+    nor writes the workbook."""
+    await book(services, 1, "Siti Aminah")
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("done in the bot's process")
+
+    monkeypatch.setattr(handlers.staff_files, "write_xlsx", not_here)
+    monkeypatch.setattr(ReportStore, "booking_rows", not_here)
+    files = documents(await make_chat(ADMIN_ID).send("/ekspor bookings csv"))
+    assert sorted(name.rsplit(".", 1)[1] for name in files) == ["csv", "xlsx"]
+    workbook = next(v for k, v in files.items() if k.endswith(".xlsx"))
+    assert [c.value for c in next(sheet_of(workbook).iter_rows(min_row=2))][6] == "Siti Aminah"
+    data = next(v for k, v in files.items() if k.endswith(".csv")).decode("utf-8-sig")
+    assert "Siti Aminah" in data and nik(1) in data

@@ -1,0 +1,24 @@
+"""The ``/ekspor`` files in a process of their own: ``python -m handlers.staff_files_worker``.
+
+The bot writes an ``ExportJob`` (``handlers.staff_files``) as JSON to this process' input; the
+process reads the rows from the database file itself (read-only), writes the workbook (and the
+CSV) where the job says and exits 0. A year of bookings (250,000 rows, most of a minute of
+openpyxl) then costs the bot's loop nothing but the wait: no row passes through the bot's
+process, so neither its garbage collector nor its interpreter lock is held up by them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from handlers.staff_files import ExportJob, write_export_files
+
+
+def main() -> int:
+    write_export_files(ExportJob(**json.load(sys.stdin)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
