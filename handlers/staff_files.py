@@ -290,7 +290,16 @@ async def send_export(
             workbook=str(workbook),
             csv=str(csv_path) if csv_too else "",
         )
-        await _write_export(context, job)
+        try:
+            await _write_export(context, job)
+        except ExportFailed:
+            await chat.send_message(
+                t.gettext(
+                    "Sorry, the file could not be made. Please try again later; if it keeps "
+                    "failing, tell the bot's administrator."
+                )
+            )
+            return
         await _send_file(chat, workbook, f"{stem}.xlsx", caption)
         if csv_too:
             await _send_file(chat, csv_path, f"{stem}.csv", caption)
