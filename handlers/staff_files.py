@@ -242,7 +242,7 @@ async def _write_apart(job: ExportJob) -> None:
     if process.returncode != 0:
         # Only the error's name: its message or the traceback's locals could hold a row's data.
         lines = err.decode(errors="replace").strip().splitlines()
-        name = lines[-1].split(":", 1)[0] if lines else "no output"
+        name = lines[-1].split(":", 1)[0][:80] if lines else "no output"
         log.error("export worker failed (exit %s): %s", process.returncode, name)
         raise ExportFailed(name)
 
