@@ -232,6 +232,9 @@ async def _write_apart(job: ExportJob) -> None:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
+        # A session of its own: where Linux groups the scheduling by session (autogroup), the
+        # worker's minute of CPU is then not counted against the bot's replies.
+        start_new_session=True,
     )
     try:
         _out, err = await process.communicate(json.dumps(dataclasses.asdict(job)).encode())
