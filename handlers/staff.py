@@ -3,10 +3,10 @@ handlers/staff_audit.py."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from html import escape
 
-from telegram import Chat, InputFile, Update
+from telegram import InputFile, Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext
@@ -15,15 +15,7 @@ from bot.services.charts import Series, bar_chart
 from bot.services.reports import BadPeriod, Period, parse_period
 from bot.storage.reports import PeriodStats
 from handlers.common import echo, reply, staff_member, staff_only, user_id_of
-from handlers.staff_files import (
-    BOOKING_COLUMNS,
-    VISIT_COLUMNS,
-    booking_cells,
-    columns,
-    send_workbook,
-    visit_cells,
-    wants_csv,
-)
+from handlers.staff_files import send_export, wants_csv
 
 # (command, description, admin only). Descriptions are translated when shown.
 STAFF_COMMANDS = [
@@ -283,43 +275,7 @@ async def export(update: Update, context: BotContext) -> None:
     )
     chat = update.effective_chat
     if chat is not None:
-        await _send_export(context, chat, kind, period, scope, csv_too)
-
-
-async def _send_export(
-    context: BotContext,
-    chat: Chat,
-    kind: str,
-    period: Period,
-    scope: tuple[str, ...] | None,
-    csv_too: bool,
-) -> None:
-    t = context.t
-    services = context.services
-    stamp = datetime.now(services.config.tz).strftime("%Y-%m-%d %H:%M")
-    caption = t.gettext(
-        "Full personal data: keep this file safe and delete it when done ({when})."
-    ).format(when=stamp)
-    label, local = services.regions.district_label, services.clock.local
-    stem = f"{'bookings' if kind == 'bookings' else 'home-visits'}-{period.start}-{period.end}"
-    if kind == "bookings":
-        found = await services.reports.booking_rows(period, scope)
-        cols = columns(t, BOOKING_COLUMNS)
-        rows = (booking_cells(t, r, label, local) for r in found)
-        title = t.gettext("Bookings")
-    else:
-        visits = await services.reports.visit_rows(period, scope)
-        cols = columns(t, VISIT_COLUMNS)
-        rows = (visit_cells(t, r, label, local) for r in visits)
-        title = t.gettext("Home visits")
-    await send_workbook(chat, f"{stem}.xlsx", title, cols, rows, caption)
-    if csv_too:
-        data = await (
-            services.reports.bookings_csv(period, scope)
-            if kind == "bookings"
-            else services.reports.visits_csv(period, scope)
-        )
-        await chat.send_document(InputFile(data, filename=f"{stem}.csv"), caption=caption)
+        await send_export(context, chat, kind, period, scope, csv_too)
 
 
 HANDLERS = [

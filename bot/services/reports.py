@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from bot.errors import DomainError
@@ -84,10 +86,7 @@ class Reports:
         self.store = ReportStore(services.db)
 
     def _epochs(self, period: Period) -> tuple[int, int]:
-        tz = self.services.config.tz
-        start = datetime.combine(period.start, time.min, tz)
-        end = datetime.combine(period.end, time.max, tz)
-        return int(start.timestamp()), int(end.timestamp())
+        return period_epochs(period, self.services.config.tz)
 
     async def stats(self, period: Period, kecamatan: tuple[str, ...] | None) -> PeriodStats:
         start, end = self._epochs(period)
@@ -112,77 +111,100 @@ class Reports:
     ) -> bytes:
         """The machines' CSV: English column names and raw values, stable for scripts."""
         rows = await self.booking_rows(period, kecamatan, place_id)
-        return _csv(
-            [
-                "code",
-                "date",
-                "start",
-                "end",
-                "place",
-                "kecamatan",
-                "name",
-                "nik",
-                "phone",
-                "status",
-                "queue",
-                "checked_in_at",
-            ],
-            [
-                [
-                    r.code,
-                    r.date,
-                    r.starts,
-                    r.ends,
-                    r.place,
-                    r.kecamatan_code,
-                    r.person_name,
-                    r.nik,
-                    r.phone,
-                    r.status,
-                    r.queue_no,
-                    self._stamp(r.checked_in_at),
-                ]
-                for r in rows
-            ],
-        )
-
-    def _stamp(self, epoch: int | None) -> str:
-        return self.services.clock.local(epoch).strftime("%Y-%m-%d %H:%M") if epoch else ""
+        return bookings_csv(rows, self.services.clock.local)
 
     async def visits_csv(self, period: Period, kecamatan: tuple[str, ...] | None) -> bytes:
         rows = await self.visit_rows(period, kecamatan)
-        return _csv(
-            [
-                "ticket",
-                "requested",
-                "kecamatan",
-                "name",
-                "nik",
-                "phone",
-                "address",
-                "reason",
-                "status",
-                "visit_date",
-                "window",
-            ],
-            [
-                [
-                    r.ticket,
-                    self._stamp(r.created),
-                    r.kecamatan_code,
-                    r.person_name,
-                    r.nik,
-                    r.phone,
-                    r.address,
-                    r.reason,
-                    r.status,
-                    r.visit_date,
-                    r.window,
-                ]
-                for r in rows
-            ],
-        )
+        return visits_csv(rows, self.services.clock.local)
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
-    return staff_csv([header, *rows])
+BOOKING_CSV_HEADER = [
+    "code",
+    "date",
+    "start",
+    "end",
+    "place",
+    "kecamatan",
+    "name",
+    "nik",
+    "phone",
+    "status",
+    "queue",
+    "checked_in_at",
+]
+VISIT_CSV_HEADER = [
+    "ticket",
+    "requested",
+    "kecamatan",
+    "name",
+    "nik",
+    "phone",
+    "address",
+    "reason",
+    "status",
+    "visit_date",
+    "window",
+]
+
+
+def period_epochs(period: Period, tz: tzinfo) -> tuple[int, int]:
+    """The period's first and last second in the zone ``tz``, as epochs."""
+    start = datetime.combine(period.start, time.min, tz)
+    end = datetime.combine(period.end, time.max, tz)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def _stamp(local: Callable[[int], datetime], epoch: int | None) -> str:
+    return local(epoch).strftime("%Y-%m-%d %H:%M") if epoch else ""
+
+
+def bookings_csv(rows: Iterable[BookingExportRow], local: Callable[[int], datetime]) -> bytes:
+    """The bookings CSV for machines (``local``: an epoch as local time); also written by the
+    export worker in a process of its own."""
+    return _csv(
+        BOOKING_CSV_HEADER,
+        (
+            [
+                r.code,
+                r.date,
+                r.starts,
+                r.ends,
+                r.place,
+                r.kecamatan_code,
+                r.person_name,
+                r.nik,
+                r.phone,
+                r.status,
+                r.queue_no,
+                _stamp(local, r.checked_in_at),
+            ]
+            for r in rows
+        ),
+    )
+
+
+def visits_csv(rows: Iterable[VisitExportRow], local: Callable[[int], datetime]) -> bytes:
+    """The home visits CSV for machines, as ``bookings_csv``."""
+    return _csv(
+        VISIT_CSV_HEADER,
+        (
+            [
+                r.ticket,
+                _stamp(local, r.created),
+                r.kecamatan_code,
+                r.person_name,
+                r.nik,
+                r.phone,
+                r.address,
+                r.reason,
+                r.status,
+                r.visit_date,
+                r.window,
+            ]
+            for r in rows
+        ),
+    )
+
+
+def _csv(header: list[str], rows: Iterable[list[object]]) -> bytes:
+    return staff_csv(itertools.chain([header], rows))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from bot.storage.db import Database
 
@@ -176,33 +180,74 @@ class ReportStore:
     ) -> list[BookingExportRow]:
         """Bookings of the period (of one place with ``place_id``), with their queue numbers;
         the day list and ``/ekspor bookings`` share this one query and its columns."""
-        where, extra = _kec_filter("p", kecamatan)
-        if place_id is not None:
-            where += " AND p.id = ?"
-            extra.append(place_id)
         # a year of a busy office is 100,000s of rows: read apart, the replies go on meanwhile
-        return await self.db.read_apart(
-            "SELECT b.code, s.date, s.starts, s.ends, p.name, p.kecamatan_code, b.person_name, "
-            "b.nik, coalesce(b.phone, ''), b.status, q.number, b.checked_in_at, p.code "
-            "FROM bookings b JOIN slots s ON s.id = b.slot_id "
-            "JOIN places p ON p.id = s.place_id "
-            "LEFT JOIN queue_tickets q ON q.booking_id = b.id "
-            f"WHERE s.date BETWEEN ? AND ?{where} "
-            "ORDER BY s.date, s.starts, p.name, b.person_name",
-            [start.isoformat(), end.isoformat(), *extra],
-            lambda row: BookingExportRow(*row),
-        )
+        sql, params = _booking_query(start, end, kecamatan, place_id)
+        return await self.db.read_apart(sql, params, lambda row: BookingExportRow(*row))
 
     async def visit_rows(
         self, start_epoch: int, end_epoch: int, kecamatan: tuple[str, ...] | None
     ) -> list[VisitExportRow]:
-        where, extra = _kec_filter("v", kecamatan)
-        rows = await self.db.fetchall(
-            "SELECT v.ticket, v.created_at, v.kecamatan_code, v.person_name, v.nik, v.phone, "
-            "v.address, "
-            "v.reason, v.status, coalesce(v.visit_date, ''), "
-            "coalesce(v.window_start || '-' || v.window_end, '') FROM home_visits v "
-            f"WHERE v.created_at BETWEEN ? AND ?{where} ORDER BY v.created_at",
-            [start_epoch, end_epoch, *extra],
-        )
+        rows = await self.db.fetchall(*_visit_query(start_epoch, end_epoch, kecamatan))
         return [VisitExportRow(*row) for row in rows]
+
+
+def _booking_query(
+    start: date, end: date, kecamatan: tuple[str, ...] | None, place_id: int | None
+) -> tuple[str, list[object]]:
+    where, extra = _kec_filter("p", kecamatan)
+    if place_id is not None:
+        where += " AND p.id = ?"
+        extra.append(place_id)
+    return (
+        "SELECT b.code, s.date, s.starts, s.ends, p.name, p.kecamatan_code, b.person_name, "
+        "b.nik, coalesce(b.phone, ''), b.status, q.number, b.checked_in_at, p.code "
+        "FROM bookings b JOIN slots s ON s.id = b.slot_id "
+        "JOIN places p ON p.id = s.place_id "
+        "LEFT JOIN queue_tickets q ON q.booking_id = b.id "
+        f"WHERE s.date BETWEEN ? AND ?{where} "
+        "ORDER BY s.date, s.starts, p.name, b.person_name",
+        [start.isoformat(), end.isoformat(), *extra],
+    )
+
+
+def _visit_query(
+    start_epoch: int, end_epoch: int, kecamatan: tuple[str, ...] | None
+) -> tuple[str, list[object]]:
+    where, extra = _kec_filter("v", kecamatan)
+    return (
+        "SELECT v.ticket, v.created_at, v.kecamatan_code, v.person_name, v.nik, v.phone, "
+        "v.address, "
+        "v.reason, v.status, coalesce(v.visit_date, ''), "
+        "coalesce(v.window_start || '-' || v.window_end, '') FROM home_visits v "
+        f"WHERE v.created_at BETWEEN ? AND ?{where} ORDER BY v.created_at",
+        [start_epoch, end_epoch, *extra],
+    )
+
+
+@contextmanager
+def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def iter_booking_rows(
+    path: Path, start: date, end: date, kecamatan: tuple[str, ...] | None
+) -> Iterator[BookingExportRow]:
+    """``booking_rows`` for a process of its own (the export worker), blocking, on a read-only
+    connection to the database file: one row at a time, so a year of bookings is never held
+    in memory as 250,000 records."""
+    with _read_only(path) as conn:
+        for row in conn.execute(*_booking_query(start, end, kecamatan, None)):
+            yield BookingExportRow(*row)
+
+
+def iter_visit_rows(
+    path: Path, start_epoch: int, end_epoch: int, kecamatan: tuple[str, ...] | None
+) -> Iterator[VisitExportRow]:
+    """``visit_rows`` for the export worker, as ``iter_booking_rows``."""
+    with _read_only(path) as conn:
+        for row in conn.execute(*_visit_query(start_epoch, end_epoch, kecamatan)):
+            yield VisitExportRow(*row)
