@@ -19,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -298,6 +299,14 @@ def kinds() -> list[str]:
     """The databases to measure on: ``BENCH_DBS`` (comma-separated), else both."""
     chosen = os.environ.get("BENCH_DBS", "demo,big")
     return [k for k in ("demo", "big") if k in chosen.split(",")]
+
+
+async def on_each(measure: Callable[[str], Awaitable[list[dict]]]) -> list[dict]:
+    """``measure``'s rows on each chosen database (``kinds``), one after the other."""
+    rows: list[dict] = []
+    for kind in kinds():
+        rows += await measure(kind)
+    return rows
 
 
 def describe() -> str:

@@ -246,12 +246,5 @@ async def _jadwal(services, kind: str) -> list[dict]:
     return rows
 
 
-async def _run() -> list[dict]:
-    rows: list[dict] = []
-    for kind in _scale.kinds():
-        rows += await _on(kind)
-    return rows
-
-
 def run() -> list[dict]:
-    return asyncio.run(_run())
+    return asyncio.run(_scale.on_each(_on))
