@@ -511,7 +511,7 @@ class Outbox:
         try:
             notice = await render(services, services.translator(language), item.payload)
         except NotYet as not_yet:
-            await self.store.postpone(item.id, now + not_yet.seconds)
+            await self.store.defer(item.id, now + not_yet.seconds)
             report.postponed += 1
             return
         except Exception as exc:

@@ -315,12 +315,13 @@ class OutboxStore:
         )
         return cursor.rowcount == 1
 
-    async def defer(self, item_id: int, due_at: int, reason: str) -> bool:
-        """Not sent now, and not an attempt: pending again until ``due_at`` (a WhatsApp tier
-        with no room left today)."""
+    async def defer(self, item_id: int, due_at: int, reason: str | None = None) -> bool:
+        """Not sent now, and not an attempt: pending again until ``due_at``. With ``reason``
+        (a WhatsApp tier with no room left today) it is recorded, and ``bring_forward`` finds the
+        row by it; without (a report waiting for its notices) the last error stays."""
         cursor = await self.db.write(
-            "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ? "
-            f"WHERE id = ? AND {_HELD}",
+            "UPDATE outbox SET status = 'pending', due_at = ?, "
+            f"last_error = coalesce(?, last_error) WHERE id = ? AND {_HELD}",
             (due_at, reason, item_id),
         )
         return cursor.rowcount == 1
@@ -367,14 +368,6 @@ class OutboxStore:
             (WA_ID_BASE, start, end),
         )
         return (int(row[0]), int(row[1])) if row else (0, 0)
-
-    async def postpone(self, item_id: int, due_at: int) -> bool:
-        """Not ready to be sent (it waits for others): pending again, no attempt counted."""
-        cursor = await self.db.write(
-            f"UPDATE outbox SET status = 'pending', due_at = ? WHERE id = ? AND {_HELD}",
-            (due_at, item_id),
-        )
-        return cursor.rowcount == 1
 
     async def release(self, item_ids: Sequence[int]) -> int:
         """Claimed rows that were not attempted (flood wait, shutdown): pending again, as they
